@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 VENUE_JOURNAL = "venue.journal.v1"
@@ -47,3 +48,14 @@ def all_topics(namespace: str = "") -> list[TopicSpec]:
 def venue_key(venue: str, pair: str) -> str:
     """Key of ``venue.journal``: one book (and its virtual orders) per key."""
     return f"{venue}:{pair}"
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition of ``key``: explicit and client-independent (CRC-32), so every
+    producer (confluent-kafka, Faust, replay) sends one key to one inbox partition."""
+    return zlib.crc32(key) % partitions
+
+
+def partition_of(topic: str, key: bytes) -> int:
+    """Partition of ``key`` on a logical topic, with its default partition count."""
+    return partition_for(key, DEFAULT_PARTITIONS[topic])

@@ -1,0 +1,1 @@
+"""The I/O shell shared by the agents: Kafka plumbing, inbox processing, recovery."""

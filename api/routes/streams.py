@@ -1,0 +1,39 @@
+"""Server-sent event streams of what happens: fills, order events, wallet movements."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from sse_starlette.sse import EventSourceResponse
+
+from api.deps import NamespaceDep, SettingsDep
+from api.services.event_stream import READY, follow, parse_kinds
+from schemas.topics import LEDGER_EVENTS, VENUE_EVENTS, qualified
+
+router = APIRouter(prefix="/streams")
+
+
+@router.get("/events")
+async def events(
+    settings: SettingsDep,
+    namespace: NamespaceDep,
+    kinds: Annotated[str, Query(description="Comma-separated: fills, orders, wallets.")] = "fills,wallets",
+) -> EventSourceResponse:
+    """Stream events as they happen (SSE; each message's ``event`` is the event type)."""
+    try:
+        types = parse_kinds(kinds)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    topics = [qualified(VENUE_EVENTS, namespace), qualified(LEDGER_EVENTS, namespace)]
+
+    async def gen() -> AsyncIterator[dict[str, Any]]:
+        async for body in follow(settings.bootstrap, topics, types):
+            if body is READY:
+                yield {"event": "ready", "data": json.dumps({"kinds": sorted(types)})}
+                continue
+            yield {"event": body["type"], "id": body["event_id"], "data": json.dumps(body)}
+
+    return EventSourceResponse(gen(), ping=15)

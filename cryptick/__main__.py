@@ -1,0 +1,3 @@
+from cryptick.cli import main
+
+main()

@@ -1,0 +1,185 @@
+"""The ``cryptick`` command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from cryptick.settings import get_settings
+from infra.kafka.local import LocalKafka
+
+app = typer.Typer(help="Cryptick: an event-sourced crypto portfolio platform on Kafka.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+infra_app = typer.Typer(help="The local Kafka broker (JVM, no Docker).", no_args_is_help=True)
+topics_app = typer.Typer(help="Kafka topics of a namespace.", no_args_is_help=True)
+app.add_typer(infra_app, name="infra")
+app.add_typer(topics_app, name="topics")
+
+Namespace = Annotated[str, typer.Option(help="Topic namespace ('' is live).")]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _local_kafka() -> LocalKafka:
+
+    s = get_settings()
+    return LocalKafka(cache=s.cryptick_cache, port=s.cryptick_kafka_port,
+                      controller_port=s.cryptick_kafka_port + 1)
+
+
+@infra_app.command("up")
+def infra_up(fresh: Annotated[bool, typer.Option(help="Wipe the broker's data first.")] = False) -> None:
+    """Fetch Kafka 3.9 with Maven (once), format KRaft storage and start the broker."""
+    from infra.kafka.local import KafkaError
+
+    kafka = _local_kafka()
+    try:
+        kafka.start(fresh=fresh)
+    except KafkaError as exc:
+        _fail(str(exc))
+    typer.echo(kafka.status())
+
+
+@infra_app.command("down")
+def infra_down() -> None:
+    """Stop the local broker."""
+    kafka = _local_kafka()
+    typer.echo("stopped" if kafka.stop() else "was not running")
+
+
+@infra_app.command("status")
+def infra_status() -> None:
+    """Is the local broker running and answering?"""
+    kafka = _local_kafka()
+    typer.echo(kafka.status())
+    if kafka.pid() is None:
+        raise typer.Exit(1)
+
+
+@topics_app.command("create")
+def topics_create(namespace: Namespace = "") -> None:
+    """Create the namespace's topics with their partition counts."""
+    from schemas.topics import all_topics
+    from streams.runtime.kafka import create_topics
+
+    made = create_topics(get_settings().bootstrap, all_topics(namespace))
+    typer.echo(f"created {len(made)} topics" + (": " + ", ".join(made) if made else ""))
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """Topics on the broker with their partition counts."""
+    from streams.runtime.kafka import list_topics
+
+    for name, parts in sorted(list_topics(get_settings().bootstrap).items()):
+        typer.echo(f"{name}\t{parts}")
+
+
+@app.command()
+def worker(
+    namespace: Namespace = "",
+    roles: Annotated[str, typer.Option(help="Comma-separated: matching,ledger,routers.")] = (
+        "matching,ledger,routers"
+    ),
+    loglevel: str = "warning",
+) -> None:
+    """Run the agents of a namespace as a Faust worker (until stopped)."""
+    from cryptick.worker import run
+
+    try:
+        run(get_settings().bootstrap, namespace, tuple(r for r in roles.split(",") if r), loglevel)
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def archive(
+    namespace: Namespace = "",
+    follow: Annotated[bool, typer.Option(help="Keep archiving until interrupted.")] = False,
+) -> None:
+    """Write every topic of a namespace to ClickHouse with its Kafka coordinates."""
+    import threading
+
+    from schemas.topics import all_topics
+    from streams.archive.clickhouse import get_client
+    from streams.archive.sink import ArchiveSink
+
+    s = get_settings()
+    sink = ArchiveSink(get_client(s.dsn), s.bootstrap, [t.name for t in all_topics(namespace)],
+                       group_id=f"cryptick-archive-{namespace or 'live'}")
+    try:
+        if follow:
+            stop = threading.Event()
+            try:
+                sink.run(stop)
+            except KeyboardInterrupt:
+                stop.set()
+        else:
+            sink.drain()
+    finally:
+        sink.close()
+    typer.echo(f"archived {sink.archived} messages")
+
+
+@app.command()
+def replay(
+    source: Annotated[str, typer.Option(help="Namespace whose archived inboxes to replay.")] = "",
+    target: Annotated[str, typer.Option(help="Fresh namespace to replay into.")] = "",
+    run_agents: Annotated[bool, typer.Option("--agents/--no-agents",
+                                             help="Also run the agents and check parity.")] = True,
+) -> None:
+    """Re-publish archived inboxes into a fresh namespace and re-run the agents on them."""
+    from cryptick.flows import replay_and_compare
+
+    s = get_settings()
+    target = target or f"replay-{source or 'live'}-{os.getpid()}"
+    ok = replay_and_compare(s, source, target, run_agents=run_agents, echo=typer.echo)
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    steps: Annotated[int, typer.Option(help="Market updates per pair.")] = 2000,
+    speed: Annotated[float, typer.Option(help="Event time per wall time (x).")] = 200.0,
+    keep_kafka: Annotated[bool, typer.Option(help="Leave the broker running afterwards.")] = True,
+) -> None:
+    """The end-to-end slice: synthetic market + orders through Kafka, fills, balances, replay parity."""
+    from cryptick.flows import run_demo
+
+    ok = run_demo(get_settings(), steps=steps, speed=speed, echo=typer.echo, keep_kafka=keep_kafka)
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def api(
+    namespace: Namespace = "",
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Serve the HTTP API and the SSE event streams."""
+    import uvicorn
+
+    from api.app import create_app
+
+    s = get_settings()
+    uvicorn.run(create_app(s, namespace), host=host or s.api_host, port=port or s.api_port,
+                log_level="warning")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

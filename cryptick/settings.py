@@ -1,0 +1,48 @@
+"""Settings of every Cryptick service: from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache() -> Path:
+    return Path.home() / ".cache" / "cryptick"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    kafka_bootstrap_servers: str = Field(
+        default="", description="host:port of a Kafka broker; empty: the local broker (infra up)"
+    )
+    clickhouse_dsn: str = Field(
+        default="", description="chdb:///path (embedded, default) or http://host:8123"
+    )
+    cryptick_cache: Path = Field(default_factory=_default_cache)
+    cryptick_kafka_port: int = 9092
+    account: str = "main"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    @field_validator("clickhouse_dsn")
+    @classmethod
+    def _check_dsn(cls, v: str) -> str:
+        if v and not v.startswith(("chdb://", "http://", "https://", "clickhouse://")):
+            raise ValueError(f"CLICKHOUSE_DSN must start with chdb://, http:// or https://, not {v!r}")
+        return v
+
+    @property
+    def bootstrap(self) -> str:
+        return self.kafka_bootstrap_servers or f"127.0.0.1:{self.cryptick_kafka_port}"
+
+    @property
+    def dsn(self) -> str:
+        return self.clickhouse_dsn or f"chdb://{self.cryptick_cache / 'chdb'}"
+
+
+def get_settings() -> Settings:
+    """Settings read now from the environment (no module-level instance)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Bitfinex feed: symbols, parser, markets and connector."""

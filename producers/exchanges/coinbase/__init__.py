@@ -1,0 +1,1 @@
+"""Coinbase feed: symbols, parser, markets and connector."""

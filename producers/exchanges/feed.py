@@ -1,0 +1,109 @@
+"""What every venue parser shares: the protocol, the error, event-building helpers (pure).
+
+Event ids are deterministic and unique per event within a connection:
+
+- trades with a venue trade id: ``{venue}:{pair}:trade:{trade_id}`` -- the
+  same trade seen again (a trade snapshot after a reconnect, a re-sent
+  message) gets the same id, so consumers drop the duplicate;
+- everything else: ``{venue}:{pair}:{kind}:{recv_ts}.{msg_no}:{index}``
+  where ``msg_no`` counts the messages the parser has been given and
+  ``index`` numbers the events of that kind and pair within one message.
+  Venue sequence numbers are not used as the anchor because Bitfinex's
+  restart at 1 on every connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import InvalidOperation
+from typing import Any, Protocol
+
+from producers.exchanges.numbers import loads
+from schemas.events import (
+    BookDelta,
+    BookSide,
+    BookSnapshot,
+    BookStatusChanged,
+    Level,
+    LevelChange,
+    PublicTrade,
+)
+
+MarketEvent = BookSnapshot | BookDelta | PublicTrade | BookStatusChanged
+"""What a feed parser emits into ``venue.journal``."""
+
+
+class MalformedMessage(ValueError):
+    """A venue message that does not have the shape its protocol promises."""
+
+
+SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, InvalidOperation)
+"""What reading a message of the wrong shape raises; parsers re-raise as ``MalformedMessage``."""
+
+
+class FeedParser(Protocol):
+    """One parser object per websocket connection; feed it every received text frame in order."""
+
+    venue: str
+
+    def parse(self, raw: str | bytes, recv_ts: int) -> list[MarketEvent]:
+        """The market events carried by one raw message received at ``recv_ts`` (µs)."""
+        ...
+
+
+def anchor_id(venue: str, pair: str, kind: str, recv_ts: int, msg_no: int, index: int = 0) -> str:
+    """The event id of an event that has no venue-stable identity."""
+    return f"{venue}:{pair}:{kind}:{recv_ts}.{msg_no}:{index}"
+
+
+def trade_event_id(venue: str, pair: str, trade_id: str) -> str:
+    """The event id of a trade the venue numbered itself."""
+    return f"{venue}:{pair}:trade:{trade_id}"
+
+
+def sorted_levels(levels: Iterable[tuple[int, int]], side: BookSide) -> list[Level]:
+    """Levels best first (bids high to low, asks low to high); empty levels and repeats dropped."""
+    by_price: dict[int, int] = {}
+    for price, size in levels:
+        by_price[price] = size  # a repeated price: the later entry wins
+    ordered = sorted(by_price.items(), reverse=side is BookSide.BID)
+    return [Level(price=price, size=size) for price, size in ordered if size > 0]
+
+
+def change(side: BookSide, price: int, size: int) -> LevelChange:
+    """A level's new displayed size (0 removes it)."""
+    if size < 0:
+        raise MalformedMessage(f"negative size {size} at price {price}")
+    return LevelChange(side=side.value, price=price, size=size)
+
+
+def stale(
+    venue: str, pair: str, reason: str, ts: int, recv_ts: int, msg_no: int, index: int = 0
+) -> BookStatusChanged:
+    """The book of ``pair`` can no longer be trusted until the next snapshot."""
+    return BookStatusChanged(
+        event_id=anchor_id(venue, pair, "stale", recv_ts, msg_no, index),
+        venue=venue,
+        pair=pair,
+        stale=True,
+        reason=reason,
+        ts=ts,
+    )
+
+
+def shape_error(what: str, message: Any) -> MalformedMessage:
+    """A ``MalformedMessage`` quoting (the start of) the offending message."""
+    text = repr(message)
+    return MalformedMessage(f"{what}: {text[:200]}")
+
+
+def decode(raw: str | bytes) -> Any:
+    """The JSON value of a raw message (numbers exact), or ``MalformedMessage``."""
+    try:
+        return loads(raw)
+    except ValueError as exc:
+        raise MalformedMessage(f"not JSON: {exc}") from exc
+
+
+class VenueError(Exception):
+    """The venue reported an error (a refused subscription, a bad request)."""

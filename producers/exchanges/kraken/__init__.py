@@ -1,0 +1,1 @@
+"""Kraken feed: symbols, parser, markets and connector."""

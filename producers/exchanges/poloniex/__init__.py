@@ -1,0 +1,1 @@
+"""Poloniex feed: symbols, parser, markets and connector."""

@@ -1,0 +1,40 @@
+"""Re-publish a namespace's archived inboxes into a fresh namespace, partition for partition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from replay.archive_reader import messages, partitions
+from schemas.topics import INBOXES, all_topics, qualified
+from streams.runtime.kafka import create_topics, producer
+
+
+def republish(client: Any, bootstrap: str, source: str, target: str) -> dict[str, int]:
+    """Copy every archived inbox message of ``source`` into ``target``; counts per topic.
+
+    Each message keeps its partition, key and bytes, and messages are produced in
+    offset order by an idempotent producer, so each target inbox partition is an
+    exact copy of the source's: the agents see the same inputs in the same order.
+    """
+    if source == target:
+        raise ValueError("replay needs a fresh namespace, not the source's own")
+    create_topics(bootstrap, all_topics(target))
+    prod = producer(bootstrap)
+    counts: dict[str, int] = {}
+    for inbox in INBOXES:
+        src, dst = qualified(inbox, source), qualified(inbox, target)
+        n = 0
+        for p in partitions(client, src):
+            for m in messages(client, src, p):
+                while True:
+                    try:
+                        prod.produce(dst, value=m.value, key=m.key or None, partition=p)
+                        break
+                    except BufferError:
+                        prod.poll(0.05)
+                n += 1
+        counts[inbox] = n
+    remaining = prod.flush(60)
+    if remaining:
+        raise RuntimeError(f"{remaining} replayed messages were not delivered")
+    return counts

@@ -1,0 +1,1 @@
+"""The efficient-frontier diversifier: the pure Markowitz optimiser lives in ``.portfolio``."""

@@ -1,0 +1,49 @@
+"""ClickHouse access through clickhouse-connect: chDB (embedded) or a server, by DSN.
+
+``chdb:///path`` opens the embedded engine (one data path per process: chDB's
+rule), ``http://user:pass@host:8123/db`` a ClickHouse server. The DDL in
+``infra/clickhouse/*.sql`` is applied idempotently when a client is opened.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import clickhouse_connect
+
+DDL_DIR = Path(__file__).resolve().parents[2] / "infra" / "clickhouse"
+
+_clients: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def ddl_statements(ddl_dir: Path = DDL_DIR) -> list[str]:
+    """The DDL statements, file by file in name order."""
+    statements: list[str] = []
+    for path in sorted(ddl_dir.glob("*.sql")):
+        text = "\n".join(
+            line for line in path.read_text().splitlines() if not line.strip().startswith("--")
+        )
+        statements.extend(s.strip() for s in text.split(";") if s.strip())
+    return statements
+
+
+def get_client(dsn: str) -> Any:
+    """The process's client for ``dsn`` (created once, with the DDL applied)."""
+    with _lock:
+        client = _clients.get(dsn)
+        if client is None:
+            if dsn.startswith("chdb://"):
+                Path(dsn.removeprefix("chdb://")).mkdir(parents=True, exist_ok=True)
+            client = clickhouse_connect.get_client(dsn=dsn)
+            for statement in ddl_statements():
+                client.command(statement)
+            _clients[dsn] = client
+        return client
+
+
+def readonly_settings() -> dict[str, Any]:
+    """Settings for audit queries: reads only."""
+    return {"readonly": 1}

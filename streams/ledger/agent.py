@@ -1,0 +1,53 @@
+"""The ledger agent: ``ledger.journal`` -> Ledger -> ``ledger.events``."""
+
+from __future__ import annotations
+
+from schemas.events import (
+    AdjustWalletSet,
+    BalanceReported,
+    CancelRejected,
+    CancelRequested,
+    ClockTick,
+    CreateWalletSet,
+    DeactivateWalletSet,
+    DepositFunds,
+    Event,
+    MarketListed,
+    OrderDone,
+    OrderFilled,
+    OrderOpened,
+    OrderRequested,
+    WithdrawFunds,
+)
+from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL
+from streams.ledger.engine import Ledger, LedgerConfig
+from streams.runtime.app import Runtime, register_inbox_agent
+from streams.runtime.inbox import InboxProcessor
+
+ACCEPTS = frozenset(
+    {
+        DepositFunds, WithdrawFunds, CreateWalletSet, AdjustWalletSet, DeactivateWalletSet,
+        BalanceReported, MarketListed, OrderRequested, CancelRequested, OrderOpened,
+        OrderFilled, OrderDone, CancelRejected, ClockTick,
+    }
+)
+
+
+def output_key(event: Event) -> str:
+    return event.account  # type: ignore[union-attr]
+
+
+def processor(config: LedgerConfig | None = None, rt: Runtime | None = None) -> InboxProcessor:
+    cfg = config or LedgerConfig()
+    return InboxProcessor(
+        inbox=LEDGER_JOURNAL,
+        engine_factory=lambda: Ledger(cfg),
+        accepts=ACCEPTS,
+        output_topic=LEDGER_EVENTS,
+        key_of=output_key,
+        history=rt.history(LEDGER_JOURNAL) if rt else None,
+    )
+
+
+def register(rt: Runtime, config: LedgerConfig | None = None) -> None:
+    register_inbox_agent(rt, "ledger", processor(config, rt))

@@ -1,0 +1,196 @@
+"""Decide wallet commands: deposits, withdrawals, wallet sets, reconciliation (pure reads)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schemas.events import (
+    AdjustWalletSet,
+    Allocation,
+    BalanceDiscrepancy,
+    BalanceReported,
+    Bucket,
+    CommandRejected,
+    CreateWalletSet,
+    DeactivateWalletSet,
+    DepositFunds,
+    Event,
+    MovementKind,
+    PostingLeg,
+    WalletMovement,
+    WalletSetCreated,
+    WalletSetDeactivated,
+    WithdrawFunds,
+)
+from streams.ledger.reasons import CommandReason
+from streams.ledger.state import EXTERNAL, POOL, RESERVED_WALLETS, Account, Key, LedgerState
+from streams.money import to_decimal_str as fmt
+
+Command = DepositFunds | WithdrawFunds | CreateWalletSet | AdjustWalletSet | DeactivateWalletSet
+
+
+def reject(cmd: Command, reason: CommandReason, detail: str) -> list[Event]:
+    return [CommandRejected(event_id=f"{cmd.event_id}:rejected", command_id=cmd.event_id,
+                            account=cmd.account, reason=reason, detail=detail, ts=cmd.ts)]
+
+
+def _pool(acct: Account | None, key: Key) -> int:
+    return acct.pool.get(key, 0) if acct is not None else 0
+
+
+def decide_deposit(state: LedgerState, cmd: DepositFunds) -> list[Event]:
+    if cmd.amount <= 0:
+        return reject(cmd, CommandReason.NON_POSITIVE_AMOUNT,
+                      f"a deposit must be positive, got {fmt(cmd.amount)}")
+    v, c, amount = cmd.venue, cmd.currency, cmd.amount
+    legs = [PostingLeg(EXTERNAL, Bucket.EXTERNAL, v, c, -amount), PostingLeg(POOL, Bucket.POOL, v, c, amount)]
+    return [WalletMovement(event_id=f"{cmd.event_id}:deposit", account=cmd.account,
+                           kind=MovementKind.DEPOSIT, cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
+
+
+def decide_withdraw(state: LedgerState, cmd: WithdrawFunds) -> list[Event]:
+    v, c, amount = cmd.venue, cmd.currency, cmd.amount
+    if amount <= 0:
+        return reject(cmd, CommandReason.NON_POSITIVE_AMOUNT,
+                      f"a withdrawal must be positive, got {fmt(amount)}")
+    have = _pool(state.accounts.get(cmd.account), (v, c))
+    if have < amount:
+        return reject(cmd, CommandReason.INSUFFICIENT_FUNDS,
+                      f"withdraw {fmt(amount)} {c} on {v}: the pool holds {fmt(have)}")
+    legs = [PostingLeg(POOL, Bucket.POOL, v, c, -amount), PostingLeg(EXTERNAL, Bucket.EXTERNAL, v, c, amount)]
+    return [WalletMovement(event_id=f"{cmd.event_id}:withdrawal", account=cmd.account,
+                           kind=MovementKind.WITHDRAWAL, cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
+
+
+def _config_problem(state: LedgerState, allocations: Sequence[Allocation], signed: bool) -> str:
+    """Why these allocations are not a valid wallet configuration ("" when they are)."""
+    seen: set[Key] = set()
+    for a in allocations:
+        key = (a.venue, a.currency)
+        if key not in state.known:
+            return f"unknown currency {a.currency} on venue {a.venue}"
+        if key in seen:
+            return f"{a.currency} on {a.venue} appears twice"
+        seen.add(key)
+        if a.amount == 0 or (a.amount < 0 and not signed):
+            word = "non-zero" if signed else "positive"
+            return f"the amount of {a.currency} on {a.venue} must be {word}, got {fmt(a.amount)}"
+    return ""
+
+
+def _pool_shortfall(acct: Account | None, allocations: Sequence[Allocation]) -> str:
+    short = [f"{fmt(a.amount)} {a.currency} on {a.venue} (pool holds {fmt(_pool(acct, (a.venue, a.currency)))})"
+             for a in allocations if a.amount > 0 and _pool(acct, (a.venue, a.currency)) < a.amount]
+    return "; ".join(short)
+
+
+def _moves(cmd: CreateWalletSet | AdjustWalletSet, allocations: Sequence[Allocation],
+           kind: MovementKind) -> list[Event]:
+    """One posting moving each allocation between the pool and the set's available funds."""
+    if not allocations:
+        return []
+    ws = cmd.wallet_set_id
+    legs: list[PostingLeg] = []
+    for a in allocations:
+        legs.append(PostingLeg(POOL, Bucket.POOL, a.venue, a.currency, -a.amount))
+        legs.append(PostingLeg(ws, Bucket.AVAILABLE, a.venue, a.currency, a.amount))
+    return [WalletMovement(event_id=f"{cmd.event_id}:{kind}", account=cmd.account, kind=kind,
+                           cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
+
+
+def decide_create(state: LedgerState, cmd: CreateWalletSet) -> list[Event]:
+    acct = state.accounts.get(cmd.account)
+    ws_id = cmd.wallet_set_id
+    if acct is not None and ws_id in acct.wallet_sets:
+        return reject(cmd, CommandReason.DUPLICATE_WALLET_SET, f"wallet set {ws_id!r} already exists")
+    if not ws_id or ws_id in RESERVED_WALLETS:
+        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, f"{ws_id!r} cannot name a wallet set")
+    problem = _config_problem(state, cmd.allocations, signed=False)
+    if problem:
+        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, problem)
+    short = _pool_shortfall(acct, cmd.allocations)
+    if short:
+        return reject(cmd, CommandReason.INSUFFICIENT_FUNDS, f"not enough unallocated funds: {short}")
+    created = WalletSetCreated(event_id=f"{cmd.event_id}:created", account=cmd.account,
+                               wallet_set_id=ws_id, run_id=cmd.run_id,
+                               allocations=list(cmd.allocations), ts=cmd.ts)
+    return [created, *_moves(cmd, cmd.allocations, MovementKind.ALLOCATION)]
+
+
+def decide_adjust(state: LedgerState, cmd: AdjustWalletSet) -> list[Event]:
+    acct = state.accounts.get(cmd.account)
+    ws = acct.wallet_sets.get(cmd.wallet_set_id) if acct is not None else None
+    if ws is None:
+        return reject(cmd, CommandReason.UNKNOWN_WALLET_SET, f"no wallet set {cmd.wallet_set_id!r}")
+    if not ws.active:
+        return reject(cmd, CommandReason.INACTIVE_WALLET_SET,
+                      f"wallet set {cmd.wallet_set_id!r} is deactivated")
+    if not cmd.allocations:
+        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, "nothing to adjust")
+    problem = _config_problem(state, cmd.allocations, signed=True)
+    if problem:
+        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, problem)
+    short = _pool_shortfall(acct, cmd.allocations)
+    for a in cmd.allocations:
+        bal = ws.balances.get((a.venue, a.currency))
+        available = bal.available if bal is not None else 0
+        if a.amount < 0 and available < -a.amount:
+            more = f"reduce {a.currency} on {a.venue} by {fmt(-a.amount)} (available {fmt(available)})"
+            short = f"{short}; {more}" if short else more
+    if short:
+        return reject(cmd, CommandReason.INSUFFICIENT_FUNDS, f"not enough funds: {short}")
+    ups = [a for a in cmd.allocations if a.amount > 0]
+    downs = [a for a in cmd.allocations if a.amount < 0]
+    return [*_moves(cmd, ups, MovementKind.ALLOCATION), *_moves(cmd, downs, MovementKind.DEALLOCATION)]
+
+
+def decide_deactivate(state: LedgerState, cmd: DeactivateWalletSet) -> list[Event]:
+    """Return every fund to the pool; refused while the set has open orders (their holds are live)."""
+    acct = state.accounts.get(cmd.account)
+    ws = acct.wallet_sets.get(cmd.wallet_set_id) if acct is not None else None
+    if acct is None or ws is None:
+        return reject(cmd, CommandReason.UNKNOWN_WALLET_SET, f"no wallet set {cmd.wallet_set_id!r}")
+    if not ws.active:
+        return reject(cmd, CommandReason.INACTIVE_WALLET_SET,
+                      f"wallet set {cmd.wallet_set_id!r} is already deactivated")
+    open_ids = sorted(o.order_id for o in acct.orders.values() if o.wallet_set_id == ws.wallet_set_id)
+    if open_ids:
+        shown = ", ".join(open_ids[:5]) + (" ..." if len(open_ids) > 5 else "")
+        return reject(cmd, CommandReason.OPEN_ORDERS,
+                      f"{len(open_ids)} open order(s) must be done first: {shown}")
+    ws_id = ws.wallet_set_id
+    legs: list[PostingLeg] = []
+    for (v, c), bal in sorted(ws.balances.items()):
+        if bal.available:
+            legs.append(PostingLeg(ws_id, Bucket.AVAILABLE, v, c, -bal.available))
+            legs.append(PostingLeg(POOL, Bucket.POOL, v, c, bal.available))
+    out: list[Event] = []
+    if legs:
+        out.append(WalletMovement(event_id=f"{cmd.event_id}:deallocation", account=cmd.account,
+                                  kind=MovementKind.DEALLOCATION, cause_id=cmd.event_id,
+                                  legs=legs, ts=cmd.ts))
+    out.append(WalletSetDeactivated(event_id=f"{cmd.event_id}:deactivated", account=cmd.account,
+                                    wallet_set_id=ws_id, ts=cmd.ts))
+    return out
+
+
+def exchange_balance(acct: Account | None, key: Key) -> int:
+    """What the exchange should hold for (venue, currency): the pool plus every wallet set."""
+    if acct is None:
+        return 0
+    total = acct.pool.get(key, 0)
+    for ws in acct.wallet_sets.values():
+        bal = ws.balances.get(key)
+        if bal is not None:
+            total += bal.available + bal.hold
+    return total
+
+
+def decide_reported(state: LedgerState, report: BalanceReported) -> list[Event]:
+    """Compare, never overwrite: a difference is reported for a person to resolve."""
+    ours = exchange_balance(state.accounts.get(report.account), (report.venue, report.currency))
+    if ours == report.amount:
+        return []
+    return [BalanceDiscrepancy(event_id=f"{report.event_id}:discrepancy", account=report.account,
+                               venue=report.venue, currency=report.currency, ledger_amount=ours,
+                               reported_amount=report.amount, ts=report.ts)]

@@ -1,0 +1,42 @@
+"""The matching agent: ``venue.journal`` -> MatchingEngine -> ``venue.events``."""
+
+from __future__ import annotations
+
+from schemas.events import (
+    BookDelta,
+    BookSnapshot,
+    CancelRequested,
+    ClockTick,
+    Event,
+    MarketListed,
+    OrderAccepted,
+    PublicTrade,
+)
+from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL, venue_key
+from streams.matching.engine import MatchingConfig, MatchingEngine
+from streams.runtime.app import Runtime, register_inbox_agent
+from streams.runtime.inbox import InboxProcessor
+
+ACCEPTS = frozenset(
+    {BookSnapshot, BookDelta, PublicTrade, ClockTick, MarketListed, OrderAccepted, CancelRequested}
+)
+
+
+def output_key(event: Event) -> str:
+    return venue_key(event.venue, event.pair)  # type: ignore[union-attr]
+
+
+def processor(config: MatchingConfig | None = None, rt: Runtime | None = None) -> InboxProcessor:
+    cfg = config or MatchingConfig()
+    return InboxProcessor(
+        inbox=VENUE_JOURNAL,
+        engine_factory=lambda: MatchingEngine(cfg),
+        accepts=ACCEPTS,
+        output_topic=VENUE_EVENTS,
+        key_of=output_key,
+        history=rt.history(VENUE_JOURNAL) if rt else None,
+    )
+
+
+def register(rt: Runtime, config: MatchingConfig | None = None) -> None:
+    register_inbox_agent(rt, "matching", processor(config, rt))

@@ -1,0 +1,257 @@
+"""The virtual exchange: one engine per ``venue.journal`` partition (pure, deterministic).
+
+``handle(event)`` decides and applies in one step and returns the output
+events (OrderOpened, OrderFilled, OrderDone, CancelRejected,
+BookStatusChanged). Every ``venue:PAIR`` key gets its own book and orders.
+Matching rules: ``taker`` (new orders) and ``maker`` (resting orders).
+
+Policies:
+- Stale book: a book is stale before its first snapshot and after a delta
+  whose ``seq`` is not ``last_seq + 1`` (``sequence_gap`` if ahead, and the
+  delta is applied; ``out_of_order`` if not ahead, and it is dropped). Deltas
+  keep being applied while stale (best effort, for display); the next
+  snapshot makes it fresh. A stale book matches nothing: market, IOC and FOK
+  orders end at once with ``book_stale``; limit orders (post-only too) rest
+  and learn their queue position from the next snapshot; public trades fill
+  nothing and move no queue; crossings wait for the fresh snapshot.
+- Snapshots and consumed size: a snapshot counts as one big delta for every
+  level that carries consumed size (or resting orders): a shrink works the
+  consumed size off, a level missing from the snapshot clears it, and it
+  never exceeds the new displayed size. Consumed size is *not* wiped by a
+  snapshot, since our fills never showed up in the real book.
+- Timers: an order with ``cancel_after_s`` expires (``expired``) on the first
+  event of its book, or ClockTick for its key, with
+  ``ts >= accepted ts + cancel_after_s * 1e6``, before that event is matched.
+  A ClockTick with key ``*`` or ``""`` expires the due orders of every book.
+- Idempotence: a repeated OrderAccepted (same ``order_id``), CancelRequested
+  (same ``event_id``) or market event (same ``event_id`` as the last one of
+  its book) returns [] and changes nothing. Other event types return [].
+- Invalid accepted orders (unknown side or type, size <= 0, missing or
+  non-positive limit) end at once with ``cancelled`` and nothing filled.
+- Virtual orders never match each other, only real liquidity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from schemas.events import (
+    BookDelta,
+    BookSnapshot,
+    BookStatusChanged,
+    CancelRejected,
+    CancelRequested,
+    ClockTick,
+    DoneReason,
+    Event,
+    OrderAccepted,
+    PublicTrade,
+)
+from streams.matching.book import L2Book
+from streams.matching.config import MatchingConfig
+from streams.matching.maker import cross, on_level_changes, on_trade, requeue_unknown
+from streams.matching.market import Market, Registry
+from streams.matching.orders import VirtualOrder
+from streams.matching.taker import accept
+
+__all__ = ["MatchingConfig", "MatchingEngine"]
+
+STATE_VERSION = 1
+ALL_KEYS = frozenset({"", "*"})
+
+
+class MatchingEngine:
+    """Matches virtual orders against the real books of one inbox partition."""
+
+    def __init__(self, config: MatchingConfig | None = None) -> None:
+        self.config = config or MatchingConfig()
+        self._registry = Registry()
+        self._markets: dict[tuple[str, str], Market] = {}
+        self._handlers: dict[type, Callable[[Any], list[Event]]] = {
+            BookDelta: self._on_delta,
+            BookSnapshot: self._on_snapshot,
+            PublicTrade: self._on_trade,
+            OrderAccepted: self._on_accepted,
+            CancelRequested: self._on_cancel,
+            ClockTick: self._on_tick,
+        }
+
+    def handle(self, event: Event) -> list[Event]:
+        """Outputs of one inbox event; the engine's state moves on accordingly."""
+        handler = self._handlers.get(type(event))
+        return handler(event) if handler is not None else []
+
+    def book(self, venue: str, pair: str) -> L2Book:
+        """Read access to a book (an empty stale one if the key has not been seen)."""
+        market = self._markets.get((venue, pair))
+        return market.book if market else L2Book(venue, pair, self.config.max_levels)
+
+    # --- handlers ---------------------------------------------------------------
+
+    def _market(self, venue: str, pair: str) -> Market:
+        market = self._markets.get((venue, pair))
+        if market is None:
+            market = Market(venue, pair, self.config, self._registry)
+            self._markets[(venue, pair)] = market
+        return market
+
+    def _on_delta(self, ev: BookDelta) -> list[Event]:
+        m = self._markets.get((ev.venue, ev.pair)) or self._market(ev.venue, ev.pair)
+        book = m.book
+        if ev.event_id == book.last_event_id:
+            return []
+        book.last_event_id = ev.event_id
+        out: list[Event] = []
+        if m.expiries and m.expiries[0][0] <= ev.ts:
+            m.expire(m.due(ev.ts), ev.ts, out)
+        seq = ev.seq
+        if seq is not None:
+            last = book.last_seq
+            if last is not None and seq != last + 1:
+                if seq <= last:
+                    _turn_stale(book, ev.event_id, "out_of_order", ev.ts, out)
+                    return out
+                _turn_stale(book, ev.event_id, "sequence_gap", ev.ts, out)
+            book.last_seq = seq
+        touched = book.apply_changes(ev.changes, m.watch)
+        if touched:
+            on_level_changes(m, touched)
+        if (m.resting[0].keys or m.resting[1].keys) and not book.stale:
+            cross(m, ev.ts, out)
+        return out
+
+    def _on_snapshot(self, ev: BookSnapshot) -> list[Event]:
+        m = self._market(ev.venue, ev.pair)
+        book = m.book
+        if ev.event_id == book.last_event_id:
+            return []
+        book.last_event_id = ev.event_id
+        out: list[Event] = []
+        m.expire(m.due(ev.ts), ev.ts, out)
+        touched = book.load_snapshot(ev.bids, ev.asks, (m.watch[0].keys(), m.watch[1].keys()))
+        book.last_seq = ev.seq
+        if touched:
+            on_level_changes(m, touched)
+        requeue_unknown(m)
+        if book.stale:
+            book.stale = False
+            out.append(
+                BookStatusChanged(
+                    f"{ev.event_id}:fresh", book.venue, book.pair, False, "snapshot", ev.ts
+                )
+            )
+        cross(m, ev.ts, out)
+        return out
+
+    def _on_trade(self, ev: PublicTrade) -> list[Event]:
+        m = self._market(ev.venue, ev.pair)
+        if ev.event_id == m.book.last_event_id:
+            return []
+        m.book.last_event_id = ev.event_id
+        out: list[Event] = []
+        m.expire(m.due(ev.ts), ev.ts, out)
+        if not m.book.stale:
+            on_trade(m, ev, out)
+        return out
+
+    def _on_accepted(self, ev: OrderAccepted) -> list[Event]:
+        if self._registry.knows(ev.order_id):
+            return []
+        m = self._market(ev.venue, ev.pair)
+        out: list[Event] = []
+        m.expire(m.due(ev.ts), ev.ts, out)
+        accept(m, ev, out)
+        return out
+
+    def _on_cancel(self, ev: CancelRequested) -> list[Event]:
+        registry = self._registry
+        if ev.event_id in registry.cancels_seen:
+            return []
+        registry.cancels_seen.add(ev.event_id)
+        out: list[Event] = []
+        m = self._markets.get((ev.venue, ev.pair))
+        if m is not None:
+            m.expire(m.due(ev.ts), ev.ts, out)
+        order = registry.open.get(ev.order_id)
+        if order is not None:
+            self._market(order.venue, order.pair).finish(order, DoneReason.CANCELLED, ev.ts, out)
+            return out
+        reason = "order_already_done" if ev.order_id in registry.done else "unknown_order"
+        out.append(
+            CancelRejected(
+                event_id=f"{ev.event_id}:rejected",
+                order_id=ev.order_id,
+                account=ev.account,
+                run_id=ev.run_id,
+                venue=ev.venue,
+                pair=ev.pair,
+                reason=reason,
+                ts=ev.ts,
+            )
+        )
+        return out
+
+    def _on_tick(self, ev: ClockTick) -> list[Event]:
+        out: list[Event] = []
+        if ev.key in ALL_KEYS:
+            due = sorted(
+                (timer, m) for m in self._markets.values() for timer in m.due(ev.ts)
+            )
+            for timer, m in due:
+                m.expire([timer], ev.ts, out)
+        else:
+            venue, _, pair = ev.key.partition(":")
+            m = self._markets.get((venue, pair))
+            if m is not None:
+                m.expire(m.due(ev.ts), ev.ts, out)
+        return out
+
+    # --- state ------------------------------------------------------------------
+
+    def export_state(self) -> dict[str, Any]:
+        """Everything needed to continue, JSON-serialisable and deterministic."""
+        registry = self._registry
+        books = []
+        for key in sorted(self._markets):
+            m = self._markets[key]
+            pending = [sorted([p, n] for p, n in side.items()) for side in m.pending]
+            books.append({**m.book.to_dict(), "pending": pending})
+        return {
+            "version": STATE_VERSION,
+            "next_seq": registry.next_seq,
+            "books": books,
+            "orders": [o.to_dict() for o in sorted(registry.open.values(), key=_by_seq)],
+            "done": sorted(registry.done),
+            "cancels_seen": sorted(registry.cancels_seen),
+        }
+
+    @classmethod
+    def from_state(cls, config: MatchingConfig, state: dict[str, Any]) -> MatchingEngine:
+        """An engine that continues exactly where ``export_state`` left off."""
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported matching state version {state.get('version')!r}")
+        engine = cls(config)
+        registry = engine._registry
+        registry.next_seq = state["next_seq"]
+        registry.done.update(state["done"])
+        registry.cancels_seen.update(state["cancels_seen"])
+        for data in state["books"]:
+            m = engine._market(data["venue"], data["pair"])
+            m.book = L2Book.from_dict(data, config.max_levels)
+            for side, levels in zip(m.pending, data["pending"], strict=True):
+                side.update((p, n) for p, n in levels)
+        for data in state["orders"]:
+            order = VirtualOrder.from_dict(data)
+            engine._market(order.venue, order.pair).rest(order)
+        return engine
+
+
+def _by_seq(order: VirtualOrder) -> int:
+    return order.seq
+
+
+def _turn_stale(book: L2Book, cause: str, reason: str, ts: int, out: list[Event]) -> None:
+    if not book.stale:
+        book.stale = True
+        out.append(BookStatusChanged(f"{cause}:stale", book.venue, book.pair, True, reason, ts))

@@ -1,0 +1,76 @@
+"""One (venue, pair): the real book, our resting orders, pending trades and timers."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+from schemas.events import DoneReason, Event, Side
+from streams.matching.book import ASK, BID, L2Book
+from streams.matching.config import MatchingConfig
+from streams.matching.orders import RestingSide, VirtualOrder
+from streams.matching.reports import done
+
+
+def order_side(side: str) -> int:
+    """Book side an order of ``side`` rests on (a buy rests among the bids)."""
+    return BID if side == Side.BUY else ASK
+
+
+@dataclass(slots=True)
+class Registry:
+    """Every order the engine has seen: the resting ones, and the ids of the finished ones."""
+
+    open: dict[str, VirtualOrder] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
+    cancels_seen: set[str] = field(default_factory=set)
+    next_seq: int = 1
+
+    def knows(self, order_id: str) -> bool:
+        return order_id in self.open or order_id in self.done
+
+
+class Market:
+    """The matching state of one book key."""
+
+    __slots__ = ("book", "expiries", "fees", "pending", "queue_model", "registry", "resting", "watch")
+
+    def __init__(self, venue: str, pair: str, config: MatchingConfig, registry: Registry) -> None:
+        self.book = L2Book(venue, pair, config.max_levels)
+        self.resting = (RestingSide(1), RestingSide(-1))  # our buys (bid side), our sells
+        self.watch = (self.resting[BID].by_price, self.resting[ASK].by_price)
+        # Printed trade size at a price where we rest, not yet seen as a shrink of that level.
+        self.pending: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        self.expiries: list[tuple[int, int, str]] = []  # (deadline, seq, order_id) heap
+        self.fees = config.fee_schedule(venue)
+        self.queue_model = config.queue_model(venue)
+        self.registry = registry
+
+    def rest(self, order: VirtualOrder) -> None:
+        self.resting[order_side(order.side)].add(order)
+        self.registry.open[order.order_id] = order
+        if order.deadline is not None:
+            heapq.heappush(self.expiries, (order.deadline, order.seq, order.order_id))
+
+    def finish(self, order: VirtualOrder, reason: str, ts: int, out: list[Event]) -> None:
+        """End ``order`` (resting or not) with ``reason``."""
+        if self.registry.open.pop(order.order_id, None) is not None:
+            self.resting[order_side(order.side)].remove(order)
+            pending = self.pending[order_side(order.side)]
+            if order.price in pending and order.price not in self.watch[order_side(order.side)]:
+                del pending[order.price]
+        self.registry.done.add(order.order_id)
+        out.append(done(order, reason, ts))
+
+    def due(self, ts: int) -> list[tuple[int, int, str]]:
+        """Pop the timers due at ``ts`` (deadline <= ts), earliest first."""
+        heap, due = self.expiries, []
+        while heap and heap[0][0] <= ts:
+            due.append(heapq.heappop(heap))
+        return due
+
+    def expire(self, due: list[tuple[int, int, str]], ts: int, out: list[Event]) -> None:
+        for _, seq, order_id in due:
+            order = self.registry.open.get(order_id)
+            if order is not None and order.seq == seq:
+                self.finish(order, DoneReason.EXPIRED, ts, out)

@@ -1,0 +1,86 @@
+"""The Faust application that hosts the agents of one topic namespace."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from schemas.topics import partition_of, qualified
+from streams.runtime.inbox import History, InboxProcessor, Outgoing
+from streams.runtime.kafka import read_partition
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What an agent module needs to register itself."""
+
+    app: faust.App
+    bootstrap: str
+    namespace: str
+
+    def topic(self, name: str) -> Any:
+        return self.app.topic(
+            qualified(name, self.namespace),
+            key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
+        )
+
+    def history(self, name: str) -> History:
+        """Reads an inbox partition from its start, to rebuild state after a restart."""
+        topic = qualified(name, self.namespace)
+
+        def read(partition: int, end: int) -> Iterable[tuple[int, bytes | None, bytes]]:
+            for r in read_partition(self.bootstrap, topic, partition, 0, end):
+                yield r.offset, r.key, r.value
+
+        return read
+
+
+def create_app(bootstrap: str, namespace: str = "", app_id: str = "cryptick") -> faust.App:
+    """A Faust app in ``namespace``: its own consumer group and topic names."""
+    return faust.App(
+        f"{app_id}-{namespace or 'live'}",
+        broker=f"kafka://{bootstrap}",
+        key_serializer="raw",
+        value_serializer="raw",
+        store="memory://",
+        web_enabled=False,
+        topic_allow_declare=False,  # topics are created explicitly, with partition counts
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        broker_max_poll_records=2000,
+        stream_buffer_maxsize=8192,
+        producer_linger_ms=2,
+        producer_acks=-1,
+    )
+
+
+def register_inbox_agent(rt: Runtime, name: str, processor: InboxProcessor) -> None:
+    """An agent that feeds every message of ``processor.inbox`` through the processor."""
+    inbox = rt.topic(processor.inbox)
+    outputs: dict[str, Any] = {}
+
+    def out(topic: str) -> Any:
+        if topic not in outputs:
+            outputs[topic] = rt.topic(topic)
+        return outputs[topic]
+
+    async def agent(stream: Any) -> None:
+        async for event in stream.events():
+            msg = event.message
+            results: list[Outgoing] = processor.process(
+                msg.partition, msg.offset, msg.key, msg.value, int(msg.timestamp * 1000)
+            )
+            for o in results:
+                await out(o.topic).send(
+                    key=o.key, value=o.value, partition=partition_of(o.topic, o.key)
+                )
+
+    agent.__name__ = name
+    rt.app.agent(inbox, name=name)(agent)

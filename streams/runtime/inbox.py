@@ -1,0 +1,107 @@
+"""Turn one inbox message into output messages: decode, run the engine, encode.
+
+This is the part of every agent shell that is not Faust: it owns one engine per
+inbox partition, recognises redelivered offsets, rebuilds an engine's state
+after a restart by replaying its inbox partition up to where processing
+resumes, and sends bad input to the dead-letter topic with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from schemas.codec import Codec, DecodeError, default_codec
+from schemas.events import DeadLetter, Event
+from schemas.topics import DEAD_LETTERS
+from streams.core import Engine
+
+log = logging.getLogger(__name__)
+
+History = Callable[[int, int], Iterable[tuple[int, bytes | None, bytes]]]
+"""(partition, end offset) -> the inbox messages (offset, key, value) before ``end``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    topic: str  # logical topic name (unqualified)
+    key: bytes
+    value: bytes
+
+
+@dataclass(slots=True)
+class InboxProcessor:
+    """Processes the messages of one inbox topic for all of its assigned partitions."""
+
+    inbox: str
+    engine_factory: Callable[[], Engine]
+    accepts: frozenset[type]
+    output_topic: str
+    key_of: Callable[[Event], str]
+    history: History | None = None
+    codec: Codec = field(default_factory=default_codec)
+    engines: dict[int, Engine] = field(default_factory=dict)
+    next_offset: dict[int, int] = field(default_factory=dict)
+    processed: int = 0
+    dead_lettered: int = 0
+
+    def engine(self, partition: int, offset: int) -> Engine:
+        """The partition's engine, rebuilt from its inbox history if work resumes mid-log."""
+        engine = self.engines.get(partition)
+        if engine is None:
+            engine = self.engine_factory()
+            if offset > 0 and self.history is not None:
+                n = 0
+                for _off, _key, value in self.history(partition, offset):
+                    event = self._decode_quietly(value)
+                    if event is not None and type(event) in self.accepts:
+                        with contextlib.suppress(Exception):  # dead-lettered when first seen
+                            engine.handle(event)
+                    n += 1
+                log.info("rebuilt %s[%d] from %d inbox messages", self.inbox, partition, n)
+            self.engines[partition] = engine
+            self.next_offset[partition] = offset
+        return engine
+
+    def _decode_quietly(self, value: bytes) -> Event | None:
+        try:
+            return self.codec.decode(value)
+        except DecodeError:
+            return None
+
+    def process(self, partition: int, offset: int, key: bytes | None, value: bytes | None,
+                timestamp_ms: int = 0) -> list[Outgoing]:
+        """Outputs for one inbox message; [] for a redelivered offset."""
+        engine = self.engine(partition, offset)
+        if offset < self.next_offset[partition]:
+            return []
+        self.next_offset[partition] = offset + 1
+        self.processed += 1
+        raw = value or b""
+        try:
+            event = self.codec.decode(raw)
+        except DecodeError as exc:
+            return [self._dead_letter(partition, offset, key, raw, str(exc), timestamp_ms)]
+        if type(event) not in self.accepts:
+            reason = f"{type(event).__name__} does not belong on {self.inbox}"
+            return [self._dead_letter(partition, offset, key, raw, reason, timestamp_ms)]
+        try:
+            outputs = engine.handle(event)
+        except Exception as exc:
+            log.exception("engine failed on %s[%d]@%d", self.inbox, partition, offset)
+            reason = f"processing failed: {exc!r}"
+            return [self._dead_letter(partition, offset, key, raw, reason, timestamp_ms)]
+        encode = self.codec.encode
+        return [Outgoing(self.output_topic, self.key_of(e).encode(), encode(e)) for e in outputs]
+
+    def _dead_letter(self, partition: int, offset: int, key: bytes | None, value: bytes,
+                     reason: str, timestamp_ms: int) -> Outgoing:
+        self.dead_lettered += 1
+        letter = DeadLetter(
+            event_id=f"{self.inbox}:{partition}:{offset}", topic=self.inbox, partition=partition,
+            offset=offset, key=key, value=value, reason=reason, ts=timestamp_ms * 1000,
+        )
+        log.warning("dead letter %s: %s", letter.event_id, reason)
+        return Outgoing(DEAD_LETTERS, key or b"", self.codec.encode(letter))

@@ -1,0 +1,150 @@
+"""Kafka plumbing with confluent-kafka: topics, producers, reading a partition."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+
+from schemas.topics import TopicSpec
+
+
+def admin(bootstrap: str) -> AdminClient:
+    return AdminClient({"bootstrap.servers": bootstrap})
+
+
+def create_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout: float = 30.0) -> list[str]:
+    """Create the topics that do not exist yet, with their partition counts; return those made."""
+    client = admin(bootstrap)
+    existing = set(client.list_topics(timeout=timeout).topics)
+    wanted = [s for s in specs if s.name not in existing]
+    if not wanted:
+        return []
+    futures = client.create_topics(
+        [NewTopic(s.name, num_partitions=s.partitions, replication_factor=1) for s in wanted],
+        operation_timeout=timeout,
+    )
+    made = []
+    for name, fut in futures.items():
+        try:
+            fut.result()
+            made.append(name)
+        except KafkaException as exc:
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise
+    return sorted(made)
+
+
+def delete_topics(bootstrap: str, names: Iterable[str], timeout: float = 30.0) -> None:
+    names = list(names)
+    if not names:
+        return
+    for fut in admin(bootstrap).delete_topics(names, operation_timeout=timeout).values():
+        try:
+            fut.result()
+        except KafkaException as exc:
+            if "UNKNOWN_TOPIC" not in str(exc):
+                raise
+
+
+def list_topics(bootstrap: str, timeout: float = 10.0) -> dict[str, int]:
+    """Topic name -> partition count (internal topics left out)."""
+    meta = admin(bootstrap).list_topics(timeout=timeout)
+    return {n: len(t.partitions) for n, t in meta.topics.items() if not n.startswith("__")}
+
+
+def producer(bootstrap: str, **extra: object) -> Producer:
+    """An idempotent producer: retries never duplicate or reorder within a partition."""
+    config: dict[str, object] = {
+        "bootstrap.servers": bootstrap,
+        "enable.idempotence": True,
+        "linger.ms": 5,
+        "batch.num.messages": 10000,
+        "queue.buffering.max.messages": 1_000_000,
+        "compression.type": "lz4",
+    }
+    config.update(extra)
+    return Producer(config)
+
+
+def produce_all(prod: Producer, topic: str, items: Iterable[tuple[bytes | None, bytes, int | None]]) -> int:
+    """Produce (key, value, partition) items, polling as the queue fills; returns the count."""
+    n = 0
+    for key, value, partition in items:
+        while True:
+            try:
+                if partition is None:
+                    prod.produce(topic, value=value, key=key)
+                else:
+                    prod.produce(topic, value=value, key=key, partition=partition)
+                break
+            except BufferError:
+                prod.poll(0.05)
+        n += 1
+        if n % 10000 == 0:
+            prod.poll(0)
+    return n
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    timestamp_ms: int
+
+
+def end_offsets(bootstrap: str, topic: str, timeout: float = 10.0) -> dict[int, int]:
+    """Partition -> high-water mark (the offset the next message will get)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "cryptick-watermarks",
+                  "enable.auto.commit": False})
+    try:
+        meta = c.list_topics(topic, timeout=timeout).topics[topic]
+        if meta.error is not None:
+            raise KafkaException(meta.error)
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)[1]
+                for p in sorted(meta.partitions)}
+    finally:
+        c.close()
+
+
+def read_partition(bootstrap: str, topic: str, partition: int, start: int = 0,
+                   end: int | None = None, timeout: float = 30.0) -> Iterator[Record]:
+    """Messages of one partition from ``start`` up to ``end`` (exclusive; default: high-water)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "cryptick-reader",
+                  "enable.auto.commit": False, "enable.partition.eof": True,
+                  "fetch.max.bytes": 52428800})
+    try:
+        if end is None:
+            end = c.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout)[1]
+        if start >= end:
+            return
+        c.assign([TopicPartition(topic, partition, start if start > 0 else OFFSET_BEGINNING)])
+        while True:
+            msgs = c.consume(num_messages=5000, timeout=timeout)
+            if not msgs:
+                raise TimeoutError(f"no message from {topic}[{partition}] within {timeout}s")
+            for m in msgs:
+                err = m.error()
+                if err is not None:
+                    if err.code() == err._PARTITION_EOF:
+                        continue
+                    raise KafkaException(err)
+                off = m.offset() or 0
+                if off >= end:
+                    return
+                yield Record(topic, partition, off, m.key(), m.value() or b"", m.timestamp()[1])
+                if off + 1 >= end:
+                    return
+    finally:
+        c.close()
+
+
+def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> Iterator[Record]:
+    """Every message of a topic up to its current end, partition by partition."""
+    for p, end in end_offsets(bootstrap, topic, timeout).items():
+        yield from read_partition(bootstrap, topic, p, 0, end, timeout)

@@ -1,0 +1,61 @@
+"""Shared fixtures: a real Kafka broker and a real ClickHouse engine (chDB)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """A broker: KAFKA_BOOTSTRAP_SERVERS if set, else testcontainers if Docker answers, else local."""
+    configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if configured:
+        yield configured
+        return
+    if _docker_answers():
+        from testcontainers.kafka import KafkaContainer  # type: ignore[import-untyped]
+
+        with KafkaContainer("apache/kafka:3.9.1").with_kraft() as kafka:
+            yield kafka.get_bootstrap_server()
+        return
+    from infra.kafka.local import LocalKafka
+
+    kafka = LocalKafka.from_env()
+    started_here = kafka.pid() is None
+    kafka.start()
+    os.environ["KAFKA_BOOTSTRAP_SERVERS"] = kafka.bootstrap
+    yield kafka.bootstrap
+    if started_here:
+        kafka.stop()
+
+
+@pytest.fixture(scope="session")
+def clickhouse_dsn() -> str:
+    """One chDB data path for the whole session (chDB opens one path per process)."""
+    dsn = os.environ.get("CLICKHOUSE_DSN")
+    if not dsn:
+        dsn = f"chdb://{Path(tempfile.mkdtemp(prefix='cryptick-chdb-'))}"
+        os.environ["CLICKHOUSE_DSN"] = dsn
+    return dsn
+
+
+@pytest.fixture()
+def namespace() -> str:
+    """A fresh topic namespace per test."""
+    return f"t{uuid.uuid4().hex[:10]}"
