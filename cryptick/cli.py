@@ -146,8 +146,8 @@ def replay(
 
 @app.command()
 def demo(
-    steps: Annotated[int, typer.Option(help="Market updates per pair.")] = 2000,
-    speed: Annotated[float, typer.Option(help="Event time per wall time (x).")] = 200.0,
+    steps: Annotated[int, typer.Option(help="Market updates per pair.")] = 1000,
+    speed: Annotated[float, typer.Option(help="Event time per wall time (x).")] = 40.0,
     keep_kafka: Annotated[bool, typer.Option(help="Leave the broker running afterwards.")] = True,
 ) -> None:
     """The end-to-end slice: synthetic market + orders through Kafka, fills, balances, replay parity."""

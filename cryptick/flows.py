@@ -70,7 +70,11 @@ class WorkerProcess:
 
         if not self.alive():
             raise RuntimeError(f"worker for {self.namespace!r} exited; see {self.log_path}")
-        return wait_caught_up(self.bootstrap, self.group_id, self.consumed_topics(), idle, timeout)
+        try:
+            return wait_caught_up(self.bootstrap, self.group_id, self.consumed_topics(), idle, timeout,
+                                  alive=self.alive)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; see {self.log_path}") from None
 
 
 def ensure_kafka(settings: Settings, echo: Echo) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from producers.clock import Clock
 from producers.synthetic import SyntheticConfig, SyntheticFeed
 from schemas.events import (
     SCALE,
@@ -77,8 +78,11 @@ def demo_messages(sc: Scenario | None = None) -> Iterator[Message]:
             200: "cancel_deep", 240: "fok_too_big", 280: "bad_size", 300: "unknown_pair",
             320: "limit_sell_cross", 360: "fok_small"}
     step = 0
+    clock = Clock([venue_key(venue, p) for p in cfg.pairs()], every_us=10_000_000)
     for event in feed.events(sc.steps):
         yield Message(VENUE_JOURNAL, venue_key(event.venue, event.pair), event)  # type: ignore[union-attr]
+        for t in clock.advance(event.ts):
+            yield Message(VENUE_JOURNAL, t.key, t)
         if isinstance(event, BookSnapshot) and event.pair == "BTC-USD":
             bids = {lv.price: lv.size for lv in event.bids}
             asks = {lv.price: lv.size for lv in event.asks}

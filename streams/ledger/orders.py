@@ -36,7 +36,7 @@ def hold_for(is_buy: bool, size: int, price: int, max_bps: int) -> int:
 def _reject(req: OrderRequested, reason: OrderReason, detail: str) -> list[Event]:
     return [OrderRejected(event_id=f"{req.event_id}:rejected", order_id=req.order_id,
                           account=req.account, run_id=req.run_id, wallet_set_id=req.wallet_set_id,
-                          venue=req.venue, pair=req.pair, reason=reason, detail=detail, ts=req.ts)]
+                          venue=req.venue, pair=req.pair, reason=reason.value, detail=detail, ts=req.ts)]
 
 
 def _rule_problem(req: OrderRequested, m: MarketRules) -> tuple[OrderReason, str] | None:
@@ -105,16 +105,13 @@ def decide_order(state: LedgerState, req: OrderRequested, max_bps: int) -> list[
         return _reject(req, OrderReason.INSUFFICIENT_FUNDS,
                        f"the order needs {fmt(amount)} {currency} on {req.venue}, "
                        f"the wallet set has {fmt(available)} available")
+    # Positional arguments, in the records' field order: keywords cost a third of this path.
     return [
-        FundsHeld(event_id=f"{req.event_id}:hold", account=req.account, order_id=req.order_id,
-                  wallet_set_id=req.wallet_set_id, venue=req.venue, currency=currency,
-                  amount=amount, ts=req.ts),
-        OrderAccepted(event_id=f"{req.event_id}:accepted", order_id=req.order_id,
-                      account=req.account, run_id=req.run_id, wallet_set_id=req.wallet_set_id,
-                      venue=req.venue, pair=req.pair, side=side, order_type=req.order_type,
-                      size=req.size, price=price, post_only=req.post_only,
-                      cancel_after_s=req.cancel_after_s, hold_currency=currency,
-                      hold_amount=amount, ts=req.ts),
+        FundsHeld(f"{req.event_id}:hold", req.account, req.order_id, req.wallet_set_id, req.venue,
+                  currency, amount, req.ts),
+        OrderAccepted(f"{req.event_id}:accepted", req.order_id, req.account, req.run_id,
+                      req.wallet_set_id, req.venue, req.pair, side, req.order_type, req.size, price,
+                      req.post_only, req.cancel_after_s, currency, amount, req.ts),
     ]
 
 
@@ -134,4 +131,4 @@ def decide_cancel(state: LedgerState, req: CancelRequested) -> list[Event]:
         return [req]
     return [CancelRejected(event_id=f"{req.event_id}:rejected", order_id=req.order_id,
                            account=req.account, run_id=req.run_id, venue=req.venue,
-                           pair=req.pair, reason=reason, ts=req.ts)]
+                           pair=req.pair, reason=reason.value, ts=req.ts)]

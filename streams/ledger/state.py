@@ -6,15 +6,18 @@ per event, and copying frozen state per event would dominate its cost.
 
 from __future__ import annotations
 
+from schemas.events import Bucket
 from streams.ledger.markets import MarketRules
 
 Key = tuple[str, str]
 """(venue, currency)."""
 
-POOL = "pool"
-EXTERNAL = "external"
+POOL = Bucket.POOL.value
+EXTERNAL = Bucket.EXTERNAL.value
 RESERVED_WALLETS = frozenset({POOL, EXTERNAL})
-"""Wallet names of posting legs that are not wallet sets."""
+"""Posting-leg wallets that are not wallet sets; each has the one bucket of its own name."""
+AVAILABLE = Bucket.AVAILABLE.value
+HOLD = Bucket.HOLD.value
 
 
 class Window:
@@ -25,6 +28,8 @@ class Window:
     def __init__(self, capacity: int, items: dict[str, int] | None = None) -> None:
         self.capacity = capacity
         self.items: dict[str, int] = items if items is not None else {}
+        while len(self.items) > capacity:
+            del self.items[next(iter(self.items))]
 
     def __contains__(self, key: str) -> bool:
         return key in self.items

@@ -9,7 +9,6 @@ from schemas.events import (
     Allocation,
     BalanceDiscrepancy,
     BalanceReported,
-    Bucket,
     CommandRejected,
     CreateWalletSet,
     DeactivateWalletSet,
@@ -23,7 +22,7 @@ from schemas.events import (
     WithdrawFunds,
 )
 from streams.ledger.reasons import CommandReason
-from streams.ledger.state import EXTERNAL, POOL, RESERVED_WALLETS, Account, Key, LedgerState
+from streams.ledger.state import AVAILABLE, EXTERNAL, POOL, RESERVED_WALLETS, Account, Key, LedgerState
 from streams.money import to_decimal_str as fmt
 
 Command = DepositFunds | WithdrawFunds | CreateWalletSet | AdjustWalletSet | DeactivateWalletSet
@@ -31,7 +30,7 @@ Command = DepositFunds | WithdrawFunds | CreateWalletSet | AdjustWalletSet | Dea
 
 def reject(cmd: Command, reason: CommandReason, detail: str) -> list[Event]:
     return [CommandRejected(event_id=f"{cmd.event_id}:rejected", command_id=cmd.event_id,
-                            account=cmd.account, reason=reason, detail=detail, ts=cmd.ts)]
+                            account=cmd.account, reason=reason.value, detail=detail, ts=cmd.ts)]
 
 
 def _pool(acct: Account | None, key: Key) -> int:
@@ -43,9 +42,9 @@ def decide_deposit(state: LedgerState, cmd: DepositFunds) -> list[Event]:
         return reject(cmd, CommandReason.NON_POSITIVE_AMOUNT,
                       f"a deposit must be positive, got {fmt(cmd.amount)}")
     v, c, amount = cmd.venue, cmd.currency, cmd.amount
-    legs = [PostingLeg(EXTERNAL, Bucket.EXTERNAL, v, c, -amount), PostingLeg(POOL, Bucket.POOL, v, c, amount)]
+    legs = [PostingLeg(EXTERNAL, EXTERNAL, v, c, -amount), PostingLeg(POOL, POOL, v, c, amount)]
     return [WalletMovement(event_id=f"{cmd.event_id}:deposit", account=cmd.account,
-                           kind=MovementKind.DEPOSIT, cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
+                           kind=MovementKind.DEPOSIT.value, cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
 
 
 def decide_withdraw(state: LedgerState, cmd: WithdrawFunds) -> list[Event]:
@@ -57,9 +56,9 @@ def decide_withdraw(state: LedgerState, cmd: WithdrawFunds) -> list[Event]:
     if have < amount:
         return reject(cmd, CommandReason.INSUFFICIENT_FUNDS,
                       f"withdraw {fmt(amount)} {c} on {v}: the pool holds {fmt(have)}")
-    legs = [PostingLeg(POOL, Bucket.POOL, v, c, -amount), PostingLeg(EXTERNAL, Bucket.EXTERNAL, v, c, amount)]
+    legs = [PostingLeg(POOL, POOL, v, c, -amount), PostingLeg(EXTERNAL, EXTERNAL, v, c, amount)]
     return [WalletMovement(event_id=f"{cmd.event_id}:withdrawal", account=cmd.account,
-                           kind=MovementKind.WITHDRAWAL, cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
+                           kind=MovementKind.WITHDRAWAL.value, cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
 
 
 def _config_problem(state: LedgerState, allocations: Sequence[Allocation], signed: bool) -> str:
@@ -79,21 +78,24 @@ def _config_problem(state: LedgerState, allocations: Sequence[Allocation], signe
 
 
 def _pool_shortfall(acct: Account | None, allocations: Sequence[Allocation]) -> str:
-    short = [f"{fmt(a.amount)} {a.currency} on {a.venue} (pool holds {fmt(_pool(acct, (a.venue, a.currency)))})"
-             for a in allocations if a.amount > 0 and _pool(acct, (a.venue, a.currency)) < a.amount]
+    short: list[str] = []
+    for a in allocations:
+        have = _pool(acct, (a.venue, a.currency))
+        if a.amount > have:
+            short.append(f"{fmt(a.amount)} {a.currency} on {a.venue} (pool holds {fmt(have)})")
     return "; ".join(short)
 
 
 def _moves(cmd: CreateWalletSet | AdjustWalletSet, allocations: Sequence[Allocation],
-           kind: MovementKind) -> list[Event]:
+           kind: str) -> list[Event]:
     """One posting moving each allocation between the pool and the set's available funds."""
     if not allocations:
         return []
     ws = cmd.wallet_set_id
     legs: list[PostingLeg] = []
     for a in allocations:
-        legs.append(PostingLeg(POOL, Bucket.POOL, a.venue, a.currency, -a.amount))
-        legs.append(PostingLeg(ws, Bucket.AVAILABLE, a.venue, a.currency, a.amount))
+        legs.append(PostingLeg(POOL, POOL, a.venue, a.currency, -a.amount))
+        legs.append(PostingLeg(ws, AVAILABLE, a.venue, a.currency, a.amount))
     return [WalletMovement(event_id=f"{cmd.event_id}:{kind}", account=cmd.account, kind=kind,
                            cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
 
@@ -114,7 +116,7 @@ def decide_create(state: LedgerState, cmd: CreateWalletSet) -> list[Event]:
     created = WalletSetCreated(event_id=f"{cmd.event_id}:created", account=cmd.account,
                                wallet_set_id=ws_id, run_id=cmd.run_id,
                                allocations=list(cmd.allocations), ts=cmd.ts)
-    return [created, *_moves(cmd, cmd.allocations, MovementKind.ALLOCATION)]
+    return [created, *_moves(cmd, cmd.allocations, MovementKind.ALLOCATION.value)]
 
 
 def decide_adjust(state: LedgerState, cmd: AdjustWalletSet) -> list[Event]:
@@ -141,7 +143,8 @@ def decide_adjust(state: LedgerState, cmd: AdjustWalletSet) -> list[Event]:
         return reject(cmd, CommandReason.INSUFFICIENT_FUNDS, f"not enough funds: {short}")
     ups = [a for a in cmd.allocations if a.amount > 0]
     downs = [a for a in cmd.allocations if a.amount < 0]
-    return [*_moves(cmd, ups, MovementKind.ALLOCATION), *_moves(cmd, downs, MovementKind.DEALLOCATION)]
+    return [*_moves(cmd, ups, MovementKind.ALLOCATION.value),
+            *_moves(cmd, downs, MovementKind.DEALLOCATION.value)]
 
 
 def decide_deactivate(state: LedgerState, cmd: DeactivateWalletSet) -> list[Event]:
@@ -162,12 +165,12 @@ def decide_deactivate(state: LedgerState, cmd: DeactivateWalletSet) -> list[Even
     legs: list[PostingLeg] = []
     for (v, c), bal in sorted(ws.balances.items()):
         if bal.available:
-            legs.append(PostingLeg(ws_id, Bucket.AVAILABLE, v, c, -bal.available))
-            legs.append(PostingLeg(POOL, Bucket.POOL, v, c, bal.available))
+            legs.append(PostingLeg(ws_id, AVAILABLE, v, c, -bal.available))
+            legs.append(PostingLeg(POOL, POOL, v, c, bal.available))
     out: list[Event] = []
     if legs:
         out.append(WalletMovement(event_id=f"{cmd.event_id}:deallocation", account=cmd.account,
-                                  kind=MovementKind.DEALLOCATION, cause_id=cmd.event_id,
+                                  kind=MovementKind.DEALLOCATION.value, cause_id=cmd.event_id,
                                   legs=legs, ts=cmd.ts))
     out.append(WalletSetDeactivated(event_id=f"{cmd.event_id}:deactivated", account=cmd.account,
                                     wallet_set_id=ws_id, ts=cmd.ts))

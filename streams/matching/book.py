@@ -14,7 +14,7 @@ engine does that bookkeeping for the levels this module reports as touched.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from schemas.events import BookSide, Level, LevelChange
@@ -96,7 +96,7 @@ class L2Book:
         consumed[price] = consumed.get(price, 0) + size
 
     def apply_changes(
-        self, changes: Sequence[LevelChange], watch: tuple[dict[int, object], dict[int, object]]
+        self, changes: Sequence[LevelChange], watch: tuple[Mapping[int, object], Mapping[int, object]]
     ) -> list[Touched] | None:
         """Apply a delta; return the changes at consumed or watched prices (None if none)."""
         bkeys, akeys = self.keys

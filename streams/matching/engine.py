@@ -9,11 +9,12 @@ Policies:
 - Stale book: a book is stale before its first snapshot and after a delta
   whose ``seq`` is not ``last_seq + 1`` (``sequence_gap`` if ahead, and the
   delta is applied; ``out_of_order`` if not ahead, and it is dropped). Deltas
-  keep being applied while stale (best effort, for display); the next
-  snapshot makes it fresh. A stale book matches nothing: market, IOC and FOK
-  orders end at once with ``book_stale``; limit orders (post-only too) rest
-  and learn their queue position from the next snapshot; public trades fill
-  nothing and move no queue; crossings wait for the fresh snapshot.
+  keep being applied while stale (best effort: for display, consumed size
+  and queues); the next snapshot makes it fresh. A stale book matches
+  nothing: market, IOC and FOK orders end at once with ``book_stale``; limit
+  orders (post-only too) rest and take their queue position from the next
+  snapshot; public trades fill nothing and move no queue; crossings wait for
+  the fresh snapshot.
 - Snapshots and consumed size: a snapshot counts as one big delta for every
   level that carries consumed size (or resting orders): a shrink works the
   consumed size off, a level missing from the snapshot clears it, and it
@@ -79,6 +80,8 @@ class MatchingEngine:
 
     def handle(self, event: Event) -> list[Event]:
         """Outputs of one inbox event; the engine's state moves on accordingly."""
+        if type(event) is BookDelta:  # the hot path: most of the inbox
+            return self._on_delta(event)
         handler = self._handlers.get(type(event))
         return handler(event) if handler is not None else []
 
@@ -117,8 +120,12 @@ class MatchingEngine:
         touched = book.apply_changes(ev.changes, m.watch)
         if touched:
             on_level_changes(m, touched)
-        if (m.resting[0].keys or m.resting[1].keys) and not book.stale:
-            cross(m, ev.ts, out)
+        buys, sells = m.resting[0].keys, m.resting[1].keys
+        if (buys or sells) and not book.stale:
+            # Inline check of maker.cross's condition: this runs on every delta.
+            bids, asks = book.keys
+            if (buys and asks and -asks[-1] <= buys[-1]) or (sells and bids and -bids[-1] <= sells[-1]):
+                cross(m, ev.ts, out)
         return out
 
     def _on_snapshot(self, ev: BookSnapshot) -> list[Event]:
@@ -137,9 +144,7 @@ class MatchingEngine:
         if book.stale:
             book.stale = False
             out.append(
-                BookStatusChanged(
-                    f"{ev.event_id}:fresh", book.venue, book.pair, False, "snapshot", ev.ts
-                )
+                BookStatusChanged(f"{ev.event_id}:fresh", book.venue, book.pair, False, "snapshot", ev.ts)
             )
         cross(m, ev.ts, out)
         return out
@@ -195,16 +200,14 @@ class MatchingEngine:
     def _on_tick(self, ev: ClockTick) -> list[Event]:
         out: list[Event] = []
         if ev.key in ALL_KEYS:
-            due = sorted(
-                (timer, m) for m in self._markets.values() for timer in m.due(ev.ts)
-            )
-            for timer, m in due:
-                m.expire([timer], ev.ts, out)
+            due = sorted((timer, m) for m in self._markets.values() for timer in m.due(ev.ts))
+            for timer, market in due:
+                market.expire([timer], ev.ts, out)
         else:
             venue, _, pair = ev.key.partition(":")
-            m = self._markets.get((venue, pair))
-            if m is not None:
-                m.expire(m.due(ev.ts), ev.ts, out)
+            one = self._markets.get((venue, pair))
+            if one is not None:
+                one.expire(one.due(ev.ts), ev.ts, out)
         return out
 
     # --- state ------------------------------------------------------------------

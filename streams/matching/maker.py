@@ -84,8 +84,8 @@ def requeue_unknown(m: Market) -> None:
 
 def on_trade(m: Market, ev: PublicTrade, out: list[Event]) -> None:
     """Fill resting orders that a printed trade reached (see the module docstring)."""
-    if ev.size <= 0:
-        return
+    if ev.size <= 0 or ev.price <= 0:
+        return  # a malformed print must not fill every resting buy
     if ev.taker_side == Side.SELL:
         sides: tuple[int, ...] = (BID,)
     elif ev.taker_side == Side.BUY:
@@ -97,9 +97,7 @@ def on_trade(m: Market, ev: PublicTrade, out: list[Event]) -> None:
         budget = _trade_side(m, side, ev.price, ev.size, budget, ev.ts, out)
 
 
-def _trade_side(
-    m: Market, side: int, price: int, size: int, budget: int, ts: int, out: list[Event]
-) -> int:
+def _trade_side(m: Market, side: int, price: int, size: int, budget: int, ts: int, out: list[Event]) -> int:
     resting = m.resting[side]
     if not resting.keys:
         return budget

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from schemas.events import OrderDone, OrderFilled, OrderOpened
-from streams.money import fee_for, notional
 from streams.matching.orders import VirtualOrder
+from streams.money import fee_for, notional
 
 
 def quote_currency(pair: str) -> str:
@@ -35,7 +35,7 @@ def fill(
         size=size,
         fee=fee,
         fee_currency=quote_currency(order.pair),
-        liquidity=liquidity,
+        liquidity=str(liquidity),
         level_price=level_price,
         fill_seq=order.fills,
         ts=ts,
@@ -71,7 +71,7 @@ def done(order: VirtualOrder, reason: str, ts: int) -> OrderDone:
         venue=order.venue,
         pair=order.pair,
         side=order.side,
-        reason=reason,
+        reason=str(reason),
         filled_size=order.filled,
         avg_price=order.value // order.filled if order.filled else None,
         fees=order.fees,

@@ -87,7 +87,7 @@ def accept(m: Market, ev: OrderAccepted, out: list[Event]) -> None:
     elif order.order_type == OrderType.LIMIT:
         _rest(m, order, own, ts, out, queue_unknown=False)
     else:
-        m.finish(order, REMAINDER_REASON[order.order_type], ts, out)
+        m.finish(order, REMAINDER_REASON.get(order.order_type, DoneReason.KILLED), ts, out)
 
 
 def _rest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -63,7 +64,6 @@ def producer(bootstrap: str, **extra: object) -> Producer:
         "linger.ms": 5,
         "batch.num.messages": 10000,
         "queue.buffering.max.messages": 1_000_000,
-        "compression.type": "lz4",
     }
     config.update(extra)
     return Producer(config)
@@ -117,17 +117,22 @@ def read_partition(bootstrap: str, topic: str, partition: int, start: int = 0,
     """Messages of one partition from ``start`` up to ``end`` (exclusive; default: high-water)."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "cryptick-reader",
                   "enable.auto.commit": False, "enable.partition.eof": True,
-                  "fetch.max.bytes": 52428800})
+                  "fetch.max.bytes": 52428800, "fetch.wait.max.ms": 20})
     try:
         if end is None:
             end = c.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout)[1]
         if start >= end:
             return
         c.assign([TopicPartition(topic, partition, start if start > 0 else OFFSET_BEGINNING)])
+        deadline = time.monotonic() + timeout
         while True:
-            msgs = c.consume(num_messages=5000, timeout=timeout)
+            # consume() waits for a full batch or its timeout: keep each wait short
+            msgs = c.consume(num_messages=5000, timeout=0.2)
             if not msgs:
-                raise TimeoutError(f"no message from {topic}[{partition}] within {timeout}s")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no message from {topic}[{partition}] within {timeout}s")
+                continue
+            deadline = time.monotonic() + timeout
             for m in msgs:
                 err = m.error()
                 if err is not None:
@@ -145,6 +150,32 @@ def read_partition(bootstrap: str, topic: str, partition: int, start: int = 0,
 
 
 def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> Iterator[Record]:
-    """Every message of a topic up to its current end, partition by partition."""
-    for p, end in end_offsets(bootstrap, topic, timeout).items():
-        yield from read_partition(bootstrap, topic, p, 0, end, timeout)
+    """Every message of a topic up to its current end (one consumer; order kept per partition)."""
+    ends = {p: e for p, e in end_offsets(bootstrap, topic, timeout).items() if e > 0}
+    if not ends:
+        return
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "cryptick-reader",
+                  "enable.auto.commit": False, "fetch.max.bytes": 52428800, "fetch.wait.max.ms": 20})
+    try:
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in ends])
+        deadline = time.monotonic() + timeout
+        while ends:
+            msgs = c.consume(num_messages=5000, timeout=0.1)
+            if not msgs:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{topic}: partitions {sorted(ends)} incomplete after {timeout}s")
+                continue
+            deadline = time.monotonic() + timeout
+            for m in msgs:
+                err = m.error()
+                if err is not None:
+                    raise KafkaException(err)
+                p, off = m.partition() or 0, m.offset() or 0
+                end = ends.get(p)
+                if end is None or off >= end:
+                    continue
+                yield Record(topic, p, off, m.key(), m.value() or b"", m.timestamp()[1])
+                if off + 1 >= end:
+                    del ends[p]
+    finally:
+        c.close()

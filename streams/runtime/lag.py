@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from confluent_kafka import Consumer, TopicPartition
 
@@ -26,12 +26,14 @@ def group_lag(bootstrap: str, group_id: str, topics: Sequence[str]) -> int:
 
 
 def wait_caught_up(bootstrap: str, group_id: str, topics: Sequence[str], idle: float = 1.5,
-                   timeout: float = 180.0) -> float:
+                   timeout: float = 180.0, alive: Callable[[], bool] = lambda: True) -> float:
     """Wait until the group has no lag for ``idle`` seconds; the seconds waited."""
     start = time.monotonic()
     quiet_since: float | None = None
     while True:
         now = time.monotonic()
+        if not alive():
+            raise RuntimeError(f"the consumer of {group_id} died before catching up")
         if now - start > timeout:
             raise TimeoutError(f"{group_id} still behind on {list(topics)} after {timeout:.0f}s")
         if group_lag(bootstrap, group_id, topics) == 0:

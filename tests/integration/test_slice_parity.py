@@ -30,14 +30,14 @@ def test_live_slice_then_replay_from_the_archive_is_identical(
     create_topics(kafka_bootstrap, all_topics(namespace))
     live = WorkerProcess(kafka_bootstrap, namespace, log_path=tmp_path / "live.log").start()
     try:
-        sent = publish(kafka_bootstrap, demo_messages(Scenario(steps=400)), namespace, speed=400)
+        sent = publish(kafka_bootstrap, demo_messages(Scenario(steps=400)), namespace, speed=20)
         live.wait_caught_up()
     finally:
         live.stop()
     original = kafka_outputs(kafka_bootstrap, namespace)
     # the slice really traded: fills, every kind of ending, holds, settlements, rejections
     assert original.counts["OrderFilled"] >= 3
-    assert original.counts["OrderDone"] >= 5
+    assert original.counts["OrderDone"] >= 5  # filled, cancelled, expired, killed or IOC rest
     assert original.counts["WalletMovement"] >= 5
     assert original.counts["FundsHeld"] >= 5
     assert original.counts["HoldReleased"] >= 5

@@ -10,6 +10,7 @@ import numpy.typing as npt
 from .errors import InvalidInput
 
 FloatArray = npt.NDArray[np.float64]
+IndexArray = npt.NDArray[np.intp]
 
 # Relative tolerance for symmetry and positive semi-definiteness of a covariance matrix.
 _PSD_TOLERANCE = 1e-10

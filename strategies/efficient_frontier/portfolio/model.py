@@ -129,7 +129,7 @@ def score(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Expected returns, volatilities and Sharpe ratios of the rows of ``weights`` (k x n)."""
     returns = weights @ mu
-    variances = np.einsum("ij,jk,ik->i", weights, covariance, weights)
+    variances = np.sum((weights @ covariance) * weights, axis=1)
     volatilities = np.sqrt(np.maximum(variances, 0.0))
     excess = returns - risk_free_rate
     # Zero volatility (a stablecoin alone) has an unbounded Sharpe ratio of the excess's sign.
