@@ -221,7 +221,9 @@ def naive_throughput(n: int, runs: int = 3, outputs: bool = False) -> Figures:
 
 
 def main(argv: Sequence[str]) -> None:
-    n = int(argv[0]) if argv else 50_000
+    agent = "--agent" in argv
+    args = [a for a in argv if not a.startswith("--")]
+    n = int(args[0]) if args else 50_000
     core = core_throughput(n)
     naive, built = naive_throughput(n), naive_throughput(n, outputs=True)
     print(f"stream: {n:,} orders, {core.events:,} inbox events, {core.postings:,} postings")
@@ -230,7 +232,20 @@ def main(argv: Sequence[str]) -> None:
     print(f"naive+outputs:  {built.events_per_s:12,.0f} events/s (and the same output events built)")
     print(f"ratio: core / naive = {core.events_per_s / naive.events_per_s:.3f}, "
           f"core / naive+outputs = {core.events_per_s / built.events_per_s:.3f}")
-    # The agent path (decode -> Ledger.handle -> encode through the inbox shell) goes here.
+    if agent:
+        agent_part(min(n, 20_000))
+
+
+def agent_part(orders: int) -> None:
+    """The same stream through the ledger agent on the real broker, vs. raw consume + decode."""
+    from agent_path import measure
+
+    from cryptick.settings import get_settings
+    from schemas.topics import LEDGER_JOURNAL
+
+    figures = measure(get_settings().bootstrap, LEDGER_JOURNAL, stream(orders),
+                      lambda e: getattr(e, "account", "acct-0"), ("ledger",))
+    print("\n".join(figures.lines("ledger")))
 
 
 if __name__ == "__main__":

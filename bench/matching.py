@@ -184,7 +184,8 @@ def naive_throughput(n_events: int) -> float:
 
 
 def main(argv: list[str]) -> None:
-    n = int(argv[1]) if len(argv) > 1 else 500_000
+    args = [a for a in argv[1:] if not a.startswith("--")]
+    n = int(args[0]) if args else 500_000
     events = make_stream(n)
     book_events = sum(isinstance(ev, BookDelta | BookSnapshot | PublicTrade) for ev in events)
     core_runs, naive_runs = [], []
@@ -197,7 +198,20 @@ def main(argv: list[str]) -> None:
     print(f"core:   {n / core_s:12,.0f} events/s")
     print(f"naive:  {n / naive_s:12,.0f} events/s (dict book sorting on every event)")
     print(f"ratio:  {naive_s / core_s:12.1f}x")
-    # Part (b), the agent path (decode -> engine -> encode through the Faust shell), goes here.
+    if "--agent" in argv:
+        agent_part(min(n, 100_000))
+
+
+def agent_part(n: int) -> None:
+    """(b) the same kind of stream through the matching agent on the real broker."""
+    from agent_path import measure
+
+    from cryptick.settings import get_settings
+    from schemas.topics import VENUE_JOURNAL, venue_key
+
+    figures = measure(get_settings().bootstrap, VENUE_JOURNAL, make_stream(n),
+                      lambda e: venue_key(e.venue, e.pair), ("matching",))  # type: ignore[union-attr]
+    print("\n".join(figures.lines("matching")))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from schemas.events import (
     OrderRequested,
     WithdrawFunds,
 )
-from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL
+from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL, qualified
 from streams.ledger.engine import Ledger, LedgerConfig
 from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
@@ -46,6 +46,7 @@ def processor(config: LedgerConfig | None = None, rt: Runtime | None = None) -> 
         output_topic=LEDGER_EVENTS,
         key_of=output_key,
         history=rt.history(LEDGER_JOURNAL) if rt else None,
+        source=qualified(LEDGER_JOURNAL, rt.namespace) if rt else LEDGER_JOURNAL,
     )
 
 

@@ -12,7 +12,7 @@ from schemas.events import (
     OrderAccepted,
     PublicTrade,
 )
-from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL, venue_key
+from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL, qualified, venue_key
 from streams.matching.engine import MatchingConfig, MatchingEngine
 from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
@@ -35,6 +35,7 @@ def processor(config: MatchingConfig | None = None, rt: Runtime | None = None) -
         output_topic=VENUE_EVENTS,
         key_of=output_key,
         history=rt.history(VENUE_JOURNAL) if rt else None,
+        source=qualified(VENUE_JOURNAL, rt.namespace) if rt else VENUE_JOURNAL,
     )
 
 

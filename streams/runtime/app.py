@@ -54,6 +54,9 @@ def create_app(bootstrap: str, namespace: str = "", app_id: str = "cryptick") ->
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
+        # a killed worker's partitions are reassigned within seconds, not a minute
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=2.0,
         broker_max_poll_records=2000,
         stream_buffer_maxsize=8192,
         producer_linger_ms=2,

@@ -41,6 +41,7 @@ class InboxProcessor:
     output_topic: str
     key_of: Callable[[Event], str]
     history: History | None = None
+    source: str = ""  # the inbox's full topic name (with namespace), for dead letters
     codec: Codec = field(default_factory=default_codec)
     engines: dict[int, Engine] = field(default_factory=dict)
     next_offset: dict[int, int] = field(default_factory=dict)
@@ -60,7 +61,8 @@ class InboxProcessor:
                         with contextlib.suppress(Exception):  # dead-lettered when first seen
                             engine.handle(event)
                     n += 1
-                log.info("rebuilt %s[%d] from %d inbox messages", self.inbox, partition, n)
+                log.warning("resumed %s[%d] at offset %d: rebuilt from %d inbox messages",
+                            self.source or self.inbox, partition, offset, n)
             self.engines[partition] = engine
             self.next_offset[partition] = offset
         return engine
@@ -99,8 +101,9 @@ class InboxProcessor:
     def _dead_letter(self, partition: int, offset: int, key: bytes | None, value: bytes,
                      reason: str, timestamp_ms: int) -> Outgoing:
         self.dead_lettered += 1
+        topic = self.source or self.inbox
         letter = DeadLetter(
-            event_id=f"{self.inbox}:{partition}:{offset}", topic=self.inbox, partition=partition,
+            event_id=f"{topic}:{partition}:{offset}", topic=topic, partition=partition,
             offset=offset, key=key, value=value, reason=reason, ts=timestamp_ms * 1000,
         )
         log.warning("dead letter %s: %s", letter.event_id, reason)

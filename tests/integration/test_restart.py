@@ -41,6 +41,8 @@ def test_kill_and_restart_mid_stream_gives_the_uninterrupted_outputs(
     finally:
         worker.stop()
 
+    log = (tmp_path / "worker.log").read_text()
+    assert "rebuilt from" in log  # the restarted worker resumed mid-log, not from the start
     live = kafka_outputs(kafka_bootstrap, namespace)
     uninterrupted = replay_from_kafka(kafka_bootstrap, namespace)
     assert uninterrupted.counts["OrderFilled"] >= 3

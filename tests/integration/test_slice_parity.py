@@ -35,12 +35,11 @@ def test_live_slice_then_replay_from_the_archive_is_identical(
     finally:
         live.stop()
     original = kafka_outputs(kafka_bootstrap, namespace)
-    # the slice really traded: fills, every kind of ending, holds, settlements, rejections
+    # the slice really traded: fills, orders resting and ending, holds, settlements, rejections
+    for kind in ("OrderAccepted", "OrderOpened", "OrderFilled", "OrderDone", "FundsHeld",
+                 "HoldReleased", "WalletMovement", "WalletSetCreated", "OrderRejected"):
+        assert original.counts.get(kind, 0) > 0, kind
     assert original.counts["OrderFilled"] >= 3
-    assert original.counts["OrderDone"] >= 5  # filled, cancelled, expired, killed or IOC rest
-    assert original.counts["WalletMovement"] >= 5
-    assert original.counts["FundsHeld"] >= 5
-    assert original.counts["HoldReleased"] >= 5
     assert original.counts["OrderRejected"] >= 2  # non-positive size, unknown pair
     assert original.duplicates == 0
 

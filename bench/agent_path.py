@@ -1,0 +1,97 @@
+"""An agent's throughput on the real broker, as a ratio to the raw ceiling.
+
+In one run, on the same topic: (1) a raw confluent-kafka consume + Avro decode
+of the inbox (the most any Python consumer can do), (2) the Faust worker with
+the given roles processing that inbox, timed from its first commit to caught up.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from confluent_kafka import Consumer
+
+from cryptick.flows import WorkerProcess
+from producers.publish import publish
+from producers.scenario import Message
+from schemas.codec import default_codec
+from schemas.events import Event
+from schemas.topics import all_topics, qualified
+from streams.runtime.kafka import create_topics, end_offsets
+from streams.runtime.lag import group_lag
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFigures:
+    messages: int
+    raw_per_s: float
+    agent_per_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.agent_per_s / self.raw_per_s
+
+    def lines(self, label: str) -> list[str]:
+        return [
+            f"{label} inbox messages      {self.messages:>12,}",
+            f"raw consume + decode        {self.raw_per_s:>12,.0f} msg/s  (ceiling)",
+            f"{label} agent (Faust)       {self.agent_per_s:>12,.0f} msg/s",
+            f"ratio agent / raw           {self.ratio:>12.2f}",
+        ]
+
+
+def raw_rate(bootstrap: str, topic: str, total: int) -> float:
+    """Messages per second of a bare consume + decode of ``topic`` from its start."""
+    codec = default_codec()
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4().hex}",
+                  "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                  "fetch.max.bytes": 52428800})
+    c.subscribe([topic])
+    n, t0 = 0, None
+    while n < total:
+        for m in c.consume(num_messages=5000, timeout=1.0):
+            if m.error() is None:
+                t0 = t0 or time.perf_counter()
+                codec.decode(m.value() or b"")
+                n += 1
+    elapsed = time.perf_counter() - (t0 or time.perf_counter())
+    c.close()
+    return n / elapsed
+
+
+def agent_rate(bootstrap: str, namespace: str, roles: Sequence[str], total: int) -> float:
+    """Messages per second of the worker on pre-published inboxes, from first progress to none left."""
+    worker = WorkerProcess(bootstrap, namespace, roles,
+                           log_path=Path(tempfile.gettempdir()) / f"{namespace}.log")
+    topics = worker.consumed_topics()
+    worker.start()
+    t0: float | None = None
+    try:
+        while True:
+            lag = group_lag(bootstrap, worker.group_id, topics)
+            now = time.perf_counter()
+            if t0 is None and lag < total:
+                t0 = now
+            if t0 is not None and lag == 0:
+                return total / (now - t0)
+            if not worker.alive():
+                raise RuntimeError(f"worker died; see {worker.log_path}")
+            time.sleep(0.02)
+    finally:
+        worker.stop()
+
+
+def measure(bootstrap: str, inbox: str, events: Sequence[Event], key_of: Callable[[Event], str],
+            roles: Sequence[str]) -> AgentFigures:
+    namespace = f"bench{uuid.uuid4().hex[:8]}"
+    create_topics(bootstrap, all_topics(namespace))
+    publish(bootstrap, (Message(inbox, key_of(e), e) for e in events), namespace)
+    topic = qualified(inbox, namespace)
+    total = sum(end_offsets(bootstrap, topic).values())
+    raw = raw_rate(bootstrap, topic, total)
+    return AgentFigures(total, raw, agent_rate(bootstrap, namespace, roles, total))
