@@ -54,7 +54,7 @@ def raw_rate(bootstrap: str, topic: str, total: int) -> float:
     c.subscribe([topic])
     n, t0 = 0, None
     while n < total:
-        for m in c.consume(num_messages=5000, timeout=1.0):
+        for m in c.consume(num_messages=min(5000, total - n), timeout=0.05):
             if m.error() is None:
                 t0 = t0 or time.perf_counter()
                 codec.decode(m.value() or b"")

@@ -38,7 +38,7 @@ def raw_consume_decode(bootstrap: str, topic: str, total: int) -> float:
     n = 0
     t0 = None
     while n < total:
-        for m in c.consume(num_messages=5000, timeout=1.0):
+        for m in c.consume(num_messages=min(5000, total - n), timeout=0.05):
             if m.error() is None:
                 if t0 is None:
                     t0 = time.perf_counter()

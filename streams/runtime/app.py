@@ -57,8 +57,9 @@ def create_app(bootstrap: str, namespace: str = "", app_id: str = "cryptick") ->
         # a killed worker's partitions are reassigned within seconds, not a minute
         broker_session_timeout=10.0,
         broker_heartbeat_interval=2.0,
-        broker_max_poll_records=2000,
-        stream_buffer_maxsize=8192,
+        broker_max_poll_records=20000,
+        stream_buffer_maxsize=65536,
+        stream_wait_empty=False,
         producer_linger_ms=2,
         producer_acks=-1,
     )
