@@ -130,7 +130,13 @@ class BookSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class BookDelta:
-    """Changes to an L2 book; ``seq`` follows the venue's own numbering where it has one."""
+    """Changes to an L2 book; ``seq`` follows the venue's own numbering where it has one.
+
+    ``seq`` only increases between snapshots of a book. Where a venue numbers per
+    connection or skips numbers (Bitfinex, Poloniex), ``prev_seq`` is the ``seq``
+    of this book's previous message, so a gap shows as ``prev_seq`` != the last
+    ``seq`` seen; where it is None, the numbering is contiguous (``seq`` - 1).
+    """
 
     event_id: str
     venue: str
@@ -139,6 +145,7 @@ class BookDelta:
     recv_ts: int
     seq: int | None
     changes: list[LevelChange] = field(default_factory=list)
+    prev_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from schemas.events import (
     BookDelta,
     BookSnapshot,
+    BookStatusChanged,
     CancelRequested,
     ClockTick,
     Event,
@@ -18,7 +19,8 @@ from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
 
 ACCEPTS = frozenset(
-    {BookSnapshot, BookDelta, PublicTrade, ClockTick, MarketListed, OrderAccepted, CancelRequested}
+    {BookSnapshot, BookDelta, BookStatusChanged, PublicTrade, ClockTick, MarketListed, OrderAccepted,
+     CancelRequested}
 )
 
 

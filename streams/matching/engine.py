@@ -76,6 +76,7 @@ class MatchingEngine:
             OrderAccepted: self._on_accepted,
             CancelRequested: self._on_cancel,
             ClockTick: self._on_tick,
+            BookStatusChanged: self._on_status,
         }
 
     def handle(self, event: Event) -> list[Event]:
@@ -111,11 +112,12 @@ class MatchingEngine:
         seq = ev.seq
         if seq is not None:
             last = book.last_seq
-            if last is not None and seq != last + 1:
+            if last is not None:
                 if seq <= last:
                     _turn_stale(book, ev.event_id, "out_of_order", ev.ts, out)
                     return out
-                _turn_stale(book, ev.event_id, "sequence_gap", ev.ts, out)
+                if (seq - 1 if ev.prev_seq is None else ev.prev_seq) != last:
+                    _turn_stale(book, ev.event_id, "sequence_gap", ev.ts, out)
             book.last_seq = seq
         touched = book.apply_changes(ev.changes, m.watch)
         if touched:
@@ -195,6 +197,13 @@ class MatchingEngine:
                 ts=ev.ts,
             )
         )
+        return out
+
+    def _on_status(self, ev: BookStatusChanged) -> list[Event]:
+        """A producer saw its feed break (connection gap, bad checksum): stale until a snapshot."""
+        out: list[Event] = []
+        if ev.stale:
+            _turn_stale(self._market(ev.venue, ev.pair).book, ev.event_id, ev.reason, ev.ts, out)
         return out
 
     def _on_tick(self, ev: ClockTick) -> list[Event]:

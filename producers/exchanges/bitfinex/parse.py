@@ -74,6 +74,7 @@ class BitfinexParser:
         self._msg_no = 0
         self._channels: dict[int, Channel] = {}
         self._next_seq: int | None = None
+        self._book_seq: dict[str, int] = {}  # pair -> seq of its book's last message
         self.gaps = 0
         """How many sequence gaps this connection has shown."""
 
@@ -169,6 +170,10 @@ class BitfinexParser:
         return self._stale_all(f"sequence gap: expected {expected}, got {seq}", recv_ts)
 
     def _book(self, pair: str, payload: list[Any], seq: int | None, recv_ts: int) -> MarketEvent:
+        # seq counts the whole connection: the book's own previous number marks its gaps
+        prev_seq = self._book_seq.get(pair)
+        if seq is not None:
+            self._book_seq[pair] = seq
         if not payload or isinstance(payload[0], list):
             bids: list[tuple[int, int]] = []
             asks: list[tuple[int, int]] = []
@@ -198,6 +203,7 @@ class BitfinexParser:
             recv_ts=recv_ts,
             seq=seq,
             changes=[change(side, to_units(price), size)],
+            prev_seq=prev_seq,
         )
 
 

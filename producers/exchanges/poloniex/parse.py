@@ -114,6 +114,7 @@ class PoloniexParser:
                 recv_ts=recv_ts,
                 seq=book_id,
                 changes=changes,
+                prev_seq=int(last_id) if last_id is not None else None,
             )
         )
         return events

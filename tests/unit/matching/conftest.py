@@ -77,8 +77,10 @@ class Make:
         ts: int = T0,
         pair: str = PAIR,
         venue: str = VENUE,
+        prev_seq: int | None = None,
     ) -> BookDelta:
-        return BookDelta(self._id(), venue, pair, ts, ts, seq, [LevelChange(s, p, z) for s, p, z in changes])
+        return BookDelta(self._id(), venue, pair, ts, ts, seq,
+                         [LevelChange(s, p, z) for s, p, z in changes], prev_seq)
 
     def trade(
         self, price: int, size: int, taker_side: str | None, ts: int = T0, pair: str = PAIR

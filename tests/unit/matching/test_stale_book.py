@@ -104,3 +104,25 @@ def test_an_order_that_rested_while_stale_queues_behind_the_next_snapshot(mk):
 
     assert engine.handle(mk.trade(99 * P, 2 * P, "sell")) == []  # the 2 ahead of it
     assert engine.handle(mk.trade(99 * P, P, "sell"))[0].size == P
+
+
+def test_with_prev_seq_a_skipping_numbering_is_no_gap_but_a_broken_chain_is(mk):
+    """Venues that number per connection (Bitfinex) or skip ids (Poloniex) chain by prev_seq."""
+    engine = MatchingEngine()
+    _fresh(mk, engine, seq=10)
+    assert engine.handle(mk.delta(("bid", 99 * P, 2 * P), seq=17, prev_seq=10)) == []
+    assert not mk.book(engine).stale
+
+    broken = mk.delta(("bid", 99 * P, 3 * P), seq=30, prev_seq=25)
+    assert engine.handle(broken) == [mk.status(broken, stale=True, reason="sequence_gap")]
+
+
+def test_a_producer_reported_break_turns_the_book_stale_until_a_snapshot(mk):
+    from schemas.events import BookStatusChanged
+
+    engine = MatchingEngine()
+    _fresh(mk, engine)
+    report = BookStatusChanged("feed:gap", "coinbase", "BTC-USD", True, "checksum mismatch", 5)
+    assert engine.handle(report) == [mk.status(report, stale=True, reason="checksum mismatch")]
+    assert mk.book(engine).stale
+    assert engine.handle(report) == []  # already stale
