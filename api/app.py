@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
-from api.routes import health, streams
+from api.routes import health, markets, orders, streams, wallets
+from api.services.commands import CommandBus
+from api.services.views import AgentViews
 from cryptick.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None, namespace: str = "") -> FastAPI:
-    app = FastAPI(title="Cryptick", version="0.1.0")
-    app.state.settings = settings or get_settings()
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        views = AgentViews(settings.bootstrap, namespace).start()
+        app.state.views = views
+        app.state.commands = CommandBus(settings.bootstrap, namespace, views)
+        try:
+            yield
+        finally:
+            views.stop()
+
+    app = FastAPI(title="Cryptick", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
     app.state.namespace = namespace
-    app.include_router(health.router)
-    app.include_router(streams.router)
+    for module in (health, streams, wallets, orders, markets):
+        app.include_router(module.router)
     return app

@@ -86,6 +86,10 @@ class MatchingEngine:
         handler = self._handlers.get(type(event))
         return handler(event) if handler is not None else []
 
+    def markets(self) -> list[tuple[str, str]]:
+        """The (venue, pair) books this engine holds, in order."""
+        return sorted(self._markets)
+
     def book(self, venue: str, pair: str) -> L2Book:
         """Read access to a book (an empty stale one if the key has not been seen)."""
         market = self._markets.get((venue, pair))

@@ -1,0 +1,149 @@
+"""Accounts and logical wallets: funds, wallet sets, allocation, valuation (seed's wallet API)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from api.deps import CommandsDep, ViewsDep
+from api.models import (
+    AdjustIn,
+    Amount,
+    Balance,
+    CommandOut,
+    FundsIn,
+    Valued,
+    WalletSetIn,
+    WalletSetOut,
+    show,
+)
+from api.services.command_outcome import outcome_response
+from schemas.events import (
+    AdjustWalletSet,
+    Allocation,
+    CreateWalletSet,
+    DeactivateWalletSet,
+    DepositFunds,
+    WithdrawFunds,
+)
+from streams.ledger.projections import WalletSetView, by_currency
+from streams.ledger.valuation import value_in_usd
+
+router = APIRouter(prefix="/accounts/{account}", tags=["wallets"])
+
+
+def _id(given: str | None) -> str:
+    return given or f"api:{uuid.uuid4().hex}"  # the outside world's command id; events derive from it
+
+
+def _set_out(view: WalletSetView) -> WalletSetOut:
+    return WalletSetOut(
+        wallet_set_id=view.wallet_set_id, run_id=view.run_id, active=view.active,
+        open_orders=view.open_orders,
+        balances=[Balance(venue=v, currency=c, balance=show(b.balance), available=show(b.available),
+                          hold=show(b.hold)) for (v, c), b in view.balances.items()],
+    )
+
+
+def _amounts(amounts: dict[tuple[str, str], int]) -> list[Amount]:
+    return [Amount(venue=v, currency=c, amount=show(n)) for (v, c), n in amounts.items()]
+
+
+@router.post("/deposits", response_model=CommandOut)
+def deposit(account: str, body: FundsIn, commands: CommandsDep, response: Response) -> CommandOut:
+    """A virtual deposit (paper mode) into the account's unallocated pool."""
+    cmd = DepositFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0)
+    return outcome_response(commands.send(account, cmd), response)
+
+
+@router.post("/withdrawals", response_model=CommandOut)
+def withdraw(account: str, body: FundsIn, commands: CommandsDep, response: Response) -> CommandOut:
+    """A virtual withdrawal from the account's unallocated pool."""
+    cmd = WithdrawFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0)
+    return outcome_response(commands.send(account, cmd), response)
+
+
+@router.post("/wallet-sets", response_model=CommandOut)
+def create_wallet_set(account: str, body: WalletSetIn, commands: CommandsDep,
+                      response: Response) -> CommandOut:
+    """Partition funds from the pool into a run's wallet set: all allocations or none."""
+    allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.allocations]
+    cmd = CreateWalletSet(_id(body.command_id), account, body.wallet_set_id, body.run_id, allocations, 0)
+    return outcome_response(commands.send(account, cmd), response)
+
+
+@router.post("/wallet-sets/{wallet_set_id}/adjust", response_model=CommandOut)
+def adjust_wallet_set(account: str, wallet_set_id: str, body: AdjustIn, commands: CommandsDep,
+                      response: Response) -> CommandOut:
+    """Top up (positive) or reduce (negative) an active wallet set."""
+    allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.allocations]
+    cmd = AdjustWalletSet(_id(body.command_id), account, wallet_set_id, allocations, 0)
+    return outcome_response(commands.send(account, cmd), response)
+
+
+@router.post("/wallet-sets/{wallet_set_id}/deactivate", response_model=CommandOut)
+def deactivate_wallet_set(account: str, wallet_set_id: str, commands: CommandsDep,
+                          response: Response) -> CommandOut:
+    """Return a wallet set's funds to the pool (refused while it has open orders)."""
+    cmd = DeactivateWalletSet(_id(None), account, wallet_set_id, 0)
+    return outcome_response(commands.send(account, cmd), response)
+
+
+@router.get("/wallet-sets", response_model=list[WalletSetOut])
+def wallet_sets(account: str, views: ViewsDep) -> list[WalletSetOut]:
+    ledger, lock = views.ledger(account)
+    with lock:
+        return [_set_out(v) for v in (ledger.wallet_sets(account) if ledger else [])]
+
+
+@router.get("/wallet-sets/{wallet_set_id}", response_model=WalletSetOut)
+def wallet_set(account: str, wallet_set_id: str, views: ViewsDep) -> WalletSetOut:
+    ledger, lock = views.ledger(account)
+    with lock:
+        view = ledger.wallet_set(account, wallet_set_id) if ledger else None
+    if view is None:
+        raise HTTPException(404, f"account {account!r} has no wallet set {wallet_set_id!r}")
+    return _set_out(view)
+
+
+@router.get("/allocated", response_model=list[Amount])
+def allocated(account: str, views: ViewsDep) -> list[Amount]:
+    """Funds in active wallet sets, per venue and currency."""
+    ledger, lock = views.ledger(account)
+    with lock:
+        return _amounts(ledger.allocated(account)) if ledger else []
+
+
+@router.get("/unallocated", response_model=list[Amount])
+def unallocated(account: str, views: ViewsDep,
+                venue: Annotated[str | None, Query(description="Only this venue.")] = None) -> list[Amount]:
+    """The unallocated pool, per venue and currency."""
+    ledger, lock = views.ledger(account)
+    with lock:
+        return _amounts(ledger.unallocated(account, venue)) if ledger else []
+
+
+@router.get("/total", response_model=list[Amount])
+def total(account: str, views: ViewsDep) -> list[Amount]:
+    """Pool plus every wallet set: what the exchanges hold for the account."""
+    ledger, lock = views.ledger(account)
+    with lock:
+        return _amounts(ledger.total(account)) if ledger else []
+
+
+@router.get("/value", response_model=list[Valued])
+def value(account: str, views: ViewsDep) -> list[Valued]:
+    """The account's total per currency, valued in USD from the latest book mids."""
+    ledger, lock = views.ledger(account)
+    with lock:
+        amounts = by_currency(ledger.total(account)) if ledger else {}
+    prices = views.mids()
+    values = value_in_usd(amounts, prices)
+    out = []
+    for currency, amount in amounts.items():
+        usd = values[currency]
+        out.append(Valued(currency=currency, amount=show(amount),
+                          usd=None if isinstance(usd, str) else show(usd)))
+    return out
