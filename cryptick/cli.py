@@ -17,6 +17,8 @@ infra_app = typer.Typer(help="The local Kafka broker (JVM, no Docker).", no_args
 topics_app = typer.Typer(help="Kafka topics of a namespace.", no_args_is_help=True)
 app.add_typer(infra_app, name="infra")
 app.add_typer(topics_app, name="topics")
+wallets_app = typer.Typer(help="Logical wallets: balances now and at any past time.", no_args_is_help=True)
+app.add_typer(wallets_app, name="wallets")
 
 Namespace = Annotated[str, typer.Option(help="Topic namespace ('' is live).")]
 
@@ -172,6 +174,31 @@ def api(
     s = get_settings()
     uvicorn.run(create_app(s, namespace), host=host or s.api_host, port=port or s.api_port,
                 log_level="warning")
+
+
+@wallets_app.command("show")
+def wallets_show(namespace: Namespace = "", account: str = "main") -> None:
+    """Wallet sets, pool and totals now (the ledger engine folded over ledger.journal)."""
+    from cryptick.wallets import show_now
+
+    show_now(get_settings().bootstrap, namespace, account, typer.echo)
+
+
+@wallets_app.command("history")
+def wallets_history(
+    at: Annotated[str, typer.Option(help="UTC time, e.g. 2018-01-01T00:05:00.")],
+    namespace: Namespace = "",
+    account: str = "main",
+    wallet_set: Annotated[str | None, typer.Option(help="Only this wallet set.")] = None,
+) -> None:
+    """Balances at a past moment, from the archive in ClickHouse."""
+    from cryptick.wallets import parse_time, show_history
+
+    try:
+        ts = parse_time(at)
+    except ValueError as exc:
+        _fail(str(exc))
+    show_history(get_settings().dsn, namespace, account, ts, wallet_set, typer.echo)
 
 
 def main() -> None:

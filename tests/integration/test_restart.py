@@ -14,8 +14,10 @@ from cryptick.flows import WorkerProcess
 from producers.publish import publish
 from producers.scenario import Scenario, demo_messages
 from replay.inprocess import replay_from_kafka
-from replay.parity import kafka_outputs
-from schemas.topics import all_topics
+from replay.parity import OutputDigest, kafka_outputs
+from replay.projections import balances
+from schemas.codec import decode
+from schemas.topics import LEDGER_EVENTS, all_topics
 from streams.runtime.kafka import create_topics
 
 pytestmark = pytest.mark.integration
@@ -48,3 +50,10 @@ def test_kill_and_restart_mid_stream_gives_the_uninterrupted_outputs(
     assert uninterrupted.counts["OrderFilled"] >= 3
     assert live.counts == uninterrupted.counts  # no fill lost, none counted twice
     assert live.sha256 == uninterrupted.sha256
+
+    def wallet_balances(d: OutputDigest) -> dict[tuple[str, str, str, str], int]:
+        return balances(decode(v) for (topic, _), values in d.per_key.items()
+                        if topic == LEDGER_EVENTS for v in values)
+
+    assert wallet_balances(live) == wallet_balances(uninterrupted)
+    assert any(k[0] == "demo-ws" for k in wallet_balances(live))

@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from cryptick.flows import WorkerProcess
+from cryptick.flows import WorkerProcess, read_events
 from cryptick.worker import REPLAY_ROLES
 from producers.publish import publish
 from producers.scenario import Scenario, demo_messages
 from replay.archive_reader import count
+from replay.ledger_history import balances_at
 from replay.parity import archived_outputs, kafka_outputs
+from replay.projections import balances
 from replay.republish import republish
-from schemas.topics import all_topics, qualified
+from schemas.topics import LEDGER_EVENTS, all_topics, qualified
 from streams.archive.clickhouse import get_client
 from streams.archive.sink import ArchiveSink
 from streams.runtime.kafka import create_topics, end_offsets
@@ -55,6 +57,15 @@ def test_live_slice_then_replay_from_the_archive_is_identical(
         assert count(client, spec.name) == on_kafka, spec.name
     assert count(client, qualified("venue.journal.v1", namespace)) >= sent - 20
     assert archived_outputs(client, namespace).sha256 == original.sha256
+
+    # the archive answers for any past moment: halfway through, and at the end
+    ledger_events = read_events(kafka_bootstrap, qualified(LEDGER_EVENTS, namespace))
+    assert balances_at(client, namespace, "main", 2**62) == balances(ledger_events)
+    stamps = sorted({e.ts for e in ledger_events})
+    middle = stamps[len(stamps) // 2]
+    assert balances_at(client, namespace, "main", middle, wallet="demo-ws") == {
+        k: v for k, v in balances(e for e in ledger_events if e.ts <= middle).items() if k[0] == "demo-ws"
+    }
 
     target = f"{namespace}r"
     counts = republish(client, kafka_bootstrap, namespace, target)
