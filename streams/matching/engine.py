@@ -6,9 +6,11 @@ BookStatusChanged). Every ``venue:PAIR`` key gets its own book and orders.
 Matching rules: ``taker`` (new orders) and ``maker`` (resting orders).
 
 Policies:
-- Stale book: a book is stale before its first snapshot and after a delta
-  whose ``seq`` is not ``last_seq + 1`` (``sequence_gap`` if ahead, and the
-  delta is applied; ``out_of_order`` if not ahead, and it is dropped). Deltas
+- Stale book: a book is stale before its first snapshot, after a producer's
+  BookStatusChanged(stale) (a feed gap, a bad checksum), and after a delta
+  that breaks the sequence: ``out_of_order`` (``seq`` not above the last; the
+  delta is dropped) or ``sequence_gap`` (its ``prev_seq``, or ``seq - 1`` when
+  the venue numbers contiguously, is not the last ``seq``; it is applied). Deltas
   keep being applied while stale (best effort: for display, consumed size
   and queues); the next snapshot makes it fresh. A stale book matches
   nothing: market, IOC and FOK orders end at once with ``book_stale``; limit
