@@ -243,8 +243,13 @@ def agent_part(orders: int) -> None:
     from cryptick.settings import get_settings
     from schemas.topics import LEDGER_JOURNAL
 
-    figures = measure(get_settings().bootstrap, LEDGER_JOURNAL, stream(orders),
-                      lambda e: getattr(e, "account", "acct-0"), ("ledger",))
+    # every account's inbox partition needs the market listing: send it under each account
+    events: list[Event] = []
+    for e in stream(orders):
+        events += [e] if not isinstance(e, MarketListed) else [e] * ACCOUNTS
+    keys = iter([f"acct-{a}" for a in range(ACCOUNTS)] * 1)
+    figures = measure(get_settings().bootstrap, LEDGER_JOURNAL, events,
+                      lambda e: getattr(e, "account", None) or next(keys), ("ledger",))
     print("\n".join(figures.lines("ledger")))
 
 

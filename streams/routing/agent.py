@@ -3,45 +3,34 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass, field
 
-from schemas.codec import DecodeError, default_codec
-from schemas.topics import LEDGER_EVENTS, VENUE_EVENTS, partition_of
+from schemas.codec import Codec, DecodeError, default_codec
+from schemas.topics import LEDGER_EVENTS, VENUE_EVENTS
 from streams.routing.rules import routes
-from streams.runtime.app import Runtime
+from streams.runtime.app import Runtime, register_inbox_agent
+from streams.runtime.inbox import Outgoing
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(slots=True)
+class Router:
+    """Reads one output topic; each event goes on, unchanged, to the inboxes its rules name."""
+
+    inbox: str
+    codec: Codec = field(default_factory=default_codec)
+
+    def process(self, partition: int, offset: int, key: bytes | None, value: bytes | None,
+                timestamp_ms: int = 0) -> list[Outgoing]:
+        try:
+            event = self.codec.decode(value or b"")
+        except DecodeError:  # outputs are written by our agents: nothing here to route
+            log.error("undecodable message at %s[%d]@%d not routed", self.inbox, partition, offset)
+            return []
+        return [Outgoing(topic, k.encode(), value or b"") for topic, k in routes(event)]
+
+
 def register(rt: Runtime) -> None:
-    codec = default_codec()
-    targets: dict[str, Any] = {}
-
-    def target(name: str) -> Any:
-        if name not in targets:
-            targets[name] = rt.topic(name)
-        return targets[name]
-
-    async def forward(stream: Any) -> None:
-        async for value in stream:
-            try:
-                event = codec.decode(value)
-            except DecodeError:  # outputs are written by our agents; nothing to route
-                log.error("undecodable output message skipped by router")
-                continue
-            for topic, key in routes(event):
-                k = key.encode()
-                await target(topic).send(key=k, value=value, partition=partition_of(topic, k))
-
     for source in (VENUE_EVENTS, LEDGER_EVENTS):
-        name = f"route-{source.split('.')[0]}"
-        fn = forward
-        rt.app.agent(rt.topic(source), name=name)(_renamed(fn, name))
-
-
-def _renamed(fn: Any, name: str) -> Any:
-    async def agent(stream: Any) -> None:
-        await fn(stream)
-
-    agent.__name__ = agent.__qualname__ = name.replace("-", "_")
-    return agent
+        register_inbox_agent(rt, f"route_{source.split('.')[0]}", Router(source))

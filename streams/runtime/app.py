@@ -9,9 +9,10 @@ from typing import Any
 
 import faust
 
-from schemas.topics import partition_of, qualified
-from streams.runtime.inbox import History, InboxProcessor, Outgoing
+from schemas.topics import qualified
+from streams.runtime.inbox import History, InboxProcessor
 from streams.runtime.kafka import read_partition
+from streams.runtime.sender import OutputSender
 
 log = logging.getLogger(__name__)
 
@@ -65,26 +66,28 @@ def create_app(bootstrap: str, namespace: str = "", app_id: str = "cryptick") ->
     )
 
 
-def register_inbox_agent(rt: Runtime, name: str, processor: InboxProcessor) -> None:
+def register_inbox_agent(rt: Runtime, name: str, processor: InboxProcessor | Any) -> None:
     """An agent that feeds every message of ``processor.inbox`` through the processor."""
     inbox = rt.topic(processor.inbox)
-    outputs: dict[str, Any] = {}
-
-    def out(topic: str) -> Any:
-        if topic not in outputs:
-            outputs[topic] = rt.topic(topic)
-        return outputs[topic]
+    sender = OutputSender(rt.bootstrap, rt.namespace)
+    streams: list[Any] = []
 
     async def agent(stream: Any) -> None:
-        async for event in stream.events():
+        manual = stream.noack()  # acked by the sender once the outputs are delivered
+        streams.append(manual)
+        async for event in manual.events():
             msg = event.message
-            results: list[Outgoing] = processor.process(
-                msg.partition, msg.offset, msg.key, msg.value, int(msg.timestamp * 1000)
-            )
-            for o in results:
-                await out(o.topic).send(
-                    key=o.key, value=o.value, partition=partition_of(o.topic, o.key)
-                )
+            sender.send(event, processor.process(
+                msg.partition, msg.offset, msg.key, msg.value, int(msg.timestamp * 1000)))
+            if sender.waiting > 256:
+                await sender.ack_delivered(manual)
 
     agent.__name__ = name
     rt.app.agent(inbox, name=name)(agent)
+
+    async def acks() -> None:
+        for s in streams:
+            await sender.ack_delivered(s)
+
+    acks.__name__ = f"{name}_acks"
+    rt.app.timer(0.02)(acks)
