@@ -30,19 +30,17 @@ from streams.runtime.lag import group_lag
 class AgentFigures:
     messages: int
     raw_per_s: float
-    agent_per_s: float
-
-    @property
-    def ratio(self) -> float:
-        return self.agent_per_s / self.raw_per_s
+    agent_per_s: dict[str, float]  # runtime -> messages per second
 
     def lines(self, label: str) -> list[str]:
-        return [
-            f"{label} inbox messages      {self.messages:>12,}",
-            f"raw consume + decode        {self.raw_per_s:>12,.0f} msg/s  (ceiling)",
-            f"{label} agent (Faust)       {self.agent_per_s:>12,.0f} msg/s",
-            f"ratio agent / raw           {self.ratio:>12.2f}",
+        out = [
+            f"{label} inbox messages           {self.messages:>12,}",
+            f"raw consume + decode             {self.raw_per_s:>12,.0f} msg/s  (ceiling)",
         ]
+        for runtime, rate in self.agent_per_s.items():
+            out.append(f"{label} agent on {runtime:<8}       {rate:>12,.0f} msg/s  "
+                       f"ratio to raw {rate / self.raw_per_s:.2f}")
+        return out
 
 
 def raw_rate(bootstrap: str, topic: str, total: int) -> float:
@@ -64,10 +62,10 @@ def raw_rate(bootstrap: str, topic: str, total: int) -> float:
     return n / elapsed
 
 
-def agent_rate(bootstrap: str, namespace: str, roles: Sequence[str], total: int) -> float:
+def agent_rate(bootstrap: str, namespace: str, roles: Sequence[str], total: int, runtime: str) -> float:
     """Messages per second of the worker on pre-published inboxes, from first progress to none left."""
     worker = WorkerProcess(bootstrap, namespace, roles,
-                           log_path=Path(tempfile.gettempdir()) / f"{namespace}.log")
+                           log_path=Path(tempfile.gettempdir()) / f"{namespace}.log", runtime=runtime)
     topics = worker.consumed_topics()
     worker.start()
     t0: float | None = None
@@ -87,11 +85,18 @@ def agent_rate(bootstrap: str, namespace: str, roles: Sequence[str], total: int)
 
 
 def measure(bootstrap: str, inbox: str, events: Sequence[Event], key_of: Callable[[Event], str],
-            roles: Sequence[str]) -> AgentFigures:
-    namespace = f"bench{uuid.uuid4().hex[:8]}"
-    create_topics(bootstrap, all_topics(namespace))
-    publish(bootstrap, (Message(inbox, key_of(e), e) for e in events), namespace)
-    topic = qualified(inbox, namespace)
-    total = sum(end_offsets(bootstrap, topic).values())
-    raw = raw_rate(bootstrap, topic, total)
-    return AgentFigures(total, raw, agent_rate(bootstrap, namespace, roles, total))
+            roles: Sequence[str], runtimes: Sequence[str] = ("faust", "direct")) -> AgentFigures:
+    """Raw ceiling and each runtime's rate, each runtime on its own copy of the same inbox."""
+    messages = [Message(inbox, key_of(e), e) for e in events]
+    rates: dict[str, float] = {}
+    raw = 0.0
+    total = 0
+    for runtime in runtimes:
+        namespace = f"bench{uuid.uuid4().hex[:8]}"
+        create_topics(bootstrap, all_topics(namespace))
+        publish(bootstrap, messages, namespace)
+        topic = qualified(inbox, namespace)
+        total = sum(end_offsets(bootstrap, topic).values())
+        raw = max(raw, raw_rate(bootstrap, topic, total))
+        rates[runtime] = agent_rate(bootstrap, namespace, roles, total, runtime)
+    return AgentFigures(total, raw, rates)

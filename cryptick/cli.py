@@ -90,12 +90,15 @@ def worker(
         "matching,ledger,routers"
     ),
     loglevel: str = "warning",
+    runtime: Annotated[str, typer.Option(help="faust (agents on Faust) or direct (confluent-kafka).")] = (
+        "faust"
+    ),
 ) -> None:
-    """Run the agents of a namespace as a Faust worker (until stopped)."""
+    """Run the agents of a namespace (until stopped)."""
     from cryptick.worker import run
 
     try:
-        run(get_settings().bootstrap, namespace, tuple(r for r in roles.split(",") if r), loglevel)
+        run(get_settings().bootstrap, namespace, tuple(r for r in roles.split(",") if r), loglevel, runtime)
     except ValueError as exc:
         _fail(str(exc))
 

@@ -28,6 +28,7 @@ class WorkerProcess:
     namespace: str
     roles: Sequence[str] = ("matching", "ledger", "routers")
     log_path: Path | None = None
+    runtime: str = field(default_factory=lambda: os.environ.get("CRYPTICK_RUNTIME", "faust"))
     proc: subprocess.Popen[bytes] | None = field(default=None)
 
     @property
@@ -39,7 +40,7 @@ class WorkerProcess:
         out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cryptick.cli", "worker", "--namespace", self.namespace,
-             "--roles", ",".join(self.roles)],
+             "--roles", ",".join(self.roles), "--runtime", self.runtime],
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
         return self

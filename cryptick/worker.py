@@ -1,8 +1,11 @@
-"""Run the agents of one namespace as a Faust worker (composition root)."""
+"""Run the agents of one namespace (composition root): on Faust, or on the direct runtime."""
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+from typing import Any
 
 import faust
 
@@ -10,12 +13,24 @@ from streams.runtime.app import Runtime, create_app
 
 ROLES = ("matching", "ledger", "routers")
 REPLAY_ROLES = ("matching", "ledger")  # a replay's inboxes already hold what routers added
+RUNTIMES = ("faust", "direct")
 
 
-def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES) -> faust.App:
+def _check(roles: tuple[str, ...], runtime: str) -> None:
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}; choose from {', '.join(ROLES)}")
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}; choose from {', '.join(RUNTIMES)}")
+
+
+def group_id(namespace: str) -> str:
+    """The consumer group of a namespace's agents (the Faust app id)."""
+    return f"cryptick-{namespace or 'live'}"
+
+
+def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES) -> faust.App:
+    _check(roles, "faust")
     app = create_app(bootstrap, namespace)
     rt = Runtime(app, bootstrap, namespace)
     if "matching" in roles:
@@ -33,7 +48,35 @@ def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES) -> fau
     return app
 
 
-def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel: str = "warning") -> None:
+def processors(bootstrap: str, namespace: str, roles: tuple[str, ...]) -> dict[str, Any]:
+    """Logical inbox topic -> processor, for the direct runtime."""
+    from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL, VENUE_EVENTS, VENUE_JOURNAL
+    from streams.ledger.agent import processor as ledger
+    from streams.matching.agent import processor as matching
+    from streams.routing.agent import Router
+
+    out: dict[str, Any] = {}
+    if "matching" in roles:
+        out[VENUE_JOURNAL] = matching(None, bootstrap, namespace)
+    if "ledger" in roles:
+        out[LEDGER_JOURNAL] = ledger(None, bootstrap, namespace)
+    if "routers" in roles:
+        out[VENUE_EVENTS] = Router(VENUE_EVENTS)
+        out[LEDGER_EVENTS] = Router(LEDGER_EVENTS)
+    return out
+
+
+def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel: str = "warning",
+        runtime: str = "faust") -> None:
+    _check(roles, runtime)
     logging.basicConfig(level=loglevel.upper())
-    app = build(bootstrap, namespace, roles)
-    faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+    if runtime == "faust":
+        app = build(bootstrap, namespace, roles)
+        faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+        return
+    from streams.runtime.direct import DirectWorker
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    DirectWorker(bootstrap, namespace, processors(bootstrap, namespace, roles), group_id(namespace)).run(stop)

@@ -23,6 +23,7 @@ from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL, qualified
 from streams.ledger.engine import Ledger, LedgerConfig
 from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
+from streams.runtime.kafka import partition_history
 
 ACCEPTS = frozenset(
     {
@@ -37,7 +38,9 @@ def output_key(event: Event) -> str:
     return event.account  # type: ignore[union-attr]
 
 
-def processor(config: LedgerConfig | None = None, rt: Runtime | None = None) -> InboxProcessor:
+def processor(config: LedgerConfig | None = None, bootstrap: str | None = None,
+              namespace: str = "") -> InboxProcessor:
+    """The agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart."""
     cfg = config or LedgerConfig()
     return InboxProcessor(
         inbox=LEDGER_JOURNAL,
@@ -45,10 +48,10 @@ def processor(config: LedgerConfig | None = None, rt: Runtime | None = None) -> 
         accepts=ACCEPTS,
         output_topic=LEDGER_EVENTS,
         key_of=output_key,
-        history=rt.history(LEDGER_JOURNAL) if rt else None,
-        source=qualified(LEDGER_JOURNAL, rt.namespace) if rt else LEDGER_JOURNAL,
+        history=partition_history(bootstrap, qualified(LEDGER_JOURNAL, namespace)) if bootstrap else None,
+        source=qualified(LEDGER_JOURNAL, namespace),
     )
 
 
 def register(rt: Runtime, config: LedgerConfig | None = None) -> None:
-    register_inbox_agent(rt, "ledger", processor(config, rt))
+    register_inbox_agent(rt, "ledger", processor(config, rt.bootstrap, rt.namespace))

@@ -17,6 +17,7 @@ from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL, qualified, venue_key
 from streams.matching.engine import MatchingConfig, MatchingEngine
 from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
+from streams.runtime.kafka import partition_history
 
 ACCEPTS = frozenset(
     {BookSnapshot, BookDelta, BookStatusChanged, PublicTrade, ClockTick, MarketListed, OrderAccepted,
@@ -28,7 +29,9 @@ def output_key(event: Event) -> str:
     return venue_key(event.venue, event.pair)  # type: ignore[union-attr]
 
 
-def processor(config: MatchingConfig | None = None, rt: Runtime | None = None) -> InboxProcessor:
+def processor(config: MatchingConfig | None = None, bootstrap: str | None = None,
+              namespace: str = "") -> InboxProcessor:
+    """The agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart."""
     cfg = config or MatchingConfig()
     return InboxProcessor(
         inbox=VENUE_JOURNAL,
@@ -36,10 +39,10 @@ def processor(config: MatchingConfig | None = None, rt: Runtime | None = None) -
         accepts=ACCEPTS,
         output_topic=VENUE_EVENTS,
         key_of=output_key,
-        history=rt.history(VENUE_JOURNAL) if rt else None,
-        source=qualified(VENUE_JOURNAL, rt.namespace) if rt else VENUE_JOURNAL,
+        history=partition_history(bootstrap, qualified(VENUE_JOURNAL, namespace)) if bootstrap else None,
+        source=qualified(VENUE_JOURNAL, namespace),
     )
 
 
 def register(rt: Runtime, config: MatchingConfig | None = None) -> None:
-    register_inbox_agent(rt, "matching", processor(config, rt))
+    register_inbox_agent(rt, "matching", processor(config, rt.bootstrap, rt.namespace))

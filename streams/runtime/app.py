@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import faust
 
 from schemas.topics import qualified
-from streams.runtime.inbox import History, InboxProcessor
-from streams.runtime.kafka import read_partition
+from streams.runtime.inbox import InboxProcessor
 from streams.runtime.sender import OutputSender
 
 log = logging.getLogger(__name__)
@@ -30,16 +28,6 @@ class Runtime:
             qualified(name, self.namespace),
             key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
         )
-
-    def history(self, name: str) -> History:
-        """Reads an inbox partition from its start, to rebuild state after a restart."""
-        topic = qualified(name, self.namespace)
-
-        def read(partition: int, end: int) -> Iterable[tuple[int, bytes | None, bytes]]:
-            for r in read_partition(self.bootstrap, topic, partition, 0, end):
-                yield r.offset, r.key, r.value
-
-        return read
 
 
 def create_app(bootstrap: str, namespace: str = "", app_id: str = "cryptick") -> faust.App:

@@ -67,6 +67,11 @@ class InboxProcessor:
             self.next_offset[partition] = offset
         return engine
 
+    def forget(self, partition: int) -> None:
+        """Drop a partition's engine (its partition was revoked); rebuilt if it comes back."""
+        self.engines.pop(partition, None)
+        self.next_offset.pop(partition, None)
+
     def _decode_quietly(self, value: bytes) -> Event | None:
         try:
             return self.codec.decode(value)

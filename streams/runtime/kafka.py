@@ -10,6 +10,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from schemas.topics import TopicSpec
+from streams.runtime.inbox import History
 
 
 def admin(bootstrap: str) -> AdminClient:
@@ -179,3 +180,13 @@ def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> Iterator[Re
                     del ends[p]
     finally:
         c.close()
+
+
+def partition_history(bootstrap: str, topic: str) -> History:
+    """A History reader for an inbox topic: (partition, end) -> (offset, key, value) before ``end``."""
+
+    def read(partition: int, end: int) -> Iterator[tuple[int, bytes | None, bytes]]:
+        for r in read_partition(bootstrap, topic, partition, 0, end):
+            yield r.offset, r.key, r.value
+
+    return read

@@ -23,11 +23,13 @@ from streams.runtime.kafka import create_topics
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.parametrize("runtime", ["faust", "direct"])
 def test_kill_and_restart_mid_stream_gives_the_uninterrupted_outputs(
-    kafka_bootstrap: str, namespace: str, tmp_path: Path
+    kafka_bootstrap: str, namespace: str, tmp_path: Path, runtime: str
 ) -> None:
     create_topics(kafka_bootstrap, all_topics(namespace))
-    worker = WorkerProcess(kafka_bootstrap, namespace, log_path=tmp_path / "worker.log").start()
+    worker = WorkerProcess(kafka_bootstrap, namespace, log_path=tmp_path / "worker.log",
+                           runtime=runtime).start()
     # ~10 s of wall time: the kill lands while market data and orders are still flowing
     feeder = threading.Thread(
         target=publish, args=(kafka_bootstrap, demo_messages(Scenario(steps=400)), namespace, 10.0)

@@ -26,11 +26,13 @@ from streams.runtime.kafka import create_topics, end_offsets
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.parametrize("runtime", ["faust", "direct"])
 def test_live_slice_then_replay_from_the_archive_is_identical(
-    kafka_bootstrap: str, clickhouse_dsn: str, namespace: str, tmp_path: Path
+    kafka_bootstrap: str, clickhouse_dsn: str, namespace: str, tmp_path: Path, runtime: str
 ) -> None:
     create_topics(kafka_bootstrap, all_topics(namespace))
-    live = WorkerProcess(kafka_bootstrap, namespace, log_path=tmp_path / "live.log").start()
+    live = WorkerProcess(kafka_bootstrap, namespace, log_path=tmp_path / "live.log",
+                         runtime=runtime).start()
     try:
         sent = publish(kafka_bootstrap, demo_messages(Scenario(steps=400)), namespace, speed=20)
         live.wait_caught_up()
@@ -70,8 +72,8 @@ def test_live_slice_then_replay_from_the_archive_is_identical(
     target = f"{namespace}r"
     counts = republish(client, kafka_bootstrap, namespace, target)
     assert counts["venue.journal.v1"] == count(client, qualified("venue.journal.v1", namespace))
-    replayer = WorkerProcess(kafka_bootstrap, target, REPLAY_ROLES,
-                             log_path=tmp_path / "replay.log").start()
+    replayer = WorkerProcess(kafka_bootstrap, target, REPLAY_ROLES, log_path=tmp_path / "replay.log",
+                             runtime=runtime).start()
     try:
         replayer.wait_caught_up()
     finally:
