@@ -47,8 +47,14 @@ def _set_out(view: WalletSetView) -> WalletSetOut:
     )
 
 
-def _amounts(amounts: dict[tuple[str, str], int]) -> list[Amount]:
+def _amounts(amounts: dict[tuple[str, str], int], aggregate: bool = False) -> list[Amount]:
+    """Per (venue, currency), or summed over venues (venue "*") when ``aggregate``."""
+    if aggregate:
+        return [Amount(venue="*", currency=c, amount=show(n)) for c, n in by_currency(amounts).items()]
     return [Amount(venue=v, currency=c, amount=show(n)) for (v, c), n in amounts.items()]
+
+
+Aggregate = Annotated[bool, Query(description="Sum over venues per currency.")]
 
 
 @router.post("/deposits", response_model=CommandOut)
@@ -109,28 +115,29 @@ def wallet_set(account: str, wallet_set_id: str, views: ViewsDep) -> WalletSetOu
 
 
 @router.get("/allocated", response_model=list[Amount])
-def allocated(account: str, views: ViewsDep) -> list[Amount]:
+def allocated(account: str, views: ViewsDep, aggregate: Aggregate = False) -> list[Amount]:
     """Funds in active wallet sets, per venue and currency."""
     ledger, lock = views.ledger(account)
     with lock:
-        return _amounts(ledger.allocated(account)) if ledger else []
+        return _amounts(ledger.allocated(account), aggregate) if ledger else []
 
 
 @router.get("/unallocated", response_model=list[Amount])
 def unallocated(account: str, views: ViewsDep,
-                venue: Annotated[str | None, Query(description="Only this venue.")] = None) -> list[Amount]:
+                venue: Annotated[str | None, Query(description="Only this venue.")] = None,
+                aggregate: Aggregate = False) -> list[Amount]:
     """The unallocated pool, per venue and currency."""
     ledger, lock = views.ledger(account)
     with lock:
-        return _amounts(ledger.unallocated(account, venue)) if ledger else []
+        return _amounts(ledger.unallocated(account, venue), aggregate) if ledger else []
 
 
 @router.get("/total", response_model=list[Amount])
-def total(account: str, views: ViewsDep) -> list[Amount]:
+def total(account: str, views: ViewsDep, aggregate: Aggregate = False) -> list[Amount]:
     """Pool plus every wallet set: what the exchanges hold for the account."""
     ledger, lock = views.ledger(account)
     with lock:
-        return _amounts(ledger.total(account)) if ledger else []
+        return _amounts(ledger.total(account), aggregate) if ledger else []
 
 
 @router.get("/value", response_model=list[Valued])

@@ -73,6 +73,8 @@ def test_funds_wallet_sets_and_orders_over_http(market: str) -> None:
 
     pool = httpx.get(f"{base}/accounts/alice/unallocated", timeout=5).json()
     assert pool == [{"venue": "synthetic", "currency": "USD", "amount": "4000"}]
+    allocated = httpx.get(f"{base}/accounts/alice/allocated", params={"aggregate": True}, timeout=5).json()
+    assert allocated == [{"venue": "*", "currency": "USD", "amount": "6000"}]
 
     bad = post(base, "/orders", {"run_id": "run1", "wallet_set_id": "ws1", "venue": "synthetic",
                                  "pair": "BTC-USD", "side": "buy", "type": "limit", "size": "0",
