@@ -19,11 +19,11 @@ from schemas.events import (
     OrderRequested,
     WithdrawFunds,
 )
-from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL, qualified
+from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL
 from streams.ledger.engine import Ledger, LedgerConfig
 from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
-from streams.runtime.kafka import partition_history
+from streams.runtime.kafka import inbox_processor
 
 ACCEPTS = frozenset(
     {
@@ -42,15 +42,8 @@ def processor(config: LedgerConfig | None = None, bootstrap: str | None = None,
               namespace: str = "") -> InboxProcessor:
     """The agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart."""
     cfg = config or LedgerConfig()
-    return InboxProcessor(
-        inbox=LEDGER_JOURNAL,
-        engine_factory=lambda: Ledger(cfg),
-        accepts=ACCEPTS,
-        output_topic=LEDGER_EVENTS,
-        key_of=output_key,
-        history=partition_history(bootstrap, qualified(LEDGER_JOURNAL, namespace)) if bootstrap else None,
-        source=qualified(LEDGER_JOURNAL, namespace),
-    )
+    return inbox_processor(LEDGER_JOURNAL, LEDGER_EVENTS, lambda: Ledger(cfg), ACCEPTS, output_key,
+                           bootstrap, namespace)
 
 
 def register(rt: Runtime, config: LedgerConfig | None = None) -> None:

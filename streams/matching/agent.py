@@ -13,11 +13,11 @@ from schemas.events import (
     OrderAccepted,
     PublicTrade,
 )
-from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL, qualified, venue_key
+from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL, venue_key
 from streams.matching.engine import MatchingConfig, MatchingEngine
 from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
-from streams.runtime.kafka import partition_history
+from streams.runtime.kafka import inbox_processor
 
 ACCEPTS = frozenset(
     {BookSnapshot, BookDelta, BookStatusChanged, PublicTrade, ClockTick, MarketListed, OrderAccepted,
@@ -33,15 +33,8 @@ def processor(config: MatchingConfig | None = None, bootstrap: str | None = None
               namespace: str = "") -> InboxProcessor:
     """The agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart."""
     cfg = config or MatchingConfig()
-    return InboxProcessor(
-        inbox=VENUE_JOURNAL,
-        engine_factory=lambda: MatchingEngine(cfg),
-        accepts=ACCEPTS,
-        output_topic=VENUE_EVENTS,
-        key_of=output_key,
-        history=partition_history(bootstrap, qualified(VENUE_JOURNAL, namespace)) if bootstrap else None,
-        source=qualified(VENUE_JOURNAL, namespace),
-    )
+    return inbox_processor(VENUE_JOURNAL, VENUE_EVENTS, lambda: MatchingEngine(cfg), ACCEPTS, output_key,
+                           bootstrap, namespace)
 
 
 def register(rt: Runtime, config: MatchingConfig | None = None) -> None:

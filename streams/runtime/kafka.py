@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
-from schemas.topics import TopicSpec
-from streams.runtime.inbox import History
+from schemas.events import Event
+from schemas.topics import TopicSpec, qualified
+from streams.core import Engine
+from streams.runtime.inbox import History, InboxProcessor
 
 
 def admin(bootstrap: str) -> AdminClient:
@@ -190,3 +192,14 @@ def partition_history(bootstrap: str, topic: str) -> History:
             yield r.offset, r.key, r.value
 
     return read
+
+
+def inbox_processor(inbox: str, output_topic: str, engine_factory: Callable[[], Engine],
+                    accepts: frozenset[type], key_of: Callable[[Event], str],
+                    bootstrap: str | None = None, namespace: str = "") -> InboxProcessor:
+    """An agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart."""
+    topic = qualified(inbox, namespace)
+    return InboxProcessor(
+        inbox=inbox, engine_factory=engine_factory, accepts=accepts, output_topic=output_topic,
+        key_of=key_of, history=partition_history(bootstrap, topic) if bootstrap else None, source=topic,
+    )
