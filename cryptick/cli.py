@@ -17,6 +17,9 @@ infra_app = typer.Typer(help="The local Kafka broker (JVM, no Docker).", no_args
 topics_app = typer.Typer(help="Kafka topics of a namespace.", no_args_is_help=True)
 app.add_typer(infra_app, name="infra")
 app.add_typer(topics_app, name="topics")
+from cryptick.commands.backtest import backtest as backtest_command  # noqa: E402
+
+app.command("backtest")(backtest_command)
 wallets_app = typer.Typer(help="Logical wallets: balances now and at any past time.", no_args_is_help=True)
 app.add_typer(wallets_app, name="wallets")
 

@@ -6,6 +6,8 @@ per event, and copying frozen state per event would dominate its cost.
 
 from __future__ import annotations
 
+from collections import deque
+
 from schemas.events import Bucket
 from streams.ledger.markets import MarketRules
 
@@ -23,13 +25,16 @@ HOLD = Bucket.HOLD.value
 class Window:
     """A bounded, insertion-ordered map of ids; the oldest id is forgotten first (deterministic)."""
 
-    __slots__ = ("capacity", "items")
+    __slots__ = ("_order", "capacity", "items")
 
     def __init__(self, capacity: int, items: dict[str, int] | None = None) -> None:
         self.capacity = capacity
         self.items: dict[str, int] = items if items is not None else {}
+        # Eviction order in a deque: popping a dict's first key by iteration slows down
+        # as deleted slots pile up at its front.
+        self._order: deque[str] = deque(self.items)
         while len(self.items) > capacity:
-            del self.items[next(iter(self.items))]
+            del self.items[self._order.popleft()]
 
     def __contains__(self, key: str) -> bool:
         return key in self.items
@@ -42,9 +47,11 @@ class Window:
 
     def add(self, key: str, value: int = 0) -> None:
         items = self.items
+        if key not in items:
+            self._order.append(key)
         items[key] = value
         if len(items) > self.capacity:
-            del items[next(iter(items))]
+            del items[self._order.popleft()]
 
 
 class Balance:

@@ -70,6 +70,7 @@ def test_update_values() -> None:
         recv_ts=1661123517945039,
         seq=4485676,
         changes=[LevelChange("bid", 2161226000000, 0), LevelChange("ask", 2161715000000, 34000000)],
+        prev_seq=4485675,  # lastId: the book's previous id, so the engine can chain them
     )
 
 

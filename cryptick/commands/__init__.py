@@ -1,0 +1,1 @@
+"""Typer sub-applications of the ``cryptick`` command, one module per group."""

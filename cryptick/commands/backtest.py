@@ -1,0 +1,222 @@
+"""``cryptick backtest STRATEGY``: run one strategy in-process over recorded or synthetic data, then report.
+
+Mounted by ``cryptick/cli.py``; all the work is in ``replay.engine`` and
+``replay.report``: this module parses the options, shows progress and prints.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from schemas.events import Allocation
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from replay.report import Report
+    from replay.sources import MarketSource, MemoryJournal
+    from strategies.api import MarketRef
+
+app = typer.Typer(help="Backtest a strategy in-process.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+
+US = 1_000_000
+SOURCES = ("synthetic", "archive")
+_BALANCE = re.compile(r"^(?P<venue>[a-z0-9_.-]+):(?P<currency>[A-Za-z0-9]+)=(?P<amount>\d+(\.\d+)?)$")
+
+
+class UsageError(ValueError):
+    """Input the user must change; the message says how."""
+
+
+def parse_balance(text: str) -> Allocation:
+    """``venue:CURRENCY=AMOUNT`` (e.g. ``coinbase:USD=10000``) as a fixed-point allocation."""
+    from streams.money import to_fixed
+
+    m = _BALANCE.match(text.strip())
+    if m is None:
+        raise UsageError(f"bad --balance {text!r}: expected VENUE:CURRENCY=AMOUNT, e.g. coinbase:USD=10000")
+    try:
+        amount = to_fixed(m["amount"])
+    except ValueError:
+        raise UsageError(f"bad --balance {text!r}: at most 8 decimal places") from None
+    if amount <= 0:
+        raise UsageError(f"bad --balance {text!r}: the amount must be positive")
+    return Allocation(m["venue"], m["currency"].upper(), amount)
+
+
+def parse_time(text: str, option: str) -> int:
+    """A UTC date or date-time (``2018-01-01``, ``2018-01-01T12:00``) as epoch microseconds."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"bad {option} {text!r}: expected a date like 2018-01-01 or 2018-01-01T12:00 (UTC)"
+                         ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return int(when.timestamp()) * US + when.microsecond
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    strategy: str
+    balances: tuple[str, ...]
+    start: str
+    end: str
+    params: tuple[str, ...] = ()
+    latency_ms: int = 50
+    source: str = "synthetic"
+    namespace: str = ""
+    seed: int = 7
+    step_ms: int = 1000
+    sample_s: int = 60
+
+
+def run_backtest(opts: Options, show_progress: bool = True) -> tuple[Report, str]:
+    """Run the backtest described by ``opts``; (its report, the outputs' digest line)."""
+    from replay.engine import Backtest, BacktestConfig, Latency, RunSetup
+    from replay.report import build_report
+    from replay.sources import MemoryJournal
+    from schemas.topics import LEDGER_EVENTS, STRATEGY_EVENTS, VENUE_EVENTS
+    from strategies import registry
+    from strategies.params import parse_pairs
+    from strategies.run import new_run
+
+    runnable = registry.get(opts.strategy)
+    if not opts.balances:
+        raise UsageError("give at least one --balance VENUE:CURRENCY=AMOUNT, e.g. coinbase:USD=10000")
+    allocations = [parse_balance(b) for b in opts.balances]
+    start, end = parse_time(opts.start, "--start"), parse_time(opts.end, "--end")
+    if end <= start:
+        raise UsageError(f"empty time range: --end {opts.end} is not after --start {opts.start}")
+    if opts.latency_ms < 0:
+        raise UsageError("--latency-ms cannot be negative")
+    if opts.source not in SOURCES:
+        raise UsageError(f"unknown --source {opts.source!r}; choose from {', '.join(SOURCES)}")
+    params = parse_pairs(list(opts.params))
+    strategy = runnable.create(params)
+    spec = new_run(runnable.name, params, allocations, start, end)
+    markets = list(strategy.markets(spec.default_venue))
+    source = _source(opts, allocations, markets, start, end)
+    config = BacktestConfig(start, end, Latency(opts.latency_ms * 1000, opts.latency_ms * 1000),
+                            sample_us=opts.sample_s * US)
+    journal = MemoryJournal({VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS})
+    with _progress(start, end, show_progress) as progress:
+        result = Backtest(config, source, [RunSetup(spec, strategy)], journal, progress).run()
+    report = build_report(result.runs[0], start, end, config.sample_us)
+    return report, _digest(journal)
+
+
+def _source(opts: Options, allocations: list[Allocation], wanted: list[MarketRef], start: int, end: int
+            ) -> MarketSource:
+    from replay.sources import ArchiveSource, NoData, SyntheticSource
+
+    if opts.source == "archive":
+        from cryptick.settings import get_settings
+        from streams.archive.clickhouse import get_client
+
+        return ArchiveSource(get_client(get_settings().dsn), opts.namespace, wanted, start, end)
+    venues = sorted({a.venue for a in allocations} | {m.venue for m in wanted})
+    if len(venues) != 1:
+        raise UsageError(f"the synthetic source simulates one venue; got {', '.join(venues)}")
+    for m in wanted:
+        if m.quote != "USD":
+            raise NoData(f"no data for {m}: the synthetic source quotes everything in USD")
+    bases = sorted({m.base for m in wanted} | {a.currency for a in allocations if a.currency != "USD"})
+    return SyntheticSource(venues[0], bases, start, end, seed=opts.seed, step_us=opts.step_ms * 1000)
+
+
+class _progress:
+    """A progress bar over simulated time: events replayed, simulated date, events per second."""
+
+    def __init__(self, start: int, end: int, enabled: bool) -> None:
+        self.start, self.end, self.enabled = start, end, enabled
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> _progress:
+        if self.enabled:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            bar = Progress(TextColumn("backtest"), BarColumn(),
+                           TextColumn("{task.fields[events]:>12,} events"), TextColumn("{task.fields[date]}"),
+                           TextColumn("{task.fields[rate]:>9,.0f} events/s"), TimeElapsedColumn())
+            bar.start()
+            self._task = bar.add_task("backtest", total=self.end - self.start, events=0, date="", rate=0.0)
+            self._bar = bar
+        self._t0 = time.monotonic()
+        return self
+
+    def __call__(self, events: int, now: int) -> None:
+        bar, task = self._bar, self._task
+        if bar is None or task is None:
+            return
+        elapsed = max(time.monotonic() - self._t0, 1e-9)
+        date = datetime.fromtimestamp(now / US, UTC).strftime("%Y-%m-%d %H:%M")
+        bar.update(task, completed=max(0, now - self.start), events=events, date=date,
+                   rate=events / elapsed)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _digest(journal: MemoryJournal) -> str:
+    """A hash of every output message (topic, partition, offset, key, value): equal runs print equal."""
+    import hashlib
+
+    h = hashlib.sha256()
+    total = 0
+    for topic in sorted(journal.messages):
+        for m in journal.topic(topic):
+            h.update(f"{m.topic}\0{m.partition}\0{m.offset}\0".encode() + m.key + b"\0")
+            h.update(len(m.value).to_bytes(4, "big") + m.value)
+            total += 1
+    return f"outputs sha256 {h.hexdigest()[:16]} ({total} events)"
+
+
+@app.command("backtest")
+def backtest(
+    strategy: Annotated[str, typer.Argument(help="The runnable's name (hodl, echo, demo, ...).")],
+    balance: Annotated[list[str], typer.Option(
+        "--balance", help="Initial balance VENUE:CURRENCY=AMOUNT, e.g. coinbase:USD=10000; repeatable.")],
+    start: Annotated[str, typer.Option(help="Start, UTC: 2018-01-01 or 2018-01-01T12:00.")],
+    end: Annotated[str, typer.Option(help="End (exclusive), UTC.")],
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", help="Strategy parameter KEY=VALUE, e.g. bases=BTC,ETH; repeatable.")] = None,
+    latency_ms: Annotated[int, typer.Option(help="One-way latency to and from the venue.")] = 50,
+    source: Annotated[str, typer.Option(help="Market data: synthetic or archive.")] = "synthetic",
+    namespace: Annotated[str, typer.Option(help="Archive namespace to read (with --source archive).")] = "",
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 7,
+    step_ms: Annotated[int, typer.Option(help="Synthetic market: event time between book updates.")] = 1000,
+    sample_s: Annotated[int, typer.Option(help="Equity sampling interval (seconds of event time).")] = 60,
+    html: Annotated[Path | None, typer.Option(help="Also write the report as a self-contained HTML file.")
+                    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run STRATEGY in-process over [start, end) with the given balances, then print its report."""
+    from replay.engine import BacktestError
+    from replay.report import to_html, to_text
+    from replay.sources import NoData
+    from strategies.params import ParamError
+    from strategies.registry import UnknownStrategy
+
+    opts = Options(strategy, tuple(balance), start, end, tuple(param or ()), latency_ms, source, namespace,
+                   seed, step_ms, sample_s)
+    try:
+        report, digest = run_backtest(opts, show_progress=progress)
+    except (UsageError, UnknownStrategy, ParamError, BacktestError, NoData) as exc:
+        typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(to_text(report))
+    typer.echo(digest)
+    if html is not None:
+        html.write_text(to_html(report))
+        typer.echo(f"wrote {html}")

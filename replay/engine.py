@@ -1,0 +1,465 @@
+"""The in-process backtest engine: one deterministic scheduler, the same cores the agents run.
+
+Market events from a ``MarketSource`` and everything the cores emit go through
+one ``Scheduler`` (tie rule: ``replay.scheduler``). Each delivery is appended
+to the inbox it belongs to — ``venue.journal`` (key ``venue:PAIR``),
+``ledger.journal`` (key account), ``strategy.journal`` (key run id) — and
+handed to that inbox's core: a ``MatchingEngine`` or ``Ledger`` per inbox
+partition (as the agents shard them) and a ``StrategyRuntime`` per run. The
+outputs are appended to ``venue.events``, ``ledger.events`` and
+``strategy.events`` and routed on, as the routers do, with these hops:
+
+| from -> to                                  | delay                  |
+| ------------------------------------------- | ---------------------- |
+| market -> venue, market -> subscribed runs  | 0 (at the event's ts)  |
+| run -> ledger (order requests, cancels)     | 0                      |
+| ledger -> venue (accepted orders, cancels)  | ``latency.order_us``   |
+| venue -> ledger and run (opened/fill/done)  | ``latency.report_us``  |
+| ledger -> run (rejections, wallet events)   | 0                      |
+
+So an order decided at ``t`` reaches the venue at ``t + order_us`` and its
+fills reach the run ``report_us`` after they happen. A run's timer (a
+``TimerSet`` output) becomes a ``ClockTick`` to the run at its time; an order
+with ``cancel_after_s`` gets a ``ClockTick`` to its book at its deadline.
+
+Setup happens ``setup_lead_us`` before the start: listings to every inbox,
+then per run a deposit of its allocations and its wallet set, so each run
+starts funded. Deliveries due at or after ``end_ts`` are not made.
+Equity is sampled every ``sample_us`` from ``start_ts``: the run's wallet set
+(the ledger's projection) valued in USD at the venue books' mids, after every
+delivery up to and including that time, plus one last sample at ``end_ts``;
+a sample is skipped while some holding has no price yet (no book with both sides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import cast
+
+from producers.clock import tick as clock_tick
+from replay.report import Valuer
+from replay.scheduler import Priority, Scheduler
+from replay.sources import JournalSink, MarketEvent, MarketSource, NullJournal, require
+from schemas.codec import default_codec
+from schemas.events import (
+    SCALE,
+    CancelRequested,
+    CommandRejected,
+    CreateWalletSet,
+    DepositFunds,
+    Event,
+    FundsHeld,
+    HoldReleased,
+    MarketListed,
+    OrderAccepted,
+    OrderFilled,
+    OrderRejected,
+    OrderRequested,
+    WalletMovement,
+    WalletSetCreated,
+)
+from schemas.topics import (
+    LEDGER_EVENTS,
+    LEDGER_JOURNAL,
+    STRATEGY_EVENTS,
+    STRATEGY_JOURNAL,
+    VENUE_EVENTS,
+    VENUE_JOURNAL,
+    partition_of,
+    venue_key,
+)
+from strategies.api import MarketRef, Strategy
+from strategies.candles import HistorySource
+from strategies.context import StrategyOutput
+from strategies.records import ControlMessage, StrategyRecord, TimerSet, encode_any
+from strategies.run import RunSpec
+from strategies.runtime import StrategyRuntime
+from streams.ledger.engine import Ledger, LedgerConfig
+from streams.ledger.projections import WalletSetView
+from streams.matching.engine import MatchingConfig, MatchingEngine
+from streams.money import notional
+from streams.routing.rules import routes
+
+Item = Event | StrategyRecord
+Delivery = tuple[str, str, Item, bytes | None]
+"""(inbox topic, key, item, its encoding if already made)."""
+
+PRIORITY = {VENUE_JOURNAL: Priority.VENUE, LEDGER_JOURNAL: Priority.LEDGER,
+            STRATEGY_JOURNAL: Priority.STRATEGY}
+US = 1_000_000
+
+
+def utc(ts: int) -> str:
+    """Event time as 'YYYY-MM-DD HH:MM:SS' (UTC), for messages."""
+    return datetime.fromtimestamp(ts / US, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class BacktestError(ValueError):
+    """A backtest that cannot run as configured (the message says what to change)."""
+
+
+# --- configuration and results ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """One-way delays of the hops to and from the venue, in microseconds."""
+
+    order_us: int = 50_000
+    report_us: int = 50_000
+
+    def __post_init__(self) -> None:
+        if self.order_us < 0 or self.report_us < 0:
+            raise BacktestError("latency cannot be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestConfig:
+    start_ts: int
+    end_ts: int
+    latency: Latency = field(default_factory=Latency)
+    sample_us: int = 60 * US
+    setup_lead_us: int = US
+    matching: MatchingConfig = field(default_factory=MatchingConfig)
+    ledger: LedgerConfig = field(default_factory=LedgerConfig)
+
+    def __post_init__(self) -> None:
+        if self.end_ts <= self.start_ts:
+            raise BacktestError("empty time range: the end must be after the start")
+        if self.sample_us <= 0 or self.setup_lead_us <= 0:
+            raise BacktestError("sample_us and setup_lead_us must be positive")
+
+
+@dataclass(slots=True)
+class RunSetup:
+    """A run to backtest: its spec, a fresh strategy object, scripted control messages, archived candles."""
+
+    spec: RunSpec
+    strategy: Strategy
+    controls: Sequence[ControlMessage] = ()
+    history: HistorySource | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What one run did: equity and benchmark curves (ts, USD) and its trading figures."""
+
+    spec: RunSpec
+    equity: tuple[tuple[int, float], ...]
+    benchmark: tuple[tuple[int, float], ...]
+    fees_usd: float
+    traded_usd: float
+    orders: int
+    fills: int
+    rejected: int
+    cancels: int
+    outputs: int
+    final: WalletSetView | None
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestResult:
+    runs: tuple[RunResult, ...]
+    market_events: int
+    deliveries: int
+    start_ts: int
+    end_ts: int
+
+
+@dataclass(slots=True)
+class _Run:
+    setup: RunSetup
+    runtime: StrategyRuntime
+    markets: tuple[MarketRef, ...]
+    equity: list[tuple[int, float]] = field(default_factory=list)
+    benchmark: list[tuple[int, float]] = field(default_factory=list)
+    fees: int = 0  # fixed-point USD
+    traded: int = 0
+    orders: int = 0
+    fills: int = 0
+    rejected: int = 0
+    cancels: int = 0
+    outputs: int = 0
+
+
+Progress = Callable[[int, int], None]
+"""(market events so far, current event time), called every ``progress_every`` market events."""
+
+
+class Backtest:
+    """Runs ``runs`` over ``source`` in event time; ``run()`` once per object."""
+
+    def __init__(self, config: BacktestConfig, source: MarketSource, runs: Sequence[RunSetup],
+                 journal: JournalSink | None = None, progress: Progress | None = None,
+                 progress_every: int = 20_000) -> None:
+        self.config = config
+        self.source = source
+        self.journal = journal or NullJournal()
+        self.progress = progress
+        self.progress_every = progress_every
+        ids = [r.spec.run_id for r in runs]
+        if len(set(ids)) != len(ids):
+            raise BacktestError("two runs share a run id; give one of them a tag")
+        self._runs: dict[str, _Run] = {}
+        for setup in sorted(runs, key=lambda r: r.spec.run_id):
+            markets = tuple(setup.strategy.markets(setup.spec.default_venue))
+            runtime = StrategyRuntime(setup.strategy, setup.spec, markets, setup.history)
+            self._runs[setup.spec.run_id] = _Run(setup, runtime, markets)
+        self._by_ws = {r.setup.spec.wallet_set_id: r for r in self._runs.values()}
+        self._subscribers: dict[str, list[_Run]] = {}
+        for run in self._runs.values():
+            for m in run.markets:
+                self._subscribers.setdefault(venue_key(m.venue, m.pair), []).append(run)
+        self._matching: dict[int, MatchingEngine] = {}
+        self._ledgers: dict[int, Ledger] = {}
+        self._books: dict[str, MatchingEngine] = {}  # venue:PAIR -> the engine of its partition
+        self._wants = {t: self.journal.wants(t) for t in (VENUE_JOURNAL, LEDGER_JOURNAL, STRATEGY_JOURNAL,
+                                                         VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS)}
+        self._encode = default_codec().encode
+        self._ticks: set[tuple[str, int]] = set()
+        self._sched: Scheduler[MarketEvent | Delivery] = Scheduler(())
+        self._valuer = Valuer(())
+        self._setup_ids: set[str] = set()
+        self._market_events = 0
+        self._deliveries = 0
+        self._ran = False
+
+    # --- the loop -----------------------------------------------------------------
+
+    def run(self) -> BacktestResult:
+        if self._ran:
+            raise RuntimeError("a Backtest runs once; build a new one")
+        self._ran = True
+        cfg = self.config
+        listings = self.source.listings()
+        span = f"from {utc(cfg.start_ts)} to {utc(cfg.end_ts)}"
+        require(self.source, sorted({m for r in self._runs.values() for m in r.markets}), span)
+        self._valuer = Valuer(listings)
+        for run in self._runs.values():
+            for a in run.setup.spec.allocations:
+                if not self._valuer.can_value(a.currency):
+                    raise BacktestError(f"cannot value {a.currency} in USD: no listed pair of the source "
+                                        f"connects it (listed: {self._valuer.describe()})")
+        self._sched = Scheduler(self._market_items())
+        self._setup(listings, cfg.start_ts - cfg.setup_lead_us)
+        next_sample, end = cfg.start_ts, cfg.end_ts
+        every = self.progress_every
+        progress = self.progress
+        deliver_market, deliver = self._deliver_market, self._deliver
+        for time, priority, item in self._sched:
+            if time >= end:
+                break
+            while time > next_sample:
+                self._sample(next_sample)
+                next_sample += cfg.sample_us
+            if priority == Priority.MARKET:
+                deliver_market(cast(MarketEvent, item))
+                self._market_events += 1
+                if progress is not None and self._market_events % every == 0:
+                    progress(self._market_events, time)
+            else:
+                deliver(time, cast(Delivery, item))
+            self._deliveries += 1
+        while next_sample < end:
+            self._sample(next_sample)
+            next_sample += cfg.sample_us
+        self._sample(end)
+        if progress is not None:
+            progress(self._market_events, end)
+        return self._result()
+
+    def _market_items(self) -> Iterator[tuple[int, MarketEvent]]:
+        for event in self.source.events():
+            yield event.ts, event
+
+    def _setup(self, listings: Sequence[MarketListed], at: int) -> None:
+        accounts = sorted({r.setup.spec.account for r in self._runs.values()})
+        sched = self._sched
+        for listing in listings:
+            key = venue_key(listing.venue, listing.pair)
+            sched.schedule(at, Priority.VENUE, (VENUE_JOURNAL, key, listing, None))
+            for account in accounts:
+                sched.schedule(at, Priority.LEDGER, (LEDGER_JOURNAL, account, listing, None))
+            for run in self._subscribers.get(key, ()):
+                run_id = run.setup.spec.run_id
+                sched.schedule(at, Priority.STRATEGY, (STRATEGY_JOURNAL, run_id, listing, None))
+        for run in self._runs.values():
+            spec = run.setup.spec
+            for i, a in enumerate(spec.allocations):
+                deposit = DepositFunds(f"{spec.run_id}:deposit:{i}", spec.account, a.venue, a.currency,
+                                       a.amount, at)
+                sched.schedule(at, Priority.LEDGER, (LEDGER_JOURNAL, spec.account, deposit, None))
+                self._setup_ids.add(deposit.event_id)
+            create = CreateWalletSet(f"{spec.run_id}:create", spec.account, spec.wallet_set_id, spec.run_id,
+                                     list(spec.allocations), at)
+            sched.schedule(at, Priority.LEDGER, (LEDGER_JOURNAL, spec.account, create, None))
+            self._setup_ids.add(create.event_id)
+            for msg in sorted(run.setup.controls, key=lambda m: (m.ts, m.event_id)):
+                sched.schedule(max(msg.ts, at), Priority.STRATEGY, (STRATEGY_JOURNAL, spec.run_id, msg, None))
+
+    # --- deliveries ---------------------------------------------------------------
+
+    def _record(self, topic: str, key: str, item: Item, value: bytes | None) -> bytes | None:
+        if not self._wants[topic]:
+            return value
+        if value is None:
+            value = encode_any(item)
+        self.journal.append(topic, key, value)
+        return value
+
+    def _engine(self, key: str) -> MatchingEngine:
+        engine = self._books.get(key)
+        if engine is None:
+            part = partition_of(VENUE_JOURNAL, key.encode())
+            engine = self._matching.get(part)
+            if engine is None:
+                engine = self._matching[part] = MatchingEngine(self.config.matching)
+            self._books[key] = engine
+        return engine
+
+    def _deliver_market(self, event: MarketEvent) -> None:
+        key = event.venue + ":" + event.pair
+        value = self._record(VENUE_JOURNAL, key, event, None)
+        outs = self._engine(key).handle(event)
+        if outs:
+            self._venue_outputs(outs)
+        runs = self._subscribers.get(key)
+        if runs:
+            for run in runs:
+                self._to_run(run, event, value)
+
+    def _deliver(self, now: int, delivery: Delivery) -> None:
+        topic, key, item, value = delivery
+        if topic == STRATEGY_JOURNAL:
+            self._to_run(self._runs[key], item, value)
+        elif topic == LEDGER_JOURNAL:
+            self._to_ledger(now, key, item, value)
+        else:
+            self._record(VENUE_JOURNAL, key, item, value)
+            outs = self._engine(key).handle(cast(Event, item))  # venue and ledger inboxes hold events
+            if outs:
+                self._venue_outputs(outs)
+
+    def _venue_outputs(self, outs: list[Event]) -> None:
+        at = self._sched.now + self.config.latency.report_us
+        for out in outs:
+            value = self._record(VENUE_EVENTS, venue_key(out.venue, out.pair), out, None)  # type: ignore[union-attr]
+            if type(out) is OrderFilled:
+                self._count_fill(out)
+            for topic, key in routes(out):
+                self._sched.schedule(at, PRIORITY[topic], (topic, key, out, value))
+
+    def _to_ledger(self, now: int, account: str, item: Item, value: bytes | None) -> None:
+        self._record(LEDGER_JOURNAL, account, item, value)
+        part = partition_of(LEDGER_JOURNAL, account.encode())
+        ledger = self._ledgers.get(part)
+        if ledger is None:
+            ledger = self._ledgers[part] = Ledger(self.config.ledger)
+        sched, order_at = self._sched, now + self.config.latency.order_us
+        for out in ledger.handle(cast(Event, item)):
+            value = self._record(LEDGER_EVENTS, account, out, None)
+            for topic, key in routes(out):
+                at = order_at if topic == VENUE_JOURNAL else now
+                sched.schedule(at, PRIORITY[topic], (topic, key, out, value))
+            for run in self._wallet_routes(out):
+                sched.schedule(now, Priority.STRATEGY, (STRATEGY_JOURNAL, run.setup.spec.run_id, out, value))
+            if type(out) is OrderAccepted and out.cancel_after_s is not None:
+                self._tick(VENUE_JOURNAL, venue_key(out.venue, out.pair),
+                           max(order_at, out.ts + out.cancel_after_s * US))
+            elif type(out) is OrderRejected:
+                rejected = self._runs.get(out.run_id)
+                if rejected is not None:
+                    rejected.rejected += 1
+            elif type(out) is CommandRejected and out.command_id in self._setup_ids:
+                raise BacktestError(f"setting up the runs failed: {out.reason}: {out.detail}")
+
+    def _wallet_routes(self, out: Event) -> list[_Run]:
+        """The runs whose wallet set a ledger event touches (proposed routing rule, see the report)."""
+        if type(out) is WalletMovement:
+            wallets = sorted({leg.wallet for leg in out.legs if leg.wallet in self._by_ws})
+            return [self._by_ws[w] for w in wallets]
+        if isinstance(out, FundsHeld | HoldReleased | WalletSetCreated):
+            run = self._by_ws.get(out.wallet_set_id)
+            return [run] if run is not None else []
+        return []
+
+    def _to_run(self, run: _Run, item: Item, value: bytes | None) -> None:
+        run_id = run.setup.spec.run_id
+        self._record(STRATEGY_JOURNAL, run_id, item, value)
+        outs = run.runtime.handle(item)
+        if outs:
+            self._strategy_outputs(run, outs)
+
+    def _strategy_outputs(self, run: _Run, outs: list[StrategyOutput]) -> None:
+        spec, now = run.setup.spec, self._sched.now
+        for out in outs:
+            value = self._record(STRATEGY_EVENTS, spec.run_id, out, None)
+            run.outputs += 1
+            if type(out) is OrderRequested or type(out) is CancelRequested:
+                if type(out) is OrderRequested:
+                    run.orders += 1
+                else:
+                    run.cancels += 1
+                self._sched.schedule(now, Priority.LEDGER, (LEDGER_JOURNAL, spec.account, out, value))
+            elif type(out) is TimerSet:
+                self._tick(STRATEGY_JOURNAL, spec.run_id, max(out.at_ts, now))
+
+    def _tick(self, topic: str, key: str, at: int) -> None:
+        if (key, at) in self._ticks:
+            return
+        self._ticks.add((key, at))
+        tick = clock_tick(key, at)
+        self._sched.schedule(at, Priority.TIMER if topic == STRATEGY_JOURNAL else Priority.VENUE,
+                             (topic, key, tick, None))
+
+    # --- figures ------------------------------------------------------------------
+
+    def _count_fill(self, fill: OrderFilled) -> None:
+        run = self._runs.get(fill.run_id)
+        if run is None:
+            return
+        prices = self._valuer.prices(self._mid)
+        quote = fill.pair.rpartition("-")[2]
+        run.fills += 1
+        run.fees += self._valuer.usd({fill.fee_currency: fill.fee}, prices) or 0
+        run.traded += self._valuer.usd({quote: notional(fill.price, fill.size)}, prices) or 0
+
+    def _sample(self, ts: int) -> None:
+        prices = self._valuer.prices(self._mid)
+        for run in self._runs.values():
+            spec = run.setup.spec
+            view = self._wallet(spec)
+            if view is None:
+                continue
+            held: dict[str, int] = {}
+            for (_venue, currency), b in view.balances.items():
+                held[currency] = held.get(currency, 0) + b.balance
+            initial: dict[str, int] = {}
+            for a in spec.allocations:
+                initial[a.currency] = initial.get(a.currency, 0) + a.amount
+            value, bench = self._valuer.usd(held, prices), self._valuer.usd(initial, prices)
+            if value is not None and bench is not None:
+                run.equity.append((ts, value / SCALE))
+                run.benchmark.append((ts, bench / SCALE))
+
+    def _mid(self, venue: str, pair: str) -> int | None:
+        engine = self._books.get(venue_key(venue, pair))
+        if engine is None:
+            return None
+        book = engine.book(venue, pair)
+        bid, ask = book.best_bid(), book.best_ask()
+        return None if bid is None or ask is None else (bid.price + ask.price) // 2
+
+    def _wallet(self, spec: RunSpec) -> WalletSetView | None:
+        ledger = self._ledgers.get(partition_of(LEDGER_JOURNAL, spec.account.encode()))
+        return ledger.wallet_set(spec.account, spec.wallet_set_id) if ledger is not None else None
+
+    def _result(self) -> BacktestResult:
+        runs = tuple(
+            RunResult(r.setup.spec, tuple(r.equity), tuple(r.benchmark), r.fees / SCALE, r.traded / SCALE,
+                      r.orders, r.fills, r.rejected, r.cancels, r.outputs, self._wallet(r.setup.spec))
+            for r in self._runs.values())
+        return BacktestResult(runs, self._market_events, self._deliveries, self.config.start_ts,
+                              self.config.end_ts)

@@ -1,0 +1,60 @@
+"""Runs: one strategy, its parameters, its wallet set and its topic namespace."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from schemas.events import Allocation
+from strategies.records import canonical_json
+
+MODES = ("backtest", "paper", "live")
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    """Everything that identifies a run; ids derive from it, so equal specs make equal runs."""
+
+    run_id: str
+    strategy: str
+    params: tuple[tuple[str, str], ...]
+    allocations: tuple[Allocation, ...]
+    start_ts: int
+    end_ts: int | None
+    mode: str = "backtest"
+    account: str = "backtest"
+
+    @property
+    def wallet_set_id(self) -> str:
+        return f"{self.run_id}:ws"
+
+    @property
+    def namespace(self) -> str:
+        """The run's own topic namespace (DESIGN §2: a backtest or replay runs in its own)."""
+        return f"{self.mode}-{self.run_id}"
+
+    @property
+    def default_venue(self) -> str:
+        """The venue of the first allocation: where a strategy trades unless told otherwise."""
+        return self.allocations[0].venue if self.allocations else ""
+
+
+def new_run(strategy: str, params: Mapping[str, str], allocations: Sequence[Allocation],
+            start_ts: int, end_ts: int | None, mode: str = "backtest", account: str = "backtest",
+            tag: str = "") -> RunSpec:
+    """A run with a deterministic id ``<strategy>-<10 hex>`` derived from its configuration.
+
+    ``tag`` tells apart several runs of the same configuration (they then get
+    different ids, wallet sets and namespaces and can coexist).
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    ps = tuple(sorted(params.items()))
+    config = canonical_json({
+        "strategy": strategy, "params": ps, "mode": mode, "account": account, "tag": tag,
+        "allocations": [[a.venue, a.currency, a.amount] for a in allocations],
+        "start": start_ts, "end": end_ts,
+    })
+    run_id = f"{strategy}-{hashlib.sha256(config.encode()).hexdigest()[:10]}"
+    return RunSpec(run_id, strategy, ps, tuple(allocations), start_ts, end_ts, mode, account)

@@ -1,0 +1,40 @@
+"""After a backtest the run's own wallet view equals the ledger's projection; figures are exact."""
+
+from __future__ import annotations
+
+from replay.engine import Backtest, BacktestConfig, RunSetup
+from replay.sources import SyntheticSource
+from schemas.events import SCALE, Allocation
+from strategies import registry
+from strategies.run import new_run
+from tests.unit.replay.kit import MS, T0, P, S, Script, backtest, market_buy, snapshot
+
+
+def test_the_runs_wallet_view_agrees_with_the_ledger() -> None:
+    end = T0 + 600 * S
+    allocations = [Allocation("synthetic", "USD", 20_000 * SCALE), Allocation("synthetic", "BTC", SCALE)]
+    spec = new_run("demo", {}, allocations, T0, end)
+    demo = registry.get("demo").create({"interval_s": "3", "offset_bps": "0"})
+    source = SyntheticSource("synthetic", ("BTC",), T0, end)
+    bt = Backtest(BacktestConfig(T0, end), source, [RunSetup(spec, demo)])
+    result = bt.run()
+    run = result.runs[0]
+    assert run.fills > 0 and run.final is not None
+    runtime = bt._runs[spec.run_id].runtime
+    assert runtime.wallet.view().balances == run.final.balances
+
+
+def test_fees_turnover_counts_and_equity_of_one_market_buy() -> None:
+    s = Script({T0: market_buy(0.5, 9010)})
+    events = [snapshot(T0, [(9000, 1)], [(9002, 1)]), snapshot(T0 + 100 * MS, [(9000, 1)], [(9002, 1)])]
+    result = backtest(events, s, end=T0 + 20 * S)
+    run = result.runs[0]
+    # bought 0.5 at 9002 = 4501 USD, taker fee 20 bps = 9.002 USD
+    assert (run.orders, run.fills, run.rejected, run.cancels) == (1, 1, 0, 0)
+    assert run.traded_usd == 4501.0 and run.fees_usd == 9.002
+    assert run.final is not None
+    usd, btc = run.final.balances[("synthetic", "USD")], run.final.balances[("synthetic", "BTC")]
+    assert (usd.balance, btc.balance) == (100_000 * P - 4501 * P - 900_200_000, P // 2)
+    # equity at the mid 9001: 95489.998 + 4500.5
+    assert run.equity == ((T0, 100_000.0), (T0 + 10 * S, 99_990.498), (T0 + 20 * S, 99_990.498))
+    assert run.benchmark == ((T0, 100_000.0), (T0 + 10 * S, 100_000.0), (T0 + 20 * S, 100_000.0))
