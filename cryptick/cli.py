@@ -182,6 +182,49 @@ def api(
                 log_level="warning")
 
 
+@app.command()
+def feed(
+    feeds: Annotated[str, typer.Option(
+        help="What to follow: 'coinbase:BTC-USD,ETH-USD;bitfinex:BTC-USD' (venues: coinbase, bitfinex, "
+             "poloniex, kraken) or 'synthetic'. Default: CRYPTICK_FEEDS.")] = "",
+    namespace: Namespace = "",
+    url: Annotated[str | None, typer.Option(help="Another websocket URL (one venue only).")] = None,
+    tick_s: Annotated[float, typer.Option(help="Clock tick period (s).")] = 1.0,
+    steps: Annotated[int, typer.Option(help="Synthetic: updates per pair.")] = 100_000,
+    speed: Annotated[float, typer.Option(help="Synthetic: event time per wall time (x).")] = 1.0,
+) -> None:
+    """Put market data on venue.journal: exchange websocket feeds, or the synthetic market."""
+    import asyncio
+    import dataclasses
+    import signal
+
+    from producers.feed_runner import parse_specs, run_feeds, run_synthetic
+
+    s = get_settings()
+    text = feeds or s.cryptick_feeds
+    if text.strip().lower() == "synthetic":
+        n = run_synthetic(s.bootstrap, namespace, steps, speed, ledger_accounts=(s.account,))
+        typer.echo(f"published {n} synthetic events")
+        return
+    try:
+        specs = parse_specs(text)
+    except ValueError as exc:
+        _fail(str(exc))
+    if url:
+        if len(specs) != 1:
+            _fail("--url needs exactly one venue in --feeds")
+        specs = [dataclasses.replace(specs[0], url=url)]
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        return await run_feeds(s.bootstrap, namespace, specs, tick_s, stop)
+
+    typer.echo(f"journaled {asyncio.run(main())} events")
+
+
 @wallets_app.command("show")
 def wallets_show(namespace: Namespace = "", account: str = "main") -> None:
     """Wallet sets, pool and totals now (the ledger engine folded over ledger.journal)."""

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     cryptick_cache: Path = Field(default_factory=_default_cache)
     cryptick_kafka_port: int = 9092
     account: str = "main"
+    cryptick_feeds: str = Field(
+        default="coinbase:BTC-USD,ETH-USD,LTC-USD,BCH-USD,ZEC-USD",
+        description="Venues and pairs to follow: 'coinbase:BTC-USD,ETH-USD;bitfinex:BTC-USD'",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 

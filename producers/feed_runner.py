@@ -1,0 +1,157 @@
+"""Run exchange feeds (and the clock) onto ``venue.journal`` (I/O).
+
+Each venue's connector delivers normalised events; the sink encodes them and
+produces them under their ``venue:PAIR`` key, with the partition computed the
+one way every producer computes it. A clock task appends a ClockTick per
+followed book every ``tick_s`` of wall time, so ``cancel_after`` and strategy
+timers fire on live data too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from producers.clock import tick
+from producers.exchanges.bitfinex.connect import BitfinexFeed
+from producers.exchanges.coinbase.connect import CoinbaseFeed
+from producers.exchanges.connect import ConnectorOptions, FeedConnector, VenueFeed
+from producers.exchanges.feed import MarketEvent
+from producers.exchanges.kraken.connect import KrakenFeed
+from producers.exchanges.poloniex.connect import PoloniexFeed
+from schemas.codec import default_codec
+from schemas.events import Event
+from schemas.topics import VENUE_JOURNAL, partition_of, qualified, venue_key
+from streams.runtime.kafka import producer
+
+log = logging.getLogger(__name__)
+
+FEEDS: dict[str, type] = {
+    "coinbase": CoinbaseFeed,
+    "bitfinex": BitfinexFeed,
+    "poloniex": PoloniexFeed,
+    "kraken": KrakenFeed,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One venue to follow: its pairs, and optionally another websocket URL."""
+
+    venue: str
+    pairs: tuple[str, ...]
+    url: str | None = None
+
+
+def parse_specs(text: str) -> list[FeedSpec]:
+    """'coinbase:BTC-USD,ETH-USD;bitfinex:BTC-USD' -> specs; ValueError saying what to fix."""
+    specs = []
+    for part in (p.strip() for p in text.split(";") if p.strip()):
+        venue, sep, pairs = part.partition(":")
+        venue = venue.strip().lower()
+        if not sep or not pairs.strip():
+            raise ValueError(f"bad feed {part!r}: expected VENUE:PAIR[,PAIR...], e.g. coinbase:BTC-USD")
+        if venue not in FEEDS:
+            raise ValueError(f"unknown venue {venue!r}; choose from {', '.join(FEEDS)}")
+        specs.append(FeedSpec(venue, tuple(p.strip().upper() for p in pairs.split(",") if p.strip())))
+    if not specs:
+        raise ValueError("no feed given: e.g. --feeds 'coinbase:BTC-USD,ETH-USD'")
+    return specs
+
+
+def make_feed(spec: FeedSpec) -> VenueFeed:
+    cls = FEEDS[spec.venue]
+    feed: VenueFeed = cls(pairs=spec.pairs, url=spec.url) if spec.url else cls(pairs=spec.pairs)
+    return feed
+
+
+class JournalSink:
+    """Encodes market events and produces them onto the namespace's ``venue.journal``."""
+
+    def __init__(self, bootstrap: str, namespace: str) -> None:
+        self.topic = qualified(VENUE_JOURNAL, namespace)
+        self.codec = default_codec()
+        self.producer = producer(bootstrap)
+        self.sent = 0
+
+    def put(self, key: str, event: Event) -> None:
+        k = key.encode()
+        while True:
+            try:
+                self.producer.produce(self.topic, value=self.codec.encode(event), key=k,
+                                      partition=partition_of(VENUE_JOURNAL, k))
+                break
+            except BufferError:
+                self.producer.poll(0.05)
+        self.sent += 1
+        self.producer.poll(0)
+
+    async def __call__(self, event: MarketEvent) -> None:
+        self.put(venue_key(event.venue, event.pair), event)
+
+    def flush(self, timeout: float = 30.0) -> int:
+        return int(self.producer.flush(timeout))
+
+
+async def _clock(sink: JournalSink, keys: Sequence[str], tick_s: float, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        now = int(time.time() * 1_000_000)  # producers bring the outside world's time in
+        for key in keys:
+            sink.put(key, tick(key, now))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=tick_s)
+
+
+async def run_feeds(bootstrap: str, namespace: str, specs: Sequence[FeedSpec], tick_s: float = 1.0,
+                    stop: asyncio.Event | None = None, options: ConnectorOptions | None = None) -> int:
+    """Follow every spec until ``stop`` is set; the number of events journaled."""
+    stop = stop or asyncio.Event()
+    sink = JournalSink(bootstrap, namespace)
+    connectors = [FeedConnector(make_feed(s), sink, options) for s in specs]
+    keys = [venue_key(s.venue, p) for s in specs for p in s.pairs]
+    tasks = [asyncio.create_task(c.run()) for c in connectors]
+    tasks.append(asyncio.create_task(_clock(sink, keys, tick_s, stop)))
+    try:
+        await stop.wait()
+    finally:
+        for c in connectors:
+            c.stop()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        sink.flush()
+    return sink.sent
+
+
+def run_synthetic(bootstrap: str, namespace: str, steps: int, speed: float, seed: int = 7,
+                  ledger_accounts: Sequence[str] = ("main",)) -> int:
+    """The seeded synthetic market, paced at ``speed`` x event time, with listings and clock ticks.
+
+    Listings go to ``venue.journal`` and to each account's ``ledger.journal`` (the
+    ledger checks orders against them).
+    """
+    from producers.clock import Clock
+    from producers.publish import publish
+    from producers.scenario import Message
+    from producers.synthetic import SyntheticConfig, SyntheticFeed
+    from schemas.topics import LEDGER_JOURNAL
+
+    feed = SyntheticFeed(SyntheticConfig(seed=seed))
+    cfg = feed.config
+
+    def messages() -> Iterator[Message]:
+        for listing in feed.listings():
+            yield Message(VENUE_JOURNAL, venue_key(listing.venue, listing.pair), listing)
+            for account in ledger_accounts:
+                yield Message(LEDGER_JOURNAL, account, listing)
+        clock = Clock([venue_key(cfg.venue, p) for p in cfg.pairs()], every_us=1_000_000)
+        for event in feed.events(steps):
+            yield Message(VENUE_JOURNAL, venue_key(event.venue, event.pair), event)  # type: ignore[union-attr]
+            for t in clock.advance(event.ts):
+                yield Message(VENUE_JOURNAL, t.key, t)
+
+    return publish(bootstrap, messages(), namespace, speed)
