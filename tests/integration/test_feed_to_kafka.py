@@ -53,8 +53,8 @@ def test_a_replayed_coinbase_feed_lands_on_venue_journal_in_order(
             return await task
 
     sent = asyncio.run(main())
-    journal = [(r.partition, r.key, decode(r.value)) for r in read_topic(kafka_bootstrap,
-                                                                            qualified(VENUE_JOURNAL, namespace))]
+    records = read_topic(kafka_bootstrap, qualified(VENUE_JOURNAL, namespace))
+    journal = [(r.partition, r.key, decode(r.value)) for r in records]
     assert len(journal) == sent
     kinds = Counter(type(e).__name__ for _, _, e in journal)
     assert kinds["ClockTick"] > 0
