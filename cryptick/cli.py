@@ -20,6 +20,10 @@ app.add_typer(topics_app, name="topics")
 from cryptick.commands.backtest import backtest as backtest_command  # noqa: E402
 
 app.command("backtest")(backtest_command)
+
+from cryptick.commands.runs import register as register_runs  # noqa: E402
+
+register_runs(app)
 wallets_app = typer.Typer(help="Logical wallets: balances now and at any past time.", no_args_is_help=True)
 app.add_typer(wallets_app, name="wallets")
 

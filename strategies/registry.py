@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from strategies.api import Strategy
 from strategies.demo import DemoStrategy
 from strategies.echo import EchoStrategy
+from strategies.efficient_frontier.strategy import EfficientFrontierStrategy
 from strategies.hodl import HodlStrategy
 from strategies.params import parse_params
 
@@ -62,5 +63,5 @@ def get(name: str) -> Runnable:
     return runnable
 
 
-for _builtin in (HodlStrategy, EchoStrategy, DemoStrategy):
+for _builtin in (HodlStrategy, EchoStrategy, DemoStrategy, EfficientFrontierStrategy):
     register(_builtin)

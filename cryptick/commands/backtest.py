@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -79,8 +80,14 @@ class Options:
     sample_s: int = 60
 
 
-def run_backtest(opts: Options, show_progress: bool = True) -> tuple[Report, str]:
-    """Run the backtest described by ``opts``; (its report, the outputs' digest line)."""
+def run_backtest(opts: Options, show_progress: bool = True, store: Callable[[], Any] | None = None
+                 ) -> tuple[Report, str]:
+    """Run the backtest described by ``opts``; (its report, the outputs' digest line).
+
+    With ``store`` (giving a ClickHouse client once the input is checked), the run's messages
+    go to ``archive_messages`` under its namespace as it runs, and its row to ``runs`` at the
+    end (``replay.runs``).
+    """
     from replay.engine import Backtest, BacktestConfig, Latency, RunSetup
     from replay.report import build_report
     from replay.sources import MemoryJournal
@@ -108,10 +115,34 @@ def run_backtest(opts: Options, show_progress: bool = True) -> tuple[Report, str
     config = BacktestConfig(start, end, Latency(opts.latency_ms * 1000, opts.latency_ms * 1000),
                             sample_us=opts.sample_s * US)
     journal = MemoryJournal({VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS})
+    archive, client = None, store() if store is not None else None
+    if client is not None:
+        from replay.runs import RunArchive
+
+        archive = RunArchive(client, spec.namespace, forward=journal)
     with _progress(start, end, show_progress) as progress:
-        result = Backtest(config, source, [RunSetup(spec, strategy)], journal, progress).run()
+        result = Backtest(config, source, [RunSetup(spec, strategy)], archive or journal, progress).run()
     report = build_report(result.runs[0], start, end, config.sample_us)
+    if archive is not None:
+        from replay.runs import backtest_run, save_run
+
+        archive.close()
+        save_run(client, backtest_run(result.runs[0], report, config, archive, _describe_source(opts),
+                                     datetime.now(UTC)))
     return report, _digest(journal)
+
+
+def _client() -> Any:
+    from cryptick.settings import get_settings
+    from streams.archive.clickhouse import get_client
+
+    return get_client(get_settings().dsn)
+
+
+def _describe_source(opts: Options) -> dict[str, Any]:
+    if opts.source == "archive":
+        return {"kind": "archive", "namespace": opts.namespace}
+    return {"kind": "synthetic", "seed": opts.seed, "step_ms": opts.step_ms}
 
 
 def _source(opts: Options, allocations: list[Allocation], wanted: list[MarketRef], start: int, end: int
@@ -200,6 +231,9 @@ def backtest(
     html: Annotated[Path | None, typer.Option(help="Also write the report as a self-contained HTML file.")
                     ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    store: Annotated[bool, typer.Option(
+        "--store/--no-store", help="Store the run (row, inboxes, outputs) in ClickHouse."
+    )] = True,
 ) -> None:
     """Run STRATEGY in-process over [start, end) with the given balances, then print its report."""
     from replay.engine import BacktestError
@@ -211,12 +245,14 @@ def backtest(
     opts = Options(strategy, tuple(balance), start, end, tuple(param or ()), latency_ms, source, namespace,
                    seed, step_ms, sample_s)
     try:
-        report, digest = run_backtest(opts, show_progress=progress)
+        report, digest = run_backtest(opts, show_progress=progress, store=_client if store else None)
     except (UsageError, UnknownStrategy, ParamError, BacktestError, NoData) as exc:
         typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(to_text(report))
     typer.echo(digest)
+    if store:
+        typer.echo(f"stored run {report.run_id}; `cryptick parity {report.run_id}` replays it through Kafka")
     if html is not None:
         html.write_text(to_html(report))
         typer.echo(f"wrote {html}")

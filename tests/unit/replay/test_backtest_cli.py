@@ -8,18 +8,20 @@ import pytest
 from typer.testing import CliRunner
 
 from cryptick.commands.backtest import app
+from strategies.registry import names
 
 RANGE = ["--start", "2018-01-01", "--end", "2018-01-01T00:10"]
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, [*args, "--no-progress"])  # a one-command app runs it directly
+    # a one-command app runs it directly; runs are stored by tests/unit/replay/test_runs_store.py
+    result = CliRunner().invoke(app, [*args, "--no-progress", "--no-store"])
     return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (["nope", "--balance", "synthetic:USD=1", *RANGE],
-     "error: unknown strategy 'nope'; choose from demo, echo, hodl"),
+     f"error: unknown strategy 'nope'; choose from {', '.join(names())}"),
     (["hodl", "--balance", "synthetic:USD", *RANGE],
      "error: bad --balance 'synthetic:USD': expected VENUE:CURRENCY=AMOUNT, e.g. coinbase:USD=10000"),
     (["hodl", "--balance", "synthetic:USD=0.000000001", *RANGE],

@@ -30,7 +30,8 @@ def test_each_create_is_a_fresh_object() -> None:
 
 
 def test_unknown_strategy_names_the_choices() -> None:
-    with pytest.raises(UnknownStrategy, match=r"unknown strategy 'nope'; choose from .*demo, echo, hodl"):
+    choices = r"demo, echo, efficient_frontier, hodl"
+    with pytest.raises(UnknownStrategy, match=rf"unknown strategy 'nope'; choose from .*{choices}"):
         registry.get("nope")
 
 

@@ -1,0 +1,220 @@
+"""Stored runs: ``cryptick runs``, ``run show RUN``, ``parity RUN``, ``report RUN``.
+
+Mounted by ``cryptick/cli.py`` through ``register(app)``. The storage is
+``replay.runs``; parity re-publishes a run's archived inboxes into a fresh
+namespace (``replay.republish``), runs the real worker on them and compares
+output digests (``replay.parity``). A RUN may be given by a unique prefix of its id.
+
+Parity covers ``venue.events`` and ``ledger.events``: the run's
+``strategy.journal`` is stored but not re-published, and its
+``strategy.events`` (partly JSON strategy records, not Avro yet) are not
+compared, because the worker has no strategy agent yet.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from replay.runs import StoredRun, find_run
+from schemas.topics import STRATEGY_JOURNAL
+from streams.money import to_decimal_str
+
+Echo = Callable[[str], None]
+RunRef = Annotated[str, typer.Argument(help="Run id (or a unique prefix of it); `cryptick runs` lists them.")]
+run_app = typer.Typer(help="One stored run.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``runs``, ``run show``, ``parity`` and ``report`` to the ``cryptick`` app."""
+    app.command("runs")(runs)
+    app.add_typer(run_app, name="run")
+    app.command("parity")(parity)
+    app.command("report")(report)
+
+
+def _client() -> Any:
+    from cryptick.settings import get_settings
+    from streams.archive.clickhouse import get_client
+
+    return get_client(get_settings().dsn)
+
+
+def _find(client: Any, ref: str) -> StoredRun:
+    try:
+        return find_run(client, ref)
+    except LookupError as exc:
+        typer.echo(f"error: {exc.args[0]}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _when(ts: int) -> str:
+    return datetime.fromtimestamp(ts / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:+.2f}%"
+
+
+# --- rendering (pure) ---------------------------------------------------------------------
+
+
+def runs_table(stored: list[StoredRun]) -> list[str]:
+    """One line per run, under a header."""
+    head = ("RUN", "STRATEGY", "MODE", "FROM", "TO", "STATUS", "RETURN", "HODL", "ORDERS/FILLS", "CREATED")
+    rows = [head]
+    for r in stored:
+        rep = r.report
+        rows.append((r.run_id, r.strategy, r.mode, _when(r.start_ts), _when(r.end_ts), r.status,
+                     _pct(rep.result.total_return) if rep else "n/a",
+                     _pct(rep.hodl.total_return) if rep else "n/a",
+                     f"{rep.orders}/{rep.fills}" if rep else "n/a",
+                     r.created_at.strftime("%Y-%m-%d %H:%M:%S")))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def show_lines(run: StoredRun) -> list[str]:
+    """Everything stored about ``run``: what it ran, its balances, its messages, its report."""
+    from replay.report import to_text
+
+    params = ", ".join(f"{k}={v}" for k, v in run.params) or "defaults"
+    source = ", ".join(f"{k}={v}" for k, v in sorted(run.source.items())) or "n/a"
+    lines = [
+        f"run        {run.run_id}",
+        f"strategy   {run.strategy} ({params})",
+        f"mode       {run.mode}, {run.status}, stored {run.created_at.strftime('%Y-%m-%d %H:%M:%S')} UTC",
+        f"period     {_when(run.start_ts)} -> {_when(run.end_ts)} UTC",
+        f"latency    order {run.order_latency_us / 1000:g} ms, report {run.report_latency_us / 1000:g} ms",
+        f"source     {source}",
+        f"namespace  {run.namespace}",
+        f"outputs    sha256 {run.outputs_sha256} ({run.outputs_count} events)",
+        "",
+        "initial balances",
+        *(f"  {a.venue:<12} {a.currency:<6} {to_decimal_str(a.amount):>20}" for a in run.balances),
+        "final balances (balance, available, hold)",
+        *(f"  {h.venue:<12} {h.currency:<6} {to_decimal_str(h.balance):>20} {to_decimal_str(h.available):>20}"
+          f" {to_decimal_str(h.hold):>16}" for h in run.final_balances),
+        "messages",
+        *(f"  {topic:<20} {n:>10}" for topic, n in sorted(run.messages.items())),
+        "",
+    ]
+    lines.append(to_text(run.report) if run.report else "(no report)")
+    return lines
+
+
+# --- parity -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParityCheck:
+    """The stored in-process outputs against the outputs of the worker on the re-published inboxes."""
+
+    run_id: str
+    target: str
+    stored_sha256: str
+    stored_count: int
+    replayed_sha256: str
+    replayed_count: int
+    archive_intact: bool  # the archived outputs still hash to the run's recorded digest
+
+    @property
+    def identical(self) -> bool:
+        return self.archive_intact and self.stored_sha256 == self.replayed_sha256
+
+
+def check_parity(client: Any, bootstrap: str, ref: str, target: str, echo: Echo,
+                 log_dir: Path | None = None) -> ParityCheck:
+    """Re-publish run ``ref``'s stored inboxes into ``target``, run the worker on them, compare digests."""
+    from cryptick.flows import WorkerProcess
+    from cryptick.worker import REPLAY_ROLES
+    from replay.parity import archived_outputs, kafka_outputs
+    from replay.republish import republish
+
+    run = find_run(client, ref)
+    stored = archived_outputs(client, run.namespace)
+    intact = stored.sha256 == run.outputs_sha256
+    if not intact:
+        echo(f"warning: the archived outputs hash to {stored.sha256}, not the {run.outputs_sha256} "
+             "recorded with the run")
+    counts = republish(client, bootstrap, run.namespace, target)
+    echo(f"re-published run {run.run_id} into namespace {target!r}: "
+         + ", ".join(f"{k} {v}" for k, v in counts.items())
+         + f"; {STRATEGY_JOURNAL} {run.messages.get(STRATEGY_JOURNAL, 0)} not replayed"
+         " (no strategy agent on Kafka yet)")
+    worker = WorkerProcess(bootstrap, target, REPLAY_ROLES,
+                           log_path=log_dir / f"worker-{target}.log" if log_dir else None).start()
+    try:
+        worker.wait_caught_up()
+    finally:
+        worker.stop()
+    replayed = kafka_outputs(bootstrap, target)
+    check = ParityCheck(run.run_id, target, stored.sha256, stored.total, replayed.sha256, replayed.total,
+                        intact)
+    echo(f"in-process (stored)  {check.stored_sha256} ({check.stored_count} events)")
+    echo(f"Kafka replay         {check.replayed_sha256} ({check.replayed_count} events)")
+    echo("parity: identical" if check.identical else "parity: DIFFERENT")
+    return check
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+def runs(limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50) -> None:
+    """Stored runs, newest first."""
+    from replay.runs import list_runs
+
+    stored = list_runs(_client(), limit)
+    if not stored:
+        typer.echo("no stored runs; `cryptick backtest ...` stores one")
+        return
+    for line in runs_table(stored):
+        typer.echo(line)
+
+
+@run_app.command("show")
+def run_show(run: RunRef) -> None:
+    """A stored run: parameters, balances, messages and its report."""
+    for line in show_lines(_find(_client(), run)):
+        typer.echo(line)
+
+
+def parity(
+    run: RunRef,
+    target: Annotated[str, typer.Option(help="Fresh namespace to replay into (default: a new one).")] = "",
+) -> None:
+    """Replay RUN's inboxes through Kafka and the worker; print both output hashes; exit 1 if they differ."""
+    from cryptick.settings import get_settings
+
+    settings = get_settings()
+    client = _client()
+    stored = _find(client, run)
+    target = target or f"parity-{stored.run_id}-{int(time.time())}"
+    log_dir = settings.cryptick_cache / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    check = check_parity(client, settings.bootstrap, stored.run_id, target, typer.echo, log_dir)
+    if not check.identical:
+        raise typer.Exit(1)
+
+
+def report(
+    run: RunRef,
+    html: Annotated[Path | None, typer.Option(help="Write the report as a self-contained HTML file.")] = None,
+) -> None:
+    """Print RUN's stored report; with --html, also write it as an HTML page with its chart."""
+    from replay.report import to_html, to_text
+
+    stored = _find(_client(), run)
+    if stored.report is None:
+        typer.echo(f"error: run {stored.run_id} has no report", err=True)
+        raise typer.Exit(2)
+    typer.echo(to_text(stored.report))
+    if html is not None:
+        html.write_text(to_html(stored.report))
+        typer.echo(f"wrote {html}")

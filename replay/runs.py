@@ -1,0 +1,291 @@
+"""Stored runs: a run's row in the ``runs`` table and its messages in ``archive_messages``.
+
+A backtest writes every message of its inboxes (``venue.journal``,
+``ledger.journal``, ``strategy.journal``) and outputs (``venue.events``,
+``ledger.events``, ``strategy.events``) through ``RunArchive``, under the topics
+of the run's namespace, with the partition and offset the engine gave them:
+the rows the archive sink would have written had the run gone through Kafka.
+So ``cryptick replay --source <namespace>`` and ``cryptick parity RUN``
+re-publish them like any archived namespace.
+
+Strategy records that are not Avro yet (``strategies.records``: ``CJ`` + JSON)
+are archived too, with the event type, id and time from their JSON. They are
+left out of Kafka parity: a replay re-publishes only ``INBOXES`` (no
+``strategy.journal``: the Faust worker has no strategy agent yet) and the
+outputs digest covers ``OUTPUTS`` (``venue.events`` and ``ledger.events``).
+
+A run's id derives from its configuration, so storing the same run again
+first deletes its archived messages, then writes them afresh.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from replay.engine import BacktestConfig, RunResult
+from replay.parity import OutputDigest, digest
+from replay.report import Metrics, Report
+from replay.sources import JournalSink
+from schemas.codec import default_codec
+from schemas.events import Allocation
+from schemas.topics import (
+    LEDGER_EVENTS,
+    LEDGER_JOURNAL,
+    OUTPUTS,
+    STRATEGY_EVENTS,
+    STRATEGY_JOURNAL,
+    VENUE_EVENTS,
+    VENUE_JOURNAL,
+    partition_of,
+    qualified,
+)
+from strategies.records import RECORD_MARKER
+from streams.ledger.projections import WalletSetView
+from streams.money import to_decimal_str, to_fixed
+
+RUN_TOPICS = (VENUE_JOURNAL, LEDGER_JOURNAL, STRATEGY_JOURNAL, VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS)
+ARCHIVE_COLUMNS = ["topic", "partition", "offset", "key", "event_type", "event_id", "ts", "value", "kafka_ts"]
+"""The ``archive_messages`` columns the archive sink fills (``archived_at`` takes its default)."""
+RUN_COLUMNS = ["run_id", "strategy", "params", "mode", "namespace", "source", "start_ts", "end_ts",
+               "balances", "final_balances", "order_latency_us", "report_latency_us", "status",
+               "outputs_sha256", "outputs_count", "messages", "report", "created_at"]
+MODES = ("backtest", "paper")
+STATUSES = ("done",)
+
+
+# --- the run's messages -----------------------------------------------------------------
+
+
+def _describe(value: bytes) -> tuple[str, str, int]:
+    """(event type, event id, event time) of an Avro event or a JSON strategy record."""
+    if value.startswith(RECORD_MARKER):
+        body = json.loads(value[len(RECORD_MARKER):])
+        return str(body["type"]), str(body["event_id"]), int(body["ts"])
+    event = default_codec().decode(value)
+    return type(event).__name__, event.event_id, event.ts
+
+
+class RunArchive:
+    """A ``JournalSink`` that writes a run's messages to ``archive_messages``, ``batch`` rows at a time.
+
+    Partitions and offsets are numbered as ``MemoryJournal`` numbers them (the
+    partition of the key on the logical topic, offsets from 0 per partition).
+    ``forward`` also receives the messages of the topics it wants. Call
+    ``close()`` after the run to write the last rows.
+    """
+
+    def __init__(self, client: Any, namespace: str, forward: JournalSink | None = None,
+                 batch: int = 50_000) -> None:
+        if not namespace:
+            raise ValueError("a run is archived under its own namespace, not the live one")
+        self.client = client
+        self.namespace = namespace
+        self.forward = forward
+        self.batch = batch
+        self.counts: dict[str, int] = {t: 0 for t in RUN_TOPICS}
+        self._offsets: dict[tuple[str, int], int] = {}
+        self._rows: list[list[Any]] = []
+        self._outputs: list[tuple[str, bytes, bytes]] = []
+        # One message is appended to several topics (a market event to the venue and the runs, a fill to
+        # venue.events, ledger.journal and strategy.journal): describe it once.
+        self._described: dict[bytes, tuple[str, str, int]] = {}
+        self._forwarded = {t: forward is not None and forward.wants(t) for t in RUN_TOPICS}
+        client.command("DELETE FROM archive_messages WHERE topic IN {t:Array(String)}",
+                       parameters={"t": [qualified(t, namespace) for t in RUN_TOPICS]})
+
+    def wants(self, topic: str) -> bool:
+        return topic in self.counts
+
+    def append(self, topic: str, key: str, value: bytes) -> None:
+        k = key.encode()
+        part = partition_of(topic, k)
+        offset = self._offsets.get((topic, part), 0)
+        self._offsets[(topic, part)] = offset + 1
+        self.counts[topic] += 1
+        described = self._described.get(value)
+        if described is None:
+            if len(self._described) >= 4096:
+                self._described.clear()
+            described = self._described[value] = _describe(value)
+        event_type, event_id, ts = described
+        self._rows.append([qualified(topic, self.namespace), part, offset, k, event_type, event_id, ts, value,
+                           datetime.fromtimestamp(ts // 1000 / 1000, UTC)])  # no broker: event time
+        if topic in OUTPUTS:
+            self._outputs.append((topic, k, value))
+        if self._forwarded[topic]:
+            assert self.forward is not None
+            self.forward.append(topic, key, value)
+        if len(self._rows) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._rows:
+            self.client.insert("archive_messages", self._rows, column_names=ARCHIVE_COLUMNS)
+            self._rows = []
+
+    def close(self) -> None:
+        self.flush()
+
+    def outputs(self) -> OutputDigest:
+        """The digest of the run's ``venue.events`` and ``ledger.events``, as a Kafka replay's is taken."""
+        return digest(self._outputs)
+
+
+# --- the run's row ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """One currency on one venue of a run's wallet set (fixed-point)."""
+
+    venue: str
+    currency: str
+    balance: int
+    available: int
+    hold: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRun:
+    """A run as the ``runs`` table holds it."""
+
+    run_id: str
+    strategy: str
+    params: tuple[tuple[str, str], ...]
+    mode: str
+    namespace: str
+    start_ts: int
+    end_ts: int
+    balances: tuple[Allocation, ...]
+    final_balances: tuple[Holding, ...]
+    order_latency_us: int
+    report_latency_us: int
+    outputs_sha256: str
+    outputs_count: int
+    created_at: datetime
+    status: str = "done"
+    source: Mapping[str, Any] = field(default_factory=dict)
+    messages: Mapping[str, int] = field(default_factory=dict)
+    report: Report | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; choose from {', '.join(STATUSES)}")
+
+
+def holdings(view: WalletSetView | None) -> tuple[Holding, ...]:
+    """A wallet set's balances as holdings, sorted by venue and currency."""
+    if view is None:
+        return ()
+    return tuple(Holding(venue, currency, b.balance, b.available, b.hold)
+                 for (venue, currency), b in sorted(view.balances.items()))
+
+
+def backtest_run(result: RunResult, report: Report, config: BacktestConfig, archive: RunArchive,
+                 source: Mapping[str, Any], created_at: datetime) -> StoredRun:
+    """The row of a finished backtest run whose messages went through ``archive``."""
+    spec, outputs = result.spec, archive.outputs()
+    return StoredRun(
+        spec.run_id, spec.strategy, spec.params, spec.mode, archive.namespace, config.start_ts, config.end_ts,
+        spec.allocations, holdings(result.final), config.latency.order_us, config.latency.report_us,
+        outputs.sha256, outputs.total, created_at, "done", dict(source), dict(archive.counts), report)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def report_to_json(report: Report) -> str:
+    return _dumps(asdict(report))
+
+
+def report_from_json(text: str) -> Report:
+    d = json.loads(text)
+
+    def curve(points: Sequence[Sequence[Any]]) -> tuple[tuple[int, float], ...]:
+        return tuple((int(ts), float(v)) for ts, v in points)
+
+    return Report(
+        d["run_id"], d["strategy"], tuple((str(k), str(v)) for k, v in d["params"]), d["start_ts"],
+        d["end_ts"], Metrics(**d["result"]), Metrics(**d["hodl"]), d["fees_usd"], d["traded_usd"],
+        d["turnover"], d["orders"], d["fills"], d["rejected"], d["cancels"], curve(d["equity"]),
+        curve(d["benchmark"]))
+
+
+def _row(run: StoredRun) -> list[Any]:
+    return [
+        run.run_id, run.strategy, _dumps(dict(run.params)), run.mode, run.namespace, _dumps(dict(run.source)),
+        run.start_ts, run.end_ts,
+        _dumps([{"venue": a.venue, "currency": a.currency, "amount": to_decimal_str(a.amount)}
+                for a in run.balances]),
+        _dumps([{"venue": h.venue, "currency": h.currency, "balance": to_decimal_str(h.balance),
+                 "available": to_decimal_str(h.available), "hold": to_decimal_str(h.hold)}
+                for h in run.final_balances]),
+        run.order_latency_us, run.report_latency_us, run.status, run.outputs_sha256, run.outputs_count,
+        _dumps(dict(run.messages)), "" if run.report is None else report_to_json(run.report),
+        run.created_at,
+    ]
+
+
+def _from_row(row: Sequence[Any]) -> StoredRun:
+    r = dict(zip(RUN_COLUMNS, row, strict=True))
+    created = r["created_at"]
+    return StoredRun(
+        run_id=r["run_id"], strategy=r["strategy"],
+        params=tuple(sorted(json.loads(r["params"]).items())), mode=r["mode"], namespace=r["namespace"],
+        start_ts=int(r["start_ts"]), end_ts=int(r["end_ts"]),
+        balances=tuple(Allocation(a["venue"], a["currency"], to_fixed(a["amount"]))
+                       for a in json.loads(r["balances"])),
+        final_balances=tuple(Holding(h["venue"], h["currency"], to_fixed(h["balance"]),
+                                     to_fixed(h["available"]), to_fixed(h["hold"]))
+                             for h in json.loads(r["final_balances"])),
+        order_latency_us=int(r["order_latency_us"]), report_latency_us=int(r["report_latency_us"]),
+        outputs_sha256=r["outputs_sha256"], outputs_count=int(r["outputs_count"]),
+        created_at=created if created.tzinfo else created.replace(tzinfo=UTC), status=r["status"],
+        source=json.loads(r["source"]), messages=json.loads(r["messages"]),
+        report=report_from_json(r["report"]) if r["report"] else None,
+    )
+
+
+def save_run(client: Any, run: StoredRun) -> None:
+    """Write (or replace) the run's row."""
+    client.insert("runs", [_row(run)], column_names=RUN_COLUMNS)
+
+
+def list_runs(client: Any, limit: int = 100) -> list[StoredRun]:
+    """The latest ``limit`` runs, newest first (ties by run id)."""
+    rows = client.query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs FINAL"
+                        " ORDER BY created_at DESC, run_id LIMIT {n:UInt32}",
+                        parameters={"n": limit}).result_rows
+    return [_from_row(row) for row in rows]
+
+
+def get_run(client: Any, run_id: str) -> StoredRun | None:
+    """The run ``run_id``, or None if none is stored."""
+    rows = client.query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs FINAL WHERE run_id = {{r:String}}",
+                        parameters={"r": run_id}).result_rows
+    return _from_row(rows[0]) if rows else None
+
+
+def find_run(client: Any, ref: str) -> StoredRun:
+    """The run whose id is ``ref`` or the one run whose id starts with it; LookupError says what to type."""
+    run = get_run(client, ref)
+    if run is not None:
+        return run
+    rows = client.query("SELECT DISTINCT run_id FROM runs WHERE startsWith(run_id, {r:String})"
+                        " ORDER BY run_id LIMIT 6", parameters={"r": ref}).result_rows
+    ids = [str(r[0]) for r in rows]
+    if len(ids) == 1:
+        found = get_run(client, ids[0])
+        assert found is not None
+        return found
+    if not ids:
+        raise LookupError(f"no stored run {ref!r}; `cryptick runs` lists them")
+    raise LookupError(f"{ref!r} matches several runs ({', '.join(ids[:5])}{', ...' if len(ids) > 5 else ''});"
+                      " give more of the id")
