@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -227,6 +227,46 @@ def feed(
         return await run_feeds(s.bootstrap, namespace, specs, tick_s, stop)
 
     typer.echo(f"journaled {asyncio.run(main())} events")
+
+
+@app.command()
+def markets(
+    venues: Annotated[str, typer.Option(help="Comma-separated: coinbase, bitfinex.")] = "coinbase,bitfinex",
+    namespace: Namespace = "",
+    url: Annotated[str | None, typer.Option(help="Another URL for the market list (one venue only).")] = None,
+    rate: Annotated[float, typer.Option(help="Requests per second at most.")] = 2.0,
+) -> None:
+    """Fetch the venues' trading rules (REST) and journal them for the matching engine and the ledger."""
+    import asyncio
+
+    from producers.exchanges.rest import MARKET_ENDPOINTS, RateLimiter, RestClient, RestError, fetch_markets
+    from producers.feed_runner import publish_markets
+
+    names = [v.strip().lower() for v in venues.split(",") if v.strip()]
+    unknown = [v for v in names if v not in MARKET_ENDPOINTS]
+    if unknown or not names:
+        _fail(f"unknown venue {unknown[0] if unknown else ''!r}; choose from {', '.join(MARKET_ENDPOINTS)}")
+    if url and len(names) != 1:
+        _fail("--url needs exactly one venue")
+    client = RestClient(RateLimiter(rate, burst=1))
+
+    async def fetch() -> list[Any]:
+        out: list[Any] = []
+        for venue in names:
+            out += await fetch_markets(venue, client, url)
+        return out
+
+    from producers.exchanges.feed import MalformedMessage
+
+    try:
+        listings = asyncio.run(fetch())
+    except RestError as exc:
+        _fail(str(exc))
+    except MalformedMessage as exc:
+        _fail(f"the venue's answer is not a market list: {exc}")
+    s = get_settings()
+    publish_markets(s.bootstrap, namespace, listings, (s.account,))
+    typer.echo(f"journaled {len(listings)} markets of {', '.join(names)}")
 
 
 @wallets_app.command("show")

@@ -155,3 +155,17 @@ def run_synthetic(bootstrap: str, namespace: str, steps: int, speed: float, seed
                 yield Message(VENUE_JOURNAL, t.key, t)
 
     return publish(bootstrap, messages(), namespace, speed)
+
+
+def publish_markets(bootstrap: str, namespace: str, listings: Sequence[Event],
+                    ledger_accounts: Sequence[str]) -> int:
+    """Listings onto ``venue.journal`` (per book) and each account's ``ledger.journal``."""
+    from producers.publish import publish
+    from producers.scenario import Message
+    from schemas.topics import LEDGER_JOURNAL
+
+    messages = []
+    for listing in listings:
+        messages.append(Message(VENUE_JOURNAL, venue_key(listing.venue, listing.pair), listing))  # type: ignore[union-attr]
+        messages += [Message(LEDGER_JOURNAL, account, listing) for account in ledger_accounts]
+    return publish(bootstrap, messages, namespace)

@@ -13,7 +13,7 @@ FORBIDDEN_MODULES = {"faust", "confluent_kafka", "aiokafka", "fastapi", "clickho
                      "asyncio", "threading", "subprocess"}
 FORBIDDEN_CALLS = {"time.time", "time.monotonic", "time.perf_counter", "datetime.now",
                    "datetime.utcnow", "date.today", "uuid4", "os.urandom"}
-SHELLS = {"agent.py", "connect.py", "clickhouse.py", "sink.py"}
+SHELLS = {"agent.py", "connect.py", "clickhouse.py", "sink.py", "rest.py"}
 
 
 def core_files() -> list[Path]:
