@@ -24,6 +24,10 @@ app.command("backtest")(backtest_command)
 from cryptick.commands.runs import register as register_runs  # noqa: E402
 
 register_runs(app)
+
+from cryptick.commands.market import app as market_app  # noqa: E402
+
+app.add_typer(market_app, name="market")
 wallets_app = typer.Typer(help="Logical wallets: balances now and at any past time.", no_args_is_help=True)
 app.add_typer(wallets_app, name="wallets")
 

@@ -1,10 +1,28 @@
-"""Read archived messages back from ClickHouse, in journal order, in batches."""
+"""Read archived messages back from ClickHouse, in journal order, in batches.
+
+Raw messages (bytes and coordinates, per partition) are read here; archived
+*market events* of a time range and set of books, decoded and merged in journal
+order across books, come from ``streams.archive.reader`` (re-exported below).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from streams.archive.reader import ArchivedEvent, market_event_batches, market_events
+
+__all__ = [
+    "ArchivedEvent",
+    "ArchivedMessage",
+    "count",
+    "market_event_batches",
+    "market_events",
+    "messages",
+    "partitions",
+    "topic_messages",
+]
 
 
 @dataclass(frozen=True, slots=True)

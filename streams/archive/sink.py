@@ -1,8 +1,14 @@
 """The archive sink: every message of the given topics into ClickHouse, in large batches.
 
 A plain confluent-kafka consumer (no Faust: it makes no decision, and batch
-consumption is several times faster). Offsets are committed after the insert,
-so a crash re-delivers; re-delivered rows collapse on their Kafka coordinates.
+consumption is several times faster). Each batch goes to ``archive_messages``
+(the bytes, for replay) and to one typed table per event type (``ArchiveWriter``),
+then the candles its trades touched are refreshed. A batch is decoded while the
+one before it is inserted; a batch's offsets are committed (explicitly) only
+once it is in ClickHouse, so a crash re-delivers, re-delivered rows collapse on
+their Kafka coordinates, and a candle refresh recomputes from the deduplicated
+trades. ``drain``, ``run`` and ``close`` return only once every consumed
+message is archived and committed.
 """
 
 from __future__ import annotations
@@ -11,26 +17,31 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from concurrent.futures import Future
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
-from schemas.codec import DecodeError, default_codec
+from streams.archive.batch import RawBatch
+from streams.archive.decode import ArchiveRows
+from streams.archive.writer import ArchiveWriter
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ["topic", "partition", "offset", "key", "event_type", "event_id", "ts", "value", "kafka_ts"]
+CHUNK = 5_000
 
 
 class ArchiveSink:
     def __init__(self, client: Any, bootstrap: str, topics: Sequence[str],
-                 group_id: str = "cryptick-archive", batch_size: int = 50_000) -> None:
+                 group_id: str = "cryptick-archive", batch_size: int = 50_000, *,
+                 candles: bool = True) -> None:
         self.client = client
         self.topics = list(topics)
         self.batch_size = batch_size
+        self.candles = candles
         self.archived = 0
-        self._codec = default_codec()
+        self._writer = ArchiveWriter(client, after_insert=self._refresh_candles)
+        self._in_flight: tuple[Future[ArchiveRows], list[TopicPartition], int] | None = None
         self._consumer = Consumer({
             "bootstrap.servers": bootstrap,
             "group.id": group_id,
@@ -39,35 +50,72 @@ class ArchiveSink:
             "fetch.max.bytes": 52428800,
             "max.partition.fetch.bytes": 10485760,
             "topic.metadata.refresh.interval.ms": 2000,
+            "queued.min.messages": 1_000_000,  # prefetch deep: consuming is the slow part
         })
         self._consumer.subscribe(self.topics)
 
     def poll_batch(self, timeout: float = 0.5) -> int:
-        """Consume up to one batch and archive it; the number of messages archived."""
-        msgs = self._consumer.consume(num_messages=self.batch_size, timeout=timeout)
-        rows: list[list[Any]] = []
+        """Consume up to one batch and hand it to the writer; the number of messages taken.
+
+        The batch is inserted in the background; the one before it is then
+        finished and its offsets committed.
+        """
+        msgs = self._consume(timeout)
+        good = []
         for m in msgs:
             err = m.error()
             if err is not None:
                 if err.code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART):
                     continue
                 raise KafkaException(err)
-            value = m.value() or b""
-            key = m.key() or b""
-            try:
-                event = self._codec.decode(value)
-                event_type, event_id, ts = type(event).__name__, event.event_id, event.ts
-            except DecodeError:
-                event_type, event_id, ts = "undecodable", f"{m.topic()}:{m.partition()}:{m.offset()}", 0
-            rows.append([
-                m.topic(), m.partition(), m.offset(), key, event_type, event_id, ts, value,
-                datetime.fromtimestamp(m.timestamp()[1] / 1000, UTC),
-            ])
-        if rows:
-            self.client.insert("archive_messages", rows, column_names=COLUMNS)
-            self._consumer.commit(asynchronous=False)
-            self.archived += len(rows)
-        return len(rows)
+            good.append(m)
+        if not good:
+            self.flush()
+            return 0
+        ends: dict[tuple[str, int], int] = {}
+        for m in good:
+            ends[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
+        future = self._writer.submit(RawBatch.from_messages(good))  # finishes the previous insert first
+        self._commit_in_flight()
+        self._in_flight = (future, [TopicPartition(t, p, o) for (t, p), o in ends.items()], len(good))
+        return len(good)
+
+    def _consume(self, timeout: float) -> list[Any]:
+        """Up to ``batch_size`` messages: the first waits up to ``timeout``, then what is already fetched.
+
+        Small ``consume`` calls drain librdkafka's queue about twice as fast as one big one.
+        """
+        msgs = self._consumer.consume(num_messages=min(CHUNK, self.batch_size), timeout=timeout)
+        while msgs and len(msgs) < self.batch_size:
+            more = self._consumer.consume(num_messages=min(CHUNK, self.batch_size - len(msgs)), timeout=0.05)
+            if not more:
+                break
+            msgs.extend(more)
+        return msgs
+
+    def assignment(self) -> list[TopicPartition]:
+        """The partitions this sink's consumer has been given (empty until the group has joined)."""
+        return list(self._consumer.assignment())
+
+    def flush(self) -> None:
+        """Wait for the batch in flight and commit its offsets."""
+        self._writer.wait()
+        self._commit_in_flight()
+
+    def _commit_in_flight(self) -> None:
+        if self._in_flight is None:
+            return
+        future, offsets, n = self._in_flight
+        self._in_flight = None
+        future.result()
+        self._consumer.commit(offsets=offsets, asynchronous=False)
+        self.archived += n
+
+    def _refresh_candles(self, rows: ArchiveRows) -> None:
+        if self.candles and rows.trade_spans:
+            from streams.market.store import refresh_candles
+
+            refresh_candles(self.client, rows.trade_spans)
 
     def drain(self, idle: float = 2.0, limit: float = 120.0) -> int:
         """Archive until nothing has arrived for ``idle`` seconds; the count archived."""
@@ -81,11 +129,17 @@ class ArchiveSink:
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since >= idle:
                 break
+        self.flush()
         return total
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             self.poll_batch()
+        self.flush()
 
     def close(self) -> None:
-        self._consumer.close()
+        try:
+            self.flush()
+        finally:
+            self._writer.close()
+            self._consumer.close()

@@ -1,0 +1,198 @@
+"""Archive ingest and read-back throughput, against a raw chDB insert of the same messages.
+
+The messages are the seeded synthetic market (the demo's and load tests' feed:
+six pairs, L2 deltas with a few changes each, trades), Avro-encoded, with the
+coordinates Kafka would give them on ``venue.journal``.
+
+- baseline: the messages' raw columns (topic, partition, offset, key, value,
+  broker time) inserted into a plain MergeTree table as ONE columnar batch --
+  the faster of a numpy/list insert and an Arrow insert;
+- archive: ``ArchiveWriter`` on the same messages in batches of the sink's
+  size: decode in bulk, insert ``archive_messages`` and the typed tables; then
+  the same with the candle refresh the sink runs after each batch;
+- decode only: the Python side of the archive (no ClickHouse), and for scale
+  the codec decoding the first batch one message at a time;
+- through Kafka (when ``KAFKA_BOOTSTRAP_SERVERS`` is set): the messages
+  produced to a fresh topic first (untimed), then ``ArchiveSink`` consuming and
+  archiving all of them, candles included;
+- reader: ``market_events`` over every book of the range (decoded events in
+  journal order), and over trades only.
+
+Figures are events/s and the archive/baseline ratio, all measured in this run
+on a fresh embedded ClickHouse. Run: ``.venv/bin/python bench/archive.py [n_events]``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from confluent_kafka import KafkaException
+
+from producers.synthetic import SyntheticConfig, SyntheticFeed
+from schemas.codec import default_codec
+from schemas.topics import VENUE_JOURNAL, partition_of, venue_key
+from streams.archive.batch import RawBatch
+from streams.archive.clickhouse import get_client
+from streams.archive.decode import decode_batch
+from streams.archive.reader import market_events
+from streams.archive.sink import ArchiveSink
+from streams.archive.writer import ArchiveWriter
+from streams.market.store import refresh_candles
+
+BATCH = 50_000  # the sink's default batch size
+Record = tuple[str, int, int, bytes, bytes, int]
+RAW_DDL = """CREATE TABLE bench_raw (topic LowCardinality(String), partition UInt16, offset UInt64,
+key String, value String, kafka_ts Int64) ENGINE = MergeTree ORDER BY (topic, partition, offset)"""
+
+
+def messages(n: int) -> list[Record]:
+    """About ``n`` synthetic market messages with journal coordinates."""
+    cfg = SyntheticConfig()
+    feed = SyntheticFeed(cfg)
+    steps = max(1, int(n / len(cfg.bases) / (1 + cfg.trade_probability)))
+    codec = default_codec()
+    offsets: dict[int, int] = {}
+    out = []
+    for event in feed.events(steps):
+        key = venue_key(event.venue, event.pair).encode()  # type: ignore[union-attr]
+        partition = partition_of(VENUE_JOURNAL, key)
+        offset = offsets.get(partition, 0)
+        offsets[partition] = offset + 1
+        out.append((VENUE_JOURNAL, partition, offset, key, codec.encode(event), event.ts // 1000))
+    return out
+
+
+def timed(fn: Callable[[], Any], before: Callable[[], Any] = lambda: None, runs: int = 2) -> float:
+    """Best of ``runs`` timings of ``fn``, each after ``before`` (untimed)."""
+    best = float("inf")
+    for _ in range(runs):
+        before()
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def empty(client: Any) -> Callable[[], None]:
+    """Empty every archive table, so each run inserts into the same state."""
+    tables = [str(r[0]) for r in client.query(
+        "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'"
+    ).result_rows]
+
+    def run() -> None:
+        for table in tables:
+            client.command(f"TRUNCATE TABLE {table}")
+
+    return run
+
+
+def main(n: int) -> None:
+    t = time.perf_counter()
+    records = messages(n)
+    n = len(records)
+    batches = [RawBatch.from_records(records[i:i + BATCH]) for i in range(0, n, BATCH)]
+    print(f"{n:,} messages ({sum(len(r[4]) for r in records) / n:.0f} bytes each) generated in "
+          f"{time.perf_counter() - t:.1f}s")
+    client = get_client(f"chdb://{tempfile.mkdtemp(prefix='cryptick-bench-')}")
+    client.command(RAW_DDL)
+
+    columns = [[r[0] for r in records], np.array([r[1] for r in records], dtype=np.uint16),
+               np.array([r[2] for r in records], dtype=np.uint64), [r[3] for r in records],
+               [r[4] for r in records], np.array([r[5] for r in records], dtype=np.int64)]
+    names = ["topic", "partition", "offset", "key", "value", "kafka_ts"]
+    arrow = pa.Table.from_arrays([pa.array(columns[0]), pa.array(columns[1]), pa.array(columns[2]),
+                                  pa.array(columns[3], pa.binary()), pa.array(columns[4], pa.binary()),
+                                  pa.array(columns[5])], names=names)
+    fresh = empty(client)
+    native = timed(lambda: client.insert("bench_raw", columns, column_names=names, column_oriented=True),
+                   fresh)
+    arrow_s = timed(lambda: client.insert_arrow("bench_raw", arrow), fresh)
+    baseline = min(native, arrow_s)
+    print(f"baseline raw insert, one columnar batch: {n / native:>10,.0f} events/s (numpy/lists), "
+          f"{n / arrow_s:,.0f} events/s (Arrow)")
+
+    decode = timed(lambda: [decode_batch(b) for b in batches])
+    print(f"decode only (bulk Avro -> Arrow):        {n / decode:>10,.0f} events/s")
+    codec, sample = default_codec(), batches[0].values
+    one_by_one = timed(lambda: [codec.decode(v) for v in sample], runs=1)
+    print(f"  (for scale: the codec, one by one:     {len(sample) / one_by_one:>10,.0f} events/s)")
+
+    writer = ArchiveWriter(client)
+    serial = timed(lambda: [writer.write(b) for b in batches], fresh)
+    print(f"archive, decode then insert:             {n / serial:>10,.0f} events/s   "
+          f"ratio to baseline {baseline / serial:.2f}")
+    archive = timed(lambda: writer.write_all(batches), fresh)
+    print(f"archive, decode || insert (pipelined):   {n / archive:>10,.0f} events/s   "
+          f"ratio to baseline {baseline / archive:.2f}")
+    writer = ArchiveWriter(client, after_insert=lambda rows: refresh_candles(client, rows.trade_spans))
+    full = timed(lambda: writer.write_all(batches), fresh)
+    writer.close()
+    print(f"... + candle refresh (the sink's path):  {n / full:>10,.0f} events/s   "
+          f"ratio to baseline {baseline / full:.2f}")
+
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if bootstrap:
+        seconds = through_kafka(client, bootstrap, records)
+        print(f"through Kafka (ArchiveSink, consume+all): {n / seconds:>10,.0f} events/s   "
+              f"ratio to baseline {baseline / seconds:.2f}")
+
+    books = [("synthetic", p) for p in SyntheticConfig().pairs()]
+    read = 0
+
+    def read_all(kinds: tuple[str, ...] | None = None) -> None:
+        nonlocal read
+        read = 0
+        events = market_events(client, books, 0, 2**62) if kinds is None else \
+            market_events(client, books, 0, 2**62, kinds=kinds)
+        for _ in events:
+            read += 1
+
+    seconds = timed(read_all, runs=1)
+    print(f"reader, every market event:              {read / seconds:>10,.0f} events/s ({read:,} events)")
+    seconds = timed(lambda: read_all(("PublicTrade",)), runs=1)
+    print(f"reader, trades only:                     {read / seconds:>10,.0f} events/s ({read:,} events)")
+
+
+def through_kafka(client: Any, bootstrap: str, records: list[Record]) -> float:
+    """Seconds for the sink to consume and archive ``records`` produced to a fresh topic."""
+    from schemas.topics import TopicSpec
+    from streams.runtime.kafka import create_topics, delete_topics, produce_all, producer
+
+    topic = f"bench{uuid.uuid4().hex[:8]}.{VENUE_JOURNAL}"
+    create_topics(bootstrap, [TopicSpec(topic, 4)])
+    empty(client)()
+    sink = ArchiveSink(client, bootstrap, [topic], group_id=f"bench-{topic}")
+    try:
+        joined = time.perf_counter() + 60
+        while not sink.assignment():  # the group join (the broker delays it a few seconds) is not timed
+            sink.poll_batch(timeout=0.2)
+            if time.perf_counter() > joined:
+                raise TimeoutError("the bench consumer was given no partition in 60 s")
+        prod = producer(bootstrap)
+        produce_all(prod, topic, ((key, value, partition) for _, partition, _, key, value, _ in records))
+        prod.flush(60)
+        gc.collect()
+        start = time.perf_counter()
+        while sink.archived < len(records):
+            if not sink.poll_batch(timeout=1.0) and time.perf_counter() - start > 120:
+                raise TimeoutError(f"archived {sink.archived} of {len(records)} messages in 120 s")
+        return time.perf_counter() - start
+    finally:
+        sink.close()
+        with contextlib.suppress(KafkaException):  # best effort: the topic is the bench's own
+            delete_topics(bootstrap, [topic])
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 300_000)

@@ -1,0 +1,183 @@
+"""``cryptick market``: import recorded market data into the archive, print candles.
+
+Wiring only: the file formats are ``producers.importer``'s, the archive write
+is ``streams.archive``'s, the candle rules are ``streams.market``'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from producers.importer import (
+    ImportFailed,
+    ImportStats,
+    bar_width,
+    capture_events,
+    detect_venue,
+    import_topic,
+    ohlcv_trades,
+    read_ohlcv,
+    records,
+)
+
+app = typer.Typer(help="Market data: import recordings into the archive, candles.", no_args_is_help=True)
+
+BATCH = 50_000
+SCALE = 100_000_000
+UNITS = {"s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000, "d": 86_400_000_000}
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def parse_time(text: str) -> int:
+    """A time option as µs since the epoch: ISO 8601 (UTC unless it says) or Unix seconds."""
+    value = text.strip()
+    try:
+        return int(float(value) * 1_000_000) if value.replace(".", "", 1).isdigit() else _iso(value)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: give ISO 8601 (2018-01-01T00:00) or Unix seconds") from None
+
+
+def _iso(value: str) -> int:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.replace(microsecond=0).timestamp()) * 1_000_000 + moment.microsecond
+
+
+def parse_interval(text: str) -> int:
+    """'1m', '5m', '1h', '1d', '30s' as µs."""
+    number, unit = text[:-1], text[-1:]
+    if unit not in UNITS or not number.isdigit() or int(number) <= 0:
+        raise typer.BadParameter(f"{text!r}: use a count and a unit, e.g. 1m, 5m, 1h, 1d")
+    return int(number) * UNITS[unit]
+
+
+def units(value: int) -> str:
+    """Fixed-point units as a decimal string (display only)."""
+    sign = "-" if value < 0 else ""
+    whole, frac = divmod(abs(value), SCALE)
+    return f"{sign}{whole}.{frac:08d}".rstrip("0").rstrip(".")
+
+
+@dataclass
+class Imported:
+    """What one file became."""
+
+    topic: str
+    venue: str
+    stats: ImportStats
+
+
+def import_file(client: Any, path: Path, venue: str | None, pair: str | None, interval_us: int | None,
+                kind: str) -> Imported:
+    """Read one file and write its events through the archive writer, then refresh candles."""
+    from streams.archive.batch import RawBatch
+    from streams.archive.writer import ArchiveWriter
+    from streams.market.store import refresh_candles
+
+    try:
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+    except OSError as exc:
+        raise ImportFailed(f"{path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ImportFailed(f"{path}: not UTF-8 text (a capture or a CSV file?)") from None
+    lines = text.splitlines()
+    stats = ImportStats()
+    if kind == "ohlcv" or (kind == "auto" and path.suffix.lower() == ".csv"):
+        if not venue or not pair:
+            raise ImportFailed(f"{path}: an OHLCV file needs --venue and --pair")
+        bars = read_ohlcv(str(path), lines)
+        width = bar_width(str(path), bars, interval_us)
+        topic = import_topic("ohlcv", venue, data, pair, str(width))
+        events: Any = ohlcv_trades(bars, venue, pair, width)
+    else:
+        venue = venue or detect_venue(path.name, lines[:20])
+        if venue is None:
+            raise ImportFailed(f"{path}: cannot tell the venue from the capture: pass --venue")
+        topic = import_topic("capture", venue, data)
+        events = capture_events(str(path), lines, venue, stats)
+    writer = ArchiveWriter(client)
+    spans: dict[tuple[str, str], tuple[int, int]] = {}
+    stream = records(events, topic, stats)
+    while chunk := list(islice(stream, BATCH)):
+        written = writer.write(RawBatch.from_records(chunk))
+        for book, (lo, hi) in written.trade_spans.items():
+            old = spans.get(book)
+            spans[book] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+    refresh_candles(client, spans)
+    return Imported(topic, venue, stats)
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Capture files (<venue>.ws.*) or OHLCV .csv files.")],
+    venue: Annotated[str | None, typer.Option(help="Venue (required for CSV; captures: detected).")] = None,
+    pair: Annotated[str | None, typer.Option(help="Pair BASE-QUOTE of a CSV file, e.g. BTC-USD.")] = None,
+    interval: Annotated[str | None, typer.Option(help="CSV candle width (1m, 1h, 1d); default: "
+                                                       "the smallest step between rows.")] = None,
+    kind: Annotated[str, typer.Option("--format", help="auto (.csv is OHLCV), capture or ohlcv.")] = "auto",
+) -> None:
+    """Import recorded captures and OHLCV CSV files into the archive (replayable, in candles).
+
+    OHLCV CSV: header timestamp,open,high,low,close,volume; timestamp = candle
+    start as Unix seconds, Unix milliseconds or ISO 8601 (UTC); decimals.
+    """
+    from cryptick.settings import get_settings
+    from streams.archive.clickhouse import get_client
+
+    if kind not in ("auto", "capture", "ohlcv"):
+        _fail(f"--format {kind!r}: use auto, capture or ohlcv")
+    width = parse_interval(interval) if interval else None
+    client = get_client(get_settings().dsn)
+    for path in files:
+        try:
+            done = import_file(client, path, venue, pair, width, kind)
+        except ImportFailed as exc:
+            _fail(str(exc))
+            return
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(done.stats.by_type.items())) or "nothing"
+        skipped = f"; {done.stats.skipped} malformed messages skipped" if done.stats.skipped else ""
+        typer.echo(f"{path}: {done.stats.events} events ({counts}) from {done.venue} as topic {done.topic}"
+                   f"{skipped}")
+
+
+@app.command()
+def candles(
+    venue: Annotated[str, typer.Option(help="Venue, e.g. coinbase.")],
+    pair: Annotated[str, typer.Option(help="Pair BASE-QUOTE, e.g. BTC-USD.")],
+    start: Annotated[str, typer.Option(help="First bucket start: ISO 8601 (UTC) or Unix seconds.")],
+    end: Annotated[str, typer.Option(help="End (exclusive): ISO 8601 (UTC) or Unix seconds.")],
+    freq: Annotated[str, typer.Option(help="1m, 5m, 1h, 1d, highest (= 1m) or daily (= 1d).")] = "highest",
+    received_before: Annotated[str | None, typer.Option(
+        help="Only trades received before this time (no lookahead).")] = None,
+) -> None:
+    """Print OHLCV candles of a venue and pair."""
+    from cryptick.settings import get_settings
+    from streams.archive.clickhouse import get_client
+    from streams.market.store import candles as query
+
+    try:
+        rows = query(get_client(get_settings().dsn), venue, pair, parse_time(start), parse_time(end), freq,
+                     parse_time(received_before) if received_before else None)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    if not rows:
+        typer.echo(f"no candles for {venue} {pair} in that range")
+        return
+    typer.echo("start\topen\thigh\tlow\tclose\tvolume\ttrades")
+    for c in rows:
+        moment = datetime.fromtimestamp(c.start // 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        typer.echo("\t".join([moment, units(c.open), units(c.high), units(c.low), units(c.close),
+                              units(c.volume), str(c.trades)]))

@@ -1,0 +1,88 @@
+"""Write batches of messages to ClickHouse: the raw table and the typed tables (I/O shell).
+
+One Arrow insert per table touched by a batch. ``optimize_on_insert`` is off:
+duplicates come from re-deliveries across batches, never within one, so
+collapsing them at insert time costs without gaining; ``FINAL`` and background
+merges collapse them.
+
+Pipelining: decoding is Python (numpy) work and inserting is ClickHouse work
+that releases the GIL, so ``submit`` decodes a batch in the caller's thread and
+inserts it in a background thread while the caller decodes the next one; at
+most one batch is in flight. ``write`` does both in the caller's thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pyarrow as pa
+
+from streams.archive.batch import RawBatch
+from streams.archive.decode import ArchiveRows, decode_batch
+
+RAW_TABLE = "archive_messages"
+INSERT_SETTINGS = {"optimize_on_insert": 0}
+
+AfterInsert = Callable[[ArchiveRows], None]
+"""Called in the writer's thread once a batch is in ClickHouse (a candle refresh, say)."""
+
+
+class ArchiveWriter:
+    """Writes message batches into ``archive_messages`` and the per-event-type tables."""
+
+    def __init__(self, client: Any, after_insert: AfterInsert | None = None) -> None:
+        self.client = client
+        self.after_insert = after_insert
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future[ArchiveRows] | None = None
+
+    def write(self, batch: RawBatch) -> ArchiveRows:
+        """Archive every message of ``batch`` now; what was written."""
+        return self._insert(decode_batch(batch))
+
+    def submit(self, batch: RawBatch) -> Future[ArchiveRows]:
+        """Decode ``batch`` here and insert it in the background, after the batch before it.
+
+        Waits for the previous batch's insert first (re-raising its error), so a
+        caller that commits a batch's offsets once its future is done commits in order.
+        """
+        rows = decode_batch(batch)
+        self.wait()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-insert")
+        self._pending = self._pool.submit(self._insert, rows)
+        return self._pending
+
+    def wait(self) -> ArchiveRows | None:
+        """Wait for the batch in flight, if any; its rows (or its error, raised)."""
+        pending, self._pending = self._pending, None
+        return pending.result() if pending is not None else None
+
+    def write_all(self, batches: Iterable[RawBatch]) -> list[ArchiveRows]:
+        """Archive many batches, decoding each while the one before is inserted."""
+        done: list[Future[ArchiveRows]] = [self.submit(batch) for batch in batches]
+        self.wait()
+        return [f.result() for f in done]
+
+    def close(self) -> None:
+        """Finish the batch in flight and stop the background thread."""
+        try:
+            self.wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
+
+    def _insert(self, rows: ArchiveRows) -> ArchiveRows:
+        merged: dict[tuple[str, pa.Schema], list[pa.Table]] = {}
+        for name, table in rows.typed:
+            merged.setdefault((name, table.schema), []).append(table)
+        for (name, _), tables in merged.items():
+            self.client.insert_arrow(name, pa.concat_tables(tables), settings=INSERT_SETTINGS)
+        if rows.raw.num_rows:
+            self.client.insert_arrow(RAW_TABLE, rows.raw, settings=INSERT_SETTINGS)
+        if self.after_insert is not None:
+            self.after_insert(rows)
+        return rows

@@ -1,0 +1,167 @@
+"""``cryptick market import`` and ``candles``: recordings into the archive, replayable and in candles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cryptick.commands.market import app
+from replay.archive_reader import count
+from streams.archive.clickhouse import get_client
+from streams.archive.reader import market_events
+
+pytestmark = pytest.mark.integration
+
+CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exchange-captures"
+
+
+def test_captures_of_the_four_venues_are_imported_once_and_replayable(clickhouse_dsn: str) -> None:
+    files = [
+        str(CAPTURES / f)
+        for f in ("COINBASE.ws.28.0", "COINBASE.0", "BITFINEX.ws.11.0", "KRAKEN.ws.50.0", "POLONIEX.ws.1.0")
+    ]
+    first = CliRunner().invoke(app, ["import", *files])
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()
+    assert len(lines) == 5 and all(" events (" in line for line in lines)
+    assert "9836 events (9719 BookDelta, 10 BookSnapshot, 107 PublicTrade) from coinbase" in lines[0]
+    topics = [line.rsplit("as topic ", 1)[1] for line in lines]
+    client = get_client(clickhouse_dsn)
+    counts = [count(client, t) for t in topics]
+    assert counts == [9836, 162, 1810, 4279, 300]
+
+    again = CliRunner().invoke(app, ["import", files[0]])
+    assert again.exit_code == 0 and again.output.splitlines()[0] == lines[0]
+    assert count(client, topics[0]) == 9836
+
+    books = [("kraken", "XMR-USD"), ("poloniex", "BTC-USDT"), ("coinbase", "SKL-USD")]
+    replayed = list(market_events(client, books, 0, 2**62, topics=topics))
+    assert {(x.event.venue, x.event.pair) for x in replayed} == set(books)  # type: ignore[union-attr]
+    assert {x.topic for x in replayed} == {topics[0], topics[1], topics[3], topics[4]}  # listings too
+    for venue in ("kraken", "poloniex", "coinbase"):
+        first = next(
+            type(x.event).__name__
+            for x in replayed
+            if x.event.venue == venue and type(x.event).__name__.startswith("Book")
+        )  # type: ignore[union-attr]
+        assert first == "BookSnapshot"  # each book replays from its snapshot
+
+
+def test_ohlcv_csv_round_trip_through_candles(tmp_path: Path, clickhouse_dsn: str, namespace: str) -> None:
+    venue = f"csv{namespace}"
+    csv_file = tmp_path / "btc.csv"
+    csv_file.write_text(
+        "timestamp,open,high,low,close,volume\n"
+        "2018-01-01T00:00:00Z,13000.5,13100,12900,13050.25,12.5\n"
+        "2018-01-01T00:01:00Z,13050.25,13060,13000,13001,0.125\n"
+    )
+    run = CliRunner().invoke(app, ["import", str(csv_file), "--venue", venue, "--pair", "BTC-USD"])
+    assert run.exit_code == 0, run.output
+    assert "8 events (8 PublicTrade)" in run.output
+    out = CliRunner().invoke(
+        app,
+        [
+            "candles",
+            "--venue",
+            venue,
+            "--pair",
+            "BTC-USD",
+            "--start",
+            "2018-01-01",
+            "--end",
+            "2018-01-02",
+            "--freq",
+            "highest",
+        ],
+    )
+    assert out.output.splitlines() == [
+        "start\topen\thigh\tlow\tclose\tvolume\ttrades",
+        "2018-01-01T00:00:00Z\t13000.5\t13100\t12900\t13050.25\t12.5\t4",
+        "2018-01-01T00:01:00Z\t13050.25\t13060\t13000\t13001\t0.125\t4",
+    ]
+    daily = CliRunner().invoke(
+        app,
+        [
+            "candles",
+            "--venue",
+            venue,
+            "--pair",
+            "BTC-USD",
+            "--start",
+            "2018-01-01",
+            "--end",
+            "2018-01-02",
+            "--freq",
+            "daily",
+            "--received-before",
+            "2018-01-01T00:01:30Z",
+        ],
+    )
+    assert daily.output.splitlines()[1] == "2018-01-01T00:00:00Z\t13000.5\t13100\t12900\t13050.25\t12.5\t4"
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        (
+            "timestamp,open,high,low,close\n1,1,1,1,1\n",
+            ["--venue", "v", "--pair", "A-B"],
+            "error: {f}:1: missing column(s) volume;"
+            " the header must name timestamp,open,high,low,close,volume",
+        ),
+        (
+            "timestamp,open,high,low,close,volume\n1514764800,1,1,1,1,1\n",
+            [],
+            "error: {f}: an OHLCV file needs --venue and --pair",
+        ),
+        (
+            "1618678132.83097: {}\nnonsense\n",
+            ["--format", "capture", "--venue", "kraken"],
+            "error: {f}:2: unrecognised capture line: 'nonsense'",
+        ),
+        (
+            "1618678132.83097: {}\n",
+            ["--format", "capture"],
+            "error: {f}: cannot tell the venue from the capture: pass --venue",
+        ),
+    ],
+)
+def test_bad_files_fail_with_one_line(
+    tmp_path: Path, clickhouse_dsn: str, content: str, args: list[str], message: str
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(content)
+    result = CliRunner().invoke(app, ["import", str(path), *args])
+    assert result.exit_code == 2
+    assert result.output.strip() == message.format(f=path)
+
+
+def test_missing_file(tmp_path: Path, clickhouse_dsn: str) -> None:
+    result = CliRunner().invoke(app, ["import", str(tmp_path / "nope.csv"), "--venue", "v", "--pair", "A-B"])
+    assert (
+        result.exit_code == 2
+        and result.output.strip() == f"error: {tmp_path / 'nope.csv'}: No such file or directory"
+    )
+
+
+def test_candles_errors_and_empty_range(clickhouse_dsn: str, namespace: str) -> None:
+    base = [
+        "candles",
+        "--venue",
+        f"none{namespace}",
+        "--pair",
+        "A-B",
+        "--start",
+        "2018-01-01",
+        "--end",
+        "2018-01-02",
+    ]
+    bad = CliRunner().invoke(app, [*base, "--freq", "2m"])
+    assert bad.exit_code == 2
+    assert bad.output.strip() == "error: unknown freq '2m': use one of 1m, 5m, 1h, 1d, highest, daily"
+    empty = CliRunner().invoke(app, base)
+    assert (
+        empty.exit_code == 0 and empty.output.strip() == f"no candles for none{namespace} A-B in that range"
+    )
