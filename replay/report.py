@@ -70,6 +70,8 @@ class Valuer:
 # --- metrics ------------------------------------------------------------------------
 
 YEAR_US = 365 * 24 * 3600 * 1_000_000  # crypto trades every day
+SHORTEST_ANNUALISED_US = 30 * 24 * 3600 * 1_000_000
+"""Runs shorter than this show no annualised return in the printed report."""
 Curve = Sequence[tuple[int, float]]
 """(event time in µs, value in USD), time ascending."""
 
@@ -200,11 +202,17 @@ def rows(report: Report) -> list[tuple[str, str, str]]:
     def dd(m: Metrics) -> str:
         return f"{_span(m.max_drawdown_duration_us)}{'' if m.drawdown_recovered else ' (not recovered)'}"
 
+    # Compounding a few hours' return over a year gives a number nobody should read.
+    short = report.end_ts - report.start_ts < SHORTEST_ANNUALISED_US
+
+    def annual(m: Metrics) -> str:
+        return "n/a (run < 30 days)" if short else _pct(m.annualised_return)
+
     return [
         ("start value", _usd(r.start_value), _usd(h.start_value)),
         ("end value", _usd(r.end_value), _usd(h.end_value)),
         ("total return", _pct(r.total_return), _pct(h.total_return)),
-        ("annualised return", _pct(r.annualised_return), _pct(h.annualised_return)),
+        ("annualised return", annual(r), annual(h)),
         ("volatility (annualised)", _pct(r.volatility), _pct(h.volatility)),
         ("Sharpe ratio", _num(r.sharpe), _num(h.sharpe)),
         ("Sortino ratio", _num(r.sortino), _num(h.sortino)),
