@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from schemas.events import Event
@@ -38,7 +38,21 @@ def create_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout: float = 3
         except KafkaException as exc:
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 raise
+    _wait_for_leaders(client, [s.name for s in wanted], timeout)
     return sorted(made)
+
+
+def _wait_for_leaders(client: AdminClient, names: list[str], timeout: float) -> None:
+    """Return once every partition of ``names`` has a leader (a new topic takes a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        topics = client.list_topics(timeout=timeout).topics
+        if all(n in topics and topics[n].partitions and
+               all(p.leader >= 0 for p in topics[n].partitions.values()) for n in names):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"topics without a leader after {timeout:.0f}s: {names}")
+        time.sleep(0.05)
 
 
 def delete_topics(bootstrap: str, names: Iterable[str], timeout: float = 30.0) -> None:
@@ -101,16 +115,28 @@ class Record:
     timestamp_ms: int
 
 
+TRANSIENT = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+             KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._TRANSPORT}
+"""Errors a broker gives while a topic or leader is still settling: worth a retry."""
+
+
 def end_offsets(bootstrap: str, topic: str, timeout: float = 10.0) -> dict[int, int]:
     """Partition -> high-water mark (the offset the next message will get)."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "cryptick-watermarks",
                   "enable.auto.commit": False})
+    deadline = time.monotonic() + timeout
     try:
-        meta = c.list_topics(topic, timeout=timeout).topics[topic]
-        if meta.error is not None:
-            raise KafkaException(meta.error)
-        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)[1]
-                for p in sorted(meta.partitions)}
+        while True:
+            try:
+                meta = c.list_topics(topic, timeout=timeout).topics[topic]
+                if meta.error is not None:
+                    raise KafkaException(meta.error)
+                return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)[1]
+                        for p in sorted(meta.partitions)}
+            except KafkaException as exc:
+                if exc.args[0].code() not in TRANSIENT or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
     finally:
         c.close()
 

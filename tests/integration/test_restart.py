@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 
 from cryptick.flows import WorkerProcess
 from producers.publish import publish
@@ -17,10 +18,20 @@ from replay.inprocess import replay_from_kafka
 from replay.parity import OutputDigest, kafka_outputs
 from replay.projections import balances
 from schemas.codec import decode
-from schemas.topics import LEDGER_EVENTS, all_topics
-from streams.runtime.kafka import create_topics
+from schemas.topics import LEDGER_EVENTS, VENUE_JOURNAL, all_topics, qualified
+from streams.runtime.kafka import create_topics, end_offsets
 
 pytestmark = pytest.mark.integration
+
+
+def committed(bootstrap: str, group: str, topic: str) -> int:
+    """Messages of ``topic`` the group has committed, over all partitions."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        parts = [TopicPartition(topic, p) for p in end_offsets(bootstrap, topic)]
+        return sum(max(tp.offset, 0) for tp in consumer.committed(parts, timeout=10))
+    finally:
+        consumer.close()
 
 
 @pytest.mark.parametrize("runtime", ["faust", "direct"])
@@ -35,7 +46,13 @@ def test_kill_and_restart_mid_stream_gives_the_uninterrupted_outputs(
         target=publish, args=(kafka_bootstrap, demo_messages(Scenario(steps=400)), namespace, 10.0)
     )
     feeder.start()
-    time.sleep(5.0)
+    # kill once the worker has committed progress (so the restart resumes mid-log), but
+    # while the feed still flows
+    deadline = time.monotonic() + 60
+    while committed(kafka_bootstrap, worker.group_id, qualified(VENUE_JOURNAL, namespace)) < 50:
+        assert time.monotonic() < deadline, "the worker never committed any progress"
+        time.sleep(0.1)
+    assert feeder.is_alive()
     worker.kill()
     time.sleep(1.0)
     worker.start()
