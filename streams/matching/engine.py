@@ -240,8 +240,8 @@ class MatchingEngine:
             "next_seq": registry.next_seq,
             "books": books,
             "orders": [o.to_dict() for o in sorted(registry.open.values(), key=_by_seq)],
-            "done": sorted(registry.done),
-            "cancels_seen": sorted(registry.cancels_seen),
+            "done": list(registry.done),  # oldest first, so a restore forgets in the same order
+            "cancels_seen": list(registry.cancels_seen),
         }
 
     @classmethod
@@ -252,8 +252,10 @@ class MatchingEngine:
         engine = cls(config)
         registry = engine._registry
         registry.next_seq = state["next_seq"]
-        registry.done.update(state["done"])
-        registry.cancels_seen.update(state["cancels_seen"])
+        for order_id in state["done"]:
+            registry.done.add(order_id)
+        for cancel_id in state["cancels_seen"]:
+            registry.cancels_seen.add(cancel_id)
         for data in state["books"]:
             m = engine._market(data["venue"], data["pair"])
             m.book = L2Book.from_dict(data, config.max_levels)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from schemas.events import DoneReason, Event, Side
 from streams.matching.book import ASK, BID, L2Book
 from streams.matching.config import MatchingConfig
+from streams.matching.idwindow import IdWindow
 from streams.matching.orders import RestingSide, VirtualOrder
 from streams.matching.reports import done
 
@@ -17,13 +18,19 @@ def order_side(side: str) -> int:
     return BID if side == Side.BUY else ASK
 
 
+REMEMBERED_IDS = 1_000_000
+"""Finished order ids and cancel request ids remembered, each (oldest forgotten first)."""
+
+
 @dataclass(slots=True)
 class Registry:
     """Every order the engine has seen: the resting ones, and the ids of the finished ones."""
 
     open: dict[str, VirtualOrder] = field(default_factory=dict)
-    done: set[str] = field(default_factory=set)
-    cancels_seen: set[str] = field(default_factory=set)
+    # Bounded: a cancel for an order finished long ago gets 'unknown_order' instead of
+    # 'order_already_done', and state stays flat however long the engine runs.
+    done: IdWindow = field(default_factory=lambda: IdWindow(REMEMBERED_IDS))
+    cancels_seen: IdWindow = field(default_factory=lambda: IdWindow(REMEMBERED_IDS))
     next_seq: int = 1
 
     def knows(self, order_id: str) -> bool:
