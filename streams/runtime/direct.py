@@ -2,9 +2,10 @@
 
 Faust spends ~130 µs of asyncio machinery on every message; this loop consumes
 in batches, runs the same inbox processors (decode, engine, encode, dead
-letters, redelivery, rebuild on restart), produces the outputs, waits for
-their delivery, then commits the batch's offsets: at-least-once with nothing
-lost, and outputs come again with the same ids after a crash. Selected with
+letters, redelivery, rebuild on restart), produces the outputs and goes on
+with the next batch; a batch's offsets are committed once all its outputs are
+delivered. At-least-once, nothing lost, and after a crash outputs come again
+with the same ids (deduplicated downstream). Selected with
 ``cryptick worker --runtime direct``; never mix runtimes in one namespace.
 """
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
@@ -50,7 +52,8 @@ class DirectWorker:
             "session.timeout.ms": 10000, "heartbeat.interval.ms": 2000,
             "partition.assignment.strategy": "roundrobin",
         })
-        self._uncommitted: dict[tuple[str, int], int] = {}
+        # Batches whose outputs are in flight: (next offsets, outputs not yet delivered).
+        self._in_flight: deque[tuple[dict[tuple[str, int], int], list[int]]] = deque()
         self.processed = 0
 
     def _topic(self, logical: str) -> str:
@@ -59,20 +62,41 @@ class DirectWorker:
             name = self._names[logical] = qualified(logical, self.namespace)
         return name
 
-    def _on_delivery(self, err: KafkaError | None, _msg: Message) -> None:
-        if err is not None:
-            self._failed = err
+    def _delivery(self, pending: list[int]) -> Callable[[KafkaError | None, Message], None]:
+        def on_delivery(err: KafkaError | None, _msg: Message) -> None:
+            if err is not None:
+                self._failed = err
+            else:
+                pending[0] -= 1
+
+        return on_delivery
+
+    def _commit(self, offsets: dict[tuple[str, int], int]) -> None:
+        if offsets:
+            self._consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in sorted(offsets.items())],
+                                  asynchronous=False)
+
+    def _commit_delivered(self) -> None:
+        """Commit, in order, the batches whose outputs are all delivered (the next batch meanwhile
+        is being processed: delivery waits overlap with work)."""
+        if self._failed is not None:
+            raise KafkaException(self._failed)
+        done: dict[tuple[str, int], int] = {}
+        while self._in_flight and self._in_flight[0][1][0] == 0:
+            done.update(self._in_flight.popleft()[0])
+        self._commit(done)
 
     def _flush_and_commit(self) -> None:
         """Outputs delivered first, then the inputs' offsets: never an input without its outputs."""
-        if not self._uncommitted:
+        if not self._in_flight:
             return
         left = self._producer.flush(60)
         if left or self._failed is not None:
             raise KafkaException(self._failed or KafkaError(KafkaError._MSG_TIMED_OUT))
-        offsets = [TopicPartition(t, p, o) for (t, p), o in sorted(self._uncommitted.items())]
-        self._consumer.commit(offsets=offsets, asynchronous=False)
-        self._uncommitted.clear()
+        done: dict[tuple[str, int], int] = {}
+        while self._in_flight:
+            done.update(self._in_flight.popleft()[0])
+        self._commit(done)
 
     def _on_revoke(self, consumer: Any, partitions: list[TopicPartition]) -> None:
         self._flush_and_commit()
@@ -88,6 +112,9 @@ class DirectWorker:
         try:
             while not stop.is_set():
                 msgs = self._consumer.consume(num_messages=self.batch, timeout=0.1)
+                offsets: dict[tuple[str, int], int] = {}
+                pending = [0]
+                on_delivery = self._delivery(pending)
                 for m in msgs:
                     err = m.error()
                     if err is not None:
@@ -98,19 +125,20 @@ class DirectWorker:
                     outputs = self._procs[topic].process(partition, offset, m.key(), m.value(),
                                                          m.timestamp()[1])
                     for o in outputs:
+                        pending[0] += 1
                         while True:
                             try:
                                 produce(self._topic(o.topic), value=o.value, key=o.key,
-                                        partition=partition_of(o.topic, o.key),
-                                        on_delivery=self._on_delivery)
+                                        partition=partition_of(o.topic, o.key), on_delivery=on_delivery)
                                 break
                             except BufferError:
                                 poll(0.05)
-                    self._uncommitted[(topic, partition)] = offset + 1
+                    offsets[(topic, partition)] = offset + 1
                 self.processed += len(msgs)
-                if msgs:
-                    poll(0)
-                    self._flush_and_commit()
+                if offsets:
+                    self._in_flight.append((offsets, pending))
+                poll(0)
+                self._commit_delivered()
         finally:
             try:
                 self._flush_and_commit()
