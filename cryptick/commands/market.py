@@ -81,10 +81,6 @@ class Imported:
 def import_file(client: Any, path: Path, venue: str | None, pair: str | None, interval_us: int | None,
                 kind: str) -> Imported:
     """Read one file and write its events through the archive writer, then refresh candles."""
-    from streams.archive.batch import RawBatch
-    from streams.archive.writer import ArchiveWriter
-    from streams.market.store import refresh_candles
-
     try:
         data = path.read_bytes()
         text = data.decode("utf-8")
@@ -107,6 +103,16 @@ def import_file(client: Any, path: Path, venue: str | None, pair: str | None, in
             raise ImportFailed(f"{path}: cannot tell the venue from the capture: pass --venue")
         topic = import_topic("capture", venue, data)
         events = capture_events(str(path), lines, venue, stats)
+    write_events(client, events, topic, stats)
+    return Imported(topic, venue, stats)
+
+
+def write_events(client: Any, events: Any, topic: str, stats: ImportStats) -> None:
+    """Write events through the archive writer under ``topic``, then refresh their candles."""
+    from streams.archive.batch import RawBatch
+    from streams.archive.writer import ArchiveWriter
+    from streams.market.store import refresh_candles
+
     writer = ArchiveWriter(client)
     spans: dict[tuple[str, str], tuple[int, int]] = {}
     stream = records(events, topic, stats)
@@ -116,7 +122,6 @@ def import_file(client: Any, path: Path, venue: str | None, pair: str | None, in
             old = spans.get(book)
             spans[book] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
     refresh_candles(client, spans)
-    return Imported(topic, venue, stats)
 
 
 @app.command("import")
@@ -150,6 +155,44 @@ def import_(
         skipped = f"; {done.stats.skipped} malformed messages skipped" if done.stats.skipped else ""
         typer.echo(f"{path}: {done.stats.events} events ({counts}) from {done.venue} as topic {done.topic}"
                    f"{skipped}")
+
+
+@app.command()
+def backfill(
+    pair: Annotated[str, typer.Option(help="Pair BASE-QUOTE, e.g. BTC-USD.")],
+    start: Annotated[str, typer.Option(help="First candle: ISO 8601 (UTC) or Unix seconds.")],
+    end: Annotated[str, typer.Option(help="End (exclusive): ISO 8601 (UTC) or Unix seconds.")],
+    interval: Annotated[str, typer.Option(help="Candle width: 1m, 5m, 15m, 1h, 6h or 1d.")] = "1h",
+    venue: Annotated[str, typer.Option(help="Venue (coinbase).")] = "coinbase",
+    url: Annotated[str | None, typer.Option(help="Another REST base URL.")] = None,
+    rate: Annotated[float, typer.Option(help="Requests per second at most.")] = 3.0,
+) -> None:
+    """Fetch OHLCV candles over REST (paged, rate-limited) into the archive, as an OHLCV import would."""
+    import asyncio
+
+    from cryptick.settings import get_settings
+    from producers.exchanges.ohlcv import COINBASE_URL, backfill_coinbase
+    from producers.exchanges.rest import RateLimiter, RestClient, RestError
+    from streams.archive.clickhouse import get_client
+
+    if venue != "coinbase":
+        _fail(f"backfill serves coinbase only for now, not {venue!r}")
+    pair = pair.upper()
+    try:
+        lo, hi, width = parse_time(start), parse_time(end), parse_interval(interval)
+        client = RestClient(RateLimiter(rate, burst=1))
+        bars = asyncio.run(backfill_coinbase(client, pair, lo, hi, width // 1_000_000, url or COINBASE_URL))
+    except (ValueError, RestError) as exc:
+        _fail(str(exc))
+        return
+    if not bars:
+        typer.echo(f"no candles for {venue} {pair} in that range")
+        return
+    key = f"{pair}:{lo}:{hi}:{width}:" + ",".join(f"{b.start}:{b.close}:{b.volume}" for b in bars)
+    topic = import_topic("backfill", venue, key.encode(), pair, str(width))
+    stats = ImportStats()
+    write_events(get_client(get_settings().dsn), ohlcv_trades(bars, venue, pair, width), topic, stats)
+    typer.echo(f"{len(bars)} candles of {venue} {pair} ({stats.events} events) as topic {topic}")
 
 
 @app.command()
