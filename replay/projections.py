@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from schemas.events import Event, FundsHeld, HoldReleased, OrderDone, OrderFilled, WalletMovement
+from schemas.events import Event, OrderDone, OrderFilled
+from streams.ledger.projections import balance_changes
 
 BalanceKey = tuple[str, str, str, str]  # wallet, venue, currency, bucket
 
@@ -14,13 +15,8 @@ def balances(events: Iterable[Event]) -> dict[BalanceKey, int]:
     """Balances per (wallet, venue, currency, bucket) from postings, holds and releases."""
     out: dict[BalanceKey, int] = defaultdict(int)
     for e in events:
-        if isinstance(e, WalletMovement):
-            for leg in e.legs:
-                out[(leg.wallet, leg.venue, leg.currency, leg.bucket)] += leg.amount
-        elif isinstance(e, FundsHeld | HoldReleased):
-            sign = 1 if isinstance(e, FundsHeld) else -1
-            out[(e.wallet_set_id, e.venue, e.currency, "available")] -= sign * e.amount
-            out[(e.wallet_set_id, e.venue, e.currency, "hold")] += sign * e.amount
+        for wallet, venue, currency, bucket, amount in balance_changes(e):
+            out[(wallet, venue, currency, bucket)] += amount
     return {k: v for k, v in sorted(out.items()) if v}
 
 

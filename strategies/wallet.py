@@ -21,7 +21,7 @@ from schemas.events import (
     WalletSetCreated,
     WalletSetDeactivated,
 )
-from streams.ledger.projections import WalletBalance
+from streams.ledger.projections import WalletBalance, balance_changes
 
 Key = tuple[str, str]
 """(venue, currency)."""
@@ -71,20 +71,13 @@ class WalletProjection:
     def apply(self, event: Event) -> bool:
         """Fold one ledger event; False if it is not about this wallet set."""
         ws = self.wallet_set_id
-        if isinstance(event, WalletMovement):
-            legs = [leg for leg in event.legs if leg.wallet == ws]
-            for leg in legs:
-                bucket = self.available if leg.bucket == AVAILABLE else self.hold
-                key = (leg.venue, leg.currency)
-                bucket[key] = bucket.get(key, 0) + leg.amount
-            touched = bool(legs)
-        elif isinstance(event, FundsHeld | HoldReleased):
-            touched = event.wallet_set_id == ws
-            if touched:
-                sign = 1 if isinstance(event, FundsHeld) else -1
-                key = (event.venue, event.currency)
-                self.available[key] = self.available.get(key, 0) - sign * event.amount
-                self.hold[key] = self.hold.get(key, 0) + sign * event.amount
+        if isinstance(event, WalletMovement | FundsHeld | HoldReleased):
+            touched = False
+            for wallet, venue, currency, bucket, amount in balance_changes(event):
+                if wallet == ws:
+                    side = self.available if bucket == AVAILABLE else self.hold
+                    side[(venue, currency)] = side.get((venue, currency), 0) + amount
+                    touched = True
         elif isinstance(event, WalletSetCreated | WalletSetDeactivated):
             touched = event.wallet_set_id == ws
             if touched:

@@ -17,7 +17,6 @@ from collections import OrderedDict
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from schemas.codec import default_codec
 from schemas.events import Event
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, partition_of, qualified
 from streams.ledger.engine import Ledger
@@ -88,8 +87,7 @@ class AgentViews:
         outputs = self._procs[topic].process(partition, offset, key, value)
         self._progress[(topic, partition)] = offset + 1
         if topic.endswith(LEDGER_JOURNAL):
-            codec = default_codec()
-            self._outcomes[(topic, partition, offset)] = [codec.decode(o.value) for o in outputs]
+            self._outcomes[(topic, partition, offset)] = [o.event for o in outputs if o.event is not None]
             while len(self._outcomes) > RECENT_OUTCOMES:
                 self._outcomes.popitem(last=False)
 

@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-from schemas.events import (
-    AdjustWalletSet,
-    BalanceReported,
-    CancelRejected,
-    CancelRequested,
-    ClockTick,
-    CreateWalletSet,
-    DeactivateWalletSet,
-    DepositFunds,
-    Event,
-    MarketListed,
-    OrderDone,
-    OrderFilled,
-    OrderOpened,
-    OrderRequested,
-    WithdrawFunds,
-)
+from schemas.events import Event
 from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL
-from streams.ledger.engine import Ledger, LedgerConfig
+from streams.ledger.engine import INBOX_TYPES, Ledger, LedgerConfig
 from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
 from streams.runtime.kafka import inbox_processor
-
-ACCEPTS = frozenset(
-    {
-        DepositFunds, WithdrawFunds, CreateWalletSet, AdjustWalletSet, DeactivateWalletSet,
-        BalanceReported, MarketListed, OrderRequested, CancelRequested, OrderOpened,
-        OrderFilled, OrderDone, CancelRejected, ClockTick,
-    }
-)
 
 
 def output_key(event: Event) -> str:
@@ -42,7 +18,7 @@ def processor(config: LedgerConfig | None = None, bootstrap: str | None = None,
               namespace: str = "") -> InboxProcessor:
     """The agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart."""
     cfg = config or LedgerConfig()
-    return inbox_processor(LEDGER_JOURNAL, LEDGER_EVENTS, lambda: Ledger(cfg), ACCEPTS, output_key,
+    return inbox_processor(LEDGER_JOURNAL, LEDGER_EVENTS, lambda: Ledger(cfg), INBOX_TYPES, output_key,
                            bootstrap, namespace)
 
 

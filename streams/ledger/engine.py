@@ -26,6 +26,7 @@ from schemas.events import (
     BalanceReported,
     CancelRejected,
     CancelRequested,
+    ClockTick,
     CreateWalletSet,
     DeactivateWalletSet,
     DepositFunds,
@@ -96,6 +97,9 @@ _DECIDERS: dict[type, _Decide] = {
     CancelRejected: _no_output,  # the venue refused a cancel: the order runs on, nothing to do
 }
 """Inbox events with meaning for the ledger (OrderRequested is decided with its venue's fee)."""
+
+INBOX_TYPES: frozenset[type] = frozenset({*_DECIDERS, OrderRequested, ClockTick})
+"""What belongs on ``ledger.journal``; anything else is dead-lettered by the agent shell."""
 
 
 class Ledger:

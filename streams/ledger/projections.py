@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from schemas.events import Event, FundsHeld, HoldReleased, WalletMovement
 from streams.ledger.state import Account, Key, WalletSet
+
+BalanceChange = tuple[str, str, str, str, int]
+"""(wallet, venue, currency, bucket, signed amount)."""
 
 Amounts = dict[Key, int]
 """(venue, currency) -> fixed-point amount, in key order."""
@@ -78,3 +82,17 @@ def by_currency(amounts: Mapping[Key, int]) -> dict[str, int]:
     for (_venue, currency), n in amounts.items():
         out[currency] = out.get(currency, 0) + n
     return dict(sorted(out.items()))
+
+
+def balance_changes(event: Event) -> list[BalanceChange]:
+    """How one ledger output event moves balances: the one fold every reader of ledger events shares.
+
+    Postings move their legs; a hold moves funds from available to hold, a release back.
+    """
+    if isinstance(event, WalletMovement):
+        return [(leg.wallet, leg.venue, leg.currency, leg.bucket, leg.amount) for leg in event.legs]
+    if isinstance(event, FundsHeld | HoldReleased):
+        amount = event.amount if isinstance(event, FundsHeld) else -event.amount
+        ws, venue, currency = event.wallet_set_id, event.venue, event.currency
+        return [(ws, venue, currency, "available", -amount), (ws, venue, currency, "hold", amount)]
+    return []

@@ -48,6 +48,7 @@ from schemas.events import (
     ClockTick,
     DoneReason,
     Event,
+    MarketListed,
     OrderAccepted,
     PublicTrade,
 )
@@ -62,6 +63,11 @@ __all__ = ["MatchingConfig", "MatchingEngine"]
 
 STATE_VERSION = 1
 ALL_KEYS = frozenset({"", "*"})
+INBOX_TYPES: frozenset[type] = frozenset({
+    BookDelta, BookSnapshot, BookStatusChanged, PublicTrade, ClockTick, MarketListed, OrderAccepted,
+    CancelRequested,
+})
+"""What belongs on ``venue.journal`` (MarketListed is accepted and has no effect on matching)."""
 
 
 class MatchingEngine:

@@ -29,6 +29,7 @@ class Outgoing:
     topic: str  # logical topic name (unqualified)
     key: bytes
     value: bytes
+    event: Event | None = None  # what ``value`` encodes, for in-process readers (no decode again)
 
 
 @dataclass(slots=True)
@@ -101,7 +102,7 @@ class InboxProcessor:
             reason = f"processing failed: {exc!r}"
             return [self._dead_letter(partition, offset, key, raw, reason, timestamp_ms)]
         encode = self.codec.encode
-        return [Outgoing(self.output_topic, self.key_of(e).encode(), encode(e)) for e in outputs]
+        return [Outgoing(self.output_topic, self.key_of(e).encode(), encode(e), e) for e in outputs]
 
     def _dead_letter(self, partition: int, offset: int, key: bytes | None, value: bytes,
                      reason: str, timestamp_ms: int) -> Outgoing:
@@ -112,4 +113,4 @@ class InboxProcessor:
             offset=offset, key=key, value=value, reason=reason, ts=timestamp_ms * 1000,
         )
         log.warning("dead letter %s: %s", letter.event_id, reason)
-        return Outgoing(DEAD_LETTERS, key or b"", self.codec.encode(letter))
+        return Outgoing(DEAD_LETTERS, key or b"", self.codec.encode(letter), letter)

@@ -144,51 +144,33 @@ def end_offsets(bootstrap: str, topic: str, timeout: float = 10.0) -> dict[int, 
 def read_partition(bootstrap: str, topic: str, partition: int, start: int = 0,
                    end: int | None = None, timeout: float = 30.0) -> Iterator[Record]:
     """Messages of one partition from ``start`` up to ``end`` (exclusive; default: high-water)."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "cryptick-reader",
-                  "enable.auto.commit": False, "enable.partition.eof": True,
-                  "fetch.max.bytes": 52428800, "fetch.wait.max.ms": 20})
-    try:
-        if end is None:
-            end = c.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout)[1]
-        if start >= end:
-            return
-        c.assign([TopicPartition(topic, partition, start if start > 0 else OFFSET_BEGINNING)])
-        deadline = time.monotonic() + timeout
-        while True:
-            # consume() waits for a full batch or its timeout: keep each wait short
-            msgs = c.consume(num_messages=5000, timeout=0.2)
-            if not msgs:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"no message from {topic}[{partition}] within {timeout}s")
-                continue
-            deadline = time.monotonic() + timeout
-            for m in msgs:
-                err = m.error()
-                if err is not None:
-                    if err.code() == err._PARTITION_EOF:
-                        continue
-                    raise KafkaException(err)
-                off = m.offset() or 0
-                if off >= end:
-                    return
-                yield Record(topic, partition, off, m.key(), m.value() or b"", m.timestamp()[1])
-                if off + 1 >= end:
-                    return
-    finally:
-        c.close()
+    if end is None:
+        end = end_offsets(bootstrap, topic, timeout).get(partition, 0)
+    return _read(bootstrap, topic, {partition: (start, end)}, timeout)
 
 
 def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> Iterator[Record]:
     """Every message of a topic up to its current end (one consumer; order kept per partition)."""
-    ends = {p: e for p, e in end_offsets(bootstrap, topic, timeout).items() if e > 0}
+    ranges = {p: (0, e) for p, e in end_offsets(bootstrap, topic, timeout).items()}
+    return _read(bootstrap, topic, ranges, timeout)
+
+
+def _read(bootstrap: str, topic: str, ranges: dict[int, tuple[int, int]], timeout: float) -> Iterator[Record]:
+    """Messages of each partition in [start, end), one consumer for all, offset order per partition.
+
+    ``timeout`` is how long to wait for the next message (I/O), never an input to any decision.
+    """
+    ends = {p: end for p, (start, end) in ranges.items() if start < end}
     if not ends:
         return
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "cryptick-reader",
                   "enable.auto.commit": False, "fetch.max.bytes": 52428800, "fetch.wait.max.ms": 20})
     try:
-        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in ends])
+        c.assign([TopicPartition(topic, p, ranges[p][0] if ranges[p][0] > 0 else OFFSET_BEGINNING)
+                  for p in ends])
         deadline = time.monotonic() + timeout
         while ends:
+            # consume() waits for a full batch or its timeout: keep each wait short
             msgs = c.consume(num_messages=5000, timeout=0.1)
             if not msgs:
                 if time.monotonic() > deadline:
