@@ -73,7 +73,7 @@ from schemas.topics import (
 from strategies.api import MarketRef, Strategy
 from strategies.candles import HistorySource
 from strategies.context import StrategyOutput
-from strategies.records import ControlMessage, StrategyRecord, TimerSet, encode_any
+from strategies.records import ControlMessage, StrategyRecord, TimerSet
 from strategies.run import RunSpec
 from strategies.runtime import StrategyRuntime
 from streams.ledger.engine import Ledger, LedgerConfig
@@ -305,7 +305,7 @@ class Backtest:
         if not self._wants[topic]:
             return value
         if value is None:
-            value = encode_any(item)
+            value = self._encode(item)
         self.journal.append(topic, key, value)
         return value
 
@@ -338,7 +338,7 @@ class Backtest:
             self._to_ledger(now, key, item, value)
         else:
             self._record(VENUE_JOURNAL, key, item, value)
-            outs = self._engine(key).handle(cast(Event, item))  # venue and ledger inboxes hold events
+            outs = self._engine(key).handle(item)
             if outs:
                 self._venue_outputs(outs)
 
@@ -358,7 +358,7 @@ class Backtest:
         if ledger is None:
             ledger = self._ledgers[part] = Ledger(self.config.ledger)
         sched, order_at = self._sched, now + self.config.latency.order_us
-        for out in ledger.handle(cast(Event, item)):
+        for out in ledger.handle(item):
             value = self._record(LEDGER_EVENTS, account, out, None)
             for topic, key in routes(out):
                 at = order_at if topic == VENUE_JOURNAL else now

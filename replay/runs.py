@@ -43,7 +43,6 @@ from schemas.topics import (
     partition_of,
     qualified,
 )
-from strategies.records import RECORD_MARKER
 from streams.ledger.projections import WalletSetView
 from streams.money import to_decimal_str, to_fixed
 
@@ -61,10 +60,7 @@ STATUSES = ("done",)
 
 
 def _describe(value: bytes) -> tuple[str, str, int]:
-    """(event type, event id, event time) of an Avro event or a JSON strategy record."""
-    if value.startswith(RECORD_MARKER):
-        body = json.loads(value[len(RECORD_MARKER):])
-        return str(body["type"]), str(body["event_id"]), int(body["ts"])
+    """(event type, event id, event time) of an encoded event."""
     event = default_codec().decode(value)
     return type(event).__name__, event.event_id, event.ts
 

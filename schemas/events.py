@@ -13,8 +13,10 @@ Conventions (DESIGN §2, §6):
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 SCALE = 100_000_000
 """Fixed-point scale of every price, size and amount: 1 unit = 1e-8."""
@@ -60,6 +62,13 @@ class Bucket(StrEnum):
     HOLD = "hold"  # a wallet set's reserved funds
     POOL = "pool"  # the account's unallocated funds
     EXTERNAL = "external"  # the outside world (deposits, withdrawals, counterparties)
+
+
+class RunState(StrEnum):
+    WAITING = "waiting"  # started, waiting for its wallet set
+    RUNNING = "running"
+    STOPPED = "stopped"
+    FAILED = "failed"  # a handler raised or the run could not be built
 
 
 class MovementKind(StrEnum):
@@ -512,6 +521,130 @@ class BalanceDiscrepancy:
     ts: int
 
 
+# --- strategy runs (strategy.journal, strategy.events; key = run id) ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StartRun:
+    """Command: start a run of a strategy (paper mode) once its wallet set exists.
+
+    ``params_json`` is the strategy's parameters as a JSON object of strings;
+    ``start_ts`` 0 means: start with the first market event after subscribing.
+    """
+
+    event_id: str
+    run_id: str
+    strategy: str
+    params_json: str
+    account: str
+    wallet_set_id: str
+    mode: str
+    start_ts: int
+    end_ts: int | None
+    allocations: list[Allocation] = field(default_factory=list)
+    ts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StopRun:
+    """Command: stop a run; its open orders are cancelled and its subscriptions end."""
+
+    event_id: str
+    run_id: str
+    reason: str
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunStateChanged:
+    """A run's life: ``waiting`` (for its wallet set), ``running``, ``stopped`` or ``failed``, with why."""
+
+    event_id: str
+    run_id: str
+    strategy: str
+    state: str  # RunState
+    detail: str
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSubscription:
+    """A run starts (or stops) receiving one book's market events in its ``strategy.journal``.
+
+    Routed to ``venue.journal`` (key ``venue:PAIR``), where the market fan-out
+    keeps the subscribers of each book in order with the book's own events.
+    """
+
+    event_id: str
+    run_id: str
+    account: str
+    venue: str
+    pair: str
+    subscribed: bool
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ControlMessage:
+    """A message from the dashboard to a run, e.g. a slider moved on a component (JSON payload)."""
+
+    event_id: str
+    run_id: str
+    component_id: str
+    payload_json: str
+    ts: int
+
+    @property
+    def payload(self) -> Any:
+        return json.loads(self.payload_json)
+
+
+@dataclass(frozen=True, slots=True)
+class UiComponentDeclared:
+    """A run declares a dashboard component: its kind and a JSON spec the dashboard renders generically."""
+
+    event_id: str
+    run_id: str
+    component_id: str
+    kind: str
+    spec_json: str
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class UiComponentUpdated:
+    """New JSON data for a declared component."""
+
+    event_id: str
+    run_id: str
+    component_id: str
+    data_json: str
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyLogged:
+    """A log line of a run (the dashboard's log panel)."""
+
+    event_id: str
+    run_id: str
+    level: str
+    message: str
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimerSet:
+    """A run asks to be woken at ``at_ts`` by a ``ClockTick`` addressed to it."""
+
+    event_id: str
+    run_id: str
+    timer_id: str
+    name: str
+    at_ts: int
+    ts: int
+
+
 # --- plumbing -------------------------------------------------------------------
 
 
@@ -559,6 +692,15 @@ EVENT_TYPES: tuple[type, ...] = (
     WalletSetDeactivated,
     CommandRejected,
     BalanceDiscrepancy,
+    StartRun,
+    StopRun,
+    RunStateChanged,
+    MarketSubscription,
+    ControlMessage,
+    UiComponentDeclared,
+    UiComponentUpdated,
+    StrategyLogged,
+    TimerSet,
     DeadLetter,
 )
 
@@ -590,5 +732,14 @@ Event = (
     | WalletSetDeactivated
     | CommandRejected
     | BalanceDiscrepancy
+    | StartRun
+    | StopRun
+    | RunStateChanged
+    | MarketSubscription
+    | ControlMessage
+    | UiComponentDeclared
+    | UiComponentUpdated
+    | StrategyLogged
+    | TimerSet
     | DeadLetter
 )

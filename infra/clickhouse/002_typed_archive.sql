@@ -530,6 +530,160 @@ CREATE TABLE IF NOT EXISTS archive_balance_discrepancy
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
 
+-- StartRun: Command: start a run of a strategy (paper mode) once its wallet set exists.
+CREATE TABLE IF NOT EXISTS archive_start_run
+(
+    kafka_topic     LowCardinality(String),
+    kafka_partition UInt16,
+    kafka_offset    UInt64,
+    event_id String,
+    run_id String,
+    strategy String,
+    params_json String,
+    account LowCardinality(String),
+    wallet_set_id String,
+    mode String,
+    start_ts Int64,
+    end_ts Nullable(Int64),
+    allocations Array(Tuple(venue LowCardinality(String), currency LowCardinality(String), amount Int64)),
+    ts Int64,
+    event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+
+-- StopRun: Command: stop a run; its open orders are cancelled and its subscriptions end.
+CREATE TABLE IF NOT EXISTS archive_stop_run
+(
+    kafka_topic     LowCardinality(String),
+    kafka_partition UInt16,
+    kafka_offset    UInt64,
+    event_id String,
+    run_id String,
+    reason LowCardinality(String),
+    ts Int64,
+    event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+
+-- RunStateChanged: A run's life: ``waiting`` (for its wallet set), ``running``, ``stopped`` or ``failed``, with why.
+CREATE TABLE IF NOT EXISTS archive_run_state_changed
+(
+    kafka_topic     LowCardinality(String),
+    kafka_partition UInt16,
+    kafka_offset    UInt64,
+    event_id String,
+    run_id String,
+    strategy String,
+    state String,
+    detail String,
+    ts Int64,
+    event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+
+-- MarketSubscription: A run starts (or stops) receiving one book's market events in its ``strategy.journal``.
+CREATE TABLE IF NOT EXISTS archive_market_subscription
+(
+    kafka_topic     LowCardinality(String),
+    kafka_partition UInt16,
+    kafka_offset    UInt64,
+    event_id String,
+    run_id String,
+    account LowCardinality(String),
+    venue LowCardinality(String),
+    pair LowCardinality(String),
+    subscribed Bool,
+    ts Int64,
+    event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+
+-- ControlMessage: A message from the dashboard to a run, e.g. a slider moved on a component (JSON payload).
+CREATE TABLE IF NOT EXISTS archive_control_message
+(
+    kafka_topic     LowCardinality(String),
+    kafka_partition UInt16,
+    kafka_offset    UInt64,
+    event_id String,
+    run_id String,
+    component_id String,
+    payload_json String,
+    ts Int64,
+    event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+
+-- UiComponentDeclared: A run declares a dashboard component: its kind and a JSON spec the dashboard renders generically.
+CREATE TABLE IF NOT EXISTS archive_ui_component_declared
+(
+    kafka_topic     LowCardinality(String),
+    kafka_partition UInt16,
+    kafka_offset    UInt64,
+    event_id String,
+    run_id String,
+    component_id String,
+    kind LowCardinality(String),
+    spec_json String,
+    ts Int64,
+    event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+
+-- UiComponentUpdated: New JSON data for a declared component.
+CREATE TABLE IF NOT EXISTS archive_ui_component_updated
+(
+    kafka_topic     LowCardinality(String),
+    kafka_partition UInt16,
+    kafka_offset    UInt64,
+    event_id String,
+    run_id String,
+    component_id String,
+    data_json String,
+    ts Int64,
+    event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+
+-- StrategyLogged: A log line of a run (the dashboard's log panel).
+CREATE TABLE IF NOT EXISTS archive_strategy_logged
+(
+    kafka_topic     LowCardinality(String),
+    kafka_partition UInt16,
+    kafka_offset    UInt64,
+    event_id String,
+    run_id String,
+    level String,
+    message String,
+    ts Int64,
+    event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+
+-- TimerSet: A run asks to be woken at ``at_ts`` by a ``ClockTick`` addressed to it.
+CREATE TABLE IF NOT EXISTS archive_timer_set
+(
+    kafka_topic     LowCardinality(String),
+    kafka_partition UInt16,
+    kafka_offset    UInt64,
+    event_id String,
+    run_id String,
+    timer_id String,
+    name String,
+    at_ts Int64,
+    ts Int64,
+    event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+
 -- DeadLetter: An inbox message that could not be decoded or processed, kept with its bytes.
 CREATE TABLE IF NOT EXISTS archive_dead_letter
 (

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from replay.sources import MemoryJournal
+from schemas.codec import default_codec
 from schemas.events import ClockTick, OrderDone
 from schemas.topics import STRATEGY_JOURNAL, VENUE_EVENTS, VENUE_JOURNAL
-from strategies.records import decode_any
 from tests.unit.replay.kit import MS, PAIR, T0, VENUE, P, S, Script, backtest, snapshot
 
 
@@ -16,7 +16,7 @@ def test_a_timer_fires_at_its_time_after_everything_else_at_that_time() -> None:
     rid = backtest(events, s, journal=journal, end=T0 + 5 * S).runs[0].spec.run_id
     assert [(n, now) for n, now, _ in s.calls if n in ("book", "timer")] == [
         ("book", T0), ("book", T0 + S), ("book", T0 + 2 * S), ("timer", T0 + 2 * S), ("book", T0 + 3 * S)]
-    ticks = [e for e in map(decode_any, (m.value for m in journal.topic(STRATEGY_JOURNAL)))
+    ticks = [e for e in map(default_codec().decode, (m.value for m in journal.topic(STRATEGY_JOURNAL)))
              if isinstance(e, ClockTick)]
     assert [(t.key, t.ts) for t in ticks] == [(rid, T0 + 2 * S)]
 
@@ -31,10 +31,10 @@ def test_cancel_after_expires_the_order_on_a_tick_to_its_book() -> None:
     journal = MemoryJournal({VENUE_JOURNAL, VENUE_EVENTS})
     s = Script({T0: rest})
     backtest([snapshot(T0, [(9000, 1)], [(9001, 1)])], s, journal=journal, end=T0 + 10 * S)
-    ticks = [decode_any(m.value) for m in journal.topic(VENUE_JOURNAL)
-             if isinstance(decode_any(m.value), ClockTick)]
+    ticks = [default_codec().decode(m.value) for m in journal.topic(VENUE_JOURNAL)
+             if isinstance(default_codec().decode(m.value), ClockTick)]
     assert [(t.key, t.ts) for t in ticks] == [(f"{VENUE}:{PAIR}", T0 + 3 * S)]  # type: ignore[union-attr]
-    outputs = map(decode_any, (m.value for m in journal.topic(VENUE_EVENTS)))
+    outputs = map(default_codec().decode, (m.value for m in journal.topic(VENUE_EVENTS)))
     done = [e for e in outputs if isinstance(e, OrderDone)]
     assert [(d.reason, d.ts) for d in done] == [("expired", T0 + 3 * S)]
     assert ("OrderDone", T0 + 3 * S + 50 * MS, "expired") not in s.calls  # the run's clock is its inbox:

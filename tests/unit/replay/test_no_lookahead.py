@@ -80,10 +80,10 @@ def test_outputs_before_a_change_in_the_future_do_not_depend_on_it() -> None:
     jump = T0 + 300 * S
     _, out_a = strategy_outputs(market())
     _, out_b = strategy_outputs(market(jump_at=jump))
-    from strategies.records import decode_any
+    from schemas.codec import default_codec
 
     def before(outs: list[bytes]) -> list[bytes]:
-        return [o for o in outs if decode_any(o).ts < jump]
+        return [o for o in outs if default_codec().decode(o).ts < jump]
 
     assert before(out_a) == before(out_b) and len(before(out_a)) > 20
     assert out_a != out_b  # and the change does show once it has happened

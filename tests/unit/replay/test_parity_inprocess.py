@@ -6,6 +6,7 @@ from replay.engine import Backtest, BacktestConfig, RunSetup
 from replay.inprocess import run as replay_inboxes
 from replay.parity import digest
 from replay.sources import MemoryJournal, SyntheticSource
+from schemas.codec import default_codec
 from schemas.events import SCALE, Allocation
 from schemas.topics import (
     LEDGER_EVENTS,
@@ -16,7 +17,6 @@ from schemas.topics import (
     VENUE_JOURNAL,
 )
 from strategies import registry
-from strategies.records import decode_any, encode_any
 from strategies.run import new_run
 from strategies.runtime import StrategyRuntime
 from tests.unit.replay.kit import T0, S
@@ -47,8 +47,8 @@ def test_venue_and_ledger_outputs_equal_a_replay_of_the_inboxes() -> None:
 def test_strategy_outputs_equal_a_replay_of_its_inbox() -> None:
     journal, spec = recorded()
     runtime = StrategyRuntime(registry.get("demo").create(PARAMS), spec)  # type: ignore[arg-type]
-    replayed = [encode_any(out) for m in journal.topic(STRATEGY_JOURNAL)
-                for out in runtime.handle(decode_any(m.value))]
+    replayed = [default_codec().encode(out) for m in journal.topic(STRATEGY_JOURNAL)
+                for out in runtime.handle(default_codec().decode(m.value))]
     assert replayed == [m.value for m in journal.topic(STRATEGY_EVENTS)]
     assert len(replayed) > 200
 

@@ -29,9 +29,9 @@ from replay.runs import (
     save_run,
 )
 from replay.sources import ListSource, MemoryJournal
+from schemas.codec import default_codec
 from schemas.events import SCALE, Allocation
 from schemas.topics import LEDGER_EVENTS, STRATEGY_EVENTS, VENUE_EVENTS, qualified
-from strategies.records import RECORD_MARKER
 from strategies.run import new_run
 from streams.archive.clickhouse import get_client
 from tests.unit.replay.kit import MS, T0, VENUE, S, Script, listing, market_buy, snapshot, trade
@@ -86,17 +86,18 @@ def test_its_messages_are_archived_as_the_engine_numbered_them(client: Any) -> N
         assert run.messages[topic] == len(kept) > 0, topic
 
 
-def test_strategy_records_are_archived_with_their_json_type_id_and_time(client: Any) -> None:
+def test_strategy_records_are_archived_with_their_type_id_and_time(client: Any) -> None:
     run, _ = stored_backtest(client, "records")
     rows = client.query(
         "SELECT event_type, event_id, ts, value FROM archive_messages FINAL WHERE topic = {t:String}"
-        " AND startsWith(value, 'CJ') ORDER BY partition, offset",
+        " ORDER BY partition, offset",
         parameters={"t": qualified(STRATEGY_EVENTS, run.namespace)}, column_formats={"value": "bytes"},
     ).result_rows
     logged = [r for r in rows if r[0] == "StrategyLogged"]
     assert len(logged) == 1
-    assert logged[0][3].startswith(RECORD_MARKER) and b'"message":"buying"' in logged[0][3]
-    assert logged[0][2] == T0 and logged[0][1] in logged[0][3].decode()
+    record = default_codec().decode(logged[0][3])
+    assert record.message == "buying"  # type: ignore[union-attr]
+    assert logged[0][2] == T0 and logged[0][1] == record.event_id
 
 
 def test_the_recorded_outputs_digest_is_the_archived_venue_and_ledger_events(client: Any) -> None:

@@ -1,11 +1,10 @@
-"""Strategy records travel as marked canonical JSON, never confused with Avro events."""
+"""Strategy records are Avro events of the contract: they round-trip and encode canonically."""
 
 from __future__ import annotations
 
 import pytest
 
-from schemas.codec import DecodeError, default_codec
-from schemas.events import ClockTick
+from schemas.codec import default_codec
 from strategies.records import (
     ControlMessage,
     StrategyLogged,
@@ -13,9 +12,6 @@ from strategies.records import (
     UiComponentDeclared,
     UiComponentUpdated,
     canonical_json,
-    decode_any,
-    encode_any,
-    encode_record,
 )
 
 
@@ -27,23 +23,16 @@ from strategies.records import (
     TimerSet("r:t1", "run", "r:t1", "wake", 100, 9),
 ])
 def test_round_trip(record: object) -> None:
-    data = encode_any(record)  # type: ignore[arg-type]
-    assert data.startswith(b"CJ")
-    assert decode_any(data) == record
+    codec = default_codec()
+    data = codec.encode(record)  # type: ignore[arg-type]
+    assert data.startswith(b"\xc3\x01")
+    assert codec.decode(data) == record
 
 
-def test_encoding_is_canonical() -> None:
-    rec = UiComponentUpdated("r:ui2", "run", "quotes", canonical_json({"b": 1, "a": [1.5, None]}), 7)
-    assert encode_record(rec) == (b'CJ{"component_id":"quotes","data_json":"{\\"a\\":[1.5,null],\\"b\\":1}",'
-                                  b'"event_id":"r:ui2","run_id":"run","ts":7,"type":"UiComponentUpdated"}')
-
-
-def test_avro_decoder_refuses_a_record_and_events_still_use_avro() -> None:
-    with pytest.raises(DecodeError, match="marker"):
-        default_codec().decode(encode_record(StrategyLogged("x", "r", "info", "m", 1)))
-    tick = ClockTick("t", 1, "k")
-    assert encode_any(tick) == default_codec().encode(tick)
-    assert decode_any(encode_any(tick)) == tick
+def test_json_fields_are_canonical() -> None:
+    assert canonical_json({"b": 1, "a": [1.5, None]}) == '{"a":[1.5,null],"b":1}'
+    msg = ControlMessage("c1", "run", "weights", canonical_json({"BTC": 0.5}), 5)
+    assert msg.payload == {"BTC": 0.5}
 
 
 def test_non_json_data_is_refused() -> None:

@@ -10,13 +10,14 @@ import pytest
 from replay.engine import Backtest, BacktestConfig, BacktestResult, RunSetup
 from replay.report import build_report, to_text
 from replay.sources import MemoryJournal, SyntheticSource
+from schemas.codec import default_codec
 from schemas.events import SCALE, Allocation, OrderRequested
 from schemas.topics import STRATEGY_EVENTS
 from strategies.efficient_frontier.params import EfficientFrontierParams
 from strategies.efficient_frontier.strategy import EfficientFrontierStrategy
 from strategies.efficient_frontier.targets import deviation
 from strategies.hodl import HodlParams, HodlStrategy
-from strategies.records import ControlMessage, StrategyLogged, decode_any
+from strategies.records import ControlMessage, StrategyLogged
 from strategies.run import new_run
 
 T0 = 1_514_764_800_000_000
@@ -54,7 +55,8 @@ def backtest() -> Outcome:
 
 
 def _outputs(journal: MemoryJournal, run_id: str) -> list[object]:
-    return [decode_any(m.value) for m in journal.topic(STRATEGY_EVENTS) if m.key == run_id.encode()]
+    decode = default_codec().decode
+    return [decode(m.value) for m in journal.topic(STRATEGY_EVENTS) if m.key == run_id.encode()]
 
 
 def test_weights_path_converges_to_the_target(backtest: Outcome) -> None:
