@@ -21,7 +21,12 @@ from cryptick.commands.backtest import backtest as backtest_command  # noqa: E40
 
 app.command("backtest")(backtest_command)
 
+from cryptick.commands.paper import paper as paper_command  # noqa: E402
+from cryptick.commands.paper import stop as stop_command  # noqa: E402
 from cryptick.commands.runs import register as register_runs  # noqa: E402
+
+app.command("paper")(paper_command)
+app.command("stop")(stop_command)
 
 register_runs(app)
 
@@ -97,9 +102,9 @@ def topics_list() -> None:
 @app.command()
 def worker(
     namespace: Namespace = "",
-    roles: Annotated[str, typer.Option(help="Comma-separated: matching,ledger,routers.")] = (
-        "matching,ledger,routers"
-    ),
+    roles: Annotated[str, typer.Option(
+        help="Comma-separated: matching,ledger,routers,strategies (keep matching and strategies in one "
+             "worker: both read every book).")] = "matching,ledger,routers,strategies",
     loglevel: str = "warning",
     runtime: Annotated[str, typer.Option(help="faust (agents on Faust) or direct (confluent-kafka).")] = (
         "faust"

@@ -11,8 +11,9 @@ import faust
 
 from streams.runtime.app import Runtime, create_app
 
-ROLES = ("matching", "ledger", "routers")
-REPLAY_ROLES = ("matching", "ledger")  # a replay's inboxes already hold what routers added
+ROLES = ("matching", "ledger", "routers", "strategies")
+REPLAY_ROLES = ("matching", "ledger", "strategies")
+"""A replay's inboxes already hold what the routers and the market fan-out added."""
 RUNTIMES = ("faust", "direct")
 
 
@@ -45,15 +46,25 @@ def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES) -> fau
         from streams.routing import agent as routing
 
         routing.register(rt)
+    if "strategies" in roles:
+        from streams.strategy import agent as strategy
+
+        if "routers" in roles:  # live: runs get their market data from the fan-out
+            strategy.register(rt)
+        else:  # a replay: the recorded inboxes already hold what the fan-out forwarded
+            strategy.register_host(rt)
     return app
 
 
 def processors(bootstrap: str, namespace: str, roles: tuple[str, ...]) -> dict[str, Any]:
     """Logical inbox topic -> processor, for the direct runtime."""
-    from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL, VENUE_EVENTS, VENUE_JOURNAL
+    from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL, VENUE_JOURNAL
     from streams.ledger.agent import processor as ledger
     from streams.matching.agent import processor as matching
-    from streams.routing.agent import Router
+    from streams.routing.agent import routers
+    from streams.runtime.direct import Together
+    from streams.strategy.agent import fanout_processor
+    from streams.strategy.agent import processor as strategies
 
     out: dict[str, Any] = {}
     if "matching" in roles:
@@ -61,8 +72,12 @@ def processors(bootstrap: str, namespace: str, roles: tuple[str, ...]) -> dict[s
     if "ledger" in roles:
         out[LEDGER_JOURNAL] = ledger(None, bootstrap, namespace)
     if "routers" in roles:
-        out[VENUE_EVENTS] = Router(VENUE_EVENTS)
-        out[LEDGER_EVENTS] = Router(LEDGER_EVENTS)
+        out.update({r.inbox: r for r in routers()})
+    if "strategies" in roles:
+        out[STRATEGY_JOURNAL] = strategies(bootstrap, namespace)
+        if "routers" in roles:
+            fanout = fanout_processor(bootstrap, namespace)
+            out[VENUE_JOURNAL] = Together([out[VENUE_JOURNAL], fanout]) if VENUE_JOURNAL in out else fanout
     return out
 
 

@@ -15,7 +15,7 @@ outputs are appended to ``venue.events``, ``ledger.events`` and
 | run -> ledger (order requests, cancels)     | 0                      |
 | ledger -> venue (accepted orders, cancels)  | ``latency.order_us``   |
 | venue -> ledger and run (opened/fill/done)  | ``latency.report_us``  |
-| ledger -> run (rejections, wallet events)   | 0                      |
+| ledger -> run (rejections, wallet events)   | 0 (routing rules of the routers) |
 
 So an order decided at ``t`` reaches the venue at ``t + order_us`` and its
 fills reach the run ``report_us`` after they happen. A run's timer (a
@@ -50,15 +50,11 @@ from schemas.events import (
     CreateWalletSet,
     DepositFunds,
     Event,
-    FundsHeld,
-    HoldReleased,
     MarketListed,
     OrderAccepted,
     OrderFilled,
     OrderRejected,
     OrderRequested,
-    WalletMovement,
-    WalletSetCreated,
 )
 from schemas.topics import (
     LEDGER_EVENTS,
@@ -207,7 +203,6 @@ class Backtest:
             markets = tuple(setup.strategy.markets(setup.spec.default_venue))
             runtime = StrategyRuntime(setup.strategy, setup.spec, markets, setup.history)
             self._runs[setup.spec.run_id] = _Run(setup, runtime, markets)
-        self._by_ws = {r.setup.spec.wallet_set_id: r for r in self._runs.values()}
         self._subscribers: dict[str, list[_Run]] = {}
         for run in self._runs.values():
             for m in run.markets:
@@ -333,7 +328,9 @@ class Backtest:
     def _deliver(self, now: int, delivery: Delivery) -> None:
         topic, key, item, value = delivery
         if topic == STRATEGY_JOURNAL:
-            self._to_run(self._runs[key], item, value)
+            run = self._runs.get(key)
+            if run is not None:  # wallet events of sets no run here owns go nowhere
+                self._to_run(run, item, value)
         elif topic == LEDGER_JOURNAL:
             self._to_ledger(now, key, item, value)
         else:
@@ -363,8 +360,6 @@ class Backtest:
             for topic, key in routes(out):
                 at = order_at if topic == VENUE_JOURNAL else now
                 sched.schedule(at, PRIORITY[topic], (topic, key, out, value))
-            for run in self._wallet_routes(out):
-                sched.schedule(now, Priority.STRATEGY, (STRATEGY_JOURNAL, run.setup.spec.run_id, out, value))
             if type(out) is OrderAccepted and out.cancel_after_s is not None:
                 self._tick(VENUE_JOURNAL, venue_key(out.venue, out.pair),
                            max(order_at, out.ts + out.cancel_after_s * US))
@@ -374,16 +369,6 @@ class Backtest:
                     rejected.rejected += 1
             elif type(out) is CommandRejected and out.command_id in self._setup_ids:
                 raise BacktestError(f"setting up the runs failed: {out.reason}: {out.detail}")
-
-    def _wallet_routes(self, out: Event) -> list[_Run]:
-        """The runs whose wallet set a ledger event touches (proposed routing rule, see the report)."""
-        if type(out) is WalletMovement:
-            wallets = sorted({leg.wallet for leg in out.legs if leg.wallet in self._by_ws})
-            return [self._by_ws[w] for w in wallets]
-        if isinstance(out, FundsHeld | HoldReleased | WalletSetCreated):
-            run = self._by_ws.get(out.wallet_set_id)
-            return [run] if run is not None else []
-        return []
 
     def _to_run(self, run: _Run, item: Item, value: bytes | None) -> None:
         run_id = run.setup.spec.run_id

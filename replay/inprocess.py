@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from replay.parity import OutputDigest, digest
-from schemas.topics import DEAD_LETTERS, LEDGER_JOURNAL, VENUE_JOURNAL, qualified
+from schemas.topics import DEAD_LETTERS, INBOXES, LEDGER_JOURNAL, STRATEGY_JOURNAL, VENUE_JOURNAL, qualified
 from streams.runtime.inbox import InboxProcessor
 from streams.runtime.kafka import end_offsets, read_partition
 
@@ -20,8 +20,9 @@ Source = Iterable[tuple[int, int, bytes | None, bytes]]  # partition, offset, ke
 def processors() -> dict[str, InboxProcessor]:
     from streams.ledger.agent import processor as ledger
     from streams.matching.agent import processor as matching
+    from streams.strategy.agent import processor as strategies
 
-    return {VENUE_JOURNAL: matching(), LEDGER_JOURNAL: ledger()}
+    return {VENUE_JOURNAL: matching(), LEDGER_JOURNAL: ledger(), STRATEGY_JOURNAL: strategies()}
 
 
 def run(inboxes: dict[str, Source]) -> Iterator[tuple[str, bytes, bytes]]:
@@ -47,10 +48,11 @@ def archive_source(client: Any, topic: str) -> Source:
         yield m.partition, m.offset, m.key, m.value
 
 
-def replay_from_kafka(bootstrap: str, namespace: str) -> OutputDigest:
-    """Digest of the outputs the engines give on ``namespace``'s recorded inboxes."""
-    inboxes = {t: kafka_source(bootstrap, qualified(t, namespace)) for t in (VENUE_JOURNAL, LEDGER_JOURNAL)}
-    return digest(o for o in run(inboxes) if o[0] != DEAD_LETTERS)
+def replay_from_kafka(bootstrap: str, namespace: str, inboxes: tuple[str, ...] = INBOXES) -> OutputDigest:
+    """Digest of the outputs the engines give on ``namespace``'s recorded ``inboxes``
+    (``RUN_INBOXES`` to include the strategy agent's, for paper runs)."""
+    sources = {t: kafka_source(bootstrap, qualified(t, namespace)) for t in inboxes}
+    return digest(o for o in run(sources) if o[0] != DEAD_LETTERS)
 
 
 def replay_from_archive(client: Any, namespace: str) -> OutputDigest:

@@ -61,9 +61,9 @@ def digest(messages: Iterable[tuple[str, bytes, bytes]]) -> OutputDigest:
     return OutputDigest(dict(per_key), dict(sorted(counts.items())), dups)
 
 
-def kafka_outputs(bootstrap: str, namespace: str) -> OutputDigest:
+def kafka_outputs(bootstrap: str, namespace: str, topics: tuple[str, ...] = OUTPUTS) -> OutputDigest:
     def gen() -> Iterable[tuple[str, bytes, bytes]]:
-        for name in OUTPUTS:
+        for name in topics:
             for r in read_topic(bootstrap, qualified(name, namespace)):
                 yield name, r.key or b"", r.value
 

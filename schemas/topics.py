@@ -18,6 +18,10 @@ INBOXES = (VENUE_JOURNAL, LEDGER_JOURNAL)
 
 OUTPUTS = (VENUE_EVENTS, LEDGER_EVENTS)
 
+RUN_INBOXES = (*INBOXES, STRATEGY_JOURNAL)
+RUN_OUTPUTS = (*OUTPUTS, STRATEGY_EVENTS)
+"""With strategy runs hosted by the strategy agent (paper mode), their inbox and outputs too."""
+
 
 @dataclass(frozen=True, slots=True)
 class TopicSpec:
@@ -59,3 +63,26 @@ def partition_for(key: bytes, partitions: int) -> int:
 def partition_of(topic: str, key: bytes) -> int:
     """Partition of ``key`` on a logical topic, with its default partition count."""
     return partition_for(key, DEFAULT_PARTITIONS[topic])
+
+
+# --- a run's keys (the routers derive a run's inbox key from these, statelessly) --------------
+
+
+def run_wallet_set(run_id: str) -> str:
+    """The wallet set of a run: ``<run id>:ws``."""
+    return f"{run_id}:ws"
+
+
+def run_of_wallet_set(wallet_set_id: str) -> str | None:
+    """The run owning a wallet set named by ``run_wallet_set``, or None for other wallet sets."""
+    return wallet_set_id[:-3] if wallet_set_id.endswith(":ws") and len(wallet_set_id) > 3 else None
+
+
+def run_create_command(run_id: str) -> str:
+    """The id of the ``CreateWalletSet`` command that makes a run's wallet set: ``<run id>:create``."""
+    return f"{run_id}:create"
+
+
+def run_of_command(command_id: str) -> str | None:
+    """The run whose wallet-set command this is (``run_create_command``), or None."""
+    return command_id[:-7] if command_id.endswith(":create") and len(command_id) > 7 else None

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from schemas.events import Allocation
+from schemas.topics import run_wallet_set
 from strategies.records import canonical_json
 
 MODES = ("backtest", "paper", "live")
@@ -27,7 +28,7 @@ class RunSpec:
 
     @property
     def wallet_set_id(self) -> str:
-        return f"{self.run_id}:ws"
+        return run_wallet_set(self.run_id)
 
     @property
     def namespace(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from schemas.events import Event
@@ -17,3 +19,24 @@ class Engine(Protocol):
     """
 
     def handle(self, event: Event) -> list[Event]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """An inbox message passed on unchanged (its bytes) to another inbox, by a stateful router."""
+
+    topic: str  # logical inbox topic
+    key: str
+    value: bytes
+    event: Event
+
+
+class KeyedEngine(Protocol):
+    """An engine whose inbox key matters (one engine serves many keys of a partition).
+
+    ``handle_keyed`` gets the message key and its bytes too; it returns output
+    events (sent to the engine's output topic, keyed as the shell says) and
+    ``Forward`` messages (sent as they are).
+    """
+
+    def handle_keyed(self, key: str, event: Event, value: bytes) -> Sequence[Event | Forward]: ...

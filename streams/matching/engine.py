@@ -49,6 +49,7 @@ from schemas.events import (
     DoneReason,
     Event,
     MarketListed,
+    MarketSubscription,
     OrderAccepted,
     PublicTrade,
 )
@@ -65,9 +66,10 @@ STATE_VERSION = 1
 ALL_KEYS = frozenset({"", "*"})
 INBOX_TYPES: frozenset[type] = frozenset({
     BookDelta, BookSnapshot, BookStatusChanged, PublicTrade, ClockTick, MarketListed, OrderAccepted,
-    CancelRequested,
+    CancelRequested, MarketSubscription,
 })
-"""What belongs on ``venue.journal`` (MarketListed is accepted and has no effect on matching)."""
+"""What belongs on ``venue.journal`` (MarketListed and MarketSubscription, the market fan-out's, are
+accepted and have no effect on matching)."""
 
 
 class MatchingEngine:

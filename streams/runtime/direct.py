@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
@@ -31,6 +31,30 @@ class Processor(Protocol):
 
     def process(self, partition: int, offset: int, key: bytes | None, value: bytes | None,
                 timestamp_ms: int = 0) -> list[Outgoing]: ...
+
+
+class Together:
+    """Several processors of one inbox topic (e.g. matching and the market fan-out) in one consumer:
+    each message goes through every one of them, in order; the outputs are concatenated."""
+
+    def __init__(self, processors: Sequence[Processor]) -> None:
+        if not processors or len({p.inbox for p in processors}) != 1:
+            raise ValueError("processors of one inbox topic, at least one")
+        self.inbox = processors[0].inbox
+        self.processors = tuple(processors)
+
+    def process(self, partition: int, offset: int, key: bytes | None, value: bytes | None,
+                timestamp_ms: int = 0) -> list[Outgoing]:
+        out: list[Outgoing] = []
+        for p in self.processors:
+            out += p.process(partition, offset, key, value, timestamp_ms)
+        return out
+
+    def forget(self, partition: int) -> None:
+        for p in self.processors:
+            forget = getattr(p, "forget", None)
+            if forget is not None:
+                forget(partition)
 
 
 class DirectWorker:

@@ -1,0 +1,119 @@
+"""``cryptick paper STRATEGY`` and ``cryptick stop RUN``: paper runs on the strategy agent.
+
+Mounted by ``cryptick/cli.py``; the work is in ``cryptick.paper``.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+from typing import Annotated
+
+import typer
+
+from cryptick.commands.backtest import UsageError, parse_balance
+from cryptick.settings import get_settings
+from schemas.events import RunStateChanged
+from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> int:
+    """``90s``, ``10m``, ``2h``, ``1d`` as seconds."""
+    m = _DURATION.match(text.strip())
+    if m is None or int(m[1]) <= 0:
+        raise UsageError(f"bad --for {text!r}: expected a positive duration like 90s, 10m, 2h or 1d")
+    return int(m[1]) * _UNITS[m[2]]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def paper(
+    strategy: Annotated[str, typer.Argument(help="A runnable strategy (see `cryptick backtest --help`).")],
+    balance: Annotated[list[str] | None, typer.Option(
+        help="The run's allocation VENUE:CURRENCY=AMOUNT, e.g. synthetic:USD=10000; repeatable.")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        help="Strategy parameter KEY=VALUE, e.g. bases=BTC,ETH; repeatable.")] = None,
+    account: Annotated[str, typer.Option(help="The ledger account the run's wallet set draws on.")] = "paper",
+    deposit: Annotated[bool, typer.Option(
+        help="Deposit the allocations into the account first (paper money); --no-deposit uses what "
+             "the account already holds.")] = True,
+    duration: Annotated[str | None, typer.Option("--for", help="Stop after this much time: 90s, 10m, 2h.")]
+    = None,
+    detach: Annotated[bool, typer.Option(
+        help="Return once the run is running; stop it later with `cryptick stop RUN`.")] = False,
+    namespace: Annotated[str, typer.Option(help="Topic namespace of the worker ('' is live).")] = "",
+    wait_s: Annotated[float, typer.Option(help="How long to wait for the strategy agent to answer.")] = 60.0,
+) -> None:
+    """Paper-trade a strategy on the live (or synthetic) market through Kafka: the strategy agent hosts
+    it, its orders go to the virtual exchange. Follows the run until it ends or Ctrl-C (which stops it)."""
+    from cryptick import paper as runs
+    from strategies.params import ParamError, parse_pairs
+    from strategies.registry import UnknownStrategy
+
+    s = get_settings()
+    try:
+        allocations = [parse_balance(b) for b in balance or []]
+        params = parse_pairs(list(param or []))
+        seconds = parse_duration(duration) if duration else None
+        spec = runs.start(s.bootstrap, namespace, strategy, params, allocations, account, deposit, seconds)
+    except (UsageError, ParamError, UnknownStrategy, runs.PaperError, ValueError) as exc:
+        _fail(str(exc).strip("'\""))
+        return
+    typer.echo(f"run {spec.run_id}: {strategy} on {', '.join(f'{a.venue}:{a.currency}' for a in allocations)}"
+               f" (account {account}, namespace {namespace or 'live'})")
+    state = runs.wait_for_state(s.bootstrap, namespace, spec.run_id, ("running",), wait_s)
+    if state is None:
+        _fail(f"no answer from the strategy agent in {wait_s:.0f} s: is `cryptick worker` running "
+              f"(role strategies) in namespace {namespace or 'live'}? The start is journaled and will "
+              f"be picked up when it runs; `cryptick stop {spec.run_id}` cancels it.")
+    assert state is not None
+    if state.state != "running":
+        _fail(f"run {spec.run_id} {state.state}: {state.detail}")
+    typer.echo(f"run {spec.run_id} running: {state.detail}")
+    if detach:
+        where = f" --namespace {namespace}" if namespace else ""
+        typer.echo(f"stop it with: cryptick stop {spec.run_id}{where}")
+        return
+    interrupted: list[bool] = []
+    signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    signal.signal(signal.SIGTERM, lambda *_: interrupted.append(True))
+    stop_sent = False
+    for seen in runs.follow(s.bootstrap, namespace, spec.run_id, (STRATEGY_JOURNAL, STRATEGY_EVENTS)):
+        if interrupted and not stop_sent:
+            runs.stop(s.bootstrap, namespace, spec.run_id, "interrupted (Ctrl-C)")
+            stop_sent = True
+            typer.echo("stopping…")
+        if seen is None:
+            continue
+        line = runs.describe(seen)
+        if line is not None:
+            typer.echo(line)
+        if isinstance(seen.event, RunStateChanged) and seen.event.state in runs.ENDED:
+            return
+
+
+def stop(
+    run_id: Annotated[str, typer.Argument(help="The run to stop (as `cryptick paper` printed it).")],
+    reason: Annotated[str, typer.Option(help="Why, for the run's log.")] = "stopped by the user",
+    namespace: Annotated[str, typer.Option(help="Topic namespace of the worker ('' is live).")] = "",
+    wait_s: Annotated[float, typer.Option(help="How long to wait for the run to stop.")] = 30.0,
+) -> None:
+    """Stop a paper run: its open orders are cancelled and it stops receiving market data."""
+    from cryptick import paper as runs
+
+    s = get_settings()
+    started = time.monotonic()
+    runs.stop(s.bootstrap, namespace, run_id, reason)
+    state = runs.wait_for_state(s.bootstrap, namespace, run_id, runs.ENDED, wait_s)
+    if state is None:
+        _fail(f"run {run_id} did not stop within {wait_s:.0f} s: unknown run, or no strategy agent running "
+              f"in namespace {namespace or 'live'} (the stop is journaled and applies when it runs)")
+    assert state is not None
+    typer.echo(f"run {run_id} {state.state}: {state.detail} ({time.monotonic() - started:.1f} s)")

@@ -1,0 +1,1 @@
+"""The strategy agent: runs in paper (and live) mode, hosted on ``strategy.journal``."""

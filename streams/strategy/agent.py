@@ -1,0 +1,35 @@
+"""The strategy agent and the market fan-out (shells): ``strategy.journal`` -> ``StrategyHost``
+-> ``strategy.events``, and ``venue.journal`` -> ``MarketFanOut`` -> the runs' ``strategy.journal``."""
+
+from __future__ import annotations
+
+from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL, VENUE_JOURNAL
+from strategies.host import INBOX_TYPES, StrategyFactory, StrategyHost, output_key, registry_factory
+from streams.matching.engine import INBOX_TYPES as VENUE_INBOX_TYPES
+from streams.routing.fanout import MarketFanOut
+from streams.runtime.app import Runtime, register_inbox_agent
+from streams.runtime.inbox import InboxProcessor
+from streams.runtime.kafka import inbox_processor
+
+
+def processor(bootstrap: str | None = None, namespace: str = "",
+              factory: StrategyFactory = registry_factory) -> InboxProcessor:
+    """The strategy agent's inbox shell; with ``bootstrap`` it rebuilds its runs from the inbox on restart."""
+    return inbox_processor(STRATEGY_JOURNAL, STRATEGY_EVENTS, lambda: StrategyHost(factory), INBOX_TYPES,
+                           output_key, bootstrap, namespace, keyed=True)
+
+
+def fanout_processor(bootstrap: str | None = None, namespace: str = "") -> InboxProcessor:
+    """The market fan-out's shell on ``venue.journal`` (its outputs go to the runs' inboxes)."""
+    # the matching agent dead-letters what does not belong on venue.journal
+    return inbox_processor(VENUE_JOURNAL, STRATEGY_JOURNAL, MarketFanOut, VENUE_INBOX_TYPES,
+                           output_key, bootstrap, namespace, keyed=True, dead_letters=False)
+
+
+def register_host(rt: Runtime) -> None:
+    register_inbox_agent(rt, "strategies", processor(rt.bootstrap, rt.namespace))
+
+
+def register(rt: Runtime) -> None:
+    register_host(rt)
+    register_inbox_agent(rt, "market_fanout", fanout_processor(rt.bootstrap, rt.namespace))

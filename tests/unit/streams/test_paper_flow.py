@@ -1,0 +1,176 @@
+"""A paper run through the live topology (strategy agent, market fan-out, routers, matching, ledger),
+on in-memory topics: start, wallet set, subscription, trading, stop."""
+
+from __future__ import annotations
+
+import json
+
+from schemas.events import (
+    SCALE,
+    Allocation,
+    ClockTick,
+    DepositFunds,
+    MarketSubscription,
+    OrderFilled,
+    OrderRequested,
+    RunStateChanged,
+    StartRun,
+    StopRun,
+    StrategyLogged,
+    WalletSetCreated,
+)
+from schemas.topics import (
+    LEDGER_EVENTS,
+    LEDGER_JOURNAL,
+    STRATEGY_EVENTS,
+    STRATEGY_JOURNAL,
+    VENUE_EVENTS,
+    VENUE_JOURNAL,
+    run_wallet_set,
+)
+from tests.unit.replay.kit import PAIR, T0, VENUE, S, delta, listing, snapshot, trade
+from tests.unit.streams.memory_bus import MemoryBus, live_processors
+
+KEY = f"{VENUE}:{PAIR}"
+ACCOUNT = "paper"
+
+
+def start(run_id: str, strategy: str = "hodl", params: dict[str, str] | None = None, usd: int = 10_000,
+          ts: int = T0 + 5 * S) -> StartRun:
+    return StartRun(f"{run_id}:start", run_id, strategy, json.dumps(params or {}), ACCOUNT,
+                    run_wallet_set(run_id), "paper", 0, None, [Allocation(VENUE, "USD", usd * SCALE)], ts)
+
+
+def market_bus() -> MemoryBus:
+    bus = MemoryBus(live_processors())
+    bus.put(VENUE_JOURNAL, KEY, listing())
+    bus.put(LEDGER_JOURNAL, ACCOUNT, listing())
+    bus.put(VENUE_JOURNAL, KEY, snapshot(T0, [(9990, 2.0), (9980, 5.0)], [(10010, 2.0), (10020, 5.0)]))
+    bus.put(LEDGER_JOURNAL, ACCOUNT, DepositFunds("dep1", ACCOUNT, VENUE, "USD", 50_000 * SCALE, T0))
+    bus.run()
+    return bus
+
+
+def states(bus: MemoryBus, run_id: str) -> list[tuple[str, str]]:
+    changes = bus.events(STRATEGY_EVENTS, run_id)
+    return [(e.state, e.detail) for e in changes if isinstance(e, RunStateChanged)]
+
+
+def test_a_paper_run_gets_its_wallet_then_the_market_and_trades() -> None:
+    bus = market_bus()
+    bus.put(STRATEGY_JOURNAL, "hodl-1", start("hodl-1"))
+    bus.run()
+    assert [s for s, _ in states(bus, "hodl-1")] == ["waiting", "running"]
+    inbox = bus.events(STRATEGY_JOURNAL, "hodl-1")
+    kinds = [type(e).__name__ for e in inbox]
+    # the wallet first, then the listing and the book as it stood when the run subscribed
+    assert kinds.index("WalletSetCreated") < kinds.index("MarketListed") < kinds.index("BookSnapshot")
+    snap = next(e for e in inbox if type(e).__name__ == "BookSnapshot")
+    assert snap.event_id == f"hodl-1:sub:{VENUE}:{PAIR}:snapshot" and snap.asks[0].price == 10010 * SCALE
+    # HODL buys on the book it was given: the order reaches the venue and fills
+    orders = [e for e in bus.events(STRATEGY_EVENTS, "hodl-1") if isinstance(e, OrderRequested)]
+    assert len(orders) == 1 and orders[0].side == "buy"
+    fills = [e for e in bus.events(VENUE_EVENTS) if isinstance(e, OrderFilled)]
+    assert fills and all(f.run_id == "hodl-1" for f in fills)
+    assert any(isinstance(e, OrderFilled) for e in inbox)  # the fill came back to the run
+    created = [e for e in bus.events(LEDGER_EVENTS, ACCOUNT) if isinstance(e, WalletSetCreated)]
+    assert [c.wallet_set_id for c in created] == ["hodl-1:ws"]
+    assert bus.dead_letters() == []
+
+
+def test_market_events_reach_only_subscribed_runs_from_their_subscription_on() -> None:
+    bus = market_bus()
+    bus.put(VENUE_JOURNAL, KEY, trade(T0 + S, 10_000, 0.1))  # before anyone subscribed
+    bus.put(STRATEGY_JOURNAL, "echo-1", start("echo-1", "echo", {"pairs": PAIR}))
+    bus.run()
+    bus.put(VENUE_JOURNAL, KEY, trade(T0 + 10 * S, 10_005, 0.2))
+    bus.put(VENUE_JOURNAL, KEY, delta(T0 + 11 * S, ("bid", 9995, 1.0)))
+    bus.put(VENUE_JOURNAL, "synthetic:ETH-USD", trade(T0 + 12 * S, 500, 1.0, pair="ETH-USD"))
+    bus.run()
+    ids = [e.event_id for e in bus.events(STRATEGY_JOURNAL, "echo-1")]
+    assert f"{PAIR}:t:{T0 + S}" not in ids
+    assert f"{PAIR}:t:{T0 + 10 * S}" in ids and f"{PAIR}:d:{T0 + 11 * S}" in ids
+    assert "ETH-USD:t:" + str(T0 + 12 * S) not in ids
+
+
+def test_clock_ticks_of_a_book_wake_the_run_timers() -> None:
+    bus = market_bus()
+    bus.put(STRATEGY_JOURNAL, "demo-1", start("demo-1", "demo", {"interval_s": "2"}))
+    bus.run()
+    before = len([e for e in bus.events(STRATEGY_EVENTS, "demo-1") if isinstance(e, OrderRequested)])
+    for t in range(1, 6):
+        bus.put(VENUE_JOURNAL, KEY, ClockTick(f"tick:{KEY}:{T0 + t * S}", T0 + 5 * S + t * S, KEY))
+    bus.run()
+    ticks = [e for e in bus.events(STRATEGY_JOURNAL, "demo-1") if isinstance(e, ClockTick)]
+    assert ticks and all(t.key == "demo-1" for t in ticks)
+    after = len([e for e in bus.events(STRATEGY_EVENTS, "demo-1") if isinstance(e, OrderRequested)])
+    assert after > before  # the demo re-quoted on its timer
+
+
+def test_stop_cancels_open_orders_and_ends_the_subscription() -> None:
+    bus = market_bus()
+    bus.put(STRATEGY_JOURNAL, "demo-1", start("demo-1", "demo", {"offset_bps": "100", "interval_s": "1"}))
+    bus.run()
+    bus.put(VENUE_JOURNAL, KEY, ClockTick("tick1", T0 + 7 * S, KEY))  # the demo quotes: two resting orders
+    bus.run()
+    assert len([e for e in bus.events(STRATEGY_EVENTS, "demo-1") if isinstance(e, OrderRequested)]) == 1
+    bus.put(STRATEGY_JOURNAL, "demo-1", StopRun("stop1", "demo-1", "enough", T0 + 20 * S))
+    bus.run()
+    assert states(bus, "demo-1")[-1] == ("stopped", "enough")
+    outs = bus.events(STRATEGY_EVENTS, "demo-1")
+    assert any(type(e).__name__ == "CancelRequested" for e in outs)
+    unsub = [e for e in outs if isinstance(e, MarketSubscription) and not e.subscribed]
+    assert len(unsub) == 1
+    n = len(bus.events(STRATEGY_JOURNAL, "demo-1"))
+    bus.put(VENUE_JOURNAL, KEY, trade(T0 + 30 * S, 10_000, 0.1))
+    bus.run()
+    assert len(bus.events(STRATEGY_JOURNAL, "demo-1")) == n  # nothing forwarded after the stop
+    done = [e for e in bus.events(VENUE_EVENTS) if type(e).__name__ == "OrderDone"]
+    assert done and all(d.reason == "cancelled" for d in done)  # type: ignore[attr-defined]
+
+
+def test_bad_starts_fail_with_a_reason_and_trade_nothing() -> None:
+    bus = market_bus()
+    bus.put(STRATEGY_JOURNAL, "x-1", start("x-1", "no_such_strategy"))
+    bus.put(STRATEGY_JOURNAL, "h-2", start("h-2", "hodl", {"bases": "USD"}))
+    bus.put(STRATEGY_JOURNAL, "h-3", start("h-3", "hodl", usd=1_000_000))  # more than the account holds
+    bus.run()
+    assert states(bus, "x-1")[0][0] == "failed" and "unknown strategy" in states(bus, "x-1")[0][1]
+    assert states(bus, "h-2")[0][0] == "failed" and "USD" in states(bus, "h-2")[0][1]
+    assert [s for s, _ in states(bus, "h-3")] == ["waiting", "failed"]
+    assert "insufficient" in states(bus, "h-3")[-1][1]
+    assert not [e for e in bus.events(VENUE_EVENTS) if isinstance(e, OrderFilled)]
+
+
+def test_a_failing_handler_fails_only_its_run() -> None:
+    from strategies.api import Strategy
+    from strategies.host import registry_factory
+
+    class Broken(Strategy):
+        name = "broken"
+
+        def markets(self, default_venue: str):  # type: ignore[no-untyped-def]
+            from strategies.api import MarketRef
+
+            return [MarketRef(default_venue, PAIR)]
+
+        def on_book(self, ctx, book):  # type: ignore[no-untyped-def]
+            raise RuntimeError("boom")
+
+    def factory(name: str, params: dict[str, str]) -> Strategy:
+        return Broken() if name == "broken" else registry_factory(name, params)
+
+    bus = MemoryBus(live_processors(factory))
+    for topic, key, event in ((VENUE_JOURNAL, KEY, listing()), (LEDGER_JOURNAL, ACCOUNT, listing()),
+                              (LEDGER_JOURNAL, ACCOUNT, DepositFunds("d", ACCOUNT, VENUE, "USD", 10**13, T0)),
+                              (VENUE_JOURNAL, KEY, snapshot(T0, [(9990, 2.0)], [(10010, 2.0)]))):
+        bus.put(topic, key, event)
+    bus.put(STRATEGY_JOURNAL, "b-1", start("b-1", "broken"))
+    bus.put(STRATEGY_JOURNAL, "e-1", start("e-1", "echo", {"pairs": PAIR}))
+    bus.run()
+    bus.put(VENUE_JOURNAL, KEY, trade(T0 + 10 * S, 10_000, 0.1))
+    bus.run()
+    state, detail = states(bus, "b-1")[-1]
+    assert state == "failed" and "Broken.on_book" in detail and "boom" in detail
+    assert states(bus, "e-1")[-1][0] == "running"
+    assert any(isinstance(e, StrategyLogged) for e in bus.events(STRATEGY_EVENTS, "e-1"))
