@@ -205,18 +205,29 @@ def feed(
     tick_s: Annotated[float, typer.Option(help="Clock tick period (s).")] = 1.0,
     steps: Annotated[int, typer.Option(help="Synthetic: updates per pair.")] = 100_000,
     speed: Annotated[float, typer.Option(help="Synthetic: event time per wall time (x).")] = 1.0,
+    start: Annotated[str, typer.Option(
+        help="Synthetic: the market's start time, 'now' (for paper runs: commands and market share a "
+             "clock) or a UTC date like 2018-01-01.")] = "now",
 ) -> None:
     """Put market data on venue.journal: exchange websocket feeds, or the synthetic market."""
     import asyncio
     import dataclasses
     import signal
+    import time
 
     from producers.feed_runner import parse_specs, run_feeds, run_synthetic
 
     s = get_settings()
     text = feeds or s.cryptick_feeds
     if text.strip().lower() == "synthetic":
-        n = run_synthetic(s.bootstrap, namespace, steps, speed, ledger_accounts=(s.account,))
+        from cryptick.commands.backtest import UsageError, parse_time
+
+        try:
+            start_ts = (int(time.time()) * 1_000_000 if start == "now" else parse_time(start, "--start"))
+        except UsageError as exc:
+            _fail(str(exc))
+        n = run_synthetic(s.bootstrap, namespace, steps, speed, ledger_accounts=(s.account,),
+                          start_ts=start_ts)
         typer.echo(f"published {n} synthetic events")
         return
     try:
@@ -240,7 +251,10 @@ def feed(
 
 @app.command()
 def markets(
-    venues: Annotated[str, typer.Option(help="Comma-separated: coinbase, bitfinex.")] = "coinbase,bitfinex",
+    venue_names: Annotated[list[str] | None, typer.Argument(
+        metavar="[VENUE]...", help="Venues: coinbase, bitfinex, kraken, poloniex (or use --venues).")] = None,
+    venues: Annotated[str, typer.Option(help="Comma-separated: coinbase, bitfinex, kraken, poloniex.")]
+        = "coinbase,bitfinex,kraken,poloniex",
     namespace: Namespace = "",
     url: Annotated[str | None, typer.Option(help="Another URL for the market list (one venue only).")] = None,
     rate: Annotated[float, typer.Option(help="Requests per second at most.")] = 2.0,
@@ -251,7 +265,8 @@ def markets(
     from producers.exchanges.rest import MARKET_ENDPOINTS, RateLimiter, RestClient, RestError, fetch_markets
     from producers.feed_runner import publish_markets
 
-    names = [v.strip().lower() for v in venues.split(",") if v.strip()]
+    chosen = venue_names or venues.split(",")
+    names = [v.strip().lower() for v in chosen if v.strip()]
     unknown = [v for v in names if v not in MARKET_ENDPOINTS]
     if unknown or not names:
         _fail(f"unknown venue {unknown[0] if unknown else ''!r}; choose from {', '.join(MARKET_ENDPOINTS)}")

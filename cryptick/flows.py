@@ -14,7 +14,16 @@ from pathlib import Path
 from cryptick.settings import Settings
 from schemas.codec import default_codec
 from schemas.events import Event
-from schemas.topics import INBOXES, LEDGER_EVENTS, OUTPUTS, VENUE_EVENTS, all_topics, qualified
+from schemas.topics import (
+    INBOXES,
+    LEDGER_EVENTS,
+    OUTPUTS,
+    STRATEGY_EVENTS,
+    STRATEGY_JOURNAL,
+    VENUE_EVENTS,
+    all_topics,
+    qualified,
+)
 from streams.money import to_decimal_str
 
 Echo = Callable[[str], None]
@@ -63,7 +72,8 @@ class WorkerProcess:
         return self.proc is not None and self.proc.poll() is None
 
     def consumed_topics(self) -> list[str]:
-        names = [*INBOXES] + ([*OUTPUTS] if "routers" in self.roles else [])
+        names = [*INBOXES] + ([STRATEGY_JOURNAL] if "strategies" in self.roles else [])
+        names += [*OUTPUTS, STRATEGY_EVENTS] if "routers" in self.roles else []
         return [qualified(n, self.namespace) for n in names]
 
     def wait_caught_up(self, idle: float = 2.0, timeout: float = 180.0) -> float:

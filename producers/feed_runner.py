@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -23,6 +24,7 @@ from producers.exchanges.connect import ConnectorOptions, FeedConnector, VenueFe
 from producers.exchanges.feed import MarketEvent
 from producers.exchanges.kraken.connect import KrakenFeed
 from producers.exchanges.poloniex.connect import PoloniexFeed
+from producers.scenario import Message
 from schemas.codec import default_codec
 from schemas.events import Event
 from schemas.topics import VENUE_JOURNAL, partition_of, qualified, venue_key
@@ -127,34 +129,44 @@ async def run_feeds(bootstrap: str, namespace: str, specs: Sequence[FeedSpec], t
     return sink.sent
 
 
-def run_synthetic(bootstrap: str, namespace: str, steps: int, speed: float, seed: int = 7,
-                  ledger_accounts: Sequence[str] = ("main",)) -> int:
-    """The seeded synthetic market, paced at ``speed`` x event time, with listings and clock ticks.
+def synthetic_messages(steps: int, seed: int = 7, ledger_accounts: Sequence[str] = ("main",),
+                       start_ts: int | None = None) -> tuple[list[Message], Iterator[Message]]:
+    """The seeded synthetic market as (listings, then the market events with a clock tick per book
+    every second of event time). Listings go to ``venue.journal`` and to each account's
+    ``ledger.journal`` (the ledger checks orders against them). ``start_ts`` moves the market's
+    event time (default: the config's, 2018-01-01), e.g. to now for paper runs."""
+    import dataclasses
 
-    Listings go to ``venue.journal`` and to each account's ``ledger.journal`` (the
-    ledger checks orders against them).
-    """
     from producers.clock import Clock
-    from producers.publish import publish
-    from producers.scenario import Message
     from producers.synthetic import SyntheticConfig, SyntheticFeed
     from schemas.topics import LEDGER_JOURNAL
 
-    feed = SyntheticFeed(SyntheticConfig(seed=seed))
-    cfg = feed.config
+    config = SyntheticConfig(seed=seed)
+    if start_ts is not None:
+        config = dataclasses.replace(config, start_ts=start_ts)
+    feed = SyntheticFeed(config)
+    listings: list[Message] = []
+    for listing in feed.listings():
+        listings.append(Message(VENUE_JOURNAL, venue_key(listing.venue, listing.pair), listing))
+        listings += [Message(LEDGER_JOURNAL, account, listing) for account in ledger_accounts]
 
-    def messages() -> Iterator[Message]:
-        for listing in feed.listings():
-            yield Message(VENUE_JOURNAL, venue_key(listing.venue, listing.pair), listing)
-            for account in ledger_accounts:
-                yield Message(LEDGER_JOURNAL, account, listing)
-        clock = Clock([venue_key(cfg.venue, p) for p in cfg.pairs()], every_us=1_000_000)
+    def events() -> Iterator[Message]:
+        clock = Clock([venue_key(config.venue, p) for p in config.pairs()], every_us=1_000_000)
         for event in feed.events(steps):
             yield Message(VENUE_JOURNAL, venue_key(event.venue, event.pair), event)  # type: ignore[union-attr]
             for t in clock.advance(event.ts):
                 yield Message(VENUE_JOURNAL, t.key, t)
 
-    return publish(bootstrap, messages(), namespace, speed)
+    return listings, events()
+
+
+def run_synthetic(bootstrap: str, namespace: str, steps: int, speed: float, seed: int = 7,
+                  ledger_accounts: Sequence[str] = ("main",), start_ts: int | None = None) -> int:
+    """The seeded synthetic market (``synthetic_messages``) paced at ``speed`` x event time."""
+    from producers.publish import publish
+
+    listings, events = synthetic_messages(steps, seed, ledger_accounts, start_ts)
+    return publish(bootstrap, itertools.chain(listings, events), namespace, speed)
 
 
 def publish_markets(bootstrap: str, namespace: str, listings: Sequence[Event],

@@ -47,15 +47,15 @@ def digest(messages: Iterable[tuple[str, bytes, bytes]]) -> OutputDigest:
     """Digest of (logical topic, key, value) messages in journal order."""
     codec = default_codec()
     per_key: dict[tuple[str, bytes], list[bytes]] = defaultdict(list)
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()  # (topic, event id): the ledger passes a run's cancel on unchanged
     counts: dict[str, int] = defaultdict(int)
     dups = 0
     for topic, key, value in messages:
         event = codec.decode(value)
-        if event.event_id in seen:
+        if (topic, event.event_id) in seen:
             dups += 1
             continue
-        seen.add(event.event_id)
+        seen.add((topic, event.event_id))
         per_key[(topic, key)].append(value)
         counts[type(event).__name__] += 1
     return OutputDigest(dict(per_key), dict(sorted(counts.items())), dups)

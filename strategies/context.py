@@ -30,7 +30,8 @@ LOG_LEVELS = frozenset({"debug", "info", "warning", "error"})
 
 @dataclass(frozen=True, slots=True)
 class OpenOrder:
-    """An order of the run that has not ended: ``requested`` until the venue rests it, then ``open``."""
+    """An order of the run that has not ended: ``requested`` until the venue rests it, then ``open``;
+    ``cancelling`` once the run asked to cancel it."""
 
     order_id: str
     venue: str
@@ -105,12 +106,16 @@ class Context:
         return order_id
 
     def cancel_order(self, order_id: str) -> str | None:
-        """Ask to cancel one of the run's orders; the cancel's id, or None if the order already ended."""
+        """Ask to cancel one of the run's orders; the cancel's id, or None if the order already ended
+        or a cancel of it is already on its way (until the venue answers, asking again is noise)."""
         order = self.orders.get(order_id)
         if order is None:
             if order_id in self.finished:
                 return None
             raise ValueError(f"{order_id!r} is not an order of run {self.run.run_id}")
+        if order.state == "cancelling":
+            return None
+        self.orders[order_id] = dataclasses.replace(order, state="cancelling")
         cancel_id = self._next("c")
         run = self.run
         self.outputs.append(CancelRequested(cancel_id, order_id, run.account, run.run_id, order.venue,
@@ -193,7 +198,13 @@ class Context:
 
     def order_opened(self, order_id: str) -> None:
         order = self.orders.get(order_id)
-        if order is not None:
+        if order is not None and order.state == "requested":
+            self.orders[order_id] = dataclasses.replace(order, state="open")
+
+    def cancel_refused(self, order_id: str) -> None:
+        """The venue refused a cancel (e.g. the order was not there yet): the run may ask again."""
+        order = self.orders.get(order_id)
+        if order is not None and order.state == "cancelling":
             self.orders[order_id] = dataclasses.replace(order, state="open")
 
     def order_filled(self, order_id: str, size: int) -> None:

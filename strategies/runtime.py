@@ -226,5 +226,6 @@ class StrategyRuntime:
         self._call("on_order_event", ev, self.strategy.on_order_event, self.ctx, ev)
 
     def _on_cancel_rejected(self, ev: CancelRejected) -> None:
+        self.ctx.cancel_refused(ev.order_id)
         self._call("on_order_event", ev, self.strategy.on_order_event, self.ctx, ev)
 

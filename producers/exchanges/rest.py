@@ -18,6 +18,9 @@ import httpx
 
 from producers.exchanges.bitfinex.markets import parse_pair_list
 from producers.exchanges.coinbase.markets import parse_products
+from producers.exchanges.feed import VenueError
+from producers.exchanges.kraken.markets import parse_asset_pairs
+from producers.exchanges.poloniex.markets import parse_markets
 from schemas.events import MarketListed
 
 log = logging.getLogger(__name__)
@@ -27,8 +30,11 @@ Parser = Callable[[bytes, int], list[MarketListed]]
 MARKET_ENDPOINTS: dict[str, tuple[str, Parser]] = {
     "coinbase": ("https://api.exchange.coinbase.com/products", parse_products),
     "bitfinex": ("https://api-pub.bitfinex.com/v2/conf/pub:list:pair:exchange", parse_pair_list),
+    "kraken": ("https://api.kraken.com/0/public/AssetPairs", parse_asset_pairs),
+    "poloniex": ("https://api.poloniex.com/markets", parse_markets),
 }
-"""Venues whose market rules we fetch; Poloniex and Kraken have no captured list to test against yet."""
+"""Venues whose market rules we fetch. Kraken's and Poloniex's parsers are tested on their API docs'
+example responses (tests/fixtures/rest-doc-examples), not on recorded ones."""
 
 
 class RestError(RuntimeError):
@@ -99,5 +105,9 @@ async def fetch_markets(venue: str, client: RestClient, url: str | None = None,
         default_url, parse = MARKET_ENDPOINTS[venue]
     except KeyError:
         raise ValueError(f"no market list for {venue!r}; available: {', '.join(MARKET_ENDPOINTS)}") from None
-    raw = await client.get(url or default_url)
-    return parse(raw, now_us if now_us is not None else int(time.time() * 1_000_000))
+    target = url or default_url
+    raw = await client.get(target)
+    try:
+        return parse(raw, now_us if now_us is not None else int(time.time() * 1_000_000))
+    except VenueError as exc:  # an error the venue reported inside a 200 answer (Kraken, Poloniex)
+        raise RestError(f"GET {target}: {venue} answered with an error: {exc}") from exc
