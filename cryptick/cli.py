@@ -252,9 +252,9 @@ def feed(
 @app.command()
 def markets(
     venue_names: Annotated[list[str] | None, typer.Argument(
-        metavar="[VENUE]...", help="Venues: coinbase, bitfinex, kraken, poloniex (or use --venues).")] = None,
-    venues: Annotated[str, typer.Option(help="Comma-separated: coinbase, bitfinex, kraken, poloniex.")]
-        = "coinbase,bitfinex,kraken,poloniex",
+        metavar="VENUE", help="Venues: coinbase, bitfinex, kraken, poloniex (or use --venues).")] = None,
+    venues: Annotated[str, typer.Option(
+        help="Comma-separated: coinbase, bitfinex, kraken, poloniex.")] = "coinbase,bitfinex,kraken,poloniex",
     namespace: Namespace = "",
     url: Annotated[str | None, typer.Option(help="Another URL for the market list (one venue only).")] = None,
     rate: Annotated[float, typer.Option(help="Requests per second at most.")] = 2.0,
@@ -265,8 +265,8 @@ def markets(
     from producers.exchanges.rest import MARKET_ENDPOINTS, RateLimiter, RestClient, RestError, fetch_markets
     from producers.feed_runner import publish_markets
 
-    chosen = venue_names or venues.split(",")
-    names = [v.strip().lower() for v in chosen if v.strip()]
+    chosen = venue_names or [venues]  # `cryptick markets kraken poloniex` or `--venues kraken,poloniex`
+    names = [v.strip().lower() for arg in chosen for v in arg.split(",") if v.strip()]
     unknown = [v for v in names if v not in MARKET_ENDPOINTS]
     if unknown or not names:
         _fail(f"unknown venue {unknown[0] if unknown else ''!r}; choose from {', '.join(MARKET_ENDPOINTS)}")

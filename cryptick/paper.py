@@ -37,6 +37,7 @@ from schemas.events import (
 )
 from schemas.topics import LEDGER_JOURNAL, STRATEGY_EVENTS, STRATEGY_JOURNAL, partition_of, qualified
 from strategies.run import RunSpec, new_run
+from strategies.wallet import WalletView
 
 US = 1_000_000
 ENDED: tuple[str, ...] = (RunState.STOPPED.value, RunState.FAILED.value)
@@ -149,3 +150,12 @@ def describe(seen: Seen) -> str | None:
             return f"{when} done {e.order_id}: {e.reason}"
         case _:
             return None
+
+
+def wallet_line(view: WalletView) -> str:
+    """``USD 9910.2 (hold 89.8), BTC 0.02`` per (venue, currency) of a run's wallet set."""
+    from streams.money import to_decimal_str as fmt
+
+    parts = [f"{venue}:{currency} {fmt(b.balance)}" + (f" (hold {fmt(b.hold)})" if b.hold else "")
+             for (venue, currency), b in sorted(view.balances.items())]
+    return ", ".join(parts) or "empty"

@@ -16,6 +16,7 @@ from cryptick.commands.backtest import UsageError, parse_balance
 from cryptick.settings import get_settings
 from schemas.events import RunStateChanged
 from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL
+from strategies.wallet import WalletProjection
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -84,19 +85,24 @@ def paper(
     interrupted: list[bool] = []
     signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
     signal.signal(signal.SIGTERM, lambda *_: interrupted.append(True))
-    stop_sent = False
+    stop_sent, ended = False, False
+    wallet = WalletProjection(spec.wallet_set_id)
     for seen in runs.follow(s.bootstrap, namespace, spec.run_id, (STRATEGY_JOURNAL, STRATEGY_EVENTS)):
         if interrupted and not stop_sent:
             runs.stop(s.bootstrap, namespace, spec.run_id, "interrupted (Ctrl-C)")
             stop_sent = True
             typer.echo("stopping…")
         if seen is None:
+            if ended:  # the cancels of its open orders have come back: the wallet is final
+                typer.echo(f"wallet {spec.wallet_set_id}: {runs.wallet_line(wallet.view())}")
+                return
             continue
+        event = seen.event
+        wallet.apply(event)
         line = runs.describe(seen)
-        if line is not None:
+        if line is not None and not (isinstance(event, RunStateChanged) and event.state not in runs.ENDED):
             typer.echo(line)
-        if isinstance(seen.event, RunStateChanged) and seen.event.state in runs.ENDED:
-            return
+        ended = ended or (isinstance(event, RunStateChanged) and event.state in runs.ENDED)
 
 
 def stop(
