@@ -55,6 +55,6 @@ def replay_from_kafka(bootstrap: str, namespace: str, inboxes: tuple[str, ...] =
     return digest(o for o in run(sources) if o[0] != DEAD_LETTERS)
 
 
-def replay_from_archive(client: Any, namespace: str) -> OutputDigest:
-    inboxes = {t: archive_source(client, qualified(t, namespace)) for t in (VENUE_JOURNAL, LEDGER_JOURNAL)}
-    return digest(o for o in run(inboxes) if o[0] != DEAD_LETTERS)
+def replay_from_archive(client: Any, namespace: str, inboxes: tuple[str, ...] = INBOXES) -> OutputDigest:
+    sources = {t: archive_source(client, qualified(t, namespace)) for t in inboxes}
+    return digest(o for o in run(sources) if o[0] != DEAD_LETTERS)

@@ -70,9 +70,9 @@ def kafka_outputs(bootstrap: str, namespace: str, topics: tuple[str, ...] = OUTP
     return digest(gen())
 
 
-def archived_outputs(client: Any, namespace: str) -> OutputDigest:
+def archived_outputs(client: Any, namespace: str, topics: tuple[str, ...] = OUTPUTS) -> OutputDigest:
     def gen() -> Iterable[tuple[str, bytes, bytes]]:
-        for name in OUTPUTS:
+        for name in topics:
             for m in topic_messages(client, qualified(name, namespace)):
                 yield name, m.key, m.value
 

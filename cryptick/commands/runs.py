@@ -5,10 +5,13 @@ Mounted by ``cryptick/cli.py`` through ``register(app)``. The storage is
 namespace (``replay.republish``), runs the real worker on them and compares
 output digests (``replay.parity``). A RUN may be given by a unique prefix of its id.
 
-Parity covers ``venue.events`` and ``ledger.events``: the run's
-``strategy.journal`` is stored but not re-published, and its
-``strategy.events`` (partly JSON strategy records, not Avro yet) are not
-compared, because the worker has no strategy agent yet.
+Backtest parity covers ``venue.events`` and ``ledger.events``: the backtest
+engine drives its strategies itself, so the run's ``strategy.journal`` is
+stored but not re-published (it has no ``StartRun`` for the strategy agent).
+
+Paper runs (``cryptick paper``) are listed from the archive
+(``replay.paper_runs``); their parity replays the archived inboxes of their
+namespace, strategy agent included, in-process against the archived outputs.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Annotated, Any
 
 import typer
 
+from replay.paper_runs import PaperRun
 from replay.runs import StoredRun, find_run
 from schemas.topics import STRATEGY_JOURNAL
 from streams.money import to_decimal_str
@@ -54,6 +58,20 @@ def _find(client: Any, ref: str) -> StoredRun:
         raise typer.Exit(2) from None
 
 
+def _paper(client: Any, ref: str) -> PaperRun | None:
+    """The paper run ``ref`` if there is one and no stored run answers to it."""
+    from replay.paper_runs import find_paper_run
+    from replay.runs import get_run
+
+    if get_run(client, ref) is not None:
+        return None
+    try:
+        return find_paper_run(client, ref)
+    except LookupError as exc:
+        typer.echo(f"error: {exc.args[0]}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _when(ts: int) -> str:
     return datetime.fromtimestamp(ts / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M")
 
@@ -78,6 +96,40 @@ def runs_table(stored: list[StoredRun]) -> list[str]:
                      r.created_at.strftime("%Y-%m-%d %H:%M:%S")))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def paper_table(paper: list[PaperRun]) -> list[str]:
+    """One line per paper run, under a header."""
+    head = ("PAPER RUN", "STRATEGY", "NAMESPACE", "STARTED", "ENDED", "STATUS", "ALLOCATION")
+    rows = [head]
+    for r in paper:
+        rows.append((r.run_id, r.strategy, r.namespace or "live", _when(r.started_ts),
+                     _when(r.ended_ts) if r.ended_ts else "-", r.status,
+                     ", ".join(f"{a.venue}:{a.currency}={to_decimal_str(a.amount)}" for a in r.allocations)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def paper_lines(client: Any, run: PaperRun) -> list[str]:
+    """A paper run as the archive knows it: what started it, its states, its activity, its wallet now."""
+    from replay.paper_runs import activity, final_balances
+
+    params = ", ".join(f"{k}={v}" for k, v in run.params) or "defaults"
+    counts = activity(client, run)
+    return [
+        f"run        {run.run_id}",
+        f"strategy   {run.strategy} ({params})",
+        f"mode       paper, {run.status}, namespace {run.namespace or 'live'}, account {run.account}",
+        "states",
+        *(f"  {_when(ts)}  {state:<8} {detail}" for state, detail, ts in run.states),
+        f"activity   {counts.get('OrderRequested', 0)} orders, {counts.get('OrderFilled', 0)} fills, "
+        f"{counts.get('CancelRequested', 0)} cancels, {counts.get('OrderRejected', 0)} rejected",
+        "initial balances",
+        *(f"  {a.venue:<12} {a.currency:<6} {to_decimal_str(a.amount):>20}" for a in run.allocations),
+        f"wallet set {run.wallet_set_id} now",
+        *(f"  {venue:<12} {currency:<6} {to_decimal_str(amount):>20}"
+          for (venue, currency), amount in final_balances(client, run).items()),
+    ]
 
 
 def show_lines(run: StoredRun) -> list[str]:
@@ -147,7 +199,7 @@ def check_parity(client: Any, bootstrap: str, ref: str, target: str, echo: Echo,
     echo(f"re-published run {run.run_id} into namespace {target!r}: "
          + ", ".join(f"{k} {v}" for k, v in counts.items())
          + f"; {STRATEGY_JOURNAL} {run.messages.get(STRATEGY_JOURNAL, 0)} not replayed"
-         " (no strategy agent on Kafka yet)")
+         " (the backtest engine drove the strategy in-process)")
     worker = WorkerProcess(bootstrap, target, REPLAY_ROLES,
                            log_path=log_dir / f"worker-{target}.log" if log_dir else None).start()
     try:
@@ -167,21 +219,36 @@ def check_parity(client: Any, bootstrap: str, ref: str, target: str, echo: Echo,
 
 
 def runs(limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50) -> None:
-    """Stored runs, newest first."""
+    """Stored runs (backtests) and archived paper runs, newest first."""
+    from replay.paper_runs import paper_runs
     from replay.runs import list_runs
 
-    stored = list_runs(_client(), limit)
-    if not stored:
-        typer.echo("no stored runs; `cryptick backtest ...` stores one")
+    client = _client()
+    stored, paper = list_runs(client, limit), paper_runs(client)[:limit]
+    if not stored and not paper:
+        typer.echo("no runs yet; `cryptick backtest ...` stores one, `cryptick paper ...` starts one "
+                   "(listed once `cryptick archive` has archived it)")
         return
-    for line in runs_table(stored):
-        typer.echo(line)
+    if stored:
+        for line in runs_table(stored):
+            typer.echo(line)
+    if paper:
+        if stored:
+            typer.echo("")
+        for line in paper_table(paper):
+            typer.echo(line)
 
 
 @run_app.command("show")
 def run_show(run: RunRef) -> None:
-    """A stored run: parameters, balances, messages and its report."""
-    for line in show_lines(_find(_client(), run)):
+    """A run: parameters, balances, messages and its report (a paper run: its states and activity)."""
+    client = _client()
+    paper = _paper(client, run)
+    if paper is not None:
+        for line in paper_lines(client, paper):
+            typer.echo(line)
+        return
+    for line in show_lines(_find(client, run)):
         typer.echo(line)
 
 
@@ -189,11 +256,25 @@ def parity(
     run: RunRef,
     target: Annotated[str, typer.Option(help="Fresh namespace to replay into (default: a new one).")] = "",
 ) -> None:
-    """Replay RUN's inboxes through Kafka and the worker; print both output hashes; exit 1 if they differ."""
+    """Check RUN's outputs against a replay of its inboxes; print both hashes; exit 1 if they differ.
+    A backtest is replayed through Kafka and the worker; a paper run's namespace in-process."""
     from cryptick.settings import get_settings
 
     settings = get_settings()
     client = _client()
+    paper = _paper(client, run)
+    if paper is not None:
+        from replay.paper_runs import paper_parity
+
+        same = paper_parity(client, paper.namespace)
+        typer.echo(f"paper run {paper.run_id} in namespace {paper.namespace or 'live'} "
+                   "(with every run there: they share the virtual exchange)")
+        typer.echo(f"live (archived)      {same.archived.sha256} ({same.archived.total} events)")
+        typer.echo(f"in-process replay    {same.replayed.sha256} ({same.replayed.total} events)")
+        typer.echo("parity: identical" if same.identical else "parity: DIFFERENT")
+        if not same.identical:
+            raise typer.Exit(1)
+        return
     stored = _find(client, run)
     target = target or f"parity-{stored.run_id}-{int(time.time())}"
     log_dir = settings.cryptick_cache / "logs"

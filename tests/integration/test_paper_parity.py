@@ -4,6 +4,7 @@ strategy outputs (hash of the ordered outputs per key)."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -79,3 +80,59 @@ def test_paper_runs_replayed_in_process_are_identical(kafka_bootstrap: str, name
     replayed = replay_from_kafka(kafka_bootstrap, namespace, RUN_INBOXES)
     assert replayed.counts == live.counts
     assert replayed.sha256 == live.sha256
+
+
+def test_paper_runs_from_the_cli_are_listed_shown_and_checked_from_the_archive(
+        kafka_bootstrap: str, clickhouse_dsn: str, namespace: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from cryptick.cli import app
+    from streams.archive.clickhouse import get_client
+    from streams.archive.sink import ArchiveSink
+
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)
+    create_topics(kafka_bootstrap, all_topics(namespace))
+    worker = WorkerProcess(kafka_bootstrap, namespace, ROLES, log_path=tmp_path / "worker.log").start()
+    cli = CliRunner()
+    try:
+        now = int(time.time()) * US
+        listings, events = synthetic_messages(steps=300, seed=5, ledger_accounts=(), start_ts=now)
+        publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(100))], namespace)
+        started = cli.invoke(app, ["paper", "hodl", "--balance", "synthetic:USD=5000", "--param", "bases=BTC",
+                                   "--namespace", namespace, "--detach"])
+        assert started.exit_code == 0, started.output
+        run_id = started.output.split()[1].rstrip(":")
+        assert f"run {run_id} running: subscribed to synthetic:BTC-USD" in started.output
+        assert f"cryptick stop {run_id} --namespace {namespace}" in started.output
+        publish(kafka_bootstrap, events, namespace, speed=50)
+        worker.wait_caught_up()
+        stopped = cli.invoke(app, ["stop", run_id, "--namespace", namespace, "--reason", "done testing"])
+        assert stopped.exit_code == 0, stopped.output
+        assert f"run {run_id} stopped: done testing" in stopped.output
+        worker.wait_caught_up()
+        bad = cli.invoke(app, ["paper", "hodl", "--balance", "synthetic:USD=5000", "--param", "bases=USD",
+                               "--namespace", namespace])
+        assert bad.exit_code == 2 and "the quote USD cannot also be a base" in bad.output
+    finally:
+        worker.stop()
+
+    sink = ArchiveSink(get_client(clickhouse_dsn), kafka_bootstrap, [t.name for t in all_topics(namespace)],
+                       group_id=f"archive-{namespace}")
+    try:
+        sink.drain()
+    finally:
+        sink.close()
+    listed = cli.invoke(app, ["runs"])
+    assert listed.exit_code == 0, listed.output
+    line = next(row for row in listed.output.splitlines() if row.startswith(run_id))
+    assert "hodl" in line and namespace in line and "stopped" in line and "synthetic:USD=5000" in line
+    shown = cli.invoke(app, ["run", "show", run_id[:12]])
+    assert shown.exit_code == 0, shown.output
+    assert "stopped  done testing" in shown.output
+    orders, fills = map(int, re.search(r"activity +(\d+) orders, (\d+) fills", shown.output).groups())  # type: ignore[union-attr]
+    assert orders >= 1 and fills >= 1
+    assert "synthetic    BTC" in shown.output  # HODL holds bitcoin now
+    checked = cli.invoke(app, ["parity", run_id])
+    assert checked.exit_code == 0, checked.output
+    assert "parity: identical" in checked.output

@@ -1,0 +1,135 @@
+"""Paper runs as the archive knows them: what started them, their states, orders, fills, wallet; parity.
+
+A paper run has no row in ``runs`` (it is not a finished computation but a
+process on the strategy agent): everything about it is in the archived topics
+of the namespace it ran in — its ``StartRun`` and ``RunStateChanged`` records,
+its orders on ``strategy.events``, its fills on ``venue.events``, its wallet
+set's postings on ``ledger.events``. Paper runs of one namespace share the
+virtual exchange, so parity is checked for the namespace: its archived inboxes
+(venue, ledger, strategy) replayed in-process against its archived outputs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from replay.inprocess import replay_from_archive
+from replay.ledger_history import balances_at
+from replay.parity import OutputDigest, archived_outputs
+from schemas.codec import default_codec
+from schemas.events import Allocation, RunStateChanged, StartRun
+from schemas.topics import RUN_INBOXES, RUN_OUTPUTS, STRATEGY_EVENTS, STRATEGY_JOURNAL, qualified
+
+ENDED = ("stopped", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class PaperRun:
+    run_id: str
+    strategy: str
+    params: tuple[tuple[str, str], ...]
+    namespace: str
+    account: str
+    wallet_set_id: str
+    allocations: tuple[Allocation, ...]
+    started_ts: int
+    states: tuple[tuple[str, str, int], ...]  # (state, detail, ts), in order
+
+    @property
+    def status(self) -> str:
+        return self.states[-1][0] if self.states else "requested"
+
+    @property
+    def ended_ts(self) -> int | None:
+        return self.states[-1][2] if self.states and self.status in ENDED else None
+
+
+def namespace_of(topic: str, logical: str) -> str | None:
+    """The namespace of an archived topic name (``''`` live), or None if it is not ``logical``."""
+    if topic == logical:
+        return ""
+    suffix = "." + logical
+    return topic[: -len(suffix)] if topic.endswith(suffix) else None
+
+
+def _records(client: Any, event_type: str, run_id: str | None) -> list[tuple[str, Any]]:
+    where = " AND key = {k:String}" if run_id is not None else ""
+    rows = client.query(
+        "SELECT topic, value FROM archive_messages FINAL WHERE event_type = {e:String}" + where +
+        " ORDER BY ts, topic, partition, offset",
+        parameters={"e": event_type, "k": run_id or ""}, column_formats={"value": "bytes"}).result_rows
+    decode = default_codec().decode
+    return [(str(topic), decode(value)) for topic, value in rows]
+
+
+def paper_runs(client: Any, run_id: str | None = None) -> list[PaperRun]:
+    """Every archived paper run (or one), newest first."""
+    states: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+    for topic, e in _records(client, "RunStateChanged", run_id):
+        ns = namespace_of(topic, STRATEGY_EVENTS)
+        if ns is not None and isinstance(e, RunStateChanged):
+            key = (ns, e.run_id)
+            if (e.state, e.detail, e.ts) not in states.get(key, []):
+                states.setdefault(key, []).append((e.state, e.detail, e.ts))
+    runs: dict[tuple[str, str], PaperRun] = {}
+    for topic, e in _records(client, "StartRun", run_id):
+        ns = namespace_of(topic, STRATEGY_JOURNAL)
+        if ns is None or not isinstance(e, StartRun) or (ns, e.run_id) in runs:
+            continue
+        params = json.loads(e.params_json) if e.params_json else {}
+        runs[(ns, e.run_id)] = PaperRun(e.run_id, e.strategy, tuple(sorted(params.items())), ns, e.account,
+                                        e.wallet_set_id, tuple(e.allocations), e.ts,
+                                        tuple(states.get((ns, e.run_id), ())))
+    return sorted(runs.values(), key=lambda r: (-r.started_ts, r.run_id))
+
+
+def find_paper_run(client: Any, ref: str) -> PaperRun | None:
+    """The paper run ``ref`` (or the one whose id starts with it); None if there is none; LookupError if
+    the prefix is ambiguous."""
+    exact = paper_runs(client, ref)
+    if exact:
+        return exact[0]
+    found = [r for r in paper_runs(client) if r.run_id.startswith(ref)]
+    if len({r.run_id for r in found}) > 1:
+        raise LookupError(f"{ref!r} matches several paper runs ({', '.join(r.run_id for r in found[:5])});"
+                          " give more of the id")
+    return found[0] if found else None
+
+
+def activity(client: Any, run: PaperRun) -> dict[str, int]:
+    """Counts of the run's orders, cancels, fills and rejections in the archive."""
+    rows = client.query(
+        "SELECT event_type, count() FROM archive_messages FINAL WHERE topic IN {t:Array(String)}"
+        " AND key IN {k:Array(String)} AND event_type IN {e:Array(String)} GROUP BY event_type",
+        parameters={"t": [qualified(t, run.namespace) for t in (STRATEGY_EVENTS, STRATEGY_JOURNAL)],
+                    "k": [run.run_id],
+                    "e": ["OrderRequested", "CancelRequested", "OrderFilled", "OrderRejected"]}).result_rows
+    return {str(k): int(n) for k, n in rows}
+
+
+def final_balances(client: Any, run: PaperRun) -> dict[tuple[str, str], int]:
+    """The run's wallet set now: (venue, currency) -> balance (available + hold)."""
+    out: dict[tuple[str, str], int] = {}
+    for (_wallet, venue, currency, _bucket), amount in balances_at(
+            client, run.namespace, run.account, 2**62, wallet=run.wallet_set_id).items():
+        out[(venue, currency)] = out.get((venue, currency), 0) + amount
+    return {k: v for k, v in sorted(out.items()) if v}
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceParity:
+    namespace: str
+    archived: OutputDigest
+    replayed: OutputDigest
+
+    @property
+    def identical(self) -> bool:
+        return self.archived.sha256 == self.replayed.sha256
+
+
+def paper_parity(client: Any, namespace: str) -> NamespaceParity:
+    """The namespace's archived outputs against its archived inboxes replayed in-process."""
+    return NamespaceParity(namespace, archived_outputs(client, namespace, RUN_OUTPUTS),
+                           replay_from_archive(client, namespace, RUN_INBOXES))
