@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from replay.inprocess import replay_from_archive
 from replay.ledger_history import balances_at
+from replay.paper_report import paper_report
 from replay.parity import OutputDigest, archived_outputs
+from replay.report import Report
+from replay.runs import Holding, StoredRun
 from schemas.codec import default_codec
-from schemas.events import Allocation, RunStateChanged, StartRun
+from schemas.events import Allocation, Event, RunStateChanged, StartRun
 from schemas.topics import RUN_INBOXES, RUN_OUTPUTS, STRATEGY_EVENTS, STRATEGY_JOURNAL, qualified
+from strategies.run import RunSpec
 
 ENDED = ("stopped", "failed")
 
@@ -109,13 +114,52 @@ def activity(client: Any, run: PaperRun) -> dict[str, int]:
     return {str(k): int(n) for k, n in rows}
 
 
-def final_balances(client: Any, run: PaperRun) -> dict[tuple[str, str], int]:
-    """The run's wallet set now: (venue, currency) -> balance (available + hold)."""
-    out: dict[tuple[str, str], int] = {}
-    for (_wallet, venue, currency, _bucket), amount in balances_at(
+def final_balances(client: Any, run: PaperRun) -> tuple[Holding, ...]:
+    """The run's wallet set now, per (venue, currency): balance, available, hold."""
+    buckets: dict[tuple[str, str], dict[str, int]] = {}
+    for (_wallet, venue, currency, bucket), amount in balances_at(
             client, run.namespace, run.account, 2**62, wallet=run.wallet_set_id).items():
-        out[(venue, currency)] = out.get((venue, currency), 0) + amount
-    return {k: v for k, v in sorted(out.items()) if v}
+        buckets.setdefault((venue, currency), {})[bucket] = amount
+    out = []
+    for (v, c), b in sorted(buckets.items()):
+        available, hold = b.get("available", 0), b.get("hold", 0)
+        if available or hold:
+            out.append(Holding(v, c, available + hold, available, hold))
+    return tuple(out)
+
+
+def run_messages(client: Any, run: PaperRun) -> tuple[list[Event], list[Event]]:
+    """The run's inbox and outputs (key = run id), each in journal order."""
+    decode = default_codec().decode
+    out: list[list[Event]] = []
+    for topic in (STRATEGY_JOURNAL, STRATEGY_EVENTS):
+        rows = client.query(
+            "SELECT value FROM archive_messages FINAL WHERE topic = {t:String} AND key = {k:String}"
+            " ORDER BY partition, offset",
+            parameters={"t": qualified(topic, run.namespace), "k": run.run_id},
+            column_formats={"value": "bytes"}).result_rows
+        out.append([decode(value) for (value,) in rows])
+    return out[0], out[1]
+
+
+def spec_of(run: PaperRun) -> RunSpec:
+    return RunSpec(run.run_id, run.strategy, run.params, run.allocations, 0, run.ended_ts, "paper",
+                   run.account)
+
+
+def report_of(client: Any, run: PaperRun) -> Report:
+    """The run's report (``replay.paper_report``) from its archived inbox; raises ValueError without data."""
+    inbox, outputs = run_messages(client, run)
+    return paper_report(spec_of(run), inbox, outputs, run.ended_ts)
+
+
+def stored(client: Any, run: PaperRun, report: Report) -> StoredRun:
+    """The ``runs`` row of an ended paper run (no latency: its hops were real)."""
+    return StoredRun(
+        run.run_id, run.strategy, run.params, "paper", run.namespace, report.start_ts, report.end_ts,
+        run.allocations, final_balances(client, run), 0, 0,
+        "", 0, datetime.fromtimestamp(run.started_ts / 1_000_000, UTC), run.status,
+        {"feed": "kafka", "namespace": run.namespace or "live"}, {}, report)
 
 
 @dataclass(frozen=True, slots=True)

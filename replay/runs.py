@@ -53,7 +53,7 @@ RUN_COLUMNS = ["run_id", "strategy", "params", "mode", "namespace", "source", "s
                "balances", "final_balances", "order_latency_us", "report_latency_us", "status",
                "outputs_sha256", "outputs_count", "messages", "report", "created_at"]
 MODES = ("backtest", "paper")
-STATUSES = ("done",)
+STATUSES = ("done", "stopped", "failed")  # a backtest is done; a paper run stopped or failed
 
 
 # --- the run's messages -----------------------------------------------------------------

@@ -59,11 +59,13 @@ def _find(client: Any, ref: str) -> StoredRun:
 
 
 def _paper(client: Any, ref: str) -> PaperRun | None:
-    """The paper run ``ref`` if there is one and no stored run answers to it."""
+    """The paper run ``ref`` if there is one and no stored backtest answers to it (a paper run's report,
+    once stored, does not make it a backtest)."""
     from replay.paper_runs import find_paper_run
     from replay.runs import get_run
 
-    if get_run(client, ref) is not None:
+    stored_run = get_run(client, ref)
+    if stored_run is not None and stored_run.mode != "paper":
         return None
     try:
         return find_paper_run(client, ref)
@@ -126,10 +128,22 @@ def paper_lines(client: Any, run: PaperRun) -> list[str]:
         f"{counts.get('CancelRequested', 0)} cancels, {counts.get('OrderRejected', 0)} rejected",
         "initial balances",
         *(f"  {a.venue:<12} {a.currency:<6} {to_decimal_str(a.amount):>20}" for a in run.allocations),
-        f"wallet set {run.wallet_set_id} now",
-        *(f"  {venue:<12} {currency:<6} {to_decimal_str(amount):>20}"
-          for (venue, currency), amount in final_balances(client, run).items()),
+        f"wallet set {run.wallet_set_id} now (balance, available, hold)",
+        *(f"  {h.venue:<12} {h.currency:<6} {to_decimal_str(h.balance):>20} {to_decimal_str(h.available):>20}"
+          f" {to_decimal_str(h.hold):>16}" for h in final_balances(client, run)),
+        "",
+        *_paper_report_lines(client, run),
     ]
+
+
+def _paper_report_lines(client: Any, run: PaperRun) -> list[str]:
+    from replay.paper_runs import report_of
+    from replay.report import to_text
+
+    try:
+        return [to_text(report_of(client, run))]
+    except ValueError as exc:
+        return [f"(no report: {exc})"]
 
 
 def show_lines(run: StoredRun) -> list[str]:
@@ -224,7 +238,9 @@ def runs(limit: Annotated[int, typer.Option(help="At most this many, newest firs
     from replay.runs import list_runs
 
     client = _client()
-    stored, paper = list_runs(client, limit), paper_runs(client)[:limit]
+    stored = list_runs(client, limit)
+    ids = {r.run_id for r in stored}
+    paper = [r for r in paper_runs(client) if r.run_id not in ids][:limit]
     if not stored and not paper:
         typer.echo("no runs yet; `cryptick backtest ...` stores one, `cryptick paper ...` starts one "
                    "(listed once `cryptick archive` has archived it)")
@@ -288,14 +304,33 @@ def report(
     run: RunRef,
     html: Annotated[Path | None, typer.Option(help="Write the report as a self-contained HTML file.")] = None,
 ) -> None:
-    """Print RUN's stored report; with --html, also write it as an HTML page with its chart."""
+    """Print RUN's report; with --html, also write it as an HTML page with its chart.
+    A paper run's report is computed from the archive (and stored once the run has ended)."""
     from replay.report import to_html, to_text
 
-    stored = _find(_client(), run)
-    if stored.report is None:
-        typer.echo(f"error: run {stored.run_id} has no report", err=True)
+    client = _client()
+    paper = _paper(client, run)
+    if paper is not None:
+        from replay.paper_runs import report_of, stored
+        from replay.runs import save_run
+
+        try:
+            rep = report_of(client, paper)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        if paper.ended_ts is not None:
+            save_run(client, stored(client, paper, rep))
+        typer.echo(to_text(rep))
+        if html is not None:
+            html.write_text(to_html(rep))
+            typer.echo(f"wrote {html}")
+        return
+    stored_run = _find(client, run)
+    if stored_run.report is None:
+        typer.echo(f"error: run {stored_run.run_id} has no report", err=True)
         raise typer.Exit(2)
-    typer.echo(to_text(stored.report))
+    typer.echo(to_text(stored_run.report))
     if html is not None:
-        html.write_text(to_html(stored.report))
+        html.write_text(to_html(stored_run.report))
         typer.echo(f"wrote {html}")

@@ -133,6 +133,13 @@ def test_paper_runs_from_the_cli_are_listed_shown_and_checked_from_the_archive(
     orders, fills = map(int, re.search(r"activity +(\d+) orders, (\d+) fills", shown.output).groups())  # type: ignore[union-attr]
     assert orders >= 1 and fills >= 1
     assert "synthetic    BTC" in shown.output  # HODL holds bitcoin now
+    assert "Sharpe" in shown.output  # the report, folded from the run's inbox
+    reported = cli.invoke(app, ["report", run_id, "--html", str(tmp_path / "paper.html")])
+    assert reported.exit_code == 0, reported.output
+    assert "<svg" in (tmp_path / "paper.html").read_text()
+    listed = cli.invoke(app, ["runs"])  # the ended run's report is stored: listed with its figures
+    line = next(row for row in listed.output.splitlines() if row.startswith(run_id))
+    assert " paper " in line and "stopped" in line and "n/a" not in line.split("stopped")[1].split()[0]
     checked = cli.invoke(app, ["parity", run_id])
     assert checked.exit_code == 0, checked.output
     assert "parity: identical" in checked.output

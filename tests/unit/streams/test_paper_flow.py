@@ -174,3 +174,31 @@ def test_a_failing_handler_fails_only_its_run() -> None:
     assert state == "failed" and "Broken.on_book" in detail and "boom" in detail
     assert states(bus, "e-1")[-1][0] == "running"
     assert any(isinstance(e, StrategyLogged) for e in bus.events(STRATEGY_EVENTS, "e-1"))
+
+
+def test_a_paper_runs_report_values_its_wallet_at_its_books() -> None:
+    from replay.paper_report import paper_report
+    from strategies.host import spec_of
+
+    bus = market_bus()
+    cmd = start("hodl-1", usd=10_000)
+    bus.put(STRATEGY_JOURNAL, "hodl-1", cmd)
+    bus.run()
+    for t in range(1, 31):  # the market rises 10 % over 30 s
+        price = 10_010 + 33 * t
+        bus.put(VENUE_JOURNAL, KEY, snapshot(T0 + 5 * S + t * S, [(price - 20, 5.0)], [(price, 5.0)]))
+    bus.run()
+    inbox, outputs = bus.events(STRATEGY_JOURNAL, "hodl-1"), bus.events(STRATEGY_EVENTS, "hodl-1")
+    report = paper_report(spec_of(cmd), inbox, outputs)
+    fills = [e for e in inbox if isinstance(e, OrderFilled)]
+    assert report.fills == len(fills) >= 1 and report.cancels == 0
+    assert report.orders == len([o for o in outputs if isinstance(o, OrderRequested)])
+    spent = sum(f.price * f.size for f in fills) / SCALE / SCALE
+    assert report.fees_usd > 0 and abs(report.traded_usd - spent) < 0.01
+    assert report.benchmark[0][1] == report.benchmark[-1][1] == 10_000  # HODL of USD is flat
+    end_value = report.equity[-1][1]
+    btc = sum(f.size for f in fills) / SCALE
+    last_mid = (10_010 + 33 * 30) - 10
+    assert abs(end_value - (10_000 - spent - report.fees_usd + btc * last_mid)) < 0.01
+    assert report.result.total_return is not None and report.result.total_return > 0.05
+    assert report.end_ts == T0 + 35 * S
