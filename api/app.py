@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.routes import health, markets, orders, streams, wallets
+from api.routes import health, markets, orders, runs, streams, wallets
 from api.services.commands import CommandBus
 from api.services.views import AgentViews
 from cryptick.settings import Settings, get_settings
@@ -29,6 +29,6 @@ def create_app(settings: Settings | None = None, namespace: str = "") -> FastAPI
     app = FastAPI(title="Cryptick", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.namespace = namespace
-    for module in (health, streams, wallets, orders, markets):
+    for module in (health, streams, wallets, orders, markets, runs):
         app.include_router(module.router)
     return app

@@ -113,3 +113,27 @@ class BookOut(BaseModel):
     stale: bool
     bids: list[tuple[str, str]]
     asks: list[tuple[str, str]]
+
+
+class RunIn(BaseModel):
+    strategy: str
+    balances: list[AllocationIn] = Field(min_length=1, description="The run's allocation (its wallet set).")
+    params: dict[str, str] = {}
+    account: str = "paper"
+    deposit: bool = Field(True, description="Deposit the allocation as paper money first.")
+    duration_s: int | None = Field(None, gt=0, description="Stop after this much event time.")
+
+
+class RunOut(BaseModel):
+    run_id: str
+    wallet_set_id: str
+    account: str
+    command_id: str
+
+
+class StopIn(BaseModel):
+    reason: str = "stopped from the API"
+
+
+class SentOut(BaseModel):
+    command_id: str

@@ -21,12 +21,14 @@ from cryptick.commands.backtest import backtest as backtest_command  # noqa: E40
 
 app.command("backtest")(backtest_command)
 
+from cryptick.commands.paper import control as control_command  # noqa: E402
 from cryptick.commands.paper import paper as paper_command  # noqa: E402
 from cryptick.commands.paper import stop as stop_command  # noqa: E402
 from cryptick.commands.runs import register as register_runs  # noqa: E402
 
 app.command("paper")(paper_command)
 app.command("stop")(stop_command)
+app.command("control")(control_command)
 
 register_runs(app)
 

@@ -13,7 +13,6 @@ run id.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from confluent_kafka import Consumer, TopicPartition
 from schemas.codec import default_codec
 from schemas.events import (
     Allocation,
-    DepositFunds,
     Event,
     OrderDone,
     OrderFilled,
@@ -31,11 +29,10 @@ from schemas.events import (
     OrderRequested,
     RunState,
     RunStateChanged,
-    StartRun,
-    StopRun,
     StrategyLogged,
 )
 from schemas.topics import LEDGER_JOURNAL, STRATEGY_EVENTS, STRATEGY_JOURNAL, partition_of, qualified
+from strategies import commands
 from strategies.run import RunSpec, new_run
 from strategies.wallet import WalletView
 
@@ -55,8 +52,6 @@ def start(bootstrap: str, namespace: str, strategy: str, params: Mapping[str, st
           allocations: Sequence[Allocation], account: str = "paper", deposit: bool = True,
           duration_s: int | None = None, tag: str = "") -> RunSpec:
     """Check the strategy and its parameters here (one-line errors), then journal the start."""
-    from producers.publish import publish
-    from producers.scenario import Message
     from strategies.registry import get
 
     get(strategy).create(params)  # raises UnknownStrategy / ParamError with what to fix
@@ -64,26 +59,27 @@ def start(bootstrap: str, namespace: str, strategy: str, params: Mapping[str, st
         raise PaperError("give at least one --balance VENUE:CURRENCY=AMOUNT, e.g. synthetic:USD=10000")
     now = now_us()
     end = now + duration_s * US if duration_s is not None else None
-    spec = new_run(strategy, params, allocations, 0, end, mode="paper", account=account,
-                   tag=tag or str(now))
-    messages = [Message(LEDGER_JOURNAL, account, DepositFunds(f"{spec.run_id}:deposit:{i}", account, a.venue,
-                                                              a.currency, a.amount, now))
-                for i, a in enumerate(allocations)] if deposit else []
-    publish(bootstrap, messages, namespace)  # funds first: the wallet set draws on them
-    params_json = json.dumps(dict(spec.params), sort_keys=True)
-    cmd = StartRun(f"{spec.run_id}:start", spec.run_id, strategy, params_json, account, spec.wallet_set_id,
-                   "paper", 0, end, list(allocations), now)
-    publish(bootstrap, [Message(STRATEGY_JOURNAL, spec.run_id, cmd)], namespace)
+    spec = new_run(strategy, params, allocations, 0, end, mode="paper", account=account, tag=tag or str(now))
+    if deposit:  # funds first: the wallet set draws on them
+        _send(bootstrap, namespace, [(LEDGER_JOURNAL, account, d) for d in commands.deposits(spec, now)])
+    _send(bootstrap, namespace, [(STRATEGY_JOURNAL, spec.run_id, commands.start_run(spec, now))])
     return spec
 
 
 def stop(bootstrap: str, namespace: str, run_id: str, reason: str = "stopped by the user") -> None:
+    _send(bootstrap, namespace, [(STRATEGY_JOURNAL, run_id, commands.stop_run(run_id, reason, now_us()))])
+
+
+def control(bootstrap: str, namespace: str, run_id: str, component_id: str, payload: object) -> None:
+    _send(bootstrap, namespace,
+          [(STRATEGY_JOURNAL, run_id, commands.control(run_id, component_id, payload, now_us()))])
+
+
+def _send(bootstrap: str, namespace: str, messages: Sequence[tuple[str, str, Event]]) -> None:
     from producers.publish import publish
     from producers.scenario import Message
 
-    now = now_us()
-    cmd = StopRun(f"{run_id}:stop:{now}", run_id, reason, now)
-    publish(bootstrap, [Message(STRATEGY_JOURNAL, run_id, cmd)], namespace)
+    publish(bootstrap, [Message(t, k, e) for t, k, e in messages], namespace)
 
 
 @dataclass(frozen=True, slots=True)

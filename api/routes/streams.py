@@ -1,4 +1,4 @@
-"""Server-sent event streams of what happens: fills, order events, wallet movements."""
+"""Server-sent event streams of what happens: fills, order events, wallet movements, strategy runs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from api.deps import NamespaceDep, SettingsDep
 from api.services.event_stream import READY, follow, parse_kinds
-from schemas.topics import LEDGER_EVENTS, VENUE_EVENTS, qualified
+from schemas.topics import LEDGER_EVENTS, STRATEGY_EVENTS, VENUE_EVENTS, qualified
 
 router = APIRouter(prefix="/streams")
 
@@ -20,14 +20,15 @@ router = APIRouter(prefix="/streams")
 async def events(
     settings: SettingsDep,
     namespace: NamespaceDep,
-    kinds: Annotated[str, Query(description="Comma-separated: fills, orders, wallets.")] = "fills,wallets",
+    kinds: Annotated[str, Query(
+        description="Comma-separated: fills, orders, wallets, runs.")] = "fills,wallets",
 ) -> EventSourceResponse:
     """Stream events as they happen (SSE; each message's ``event`` is the event type)."""
     try:
         types = parse_kinds(kinds)
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    topics = [qualified(VENUE_EVENTS, namespace), qualified(LEDGER_EVENTS, namespace)]
+    topics = [qualified(t, namespace) for t in (VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS)]
 
     async def gen() -> AsyncIterator[dict[str, Any]]:
         async for body in follow(settings.bootstrap, topics, types):

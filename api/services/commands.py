@@ -33,6 +33,23 @@ class CommandBus:
         self._producer: Producer = producer(bootstrap, **{"linger.ms": 0})
         self._lock = threading.Lock()
 
+    def append(self, topic: str, key: str, command: Event) -> None:
+        """Append ``command`` to an inbox (a run's ``strategy.journal``) without waiting for an answer."""
+        errors: list[KafkaError] = []
+
+        def on_delivery(err: KafkaError | None, _msg: Message) -> None:
+            if err is not None:
+                errors.append(err)
+
+        k = key.encode()
+        with self._lock:
+            self._producer.produce(qualified(topic, self.namespace), value=encode(command), key=k,
+                                   partition=partition_of(topic, k),
+                                   on_delivery=on_delivery)
+            left = self._producer.flush(10)
+        if errors or left:
+            raise CommandNotDelivered(str(errors[0]) if errors else "no delivery report within 10 s")
+
     def send(self, account: str, command: Event, wait: float = 10.0) -> Outcome:
         """Append ``command`` to ``ledger.journal`` under ``account``; the engines' decision."""
         key = account.encode()

@@ -18,6 +18,7 @@ STREAMS: dict[str, tuple[str, ...]] = {
     "orders": ("OrderAccepted", "OrderRejected", "OrderOpened", "OrderDone", "CancelRejected"),
     "wallets": ("WalletMovement", "FundsHeld", "HoldReleased", "WalletSetCreated",
                 "WalletSetDeactivated", "CommandRejected"),
+    "runs": ("RunStateChanged", "UiComponentDeclared", "UiComponentUpdated", "StrategyLogged"),
 }
 
 

@@ -123,3 +123,22 @@ def stop(
               f"in namespace {namespace or 'live'} (the stop is journaled and applies when it runs)")
     assert state is not None
     typer.echo(f"run {run_id} {state.state}: {state.detail} ({time.monotonic() - started:.1f} s)")
+
+
+def control(
+    run_id: Annotated[str, typer.Argument(help="The run (as `cryptick paper` printed it).")],
+    component: Annotated[str, typer.Argument(help="The dashboard component the message is for.")],
+    payload: Annotated[str, typer.Argument(help='JSON, e.g. \'{"offset_bps": 7}\'.')],
+    namespace: Annotated[str, typer.Option(help="Topic namespace of the worker ('' is live).")] = "",
+) -> None:
+    """Send a control message to a run's component, as the dashboard does (a slider, a confirm button)."""
+    import json
+
+    from cryptick import paper as runs
+
+    try:
+        value = json.loads(payload)
+    except json.JSONDecodeError as exc:
+        _fail(f"the payload is not JSON: {exc.msg} at column {exc.colno}")
+    runs.control(get_settings().bootstrap, namespace, run_id, component, value)
+    typer.echo(f"sent to {run_id}/{component}: {json.dumps(value, sort_keys=True)}")

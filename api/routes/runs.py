@@ -1,0 +1,85 @@
+"""Strategy runs: the runnable strategies, paper runs started and stopped, dashboard control messages.
+
+Commands go to the strategy agent's inbox (``strategy.journal``, key run id);
+what the run does comes back on ``/streams/events?kinds=runs`` (states,
+dashboard components, logs) and the order and wallet streams.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, status
+
+from api.deps import CommandsDep
+from api.models import RunIn, RunOut, SentOut, StopIn
+from schemas.events import Allocation
+from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL
+from strategies import commands, registry
+from strategies.params import ParamError
+from strategies.run import new_run
+
+router = APIRouter(tags=["runs"])
+Payload = Annotated[Any, Body(description="Any JSON: what the component's control sends.")]
+
+
+def _now() -> int:
+    return int(time.time() * 1_000_000)  # a command's time is when it was given
+
+
+@router.get("/strategies")
+def strategies() -> list[dict[str, Any]]:
+    """The runnable strategies, with their parameters and defaults."""
+    out = []
+    for name in registry.names():
+        r = registry.get(name)
+        fields = {f.name: repr(f.default) if f.default is not dataclasses.MISSING else None
+                  for f in dataclasses.fields(r.params_type)}
+        out.append({"name": name, "description": r.description, "params": fields})
+    return out
+
+
+@router.post("/runs", response_model=RunOut, status_code=status.HTTP_202_ACCEPTED)
+def start(body: RunIn, bus: CommandsDep) -> RunOut:
+    """Start a paper run; 422 with the reason for an unknown strategy or bad parameters. Whether it
+    runs (funded, subscribed) or fails is on the ``runs`` event stream."""
+    try:
+        registry.get(body.strategy).create(body.params)
+    except (registry.UnknownStrategy, ParamError, ValueError) as exc:
+        raise HTTPException(status_code=422, detail=str(exc).strip("'\"")) from None
+    now = _now()
+    allocations = [Allocation(a.venue, a.currency.upper(), a.amount) for a in body.balances]
+    if any(a.amount <= 0 for a in allocations):
+        raise HTTPException(status_code=422, detail="allocation amounts must be positive")
+    end = now + body.duration_s * 1_000_000 if body.duration_s else None
+    spec = new_run(body.strategy, body.params, allocations, 0, end, mode="paper", account=body.account,
+                   tag=str(now))
+    if body.deposit:
+        for deposit in commands.deposits(spec, now):
+            bus.append(LEDGER_JOURNAL, spec.account, deposit)
+    cmd = commands.start_run(spec, now)
+    bus.append(STRATEGY_JOURNAL, spec.run_id, cmd)
+    return RunOut(run_id=spec.run_id, wallet_set_id=spec.wallet_set_id, account=spec.account,
+                  command_id=cmd.event_id)
+
+
+@router.post("/runs/{run_id}/stop", response_model=SentOut, status_code=status.HTTP_202_ACCEPTED)
+def stop(run_id: str, body: StopIn, bus: CommandsDep) -> SentOut:
+    """Stop a run: its open orders are cancelled, its market data stops."""
+    cmd = commands.stop_run(run_id, body.reason, _now())
+    bus.append(STRATEGY_JOURNAL, run_id, cmd)
+    return SentOut(command_id=cmd.event_id)
+
+
+@router.post("/runs/{run_id}/components/{component_id}", response_model=SentOut,
+             status_code=status.HTTP_202_ACCEPTED)
+def post_to_component(run_id: str, component_id: str, bus: CommandsDep, payload: Payload) -> SentOut:
+    """Send a control message to one of the run's dashboard components (a slider moved, a confirm)."""
+    try:
+        cmd = commands.control(run_id, component_id, payload, _now())
+    except (TypeError, ValueError) as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    bus.append(STRATEGY_JOURNAL, run_id, cmd)
+    return SentOut(command_id=cmd.event_id)

@@ -1,0 +1,38 @@
+"""The commands that start, stop and steer a paper run (pure): built once for the CLI and the API.
+
+Ids are derived from the run and the command's time, so a command re-sent by a
+retrying client counts once (the strategy agent deduplicates by event id).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schemas.events import ControlMessage, DepositFunds, StartRun, StopRun
+from strategies.records import canonical_json
+from strategies.run import RunSpec
+
+
+def deposits(spec: RunSpec, now: int) -> list[DepositFunds]:
+    """Paper money: the run's allocation deposited into its account."""
+    return [DepositFunds(f"{spec.run_id}:deposit:{i}", spec.account, a.venue, a.currency, a.amount, now)
+            for i, a in enumerate(spec.allocations)]
+
+
+def start_run(spec: RunSpec, now: int) -> StartRun:
+    params = json.dumps(dict(spec.params), sort_keys=True)
+    return StartRun(f"{spec.run_id}:start", spec.run_id, spec.strategy, params, spec.account,
+                    spec.wallet_set_id, spec.mode, spec.start_ts, spec.end_ts, list(spec.allocations), now)
+
+
+def stop_run(run_id: str, reason: str, now: int) -> StopRun:
+    return StopRun(f"{run_id}:stop:{now}", run_id, reason, now)
+
+
+def control(run_id: str, component_id: str, payload: Any, now: int) -> ControlMessage:
+    """A dashboard message to one of the run's components; TypeError if ``payload`` is not JSON data."""
+    if not component_id:
+        raise ValueError("name the component the message is for")
+    payload_json = canonical_json(payload)
+    return ControlMessage(f"{run_id}:control:{component_id}:{now}", run_id, component_id, payload_json, now)

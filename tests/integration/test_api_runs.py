@@ -1,0 +1,115 @@
+"""A person runs a strategy over HTTP: lists the strategies, starts a paper run, watches its dashboard
+components and logs on the SSE stream, moves one of its controls, stops it — real API, broker, agents."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cryptick.flows import WorkerProcess
+from cryptick.worker import ROLES
+from producers.feed_runner import synthetic_messages
+from producers.publish import publish
+
+pytestmark = pytest.mark.integration
+US = 1_000_000
+
+
+@pytest.fixture()
+def live(kafka_bootstrap: str, namespace: str, api_server: str, tmp_path: Path) -> Iterator[str]:
+    worker = WorkerProcess(kafka_bootstrap, namespace, ROLES, log_path=tmp_path / "worker.log").start()
+    now = int(time.time()) * US
+    listings, events = synthetic_messages(steps=2000, seed=3, ledger_accounts=(), start_ts=now)
+    publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(50))], namespace)
+    stop = threading.Event()
+
+    def market() -> None:  # the market goes on at 10x while the test talks to the API
+        for batch in iter(lambda: [m for _, m in zip(range(20), events, strict=False)], []):
+            if stop.is_set():
+                return
+            publish(kafka_bootstrap, batch, namespace)
+            time.sleep(0.05)
+
+    feeder = threading.Thread(target=market, daemon=True)
+    feeder.start()
+    try:
+        yield api_server
+    finally:
+        stop.set()
+        feeder.join(10)
+        worker.stop()
+
+
+def sse(base: str, kinds: str, until: Any, timeout: float = 60) -> list[tuple[str, dict[str, Any]]]:
+    """Events of ``kinds`` from now on, until ``until(received)`` is true."""
+    received: list[tuple[str, dict[str, Any]]] = []
+    deadline = time.monotonic() + timeout
+    with httpx.stream("GET", f"{base}/streams/events", params={"kinds": kinds}, timeout=timeout) as response:
+        name = None
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and name and name != "ready":
+                received.append((name, json.loads(line.split(":", 1)[1])))
+                if until(received) or time.monotonic() > deadline:
+                    return received
+    return received
+
+
+def test_a_paper_run_over_http(live: str) -> None:
+    listed = httpx.get(f"{live}/strategies", timeout=10).json()
+    demo = next(s for s in listed if s["name"] == "demo")
+    assert "offset_bps" in demo["params"] and demo["description"]
+
+    bad = httpx.post(f"{live}/runs", json={"strategy": "nope", "balances": [
+        {"venue": "synthetic", "currency": "USD", "amount": "100"}]}, timeout=10)
+    assert bad.status_code == 422 and "unknown strategy 'nope'" in bad.text
+    bad = httpx.post(f"{live}/runs", json={"strategy": "demo", "params": {"interval_s": "-1"}, "balances": [
+        {"venue": "synthetic", "currency": "USD", "amount": "100"}]}, timeout=10)
+    assert bad.status_code == 422 and "interval_s" in bad.text
+
+    started: dict[str, Any] = {}
+
+    def start() -> None:
+        time.sleep(1)  # the stream is open by then
+        r = httpx.post(f"{live}/runs", json={"strategy": "demo", "params": {"interval_s": "1"}, "balances": [
+            {"venue": "synthetic", "currency": "USD", "amount": "10000"}]}, timeout=10)
+        started.update(r.json(), status=r.status_code)
+
+    threading.Thread(target=start).start()
+    events = sse(live, "runs", lambda got: any(n == "UiComponentUpdated" for n, _ in got))
+    assert started["status"] == 202
+    run_id = started["run_id"]
+    mine = [(n, b) for n, b in events if b["run_id"] == run_id]
+    states = [b["state"] for n, b in mine if n == "RunStateChanged"]
+    assert states[:2] == ["waiting", "running"]
+    declared = {b["component_id"]: json.loads(b["spec_json"]) for n, b in mine if n == "UiComponentDeclared"}
+    assert set(declared) == {"quotes", "settings"} and declared["settings"]["field"] == "offset_bps"
+
+    def move_slider() -> None:
+        time.sleep(1)
+        r = httpx.post(f"{live}/runs/{run_id}/components/settings", json={"offset_bps": 7}, timeout=10)
+        assert r.status_code == 202
+
+    threading.Thread(target=move_slider).start()
+    logs = sse(live, "runs", lambda got: any(n == "StrategyLogged" and "offset now 7 bps" in b["message"]
+                                             for n, b in got))
+    assert any(n == "StrategyLogged" and b["run_id"] == run_id and "offset now 7 bps" in b["message"]
+               for n, b in logs)
+
+    def stop() -> None:
+        time.sleep(1)
+        r = httpx.post(f"{live}/runs/{run_id}/stop", json={"reason": "enough"}, timeout=10)
+        assert r.status_code == 202
+
+    threading.Thread(target=stop).start()
+    ended = sse(live, "runs", lambda got: any(n == "RunStateChanged" and b["state"] == "stopped"
+                                              for n, b in got))
+    assert ("stopped", "enough") in [(b["state"], b["detail"]) for n, b in ended if n == "RunStateChanged"]
