@@ -33,18 +33,26 @@ last microsecond -- splitting the volume in four; they are *received* when the
 candle closes, so a backtest never sees a candle's extremes before its end.
 Candles at the file's width, and wider ones, come out exactly as the file
 says; narrower ones show the four-trade path.
+
+Streaming: ``plan_import`` reads a file of any size in constant memory. It
+is given a way to open the file (``Reopen``) rather than its contents, checks
+the file and names its topic in passes over it, and its events read the file
+once more, lazily; ``batches`` cuts them into bounded lists for the archive
+writer. Errors come in the order a whole-file read gave them: not UTF-8, then
+the options, then the rows.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import InvalidOperation
-from itertools import pairwise
+from itertools import islice, pairwise
 from pathlib import PurePath
+from typing import TypeVar
 
 from producers.exchanges.bitfinex.markets import parse_pair_list
 from producers.exchanges.bitfinex.parse import BitfinexParser
@@ -72,6 +80,11 @@ OHLCV_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 Record = tuple[str, int, int, bytes, bytes, int]
 """(topic, partition, offset, key, Avro value, broker time ms): one archived message."""
 
+Reopen = Callable[[], Iterable[bytes]]
+"""Opens the file afresh at each call and yields its lines as bytes, line ends kept (``open(p, "rb")``)."""
+
+T = TypeVar("T")
+
 
 class ImportFailed(ValueError):
     """A file that cannot be imported; the message is one line naming the file and line."""
@@ -89,8 +102,74 @@ class ImportStats:
 
 def import_topic(kind: str, venue: str, data: bytes, *extra: str) -> str:
     """The synthetic topic of one imported file (stable for the same file and options)."""
-    digest = hashlib.sha256("\x00".join([kind, venue, *extra]).encode() + b"\x00" + data).hexdigest()
-    return f"import.{venue}.{digest[:12]}"
+    return stream_topic(kind, venue, (data,), *extra)
+
+
+def stream_topic(kind: str, venue: str, chunks: Iterable[bytes], *extra: str) -> str:
+    """``import_topic`` of the file made of ``chunks``, read one chunk at a time."""
+    digest = hashlib.sha256("\x00".join([kind, venue, *extra]).encode() + b"\x00")
+    for chunk in chunks:
+        digest.update(chunk)
+    return f"import.{venue}.{digest.hexdigest()[:12]}"
+
+
+def text_lines(name: str, raw_lines: Iterable[bytes]) -> Iterator[str]:
+    """The lines ``str.splitlines`` gives of the UTF-8 text made of ``raw_lines``, decoded one at a time.
+
+    ``raw_lines`` are split at b"\\n" (a binary file's lines); a UTF-8 character never contains that
+    byte, so each decodes alone, and ``splitlines`` of each gives the whole text's lines exactly.
+    """
+    for raw in raw_lines:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ImportFailed(f"{name}: not UTF-8 text (a capture or a CSV file?)") from None
+        yield from text.splitlines()
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """A checked file: its topic and venue, and its events (which read the file once more, lazily)."""
+
+    topic: str
+    venue: str
+    events: Iterator[Event]
+
+
+def plan_import(name: str, reopen: Reopen, venue: str | None, pair: str | None, interval_us: int | None,
+                kind: str, stats: ImportStats) -> ImportPlan:
+    """Check one file and name its topic, reading it in passes of constant memory (see the module doc).
+
+    ``kind``: ``ohlcv``, ``capture`` or ``auto`` (a ``.csv`` name is OHLCV). Captures take two passes
+    before the events (UTF-8 and venue, digest), OHLCV files three (UTF-8, rows and width, digest).
+    """
+    _read_all(text_lines(name, reopen()))  # not UTF-8 fails first, as when the whole file was decoded
+    if kind == "ohlcv" or (kind == "auto" and PurePath(name).suffix.lower() == ".csv"):
+        if not venue or not pair:
+            raise ImportFailed(f"{name}: an OHLCV file needs --venue and --pair")
+        width = bar_width(name, iter_ohlcv(name, text_lines(name, reopen())), interval_us)
+        topic = stream_topic("ohlcv", venue, reopen(), pair, str(width))
+        bars = iter_ohlcv(name, text_lines(name, reopen()))
+        return ImportPlan(topic, venue, ohlcv_trades(bars, venue, pair, width))
+    venue = venue or detect_venue(PurePath(name).name, islice(text_lines(name, reopen()), 20))
+    if venue is None:
+        raise ImportFailed(f"{name}: cannot tell the venue from the capture: pass --venue")
+    topic = stream_topic("capture", venue, reopen())
+    return ImportPlan(topic, venue, capture_events(name, text_lines(name, reopen()), venue, stats))
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in consecutive lists of at most ``size``, each read only when it is asked for."""
+    if size < 1:
+        raise ValueError(f"batch size {size} is not positive")
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _read_all(items: Iterable[object]) -> None:
+    for _ in items:
+        pass
 
 
 def detect_venue(name: str, lines: Iterable[str]) -> str | None:
@@ -180,6 +259,11 @@ class Bar:
 
 def read_ohlcv(name: str, lines: Iterable[str]) -> list[Bar]:
     """The candles of an OHLCV CSV file, checked (see the module doc for the format)."""
+    return list(iter_ohlcv(name, lines))
+
+
+def iter_ohlcv(name: str, lines: Iterable[str]) -> Iterator[Bar]:
+    """``read_ohlcv``, one candle at a time (each row is checked when it is read)."""
     reader = csv.reader(lines)
     header = next(reader, None)
     if header is None:
@@ -190,7 +274,7 @@ def read_ohlcv(name: str, lines: Iterable[str]) -> list[Bar]:
         raise ImportFailed(f"{name}:1: missing column(s) {', '.join(missing)}; "
                            f"the header must name {','.join(OHLCV_COLUMNS)}")
     at = {c: names.index(c) for c in OHLCV_COLUMNS}
-    bars: list[Bar] = []
+    previous: Bar | None = None
     for number, row in enumerate(reader, 2):
         if not row or not any(cell.strip() for cell in row):
             continue
@@ -199,13 +283,13 @@ def read_ohlcv(name: str, lines: Iterable[str]) -> list[Bar]:
                 raise ValueError(f"{len(row)} fields, the header has {len(names)}")
             o, h, lo, c = (_units(row[at[k]], k) for k in ("open", "high", "low", "close"))
             bar = Bar(_timestamp_us(row[at["timestamp"]]), o, h, lo, c, _units(row[at["volume"]], "volume"))
-            _check(bar, bars[-1] if bars else None)
+            _check(bar, previous)
         except ValueError as exc:
             raise ImportFailed(f"{name}:{number}: {exc}") from None
-        bars.append(bar)
-    if not bars:
+        yield bar
+        previous = bar
+    if previous is None:
         raise ImportFailed(f"{name}: no candle rows after the header")
-    return bars
 
 
 def _check(bar: Bar, previous: Bar | None) -> None:
@@ -219,15 +303,20 @@ def _check(bar: Bar, previous: Bar | None) -> None:
         raise ValueError("timestamps must increase from row to row")
 
 
-def bar_width(name: str, bars: list[Bar], interval_us: int | None) -> int:
-    """The candle width: ``interval_us`` if given, else the smallest step between rows."""
-    steps = [b.start - a.start for a, b in pairwise(bars)]
-    width = interval_us or (min(steps) if steps else 0)
+def bar_width(name: str, bars: Iterable[Bar], interval_us: int | None) -> int:
+    """The candle width: ``interval_us`` if given, else the smallest step between rows (read once)."""
+    smallest: int | None = None
+    short: int | None = None  # the first step narrower than interval_us
+    for a, b in pairwise(bars):
+        step = b.start - a.start
+        smallest = step if smallest is None else min(smallest, step)
+        if short is None and interval_us and step < interval_us:
+            short = step
+    width = interval_us or smallest or 0
     if width <= 0:
         raise ImportFailed(f"{name}: one row gives no candle width: pass the interval")
     if width < 1_000_000:
         raise ImportFailed(f"{name}: candle width {width} µs is under a second")
-    short = next((s for s in steps if s < width), None)
     if short is not None:
         raise ImportFailed(f"{name}: rows {short} µs apart overlap candles {width} µs wide")
     return width

@@ -6,9 +6,9 @@ is ``streams.archive``'s, the candle rules are ``streams.market``'s.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,12 +17,10 @@ import typer
 from producers.importer import (
     ImportFailed,
     ImportStats,
-    bar_width,
-    capture_events,
-    detect_venue,
+    batches,
     import_topic,
     ohlcv_trades,
-    read_ohlcv,
+    plan_import,
     records,
 )
 
@@ -80,31 +78,19 @@ class Imported:
 
 def import_file(client: Any, path: Path, venue: str | None, pair: str | None, interval_us: int | None,
                 kind: str) -> Imported:
-    """Read one file and write its events through the archive writer, then refresh candles."""
+    """Stream one file through the archive writer in bounded batches, then refresh candles."""
+    stats = ImportStats()
     try:
-        data = path.read_bytes()
-        text = data.decode("utf-8")
+        plan = plan_import(str(path), lambda: _lines(path), venue, pair, interval_us, kind, stats)
+        write_events(client, plan.events, plan.topic, stats)
     except OSError as exc:
         raise ImportFailed(f"{path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ImportFailed(f"{path}: not UTF-8 text (a capture or a CSV file?)") from None
-    lines = text.splitlines()
-    stats = ImportStats()
-    if kind == "ohlcv" or (kind == "auto" and path.suffix.lower() == ".csv"):
-        if not venue or not pair:
-            raise ImportFailed(f"{path}: an OHLCV file needs --venue and --pair")
-        bars = read_ohlcv(str(path), lines)
-        width = bar_width(str(path), bars, interval_us)
-        topic = import_topic("ohlcv", venue, data, pair, str(width))
-        events: Any = ohlcv_trades(bars, venue, pair, width)
-    else:
-        venue = venue or detect_venue(path.name, lines[:20])
-        if venue is None:
-            raise ImportFailed(f"{path}: cannot tell the venue from the capture: pass --venue")
-        topic = import_topic("capture", venue, data)
-        events = capture_events(str(path), lines, venue, stats)
-    write_events(client, events, topic, stats)
-    return Imported(topic, venue, stats)
+    return Imported(plan.topic, plan.venue, stats)
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as file:
+        yield from file
 
 
 def write_events(client: Any, events: Any, topic: str, stats: ImportStats) -> None:
@@ -115,8 +101,7 @@ def write_events(client: Any, events: Any, topic: str, stats: ImportStats) -> No
 
     writer = ArchiveWriter(client)
     spans: dict[tuple[str, str], tuple[int, int]] = {}
-    stream = records(events, topic, stats)
-    while chunk := list(islice(stream, BATCH)):
+    for chunk in batches(records(events, topic, stats), BATCH):
         written = writer.write(RawBatch.from_records(chunk))
         for book, (lo, hi) in written.trade_spans.items():
             old = spans.get(book)

@@ -66,3 +66,11 @@ def iso_to_us(text: str) -> int:
     # Whole seconds are exact in a float; the microseconds are added as an integer.
     whole = moment.replace(microsecond=0)
     return int(whole.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def decimals_step(decimals: object) -> int | None:
+    """``10^-decimals`` in units (1e-8), or ``None`` if finer than one unit (REST metadata's
+    "price decimals" / "quantity scale")."""
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
+        raise ValueError(f"decimal places {decimals!r} is not a non-negative integer")
+    return SCALE // 10**decimals if decimals <= 8 else None

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from cryptick.commands.market import app
+from cryptick.commands.market import BATCH, app
 from replay.archive_reader import count
 from streams.archive.clickhouse import get_client
 from streams.archive.reader import market_events
+from streams.archive.writer import ArchiveWriter
 
 pytestmark = pytest.mark.integration
 
@@ -102,6 +104,29 @@ def test_ohlcv_csv_round_trip_through_candles(tmp_path: Path, clickhouse_dsn: st
     assert daily.output.splitlines()[1] == "2018-01-01T00:00:00Z\t13000.5\t13100\t12900\t13050.25\t12.5\t4"
 
 
+def test_a_file_larger_than_a_batch_reaches_the_writer_in_bounded_batches(
+    tmp_path: Path, clickhouse_dsn: str, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed: list[int] = []
+    for method in ("write", "submit"):  # whichever the import uses
+        original = getattr(ArchiveWriter, method)
+
+        def spy(self: ArchiveWriter, batch: Any, _original: Any = original) -> Any:
+            handed.append(len(batch))
+            return _original(self, batch)
+
+        monkeypatch.setattr(ArchiveWriter, method, spy)
+    rows = BATCH // 2 + 100  # four trades a candle: two full batches and 400 trades
+    csv_file = tmp_path / "big.csv"
+    with csv_file.open("w") as out:
+        out.write("timestamp,open,high,low,close,volume\n")
+        out.writelines(f"{1_514_764_800 + 60 * i},100,110,90,105,1\n" for i in range(rows))
+    run = CliRunner().invoke(app, ["import", str(csv_file), "--venue", f"big{namespace}", "--pair", "A-B"])
+    assert run.exit_code == 0, run.output
+    assert f"{4 * rows} events ({4 * rows} PublicTrade)" in run.output
+    assert handed == [BATCH, BATCH, 400]
+
+
 @pytest.mark.parametrize(
     ("content", "args", "message"),
     [
@@ -165,3 +190,30 @@ def test_candles_errors_and_empty_range(clickhouse_dsn: str, namespace: str) -> 
     assert (
         empty.exit_code == 0 and empty.output.strip() == f"no candles for none{namespace} A-B in that range"
     )
+
+
+def test_import_memory_does_not_grow_with_the_file(
+    tmp_path: Path, clickhouse_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tracemalloc
+
+    import cryptick.commands.market as market
+
+    monkeypatch.setattr(market, "BATCH", 2_000)
+    one = (CAPTURES / "KRAKEN.ws.50.0").read_bytes()
+    warm_up = CliRunner().invoke(app, ["import", str(CAPTURES / "KRAKEN.ws.50.0")])  # loads the modules
+    assert warm_up.exit_code == 0, warm_up.output
+    peaks, sizes = [], []
+    for copies in (2, 8):
+        capture = tmp_path / f"KRAKEN.ws.{copies}"
+        capture.write_bytes(one * copies)
+        tracemalloc.start()
+        try:
+            run = CliRunner().invoke(app, ["import", str(capture)])
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        assert run.exit_code == 0 and f"{4279 * copies} events" in run.output, run.output
+        sizes.append(len(one) * copies)
+    # four times the file, the same memory (a whole-file read peaks at several times the file)
+    assert peaks[1] < 1.25 * peaks[0] and peaks[1] < sizes[1], (peaks, sizes)

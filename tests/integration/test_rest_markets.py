@@ -1,6 +1,7 @@
 """Market rules over REST: a local server answers with the venues' recorded product
-lists (after a 429 and a 502), the client waits and retries within its rate limit,
-and `cryptick markets` journals the rules where the engines read them."""
+lists (Kraken's and Poloniex's: their API docs' examples), after a 429 and a 502; the
+client waits and retries within its rate limit, and `cryptick markets` journals the
+rules where the engines read them."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ import pytest
 from typer.testing import CliRunner
 
 from cryptick.cli import app
-from producers.exchanges.rest import RateLimiter, RestClient, RestError, fetch_markets
+from producers.exchanges.feed import MalformedMessage
+from producers.exchanges.rest import MARKET_ENDPOINTS, RateLimiter, RestClient, RestError, fetch_markets
 from schemas.codec import decode
 from schemas.events import SCALE, MarketListed
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, all_topics, qualified
 from streams.runtime.kafka import create_topics, read_topic
 
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exchange-captures"
+DOC_EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "rest-doc-examples"
 
 
 def recorded(name: str) -> bytes:
@@ -30,7 +33,14 @@ def recorded(name: str) -> bytes:
 
 
 class Venue(BaseHTTPRequestHandler):
-    bodies: dict[str, bytes] = {"/products": recorded("COINBASE.0"), "/pairs": recorded("BITFINEX.0")}
+    bodies: dict[str, bytes] = {
+        "/products": recorded("COINBASE.0"),
+        "/pairs": recorded("BITFINEX.0"),
+        "/0/public/AssetPairs": (DOC_EXAMPLES / "KRAKEN.AssetPairs.json").read_bytes(),
+        "/markets": (DOC_EXAMPLES / "POLONIEX.markets.json").read_bytes(),
+        "/kraken-busy": b'{"error": ["EService:Unavailable"]}',
+        "/html": b"<html><body>Bad gateway</body></html>",
+    }
     script: list[int] = []  # status codes to answer first, then 200
     hits: list[str] = []
 
@@ -75,6 +85,56 @@ def test_coinbase_rules_after_a_429_and_a_502(venue: str) -> None:
     btc = next(m for m in listings if m.pair == "BTC-USD")
     assert (btc.base, btc.quote, btc.price_increment, btc.ts) == ("BTC", "USD", SCALE // 100, 7)
     assert btc.min_size > 0 and len(listings) > 100
+
+
+def test_kraken_rules_after_a_429_and_a_502(venue: str) -> None:
+    Venue.script = [429, 502]
+    listings = asyncio.run(fetch_markets("kraken", fast_client(), f"{venue}/0/public/AssetPairs", now_us=7))
+    assert Venue.hits == ["/0/public/AssetPairs"] * 3
+    assert [(m.pair, m.price_increment, m.min_size, m.ts) for m in listings] == [
+        ("BTC-USD", SCALE // 10, SCALE // 10_000, 7),
+        ("ETH-BTC", SCALE // 100_000, SCALE // 100, 7),
+    ]
+
+
+def test_poloniex_rules_after_a_502(venue: str) -> None:
+    Venue.script = [502]
+    listings = asyncio.run(fetch_markets("poloniex", fast_client(), f"{venue}/markets", now_us=7))
+    assert Venue.hits == ["/markets"] * 2
+    assert [(m.pair, m.price_increment, m.size_increment) for m in listings] == [
+        ("BTC-USDT", SCALE // 100, SCALE // 1_000_000)
+    ]
+
+
+def test_venues_fetched_in_a_row_share_the_rate_limit(venue: str) -> None:
+    now = [0.0]
+    waits: list[float] = []
+
+    async def sleep(s: float) -> None:
+        waits.append(s)
+        now[0] += s
+
+    client = RestClient(RateLimiter(2.0, burst=1, clock=lambda: now[0], sleep=sleep), sleep=sleep)
+
+    async def both() -> None:
+        await fetch_markets("kraken", client, f"{venue}/0/public/AssetPairs")
+        await fetch_markets("poloniex", client, f"{venue}/markets")
+
+    asyncio.run(both())
+    assert Venue.hits == ["/0/public/AssetPairs", "/markets"] and waits == [0.5]
+
+
+def test_an_error_kraken_reports_in_a_200_is_a_rest_error(venue: str) -> None:
+    with pytest.raises(RestError, match=r"kraken answered with an error: EService:Unavailable"):
+        asyncio.run(fetch_markets("kraken", fast_client(), f"{venue}/kraken-busy"))
+    assert Venue.hits == ["/kraken-busy"]
+
+
+def test_an_answer_that_is_not_a_market_list_says_so(venue: str) -> None:
+    with pytest.raises(MalformedMessage, match="not JSON"):
+        asyncio.run(fetch_markets("poloniex", fast_client(), f"{venue}/html"))
+    with pytest.raises(MalformedMessage, match="expected a JSON array of markets"):
+        asyncio.run(fetch_markets("poloniex", fast_client(), f"{venue}/0/public/AssetPairs"))
 
 
 def test_a_request_that_is_wrong_is_not_retried(venue: str) -> None:
@@ -122,3 +182,27 @@ def test_cryptick_markets_journals_the_rules_for_venue_and_ledger(
     assert len(on_venue) == len(on_ledger) > 100
     assert any(e.pair == "BTC-USD" for e in on_venue)  # type: ignore[union-attr]
     assert f"journaled {len(on_venue)} markets of bitfinex" in result.output
+
+
+@pytest.mark.integration
+def test_cryptick_markets_kraken_poloniex(
+    venue: str, kafka_bootstrap: str, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, path in (("kraken", "/0/public/AssetPairs"), ("poloniex", "/markets")):
+        monkeypatch.setitem(MARKET_ENDPOINTS, name, (f"{venue}{path}", MARKET_ENDPOINTS[name][1]))
+    create_topics(kafka_bootstrap, all_topics(namespace))
+    result = CliRunner().invoke(app, ["markets", "kraken", "poloniex", "--namespace", namespace])
+    assert result.exit_code == 0, result.output
+    assert "journaled 3 markets of kraken, poloniex" in result.output
+    on_venue = [decode(r.value) for r in read_topic(kafka_bootstrap, qualified(VENUE_JOURNAL, namespace))]
+    assert sorted((e.venue, e.pair) for e in on_venue) == [  # type: ignore[union-attr]
+        ("kraken", "BTC-USD"), ("kraken", "ETH-BTC"), ("poloniex", "BTC-USDT")
+    ]
+
+
+def test_cryptick_markets_reports_a_venue_error_in_one_line(venue: str) -> None:
+    result = CliRunner().invoke(app, ["markets", "kraken", "--url", f"{venue}/kraken-busy"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: GET {venue}/kraken-busy: kraken answered with an error: EService:Unavailable"
+    )

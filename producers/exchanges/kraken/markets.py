@@ -29,7 +29,7 @@ from typing import Any
 
 from producers.exchanges.feed import SHAPE_ERRORS, VenueError, decode, shape_error
 from producers.exchanges.kraken.symbols import VENUE, normalise_pair
-from producers.exchanges.numbers import to_units
+from producers.exchanges.numbers import decimals_step, to_units
 from schemas.events import SCALE, MarketListed
 
 TRADABLE = "online"
@@ -78,13 +78,6 @@ def market_listed(name: str, pair: dict[str, Any], ts: int) -> MarketListed | No
         )
     except SHAPE_ERRORS as exc:
         raise shape_error(f"bad Kraken asset pair {name!r} ({exc})", pair) from exc
-
-
-def decimals_step(decimals: object) -> int | None:
-    """``10^-decimals`` in units (1e-8), or ``None`` if finer than one unit."""
-    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
-        raise ValueError(f"decimal places {decimals!r} is not a non-negative integer")
-    return SCALE // 10**decimals if decimals <= 8 else None
 
 
 def exact_units(text: object) -> int | None:

@@ -26,9 +26,9 @@ from decimal import Decimal
 from typing import Any
 
 from producers.exchanges.feed import SHAPE_ERRORS, VenueError, decode, shape_error
-from producers.exchanges.numbers import to_units
+from producers.exchanges.numbers import decimals_step, to_units
 from producers.exchanges.poloniex.symbols import VENUE, normalise_pair
-from schemas.events import SCALE, MarketListed
+from schemas.events import MarketListed
 
 TRADABLE = "NORMAL"
 
@@ -74,10 +74,3 @@ def market_listed(market: dict[str, Any], ts: int) -> MarketListed | None:
         )
     except SHAPE_ERRORS as exc:
         raise shape_error(f"bad Poloniex market ({exc})", market) from exc
-
-
-def decimals_step(decimals: object) -> int | None:
-    """``10^-decimals`` in units (1e-8), or ``None`` if finer than one unit."""
-    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
-        raise ValueError(f"scale {decimals!r} is not a non-negative integer")
-    return SCALE // 10**decimals if decimals <= 8 else None
