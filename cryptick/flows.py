@@ -136,14 +136,21 @@ def print_outcome(bootstrap: str, namespace: str, echo: Echo) -> None:
 
 def replay_and_compare(settings: Settings, source: str, target: str, run_agents: bool,
                        echo: Echo, log_dir: Path | None = None) -> bool:
-    """Re-publish ``source``'s archived inboxes into ``target``, rerun the agents, compare."""
+    """Re-publish ``source``'s archived inboxes into ``target``, rerun the agents, compare.
+
+    A namespace where paper runs lived has its ``strategy.journal`` re-published too, and the strategy
+    agent's outputs compared with the others'."""
     from cryptick.worker import REPLAY_ROLES
+    from replay.paper_runs import has_paper_runs
     from replay.parity import archived_outputs, kafka_outputs
     from replay.republish import republish
+    from schemas.topics import INBOXES, RUN_INBOXES, RUN_OUTPUTS
     from streams.archive.clickhouse import get_client
 
     client = get_client(settings.dsn)
-    counts = republish(client, settings.bootstrap, source, target)
+    paper = has_paper_runs(client, source)
+    inboxes, outputs = (RUN_INBOXES, RUN_OUTPUTS) if paper else (INBOXES, OUTPUTS)
+    counts = republish(client, settings.bootstrap, source, target, inboxes)
     echo(f"replayed into namespace {target!r}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if not run_agents:
         return True
@@ -153,8 +160,8 @@ def replay_and_compare(settings: Settings, source: str, target: str, run_agents:
         w.wait_caught_up()
     finally:
         w.stop()
-    original = archived_outputs(client, source)
-    replayed = kafka_outputs(settings.bootstrap, target)
+    original = archived_outputs(client, source, outputs)
+    replayed = kafka_outputs(settings.bootstrap, target, outputs)
     echo(f"outputs  original {original.sha256[:16]} ({original.total} events)")
     echo(f"         replayed {replayed.sha256[:16]} ({replayed.total} events)")
     same = original.sha256 == replayed.sha256 and original.total > 0

@@ -51,6 +51,14 @@ class PaperRun:
         return self.states[-1][2] if self.states and self.status in ENDED else None
 
 
+def has_paper_runs(client: Any, namespace: str) -> bool:
+    """Does the namespace's archived ``strategy.journal`` hold a run started on the strategy agent?"""
+    rows = client.query("SELECT count() FROM archive_messages WHERE topic = {t:String}"
+                        " AND event_type = 'StartRun'",
+                        parameters={"t": qualified(STRATEGY_JOURNAL, namespace)}).result_rows
+    return int(rows[0][0]) > 0
+
+
 def namespace_of(topic: str, logical: str) -> str | None:
     """The namespace of an archived topic name (``''`` live), or None if it is not ``logical``."""
     if topic == logical:

@@ -9,7 +9,8 @@ from schemas.topics import INBOXES, all_topics, qualified
 from streams.runtime.kafka import create_topics, producer
 
 
-def republish(client: Any, bootstrap: str, source: str, target: str) -> dict[str, int]:
+def republish(client: Any, bootstrap: str, source: str, target: str,
+              inboxes: tuple[str, ...] = INBOXES) -> dict[str, int]:
     """Copy every archived inbox message of ``source`` into ``target``; counts per topic.
 
     Each message keeps its partition, key and bytes, and messages are produced in
@@ -21,7 +22,7 @@ def republish(client: Any, bootstrap: str, source: str, target: str) -> dict[str
     create_topics(bootstrap, all_topics(target))
     prod = producer(bootstrap)
     counts: dict[str, int] = {}
-    for inbox in INBOXES:
+    for inbox in inboxes:
         src, dst = qualified(inbox, source), qualified(inbox, target)
         n = 0
         for p in partitions(client, src):

@@ -143,3 +143,8 @@ def test_paper_runs_from_the_cli_are_listed_shown_and_checked_from_the_archive(
     checked = cli.invoke(app, ["parity", run_id])
     assert checked.exit_code == 0, checked.output
     assert "parity: identical" in checked.output
+    # and the namespace's archived inboxes, strategy.journal included, replayed through Kafka and the
+    # real worker (strategy agent included) give the same outputs on all three output topics
+    replayed = cli.invoke(app, ["replay", "--source", namespace, "--target", f"{namespace}r"])
+    assert replayed.exit_code == 0, replayed.output
+    assert "strategy.journal.v1" in replayed.output and "parity: identical" in replayed.output
