@@ -26,6 +26,7 @@ from schemas.events import (
     BookStatusChanged,
     Level,
     LevelChange,
+    MarketListed,
     PublicTrade,
 )
 
@@ -38,6 +39,15 @@ class MalformedMessage(ValueError):
 
 
 SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, InvalidOperation)
+
+
+def listing(venue: str, pair: str, ts: int, price_increment: int, size_increment: int, min_size: int,
+            max_size: int | None = None, min_notional: int | None = None) -> MarketListed:
+    """A venue's trading rules for a normalised ``BASE-QUOTE`` pair, id ``{venue}:{pair}:market:{ts}``."""
+    base, quote = pair.split("-")
+    return MarketListed(f"{venue}:{pair}:market:{ts}", venue, pair, base, quote, price_increment,
+                        size_increment, min_size, max_size, min_notional, ts)
+
 """What reading a message of the wrong shape raises; parsers re-raise as ``MalformedMessage``."""
 
 

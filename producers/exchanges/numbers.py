@@ -74,3 +74,8 @@ def decimals_step(decimals: object) -> int | None:
     if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
         raise ValueError(f"decimal places {decimals!r} is not a non-negative integer")
     return SCALE // 10**decimals if decimals <= 8 else None
+
+
+def optional_units(value: str | int | Decimal | None) -> int | None:
+    """An optional decimal field (absent or empty: None) as units (1e-8)."""
+    return to_units(value) if value not in (None, "") else None  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ captured; a parser for it can fill these in later.
 from __future__ import annotations
 
 from producers.exchanges.bitfinex.symbols import VENUE, normalise_pair
-from producers.exchanges.feed import decode, shape_error
+from producers.exchanges.feed import decode, listing, shape_error
 from schemas.events import MarketListed
 
 DEFAULT_PRICE_INCREMENT = 1
@@ -37,17 +37,4 @@ def parse_pair_list(raw: str | bytes, ts: int) -> list[MarketListed]:
 
 def market_listed(pair: str, ts: int) -> MarketListed:
     """A Bitfinex pair with the defaults above."""
-    base, quote = pair.split("-")
-    return MarketListed(
-        event_id=f"{VENUE}:{pair}:market:{ts}",
-        venue=VENUE,
-        pair=pair,
-        base=base,
-        quote=quote,
-        price_increment=DEFAULT_PRICE_INCREMENT,
-        size_increment=DEFAULT_SIZE_INCREMENT,
-        min_size=DEFAULT_MIN_SIZE,
-        max_size=None,
-        min_notional=None,
-        ts=ts,
-    )
+    return listing(VENUE, pair, ts, DEFAULT_PRICE_INCREMENT, DEFAULT_SIZE_INCREMENT, DEFAULT_MIN_SIZE)

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from producers.exchanges.coinbase.symbols import VENUE, normalise_pair
-from producers.exchanges.feed import SHAPE_ERRORS, MalformedMessage, decode, shape_error
-from producers.exchanges.numbers import to_units
+from producers.exchanges.feed import SHAPE_ERRORS, MalformedMessage, decode, listing, shape_error
+from producers.exchanges.numbers import optional_units, to_units
 from schemas.events import MarketListed
 
 
@@ -30,24 +30,11 @@ def market_listed(product: dict[str, Any], ts: int) -> MarketListed:
     """One product's trading rules."""
     try:
         pair = normalise_pair(product["id"])
-        base, quote = pair.split("-")
         price_increment = to_units(product["quote_increment"])
         size_increment = to_units(product["base_increment"])
-        max_size = product.get("base_max_size")
-        min_funds = product.get("min_market_funds")
-        listed = MarketListed(
-            event_id=f"{VENUE}:{pair}:market:{ts}",
-            venue=VENUE,
-            pair=pair,
-            base=base,
-            quote=quote,
-            price_increment=price_increment,
-            size_increment=size_increment,
-            min_size=to_units(product["base_min_size"]),
-            max_size=to_units(max_size) if max_size not in (None, "") else None,
-            min_notional=to_units(min_funds) if min_funds not in (None, "") else None,
-            ts=ts,
-        )
+        listed = listing(VENUE, pair, ts, price_increment, size_increment, to_units(product["base_min_size"]),
+                         optional_units(product.get("base_max_size")),
+                         optional_units(product.get("min_market_funds")))
     except SHAPE_ERRORS as exc:
         raise shape_error(f"bad Coinbase product ({exc})", product) from exc
     if price_increment <= 0 or size_increment <= 0:

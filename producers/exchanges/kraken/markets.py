@@ -27,9 +27,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from producers.exchanges.feed import SHAPE_ERRORS, VenueError, decode, shape_error
+from producers.exchanges.feed import SHAPE_ERRORS, VenueError, decode, listing, shape_error
 from producers.exchanges.kraken.symbols import VENUE, normalise_pair
-from producers.exchanges.numbers import decimals_step, to_units
+from producers.exchanges.numbers import decimals_step, optional_units, to_units
 from schemas.events import SCALE, MarketListed
 
 TRADABLE = "online"
@@ -56,26 +56,13 @@ def market_listed(name: str, pair: dict[str, Any], ts: int) -> MarketListed | No
         if name.endswith(".d") or pair.get("status", TRADABLE) != TRADABLE or not pair.get("wsname"):
             return None
         normalised = normalise_pair(pair["wsname"])
-        base, quote = normalised.split("-")
         tick = pair.get("tick_size")
         price_step = exact_units(tick) if tick not in (None, "") else decimals_step(pair["pair_decimals"])
         size_step = decimals_step(pair["lot_decimals"])
-        cost_min = pair.get("costmin")
         if price_step is None or size_step is None:
             return None
-        return MarketListed(
-            event_id=f"{VENUE}:{normalised}:market:{ts}",
-            venue=VENUE,
-            pair=normalised,
-            base=base,
-            quote=quote,
-            price_increment=price_step,
-            size_increment=size_step,
-            min_size=to_units(pair["ordermin"]),
-            max_size=None,
-            min_notional=to_units(cost_min) if cost_min not in (None, "") else None,
-            ts=ts,
-        )
+        return listing(VENUE, normalised, ts, price_step, size_step, to_units(pair["ordermin"]),
+                       None, optional_units(pair.get("costmin")))
     except SHAPE_ERRORS as exc:
         raise shape_error(f"bad Kraken asset pair {name!r} ({exc})", pair) from exc
 

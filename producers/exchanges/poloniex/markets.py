@@ -22,11 +22,10 @@ An error object ``{"code": ..., "message": ...}`` instead of the array raises
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from producers.exchanges.feed import SHAPE_ERRORS, VenueError, decode, shape_error
-from producers.exchanges.numbers import decimals_step, to_units
+from producers.exchanges.feed import SHAPE_ERRORS, VenueError, decode, listing, shape_error
+from producers.exchanges.numbers import decimals_step, optional_units, to_units
 from producers.exchanges.poloniex.symbols import VENUE, normalise_pair
 from schemas.events import MarketListed
 
@@ -50,27 +49,13 @@ def market_listed(market: dict[str, Any], ts: int) -> MarketListed | None:
         if market["state"] != TRADABLE:
             return None
         pair = normalise_pair(market["symbol"])
-        base, quote = pair.split("-")
         limits = market["symbolTradeLimit"]
         price_step = decimals_step(limits["priceScale"])
         size_step = decimals_step(limits["quantityScale"])
         if price_step is None or size_step is None:
             return None
-        min_amount = limits.get("minAmount")
-        max_quantity = limits.get("maxQuantity")
-        return MarketListed(
-            event_id=f"{VENUE}:{pair}:market:{ts}",
-            venue=VENUE,
-            pair=pair,
-            base=base,
-            quote=quote,
-            price_increment=price_step,
-            size_increment=size_step,
-            min_size=to_units(limits["minQuantity"]),
-            max_size=None if max_quantity in (None, "") or Decimal(max_quantity) == 0
-            else to_units(max_quantity),
-            min_notional=to_units(min_amount) if min_amount not in (None, "") else None,
-            ts=ts,
-        )
+        max_quantity = optional_units(limits.get("maxQuantity"))  # 0: no check
+        return listing(VENUE, pair, ts, price_step, size_step, to_units(limits["minQuantity"]),
+                       max_quantity or None, optional_units(limits.get("minAmount")))
     except SHAPE_ERRORS as exc:
         raise shape_error(f"bad Poloniex market ({exc})", market) from exc
