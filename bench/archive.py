@@ -9,14 +9,17 @@ coordinates Kafka would give them on ``venue.journal``.
   the faster of a numpy/list insert and an Arrow insert;
 - archive: ``ArchiveWriter`` on the same messages in batches of the sink's
   size: decode in bulk, insert ``archive_messages`` and the typed tables; then
-  the same with the candle refresh the sink runs after each batch;
+  the same with a candle refresh after every batch, and as the sink refreshes
+  (batches merged, at most 1 s late, the rest when it goes idle);
 - decode only: the Python side of the archive (no ClickHouse), and for scale
-  the codec decoding the first batch one message at a time;
+  the codec decoding the first batch one message at a time; then the
+  ClickHouse side alone: the decoded batches inserted into ``archive_messages``
+  and into the typed tables (the floor of the archive path on this machine);
 - through Kafka (when ``KAFKA_BOOTSTRAP_SERVERS`` is set): the messages
   produced to a fresh topic first (untimed), then ``ArchiveSink`` consuming and
   archiving all of them, candles included;
 - reader: ``market_events`` over every book of the range (decoded events in
-  journal order), and over trades only.
+  journal order, each event touched), and over trades only.
 
 Figures are events/s and the archive/baseline ratio, all measured in this run
 on a fresh embedded ClickHouse. Run: ``.venv/bin/python bench/archive.py [n_events]``.
@@ -24,10 +27,10 @@ on a fresh embedded ClickHouse. Run: ``.venv/bin/python bench/archive.py [n_even
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import gc
 import os
-import sys
 import tempfile
 import time
 import uuid
@@ -42,12 +45,12 @@ from producers.synthetic import SyntheticConfig, SyntheticFeed
 from schemas.codec import default_codec
 from schemas.topics import VENUE_JOURNAL, partition_of, venue_key
 from streams.archive.batch import RawBatch
+from streams.archive.candles import CandleRefresh
 from streams.archive.clickhouse import get_client
 from streams.archive.decode import decode_batch
 from streams.archive.reader import market_events
 from streams.archive.sink import ArchiveSink
-from streams.archive.writer import ArchiveWriter
-from streams.market.store import refresh_candles
+from streams.archive.writer import INSERT_SETTINGS, RAW_TABLE, ArchiveWriter
 
 BATCH = 50_000  # the sink's default batch size
 Record = tuple[str, int, int, bytes, bytes, int]
@@ -128,6 +131,14 @@ def main(n: int) -> None:
     one_by_one = timed(lambda: [codec.decode(v) for v in sample], runs=1)
     print(f"  (for scale: the codec, one by one:     {len(sample) / one_by_one:>10,.0f} events/s)")
 
+    rows = [decode_batch(b) for b in batches]
+    raw_only = timed(lambda: [client.insert_arrow(RAW_TABLE, r.raw, settings=INSERT_SETTINGS) for r in rows],
+                     fresh)
+    typed_only = timed(lambda: [client.insert_arrow(name, t, settings=INSERT_SETTINGS)
+                                for r in rows for name, t in r.typed], fresh)
+    print(f"  (ClickHouse alone, rows decoded before: archive_messages {raw_only:.2f} s, typed tables "
+          f"{typed_only:.2f} s, baseline {baseline:.2f} s)")
+
     writer = ArchiveWriter(client)
     serial = timed(lambda: [writer.write(b) for b in batches], fresh)
     print(f"archive, decode then insert:             {n / serial:>10,.0f} events/s   "
@@ -135,10 +146,17 @@ def main(n: int) -> None:
     archive = timed(lambda: writer.write_all(batches), fresh)
     print(f"archive, decode || insert (pipelined):   {n / archive:>10,.0f} events/s   "
           f"ratio to baseline {baseline / archive:.2f}")
-    writer = ArchiveWriter(client, after_insert=lambda rows: refresh_candles(client, rows.trade_spans))
-    full = timed(lambda: writer.write_all(batches), fresh)
-    writer.close()
-    print(f"... + candle refresh (the sink's path):  {n / full:>10,.0f} events/s   "
+    def with_candles(every: float) -> None:
+        candles = CandleRefresh(client, every=every)
+        with contextlib.closing(ArchiveWriter(client, after_insert=candles.after_insert)) as writer:
+            writer.write_all(batches)
+        candles.refresh()  # the sink refreshes what is pending when it goes idle
+
+    full = timed(lambda: with_candles(0.0), fresh)
+    print(f"... + candle refresh after every batch:  {n / full:>10,.0f} events/s   "
+          f"ratio to baseline {baseline / full:.2f}")
+    full = timed(lambda: with_candles(1.0), fresh)
+    print(f"... + candles at most 1 s late (sink):   {n / full:>10,.0f} events/s   "
           f"ratio to baseline {baseline / full:.2f}")
 
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
@@ -155,7 +173,8 @@ def main(n: int) -> None:
         read = 0
         events = market_events(client, books, 0, 2**62) if kinds is None else \
             market_events(client, books, 0, 2**62, kinds=kinds)
-        for _ in events:
+        for item in events:
+            item.event  # noqa: B018 -- a consumer reads the event
             read += 1
 
     seconds = timed(read_all, runs=1)
@@ -184,10 +203,16 @@ def through_kafka(client: Any, bootstrap: str, records: list[Record]) -> float:
         prod.flush(60)
         gc.collect()
         start = time.perf_counter()
-        while sink.archived < len(records):
-            if not sink.poll_batch(timeout=1.0) and time.perf_counter() - start > 120:
-                raise TimeoutError(f"archived {sink.archived} of {len(records)} messages in 120 s")
-        return time.perf_counter() - start
+        taken = 0
+        while taken < len(records):  # no idle poll at the end: flush once everything is consumed
+            got = sink.poll_batch(timeout=1.0)
+            taken += got
+            if not got and time.perf_counter() - start > 120:
+                raise TimeoutError(f"consumed {taken} of {len(records)} messages in 120 s")
+        sink.flush()
+        seconds = time.perf_counter() - start
+        assert sink.archived == len(records), (sink.archived, len(records))
+        return seconds
     finally:
         sink.close()
         with contextlib.suppress(KafkaException):  # best effort: the topic is the bench's own
@@ -195,4 +220,6 @@ def through_kafka(client: Any, bootstrap: str, records: list[Record]) -> float:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 300_000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("n_events", nargs="?", type=int, default=300_000, help="messages to generate")
+    main(parser.parse_args().n_events)

@@ -1,6 +1,7 @@
 """The ClickHouse archive of every topic.
 
 - ``sink``: the Kafka consumer that archives batches (I/O shell);
+- ``candles``: candle refreshes for several batches' trades at once (I/O shell);
 - ``writer``: one batch into ``archive_messages`` (bytes + coordinates, for
   replay) and the typed tables, decoding the next batch while inserting;
 - ``decode`` / ``columnar``: bulk Avro decoding into Arrow columns (pure);

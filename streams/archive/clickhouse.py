@@ -16,6 +16,7 @@ import clickhouse_connect
 DDL_DIR = Path(__file__).resolve().parents[2] / "infra" / "clickhouse"
 
 _clients: dict[str, Any] = {}
+_seconds: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
@@ -42,6 +43,22 @@ def get_client(dsn: str) -> Any:
                 client.command(statement)
             _clients[dsn] = client
         return client
+
+
+def second_client(client: Any) -> Any | None:
+    """Another connection to the engine or server of ``client`` (a ``get_client`` one), else None.
+
+    ClickHouse runs queries of different connections in parallel, chDB too: the
+    archive writer inserts the raw and the typed tables of a batch at once.
+    """
+    with _lock:
+        dsn = next((d for d, c in _clients.items() if c is client), None)
+        if dsn is None:
+            return None
+        other = _seconds.get(dsn)
+        if other is None:
+            other = _seconds[dsn] = clickhouse_connect.get_client(dsn=dsn)
+        return other
 
 
 def readonly_settings() -> dict[str, Any]:

@@ -39,6 +39,18 @@ FEW_RECORDS = 8
 
 _SHIFTS = [np.uint64(7 * k) for k in range(10)]
 _ONE = np.uint64(1)
+_HIGH = np.uint64(0x8080808080808080)
+_BYTE_HIGH = np.uint64(0x80)
+_LOW_BYTE = np.uint64(0x7F)
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_PAIRS = (np.uint64(0x007F007F007F007F), np.uint64(0x7F007F007F007F00), np.uint64(1))
+_QUADS = (np.uint64(0x00003FFF00003FFF), np.uint64(0x3FFF00003FFF0000), np.uint64(2))
+_HALVES = (np.uint64(0x000000000FFFFFFF), np.uint64(0x0FFFFFFF00000000), np.uint64(4))
+
+
+def _words(buf: np.ndarray) -> np.ndarray:
+    """Every 8-byte little-endian word of ``buf``, one per starting byte (an unaligned view)."""
+    return np.ndarray(shape=(len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
 
 
 class Unsupported(ValueError):
@@ -83,12 +95,13 @@ class _Cursor:
     """Read positions of the records being decoded."""
 
     buf: np.ndarray  # uint8: the joined bodies plus PAD zero bytes
+    words: np.ndarray  # uint64: ``_words(buf)``
     pos: np.ndarray  # int64: the next byte to read, per record
     end: np.ndarray  # int64: where each record must end
     bad: np.ndarray  # bool: the record failed to frame
 
     def subset(self, rows: np.ndarray) -> _Cursor:
-        return _Cursor(self.buf, self.pos[rows], self.end[rows], self.bad[rows])
+        return _Cursor(self.buf, self.words, self.pos[rows], self.end[rows], self.bad[rows])
 
     def update(self, rows: np.ndarray, sub: _Cursor) -> None:
         self.pos[rows] = sub.pos
@@ -101,23 +114,35 @@ Reader = Callable[[_Cursor], Col]
 def _varint(c: _Cursor) -> np.ndarray:
     """The zigzag varints at every record's position, as int64; advances the cursor.
 
-    Full-width passes (one per byte of the longest varint) beat shrinking index
-    sets: no fancy indexing, only a gather and a few arithmetic passes each.
+    Each varint is read as one 8-byte word: its length is where the first byte
+    without a continuation bit is, and its 7-bit groups are packed together by
+    three mask-and-shift steps (pairs, quads, halves), all full-width passes.
+    The rare varint longer than 8 bytes takes one more pass per extra byte.
     """
     pos = np.minimum(c.pos, len(c.buf) - 11)  # a bad record may point anywhere
-    b = c.buf[pos]
-    value = (b & 0x7F).astype(np.uint64)
-    alive = b >> 7
-    step = np.ones(len(pos), dtype=np.int64)
-    for k in range(1, 10):
-        if not alive.any():
-            break
-        step += alive
-        b = c.buf[pos + k]
-        value |= ((b & 0x7F) * alive).astype(np.uint64) << _SHIFTS[k]
-        alive = alive & (b >> 7)
-    else:
-        c.bad |= alive.astype(bool)
+    word = c.words[pos]
+    if not (word & _BYTE_HIGH).any():  # one byte each (lengths, union branches, counts)
+        c.pos = c.pos + 1
+        small: np.ndarray = (word & _LOW_BYTE).astype(np.int64)
+        return (small >> 1) ^ -(small & 1)
+    stop = ~word & _HIGH  # bytes whose continuation bit is clear
+    last = stop & (~stop + _ONE)  # the first of them, as a single bit
+    mask = last | (last - _ONE)  # every bit up to it (all ones when there is none)
+    value = word & mask & _LOW7
+    for low, high, shift in (_PAIRS, _QUADS, _HALVES):
+        value = (value & low) | ((value & high) >> shift)
+    step = np.bitwise_count(mask).astype(np.int64) >> 3
+    longer = np.flatnonzero(last == 0)
+    if longer.size:  # 9 or 10 bytes
+        value, step = value.copy(), step.copy()
+        at = pos[longer]
+        b8 = c.buf[at + 8]
+        b9 = c.buf[at + 9]
+        more = b8 >> 7
+        value[longer] |= ((b8 & 0x7F).astype(np.uint64) << _SHIFTS[8]) | \
+            ((b9 & 0x7F).astype(np.uint64) * more << _SHIFTS[9])
+        step[longer] = 9 + more
+        c.bad[longer] |= (more & (b9 >> 7)).astype(bool)
     c.pos = c.pos + step
     out: np.ndarray = (value >> _ONE).astype(np.int64) ^ -(value & _ONE).astype(np.int64)
     return out
@@ -236,9 +261,12 @@ def _array(fields: list[tuple[str, Reader]]) -> Reader:
             remaining -= 1
         owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
         rank = np.concatenate(ranks) if ranks else np.zeros(0, dtype=np.int64)
-        order = np.lexsort((rank, owner))
-        order = order[~c.bad[owner[order]]]
+        # items came round by round; each kept item goes to its record's start plus its rank
+        keep = ~c.bad[owner]
         counts[c.bad] = 0
+        first = np.cumsum(counts) - counts
+        order = np.empty(int(keep.sum()), dtype=np.int64)
+        order[first[owner[keep]] + rank[keep]] = np.flatnonzero(keep)
         items = {name: _take(_concat(parts[i]), order) if parts[i] else np.zeros(0, dtype=np.int64)
                  for i, (name, _) in enumerate(fields)}
         return Lists(counts, items)
@@ -316,7 +344,8 @@ class BulkDecoder:
         ``buf`` must end with ``PAD`` zero bytes. Rows that are not ok hold
         placeholders; ``to_arrow`` with the mask leaves them out.
         """
-        c = _Cursor(buf, starts.astype(np.int64), ends.astype(np.int64), np.zeros(len(starts), dtype=bool))
+        c = _Cursor(buf, _words(buf), starts.astype(np.int64), ends.astype(np.int64),
+                    np.zeros(len(starts), dtype=bool))
         columns = {name: reader(c) for name, reader in self._fields}
         ok = ~c.bad & (c.pos == c.end)
         return columns, ok

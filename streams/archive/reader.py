@@ -18,12 +18,17 @@ stays open between pages, so a caller may write to ClickHouse while reading.
 
 from __future__ import annotations
 
-import heapq
+import collections
+import dataclasses
+import gc
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from schemas.events import Event
@@ -34,10 +39,6 @@ _Stream = tuple[str, str, str, int]
 
 NEVER = 2**62
 """An offset no stream reaches: no warm-up before ``start``."""
-
-_MergeKey = tuple[int, str, str, str, int, int]
-"""Effective time, venue, pair, topic, partition, offset."""
-
 
 @dataclass(frozen=True, slots=True)
 class ArchivedEvent:
@@ -50,40 +51,155 @@ class ArchivedEvent:
 
 
 def _select_list(spec: TableSpec) -> str:
-    return ", ".join(["kafka_partition", "kafka_offset", *spec.field_names])
+    return ", ".join(["kafka_offset", *spec.field_names])
 
 
-def _column_values(column: pa.ChunkedArray, nested: type | None) -> list[Any]:
-    """Python values of one result column; a list of records rebuilt from its flat children."""
+@dataclass(slots=True)
+class _Chunk:
+    """Consecutive items of a sorted run: their sort keys, event times and the items."""
+
+    keys: np.ndarray  # int64, non-decreasing along the run
+    ts: np.ndarray  # int64
+    items: list[Any]
+
+
+def _merge(runs: Sequence[Iterator[_Chunk]]) -> Iterator[_Chunk]:
+    """Chunks of the runs merged by (key, run index), each run kept in its own order.
+
+    A chunk goes out as soon as it is known to come first: all buffered items up
+    to the smallest (last key, run index) among the runs' buffers, sorted in one
+    stable numpy pass. Items of later chunks cannot sort before it, since every
+    run's keys only grow. Each run is pulled a chunk at a time, when its buffer is empty.
+    """
+    heads: dict[int, _Chunk] = {}
+    live = list(enumerate(runs))
+    while True:
+        for i, run in list(live):
+            head = heads.get(i)
+            while head is None or not len(head.keys):
+                head = next(run, None)
+                if head is None:
+                    live.remove((i, run))
+                    heads.pop(i, None)
+                    break
+                heads[i] = head
+        if not heads:
+            return
+        bound, first = min((int(h.keys[-1]), i) for i, h in heads.items())
+        if len(heads) == 1:
+            yield heads.pop(first)
+            continue
+        keys, ts, owners, items = [], [], [], []
+        for i, head in heads.items():
+            cut = len(head.keys) if (int(head.keys[-1]), i) <= (bound, first) else \
+                int(np.searchsorted(head.keys, bound, side="right" if i < first else "left"))
+            if not cut:
+                continue
+            keys.append(head.keys[:cut])
+            ts.append(head.ts[:cut])
+            owners.append(np.full(cut, i, dtype=np.int64))
+            items.extend(head.items[:cut])
+            heads[i] = _Chunk(head.keys[cut:], head.ts[cut:], head.items[cut:])
+        key = np.concatenate(keys)
+        order = np.lexsort((np.concatenate(owners), key))
+        yield _Chunk(key[order], np.concatenate(ts)[order], [items[j] for j in order.tolist()])
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Build many objects that form no cycle without the cyclic GC walking them.
+
+    Each allocation of a tracked object counts toward a collection, and a
+    collection walks every young object: building a page of events, the walks
+    cost more than the building. So the GC is paused while building, and the
+    new objects are then moved to the oldest generation (``freeze`` then
+    ``unfreeze``: two list splices) instead of being walked once more. Young
+    objects of other code are moved too: a cycle among them is collected by
+    the next full collection rather than a young one.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.freeze()
+            gc.unfreeze()
+            gc.enable()
+
+
+def _build(cls: type, columns: Sequence[Iterable[Any]], n: int) -> list[Any]:
+    """``n`` instances of the slotted dataclass ``cls`` with the given field columns.
+
+    Each field is set through its slot in one C-level pass over the column: the
+    values are those ``cls(*fields)`` would store (no event has a ``__post_init__``).
+    """
+    objects: list[Any] = list(map(object.__new__, itertools.repeat(cls, n)))
+    for field, values in zip(dataclasses.fields(cls), columns, strict=True):
+        collections.deque(map(getattr(cls, field.name).__set__, objects, values), maxlen=0)
+    return objects
+
+
+def _values(array: pa.Array) -> list[Any]:
+    """The Python values of one (non-list) result column, in bulk."""
+    if pa.types.is_dictionary(array.type):
+        words = np.array([*array.dictionary.to_pylist(), None], dtype=object)
+        index = array.indices.fill_null(len(array.dictionary)).to_numpy()
+        picked: list[Any] = words[index].tolist()  # the same str object for each value
+        return picked
+    if pa.types.is_integer(array.type) or pa.types.is_boolean(array.type):
+        if not array.null_count:
+            numbers: list[Any] = array.to_numpy(zero_copy_only=False).tolist()
+            return numbers
+        filled = array.fill_null(False if pa.types.is_boolean(array.type) else 0)
+        boxed = filled.to_numpy(zero_copy_only=False).astype(object)
+        boxed[array.is_null().to_numpy(zero_copy_only=False)] = None
+        return list(boxed.tolist())
+    strings: list[Any] = array.to_pylist()
+    return strings
+
+
+def _column(array: pa.Array, nested: type | None) -> list[Any]:
+    """Python values of one result column; lists of records rebuilt from their flat children."""
     if nested is None:
-        values: list[Any] = column.to_pylist()
-        return values
-    array = column.combine_chunks()
-    offsets = array.offsets.to_pylist()
-    flat = array.flatten()
-    items = [nested(*t) for t in zip(*(flat.field(i).to_pylist() for i in range(flat.type.num_fields)),
-                                     strict=True)]
-    base = offsets[0]
-    return [items[a - base:b - base] for a, b in itertools.pairwise(offsets)]
+        return _values(array)
+    items = array.values  # offsets below index into the whole child array
+    records = _build(nested, [_values(items.field(i)) for i in range(items.type.num_fields)], len(items))
+    offsets = array.offsets.to_numpy().tolist()
+    return [records[a:b] for a, b in itertools.pairwise(offsets)]
 
 
-def _page_events(spec: TableSpec, table: pa.Table) -> Iterator[tuple[int, int, Event]]:
-    cls = spec.cls
-    values = [_column_values(table.column(c.name), c.nested) for c in spec.columns]
-    partitions = table.column("kafka_partition").to_pylist()
-    offsets = table.column("kafka_offset").to_pylist()
-    for partition, offset, fields in zip(partitions, offsets, zip(*values, strict=True), strict=True):
-        yield partition, offset, cls(*fields)
+def _page_chunk(spec: TableSpec, stream: _Stream, table: pa.Table, last: int) -> _Chunk:
+    """One page's events, keyed by offset, without the copies of an offset already read."""
+    offsets = table.column("kafka_offset").to_numpy().astype(np.int64)
+    keep = np.empty(len(offsets), dtype=bool)
+    keep[0] = offsets[0] != last
+    np.not_equal(offsets[1:], offsets[:-1], out=keep[1:])
+    if not keep.all():
+        table = table.filter(pa.array(keep))
+        offsets = offsets[keep]
+    n = table.num_rows
+    page = table.combine_chunks()
+    topic, _, _, partition = stream
+    with _no_gc():
+        fields = [_column(page.column(c.name).chunk(0), c.nested) for c in spec.columns]
+        events = _build(spec.cls, fields, n)
+        coordinates = [itertools.repeat(topic, n), itertools.repeat(partition, n), offsets.tolist()]
+        archived = _build(ArchivedEvent, [*coordinates, events], n)
+    return _Chunk(offsets, page.column("ts").to_numpy().astype(np.int64), archived)
 
 
 def _pages(client: Any, spec: TableSpec, stream: _Stream, first: int, start: int, end: int,
-           page: int) -> Iterator[tuple[int, int, Event]]:
+           page: int, pool: ThreadPoolExecutor) -> Iterator[_Chunk]:
     """One stream's events of one type, in offset order, a page per query.
 
     No FINAL: copies of a re-delivered message are adjacent in this order and
     skipped here, which costs less than collapsing them in the engine. Pages
-    come back as Arrow, whose columns convert to Python values in bulk.
-    Events from offset ``first`` on are read whatever their time (a warm-up).
+    come back as Arrow (``LowCardinality`` strings as dictionaries, so each
+    distinct venue, pair or side is one Python string), and become events a
+    column at a time. The next page is queried in ``pool`` while this one
+    becomes events (the engine releases the GIL). Events from offset ``first``
+    on are read whatever their time (a warm-up).
     """
     sql = (
         f"SELECT {_select_list(spec)} FROM {spec.name}"
@@ -91,36 +207,38 @@ def _pages(client: Any, spec: TableSpec, stream: _Stream, first: int, start: int
         " AND kafka_partition = {k:UInt16} AND kafka_offset > {o:Int64}"  # a primary-key range
         " AND ts < {e:Int64} AND (ts >= {s:Int64} OR kafka_offset >= {f:Int64})"
         " ORDER BY kafka_offset LIMIT {n:UInt32}"
+        " SETTINGS output_format_arrow_low_cardinality_as_dictionary = 1"
     )
     topic, venue, pair, partition = stream
-    last = (-1, -1)
-    while True:
-        table = client.query_arrow(sql, parameters={"v": venue, "p": pair, "t": topic, "k": partition,
-                                                    "o": last[1], "f": first, "s": start, "e": end,
-                                                    "n": page},
-                                   use_strings=True)
-        for partition, offset, event in _page_events(spec, table):
-            if (partition, offset) != last:
-                last = (partition, offset)
-                yield partition, offset, event
-        if table.num_rows < page:
-            return
+
+    def fetch(after: int) -> pa.Table:
+        return client.query_arrow(sql, parameters={"v": venue, "p": pair, "t": topic, "k": partition,
+                                                   "o": after, "f": first, "s": start, "e": end, "n": page},
+                                  use_strings=True)
+
+    last = -1
+    pending: Future[pa.Table] | None = pool.submit(fetch, last)
+    while pending is not None:
+        table = pending.result()
+        pending = None
+        if table.num_rows:
+            previous, last = last, int(table.column("kafka_offset")[-1].as_py())
+            if table.num_rows >= page:
+                pending = pool.submit(fetch, last)
+            yield _page_chunk(spec, stream, table, previous)
 
 
 def _stream(client: Any, tables: list[TableSpec], stream: _Stream, first: int, start: int,
-            end: int, page: int) -> Iterator[tuple[_MergeKey, ArchivedEvent]]:
-    """One book in one topic, in offset order, keyed for the merge by effective time.
-
-    Merge keys are unique (one message, one table), so the merges compare plain
-    tuples and never reach an event.
-    """
-    topic, venue, pair, _ = stream
+            end: int, page: int, pool: ThreadPoolExecutor) -> Iterator[_Chunk]:
+    """One book in one topic, in offset order, keyed for the merge across books by effective time."""
     effective = None
-    pages = [_pages(client, spec, stream, first, start, end, page) for spec in tables]
-    for partition, offset, event in heapq.merge(*pages):
-        effective = event.ts if effective is None else max(effective, event.ts)
-        item = ArchivedEvent(topic, partition, offset, event)
-        yield (effective, venue, pair, topic, partition, offset), item
+    pages = [_pages(client, spec, stream, first, start, end, page, pool) for spec in tables]
+    for chunk in _merge(pages):
+        keys = np.maximum.accumulate(chunk.ts)
+        if effective is not None:
+            keys = np.maximum(keys, effective)
+        effective = int(keys[-1])
+        yield _Chunk(keys, keys, chunk.items)
 
 
 def streams(client: Any, books: Iterable[tuple[str, str]], start: int, end: int,
@@ -168,9 +286,12 @@ def market_events(client: Any, books: Iterable[tuple[str, str]], start: int, end
         raise ValueError(f"not market event types: {sorted(unknown)}; choose from {MARKET_TYPES}")
     tables = [specs()[k] for k in MARKET_TYPES if k in kinds]
     found = streams(client, books, start, end, topics, tables, from_snapshot)
-    merged = heapq.merge(*(_stream(client, tables, s, first, start, end, page) for s, first in found.items()))
-    for _, item in merged:
-        yield item
+    # ties of effective time go by venue, pair, topic, partition: the runs' order
+    ranked = sorted(found.items(), key=lambda f: (f[0][1], f[0][2], f[0][0], f[0][3]))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-read") as pool:
+        runs = [_stream(client, tables, s, first, start, end, page, pool) for s, first in ranked]
+        for chunk in _merge(runs):
+            yield from chunk.items
 
 
 def market_event_batches(client: Any, books: Iterable[tuple[str, str]], start: int, end: int, *,

@@ -2,28 +2,29 @@
 
 A plain confluent-kafka consumer (no Faust: it makes no decision, and batch
 consumption is several times faster). Each batch goes to ``archive_messages``
-(the bytes, for replay) and to one typed table per event type (``ArchiveWriter``),
-then the candles its trades touched are refreshed. A batch is decoded while the
-one before it is inserted; a batch's offsets are committed (explicitly) only
-once it is in ClickHouse, so a crash re-delivers, re-delivered rows collapse on
-their Kafka coordinates, and a candle refresh recomputes from the deduplicated
-trades. ``drain``, ``run`` and ``close`` return only once every consumed
-message is archived and committed.
+(the bytes, for replay) and to one typed table per event type (``ArchiveWriter``);
+the candles its trades touched are refreshed with those of the batches around
+it, at most ``candle_every`` seconds later (``CandleRefresh``). A batch is
+decoded while the one before it is inserted; a batch's offsets are committed
+(explicitly) only once it is in ClickHouse and its candles are refreshed, so a
+crash re-delivers, re-delivered rows collapse on their Kafka coordinates, and a
+candle refresh recomputes from the deduplicated trades. ``drain``, ``run`` and
+``close`` return only once every consumed message is archived and committed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import Future
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from streams.archive.batch import RawBatch
-from streams.archive.decode import ArchiveRows
+from streams.archive.candles import CandleRefresh
 from streams.archive.writer import ArchiveWriter
 
 log = logging.getLogger(__name__)
@@ -34,14 +35,18 @@ CHUNK = 5_000
 class ArchiveSink:
     def __init__(self, client: Any, bootstrap: str, topics: Sequence[str],
                  group_id: str = "cryptick-archive", batch_size: int = 50_000, *,
-                 candles: bool = True) -> None:
+                 candles: bool = True, candle_every: float = 1.0) -> None:
         self.client = client
         self.topics = list(topics)
         self.batch_size = batch_size
         self.candles = candles
         self.archived = 0
-        self._writer = ArchiveWriter(client, after_insert=self._refresh_candles)
-        self._in_flight: tuple[Future[ArchiveRows], list[TopicPartition], int] | None = None
+        self._candles = CandleRefresh(client, every=candle_every, enabled=candles)
+        self._writer = ArchiveWriter(client, after_insert=self._candles.after_insert)
+        self._submitted = 0
+        # batches submitted and not yet committed: (number, offsets to commit, messages)
+        self._uncommitted: list[tuple[int, dict[tuple[str, int], int], int]] = []
+        self._failed = False  # an insert or a refresh failed: nothing more is committed
         self._consumer = Consumer({
             "bootstrap.servers": bootstrap,
             "group.id": group_id,
@@ -58,8 +63,10 @@ class ArchiveSink:
         """Consume up to one batch and hand it to the writer; the number of messages taken.
 
         The batch is inserted in the background; the one before it is then
-        finished and its offsets committed.
+        finished, and the offsets of the batches whose candles are fresh committed.
         """
+        if self._failed:
+            raise RuntimeError("the archive sink failed: close it (what it did not commit is re-delivered)")
         msgs = self._consume(timeout)
         good = []
         for m in msgs:
@@ -75,9 +82,11 @@ class ArchiveSink:
         ends: dict[tuple[str, int], int] = {}
         for m in good:
             ends[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
-        future = self._writer.submit(RawBatch.from_messages(good))  # finishes the previous insert first
-        self._commit_in_flight()
-        self._in_flight = (future, [TopicPartition(t, p, o) for (t, p), o in ends.items()], len(good))
+        with self._failing():
+            self._writer.submit(RawBatch.from_messages(good))  # finishes the previous insert first
+            self._submitted += 1
+            self._uncommitted.append((self._submitted, ends, len(good)))
+            self._commit(self._candles.refreshed)
         return len(good)
 
     def _consume(self, timeout: float) -> list[Any]:
@@ -98,24 +107,36 @@ class ArchiveSink:
         return list(self._consumer.assignment())
 
     def flush(self) -> None:
-        """Wait for the batch in flight and commit its offsets."""
-        self._writer.wait()
-        self._commit_in_flight()
-
-    def _commit_in_flight(self) -> None:
-        if self._in_flight is None:
+        """Wait for the batch in flight, refresh the candles still pending and commit every offset."""
+        if self._failed:
             return
-        future, offsets, n = self._in_flight
-        self._in_flight = None
-        future.result()
-        self._consumer.commit(offsets=offsets, asynchronous=False)
-        self.archived += n
+        with self._failing():
+            self._writer.wait()
+            self._candles.refresh()
+            self._commit(self._submitted)
 
-    def _refresh_candles(self, rows: ArchiveRows) -> None:
-        if self.candles and rows.trade_spans:
-            from streams.market.store import refresh_candles
+    @contextlib.contextmanager
+    def _failing(self) -> Iterator[None]:
+        """On an error, commit nothing more: a later commit would skip the batch that failed."""
+        try:
+            yield
+        except BaseException:
+            self._failed = True
+            self._uncommitted.clear()
+            raise
 
-            refresh_candles(self.client, rows.trade_spans)
+    def _commit(self, through: int) -> None:
+        """Commit the offsets of the batches numbered up to ``through`` (inserted, candles fresh)."""
+        done = [b for b in self._uncommitted if b[0] <= through]
+        if not done:
+            return
+        self._uncommitted = self._uncommitted[len(done):]
+        offsets: dict[tuple[str, int], int] = {}
+        for _, ends, _ in done:
+            offsets.update(ends)
+        self._consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()],
+                              asynchronous=False)
+        self.archived += sum(n for _, _, n in done)
 
     def drain(self, idle: float = 2.0, limit: float = 120.0) -> int:
         """Archive until nothing has arrived for ``idle`` seconds; the count archived."""

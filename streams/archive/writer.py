@@ -8,11 +8,15 @@ merges collapse them.
 Pipelining: decoding is Python (numpy) work and inserting is ClickHouse work
 that releases the GIL, so ``submit`` decodes a batch in the caller's thread and
 inserts it in a background thread while the caller decodes the next one; at
-most one batch is in flight. ``write`` does both in the caller's thread.
+most one batch is in flight. ``write`` does both in the caller's thread. When
+the client came from ``get_client``, the typed tables are inserted over a
+second connection while the raw table is inserted over the first: ClickHouse
+runs the two at once.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -20,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from streams.archive.batch import RawBatch
+from streams.archive.clickhouse import second_client
 from streams.archive.decode import ArchiveRows, decode_batch
 
 RAW_TABLE = "archive_messages"
@@ -32,11 +37,13 @@ AfterInsert = Callable[[ArchiveRows], None]
 class ArchiveWriter:
     """Writes message batches into ``archive_messages`` and the per-event-type tables."""
 
-    def __init__(self, client: Any, after_insert: AfterInsert | None = None) -> None:
+    def __init__(self, client: Any, after_insert: AfterInsert | None = None, *,
+                 parallel: bool = True) -> None:
         self.client = client
         self.after_insert = after_insert
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future[ArchiveRows] | None = None
+        self._typed_client = second_client(client) if parallel else None
 
     def write(self, batch: RawBatch) -> ArchiveRows:
         """Archive every message of ``batch`` now; what was written."""
@@ -79,10 +86,33 @@ class ArchiveWriter:
         merged: dict[tuple[str, pa.Schema], list[pa.Table]] = {}
         for name, table in rows.typed:
             merged.setdefault((name, table.schema), []).append(table)
-        for (name, _), tables in merged.items():
-            self.client.insert_arrow(name, pa.concat_tables(tables), settings=INSERT_SETTINGS)
-        if rows.raw.num_rows:
-            self.client.insert_arrow(RAW_TABLE, rows.raw, settings=INSERT_SETTINGS)
+        typed = [(name, pa.concat_tables(tables)) for (name, _), tables in merged.items()]
+        if self._typed_client is None or not typed or not rows.raw.num_rows:
+            _insert_tables(self.client, typed)
+            _insert_tables(self.client, [(RAW_TABLE, rows.raw)])
+        else:  # a thread per batch (cheap next to its inserts): nothing to close when only ``write`` is used
+            failed: list[BaseException] = []
+
+            def insert_typed() -> None:
+                try:
+                    _insert_tables(self._typed_client, typed)
+                except BaseException as exc:  # re-raised in this thread below
+                    failed.append(exc)
+
+            side = threading.Thread(target=insert_typed, name="archive-typed")
+            side.start()
+            try:
+                _insert_tables(self.client, [(RAW_TABLE, rows.raw)])
+            finally:
+                side.join()
+            if failed:
+                raise failed[0]
         if self.after_insert is not None:
             self.after_insert(rows)
         return rows
+
+
+def _insert_tables(client: Any, tables: list[tuple[str, pa.Table]]) -> None:
+    for name, table in tables:
+        if table.num_rows:
+            client.insert_arrow(name, table, settings=INSERT_SETTINGS)
