@@ -122,6 +122,7 @@ class RunIn(BaseModel):
     account: str = "paper"
     deposit: bool = Field(True, description="Deposit the allocation as paper money first.")
     duration_s: int | None = Field(None, gt=0, description="Stop after this much event time.")
+    history: bool = Field(True, description="Give the run the archived candles its lookback reads.")
 
 
 class RunOut(BaseModel):
@@ -129,6 +130,8 @@ class RunOut(BaseModel):
     wallet_set_id: str
     account: str
     command_id: str
+    history_candles: int = Field(0, description="Archived candles journaled into the run's inbox.")
+    history_note: str | None = Field(None, description="Why no archived history was given, if so.")
 
 
 class StopIn(BaseModel):

@@ -33,6 +33,7 @@ from schemas.events import (
 )
 from schemas.topics import LEDGER_JOURNAL, STRATEGY_EVENTS, STRATEGY_JOURNAL, partition_of, qualified
 from strategies import commands
+from strategies.candles import HistorySource
 from strategies.run import RunSpec, new_run
 from strategies.wallet import WalletView
 
@@ -50,11 +51,12 @@ def now_us() -> int:
 
 def start(bootstrap: str, namespace: str, strategy: str, params: Mapping[str, str],
           allocations: Sequence[Allocation], account: str = "paper", deposit: bool = True,
-          duration_s: int | None = None, tag: str = "") -> RunSpec:
-    """Check the strategy and its parameters here (one-line errors), then journal the start."""
+          duration_s: int | None = None, tag: str = "", history: HistorySource | None = None) -> RunSpec:
+    """Check the strategy and its parameters here (one-line errors), then journal the start; with
+    ``history``, the archived candles its lookback reads follow the start into the run's inbox."""
     from strategies.registry import get
 
-    get(strategy).create(params)  # raises UnknownStrategy / ParamError with what to fix
+    built = get(strategy).create(params)  # raises UnknownStrategy / ParamError with what to fix
     if not allocations:
         raise PaperError("give at least one --balance VENUE:CURRENCY=AMOUNT, e.g. synthetic:USD=10000")
     now = now_us()
@@ -62,7 +64,9 @@ def start(bootstrap: str, namespace: str, strategy: str, params: Mapping[str, st
     spec = new_run(strategy, params, allocations, 0, end, mode="paper", account=account, tag=tag or str(now))
     if deposit:  # funds first: the wallet set draws on them
         _send(bootstrap, namespace, [(LEDGER_JOURNAL, account, d) for d in commands.deposits(spec, now)])
-    _send(bootstrap, namespace, [(STRATEGY_JOURNAL, spec.run_id, commands.start_run(spec, now))])
+    loaded = commands.history(built, spec, history, now) if history is not None else []
+    _send(bootstrap, namespace, [(STRATEGY_JOURNAL, spec.run_id, commands.start_run(spec, now)),
+                                 *((STRATEGY_JOURNAL, spec.run_id, h) for h in loaded)])
     return spec
 
 

@@ -110,6 +110,20 @@ class Allocation:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoricalCandle:
+    """One closed candle: its bucket, OHLC (fixed-point prices), volume (fixed-point base), trades."""
+
+    start_ts: int
+    end_ts: int
+    open: int
+    high: int
+    low: int
+    close: int
+    volume: int
+    trades: int
+
+
+@dataclass(frozen=True, slots=True)
 class PostingLeg:
     """One leg of a balanced posting; the legs of a posting sum to zero per currency."""
 
@@ -546,6 +560,20 @@ class StartRun:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryLoaded:
+    """Archived candles of one market from before a run, journaled into the run's inbox as it starts,
+    so its lookback is served from the inbox (and a replay of the inbox sees the same history)."""
+
+    event_id: str
+    run_id: str
+    venue: str
+    pair: str
+    interval_s: int
+    candles: list[HistoricalCandle] = field(default_factory=list)
+    ts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class StopRun:
     """Command: stop a run; its open orders are cancelled and its subscriptions end."""
 
@@ -662,7 +690,7 @@ class DeadLetter:
     ts: int
 
 
-NESTED: tuple[type, ...] = (Level, LevelChange, Allocation, PostingLeg)
+NESTED: tuple[type, ...] = (Level, LevelChange, Allocation, PostingLeg, HistoricalCandle)
 
 EVENT_TYPES: tuple[type, ...] = (
     BookSnapshot,
@@ -693,6 +721,7 @@ EVENT_TYPES: tuple[type, ...] = (
     CommandRejected,
     BalanceDiscrepancy,
     StartRun,
+    HistoryLoaded,
     StopRun,
     RunStateChanged,
     MarketSubscription,
@@ -733,6 +762,7 @@ Event = (
     | CommandRejected
     | BalanceDiscrepancy
     | StartRun
+    | HistoryLoaded
     | StopRun
     | RunStateChanged
     | MarketSubscription

@@ -70,6 +70,9 @@ class Strategy:
     params_type: ClassVar[type] = NoParams
     candle_interval_s: ClassVar[int | None] = None
     """Build candles at this interval from the subscribed pairs' trades (None: no candles)."""
+    history_candles: ClassVar[int] = 0
+    """How many closed candles from before its start the strategy reads (its lookback): a paper run is
+    given that many from the archive as it starts. A strategy may set both from its parameters."""
     params: Any  # subclasses narrow it to their ``params_type``
 
     def __init__(self, params: object = None) -> None:

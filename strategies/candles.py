@@ -43,6 +43,26 @@ class HistorySource(Protocol):
         ...
 
 
+class PreloadedHistory:
+    """A ``HistorySource`` holding the candles journaled into the run's inbox (``HistoryLoaded``)."""
+
+    def __init__(self) -> None:
+        self._candles: dict[tuple[str, str, int], list[Candle]] = {}
+
+    def add(self, venue: str, pair: str, interval_s: int, candles: Sequence[Candle]) -> None:
+        """More candles of a market, in any order; a bucket seen again keeps its latest version."""
+        key = (venue, pair, interval_s)
+        by_start = {c.start_ts: c for c in self._candles.get(key, ())}
+        by_start.update((c.start_ts, c) for c in candles)
+        self._candles[key] = [by_start[t] for t in sorted(by_start)]
+
+    def candles(self, venue: str, pair: str, interval_s: int, end_ts: int, limit: int) -> Sequence[Candle]:
+        if limit <= 0:
+            return []
+        closed = [c for c in self._candles.get((venue, pair, interval_s), ()) if c.end_ts <= end_ts]
+        return closed[-limit:]
+
+
 class CandleBuilder:
     """Candles of one (venue, pair) at one interval; keeps the last ``keep`` closed ones."""
 

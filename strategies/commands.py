@@ -9,9 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from schemas.events import ControlMessage, DepositFunds, StartRun, StopRun
+from schemas.events import ControlMessage, DepositFunds, HistoricalCandle, HistoryLoaded, StartRun, StopRun
+from strategies.api import Strategy
+from strategies.candles import HistorySource
 from strategies.records import canonical_json
 from strategies.run import RunSpec
+
+HISTORY_CHUNK = 5000
+"""Candles per ``HistoryLoaded`` message (about 60 bytes each: well under Kafka's 1 MB message limit)."""
 
 
 def deposits(spec: RunSpec, now: int) -> list[DepositFunds]:
@@ -36,3 +41,19 @@ def control(run_id: str, component_id: str, payload: Any, now: int) -> ControlMe
         raise ValueError("name the component the message is for")
     payload_json = canonical_json(payload)
     return ControlMessage(f"{run_id}:control:{component_id}:{now}", run_id, component_id, payload_json, now)
+
+
+def history(strategy: Strategy, spec: RunSpec, source: HistorySource, now: int) -> list[HistoryLoaded]:
+    """The archived candles the strategy's lookback reads (``history_candles`` of ``candle_interval_s``)
+    for each of its markets, closed by ``now``, as messages for the run's inbox (chunked, oldest first)."""
+    interval, wanted = strategy.candle_interval_s, strategy.history_candles
+    if not interval or wanted <= 0:
+        return []
+    out: list[HistoryLoaded] = []
+    for m in strategy.markets(spec.default_venue):
+        rows = [HistoricalCandle(c.start_ts, c.end_ts, c.open, c.high, c.low, c.close, c.volume, c.trades)
+                for c in source.candles(m.venue, m.pair, interval, now, wanted)]
+        for i in range(0, len(rows), HISTORY_CHUNK):
+            out.append(HistoryLoaded(f"{spec.run_id}:history:{m.venue}:{m.pair}:{i // HISTORY_CHUNK}",
+                                     spec.run_id, m.venue, m.pair, interval, rows[i:i + HISTORY_CHUNK], now))
+    return out

@@ -18,8 +18,9 @@ Runs are keyed by run id. A run's life is all in its inbox:
    ends the run: its open orders are cancelled, its subscriptions end, and a
    ``RunStateChanged`` says why. An ended run ignores everything after.
 
-While waiting, only wallet events and listings reach the runtime (control
-messages and ticks are dropped: there is nothing to control yet). Outputs are
+While waiting, only wallet events, listings and archived history
+(``HistoryLoaded``) reach the runtime (control messages and ticks are dropped:
+there is nothing to control yet). Outputs are
 the runtime's (orders, cancels, timers, dashboard records, logs) and the
 host's own records above; all keyed by run id.
 """
@@ -39,6 +40,7 @@ from schemas.events import (
     ControlMessage,
     CreateWalletSet,
     Event,
+    HistoryLoaded,
     MarketListed,
     MarketSubscription,
     OrderDone,
@@ -62,11 +64,11 @@ from strategies.wallet import WALLET_EVENTS
 INBOX_TYPES: frozenset[type] = frozenset({
     BookSnapshot, BookDelta, PublicTrade, ClockTick, MarketListed, ControlMessage,
     OrderOpened, OrderFilled, OrderDone, OrderRejected, CancelRejected,
-    *WALLET_EVENTS, CommandRejected, StartRun, StopRun,
+    *WALLET_EVENTS, CommandRejected, StartRun, StopRun, HistoryLoaded,
 })
 """What ``strategy.journal`` carries."""
 
-_WHILE_WAITING = (*WALLET_EVENTS, MarketListed)
+_WHILE_WAITING = (*WALLET_EVENTS, MarketListed, HistoryLoaded)
 
 StrategyFactory = Callable[[str, dict[str, str]], Strategy]
 """(runnable name, parameters) -> a fresh strategy object; raises for unknown names or bad parameters."""

@@ -14,6 +14,9 @@ engines' ``handle``. The strategy's state depends on nothing but the inbox:
 - Candles close on the first item with ``ts >= end_ts`` (before that item is
   handled), in (end_ts, venue, pair) order.
 - A redelivered item (same ``event_id``) yields nothing and changes nothing.
+- ``HistoryLoaded`` items (archived candles from before the run, journaled as
+  it starts) are the run's history source unless one is given: the lookback
+  is then served from the inbox itself.
 
 A handler that raises is a strategy bug: ``StrategyError`` says which run,
 handler and input; the runtime does not guess how to continue.
@@ -32,6 +35,7 @@ from schemas.events import (
     CancelRejected,
     ClockTick,
     Event,
+    HistoryLoaded,
     MarketListed,
     OrderDone,
     OrderFilled,
@@ -41,7 +45,7 @@ from schemas.events import (
 )
 from strategies.api import MarketRef, Strategy, Timer
 from strategies.book import BookView
-from strategies.candles import Candle, CandleBuilder, HistorySource
+from strategies.candles import Candle, CandleBuilder, HistorySource, PreloadedHistory
 from strategies.context import Context, StrategyOutput
 from strategies.records import ControlMessage, StrategyRecord, TimerSet
 from strategies.run import RunSpec
@@ -93,7 +97,9 @@ class StrategyRuntime:
         self.candles = ({(m.venue, m.pair): CandleBuilder(m.venue, m.pair, interval) for m in self.markets}
                         if interval else {})
         self.wallet = WalletProjection(run.wallet_set_id)
-        self.ctx = Context(run, self.wallet, self.books, self.rules, self.candles, interval, history)
+        self.preloaded = PreloadedHistory()
+        self.ctx = Context(run, self.wallet, self.books, self.rules, self.candles, interval,
+                           history if history is not None else self.preloaded)
         self.started = False
         self._seen = RecentIds(seen_window)
         self._timers: list[tuple[int, int, Timer]] = []
@@ -111,6 +117,7 @@ class StrategyRuntime:
             OrderRejected: self._on_done,
             CancelRejected: self._on_cancel_rejected,
             MarketListed: self._on_listed,
+            HistoryLoaded: self._on_history,
         }
         for kind in WALLET_EVENTS:
             self._handlers[kind] = self.wallet.apply
@@ -208,6 +215,12 @@ class StrategyRuntime:
     def _on_control(self, ev: ControlMessage) -> None:
         if ev.run_id == self.run.run_id:
             self._call("on_control", ev, self.strategy.on_control, self.ctx, ev)
+
+    def _on_history(self, ev: HistoryLoaded) -> None:
+        venue, pair = ev.venue, ev.pair
+        self.preloaded.add(venue, pair, ev.interval_s, [
+            Candle(venue, pair, c.start_ts, c.end_ts, c.open, c.high, c.low, c.close, c.volume, c.trades)
+            for c in ev.candles])
 
     def _on_listed(self, ev: MarketListed) -> None:
         if (ev.venue, ev.pair) in self.books:

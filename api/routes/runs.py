@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, status
 
-from api.deps import CommandsDep
+from api.deps import CommandsDep, SettingsDep
 from api.models import RunIn, RunOut, SentOut, StopIn
 from schemas.events import Allocation
 from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL
@@ -42,11 +42,11 @@ def strategies() -> list[dict[str, Any]]:
 
 
 @router.post("/runs", response_model=RunOut, status_code=status.HTTP_202_ACCEPTED)
-def start(body: RunIn, bus: CommandsDep) -> RunOut:
+def start(body: RunIn, bus: CommandsDep, settings: SettingsDep) -> RunOut:
     """Start a paper run; 422 with the reason for an unknown strategy or bad parameters. Whether it
     runs (funded, subscribed) or fails is on the ``runs`` event stream."""
     try:
-        registry.get(body.strategy).create(body.params)
+        strategy = registry.get(body.strategy).create(body.params)
     except (registry.UnknownStrategy, ParamError, ValueError) as exc:
         raise HTTPException(status_code=422, detail=str(exc).strip("'\"")) from None
     now = _now()
@@ -61,8 +61,20 @@ def start(body: RunIn, bus: CommandsDep) -> RunOut:
             bus.append(LEDGER_JOURNAL, spec.account, deposit)
     cmd = commands.start_run(spec, now)
     bus.append(STRATEGY_JOURNAL, spec.run_id, cmd)
+    loaded, note = [], None
+    if body.history and strategy.history_candles:
+        try:
+            from replay.history import ArchiveHistory
+            from streams.archive.clickhouse import get_client
+
+            loaded = commands.history(strategy, spec, ArchiveHistory(get_client(settings.dsn)), now)
+        except Exception as exc:  # the run goes on without archived history; say why
+            note = f"no archived history: {type(exc).__name__}: {exc}"
+    for h in loaded:
+        bus.append(STRATEGY_JOURNAL, spec.run_id, h)
     return RunOut(run_id=spec.run_id, wallet_set_id=spec.wallet_set_id, account=spec.account,
-                  command_id=cmd.event_id)
+                  command_id=cmd.event_id, history_candles=sum(len(h.candles) for h in loaded),
+                  history_note=note)
 
 
 @router.post("/runs/{run_id}/stop", response_model=SentOut, status_code=status.HTTP_202_ACCEPTED)

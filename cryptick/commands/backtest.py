@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from replay.report import Report
     from replay.sources import MarketSource, MemoryJournal
     from strategies.api import MarketRef
+    from strategies.candles import HistorySource
 
 app = typer.Typer(help="Backtest a strategy in-process.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -121,7 +122,9 @@ def run_backtest(opts: Options, show_progress: bool = True, store: Callable[[], 
 
         archive = RunArchive(client, spec.namespace, forward=journal)
     with _progress(start, end, show_progress) as progress:
-        result = Backtest(config, source, [RunSetup(spec, strategy)], archive or journal, progress).run()
+        history = _history(source)
+        result = Backtest(config, source, [RunSetup(spec, strategy, history=history)], archive or journal,
+                          progress).run()
     report = build_report(result.runs[0], start, end, config.sample_us)
     if archive is not None:
         from replay.runs import backtest_run, save_run
@@ -162,6 +165,15 @@ def _source(opts: Options, allocations: list[Allocation], wanted: list[MarketRef
             raise NoData(f"no data for {m}: the synthetic source quotes everything in USD")
     bases = sorted({m.base for m in wanted} | {a.currency for a in allocations if a.currency != "USD"})
     return SyntheticSource(venues[0], bases, start, end, seed=opts.seed, step_us=opts.step_ms * 1000)
+
+
+def _history(source: MarketSource) -> HistorySource | None:
+    """On archived data the lookback reaches before the start into the archive's candles (clamped to
+    each moment's event time and to what had been received by then)."""
+    from replay.history import ArchiveHistory
+    from replay.sources import ArchiveSource
+
+    return ArchiveHistory(source.client) if isinstance(source, ArchiveSource) else None
 
 
 class _progress:

@@ -16,6 +16,7 @@ from cryptick.commands.backtest import UsageError, parse_balance
 from cryptick.settings import get_settings
 from schemas.events import RunStateChanged
 from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL
+from strategies.candles import HistorySource
 from strategies.wallet import WalletProjection
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
@@ -49,6 +50,9 @@ def paper(
     = None,
     detach: Annotated[bool, typer.Option(
         help="Return once the run is running; stop it later with `cryptick stop RUN`.")] = False,
+    history: Annotated[bool, typer.Option(
+        help="Give the run the archived candles its lookback reads (from ClickHouse), so it need not "
+             "wait for live candles.")] = True,
     namespace: Annotated[str, typer.Option(help="Topic namespace of the worker ('' is live).")] = "",
     wait_s: Annotated[float, typer.Option(help="How long to wait for the strategy agent to answer.")] = 60.0,
 ) -> None:
@@ -63,7 +67,9 @@ def paper(
         allocations = [parse_balance(b) for b in balance or []]
         params = parse_pairs(list(param or []))
         seconds = parse_duration(duration) if duration else None
-        spec = runs.start(s.bootstrap, namespace, strategy, params, allocations, account, deposit, seconds)
+        source = _archive_history(s.dsn) if history else None
+        spec = runs.start(s.bootstrap, namespace, strategy, params, allocations, account, deposit, seconds,
+                          history=source)
     except (UsageError, ParamError, UnknownStrategy, runs.PaperError, ValueError) as exc:
         _fail(str(exc).strip("'\""))
         return
@@ -103,6 +109,19 @@ def paper(
         if line is not None and not (isinstance(event, RunStateChanged) and event.state not in runs.ENDED):
             typer.echo(line)
         ended = ended or (isinstance(event, RunStateChanged) and event.state in runs.ENDED)
+
+
+def _archive_history(dsn: str) -> HistorySource | None:
+    """The archive as a history source, or None (with a warning) if it cannot be opened."""
+    from replay.history import ArchiveHistory
+    from streams.archive.clickhouse import get_client
+
+    try:
+        return ArchiveHistory(get_client(dsn))
+    except Exception as exc:  # the run goes on without archived history; say why
+        typer.echo(f"warning: no archived history ({type(exc).__name__}: {exc}); the run builds its candles "
+                   "from live trades (--no-history to skip this)", err=True)
+        return None
 
 
 def stop(

@@ -552,6 +552,24 @@ CREATE TABLE IF NOT EXISTS archive_start_run
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
 
+-- HistoryLoaded: Archived candles of one market from before a run, journaled into the run's inbox as it starts,
+CREATE TABLE IF NOT EXISTS archive_history_loaded
+(
+    kafka_topic     LowCardinality(String),
+    kafka_partition UInt16,
+    kafka_offset    UInt64,
+    event_id String,
+    run_id String,
+    venue LowCardinality(String),
+    pair LowCardinality(String),
+    interval_s Int64,
+    candles Array(Tuple(start_ts Int64, end_ts Int64, open Int64, high Int64, low Int64, close Int64, volume Int64, trades Int64)),
+    ts Int64,
+    event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+
 -- StopRun: Command: stop a run; its open orders are cancelled and its subscriptions end.
 CREATE TABLE IF NOT EXISTS archive_stop_run
 (

@@ -49,6 +49,7 @@ class EfficientFrontierStrategy(Strategy):
         super().__init__(params)
         # The runtime reads the candle interval from the object: here it is a parameter.
         self.candle_interval_s = self.params.candle_interval_s  # type: ignore[misc]
+        self.history_candles = self.params.lookback  # type: ignore[misc]
         self.state: ControlState = controls.initial_state(self.params.target)
         self.analysis: Analysis | None = None
         self.converged = False

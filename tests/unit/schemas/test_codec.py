@@ -34,6 +34,11 @@ def sample(cls: type) -> object:
         elif t.startswith("list[PostingLeg]"):
             values[f.name] = [PostingLeg("ws1", "available", "coinbase", "USD", -5),
                               PostingLeg("external", "external", "coinbase", "USD", 5)]
+        elif t.startswith("list[HistoricalCandle]"):
+            from schemas.events import HistoricalCandle
+
+            values[f.name] = [HistoricalCandle(0, 60, 1, 3, 1, 2, 10, 4),
+                              HistoricalCandle(60, 120, 2, 2, 2, 2, 0, 0)]
         elif t.startswith("bytes"):
             values[f.name] = b"\x00\xffraw"
         elif t.startswith("bool"):
