@@ -138,18 +138,18 @@ def replay_and_compare(settings: Settings, source: str, target: str, run_agents:
                        echo: Echo, log_dir: Path | None = None) -> bool:
     """Re-publish ``source``'s archived inboxes into ``target``, rerun the agents, compare.
 
-    A namespace where paper runs lived has its ``strategy.journal`` re-published too, and the strategy
-    agent's outputs compared with the others'."""
+    A namespace where runs were hosted (paper runs, backtests) has its ``strategy.journal`` re-published
+    too, and the strategy agent's outputs compared with the others'."""
     from cryptick.worker import REPLAY_ROLES
-    from replay.paper_runs import has_paper_runs
+    from replay.paper_runs import has_hosted_runs
     from replay.parity import archived_outputs, kafka_outputs
     from replay.republish import republish
     from schemas.topics import INBOXES, RUN_INBOXES, RUN_OUTPUTS
     from streams.archive.clickhouse import get_client
 
     client = get_client(settings.dsn)
-    paper = has_paper_runs(client, source)
-    inboxes, outputs = (RUN_INBOXES, RUN_OUTPUTS) if paper else (INBOXES, OUTPUTS)
+    hosted = has_hosted_runs(client, source)
+    inboxes, outputs = (RUN_INBOXES, RUN_OUTPUTS) if hosted else (INBOXES, OUTPUTS)
     counts = republish(client, settings.bootstrap, source, target, inboxes)
     echo(f"replayed into namespace {target!r}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if not run_agents:

@@ -4,15 +4,21 @@ Market events from a ``MarketSource`` and everything the cores emit go through
 one ``Scheduler`` (tie rule: ``replay.scheduler``). Each delivery is appended
 to the inbox it belongs to — ``venue.journal`` (key ``venue:PAIR``),
 ``ledger.journal`` (key account), ``strategy.journal`` (key run id) — and
-handed to that inbox's core: a ``MatchingEngine`` or ``Ledger`` per inbox
-partition (as the agents shard them) and a ``StrategyRuntime`` per run. The
-outputs are appended to ``venue.events``, ``ledger.events`` and
-``strategy.events`` and routed on, as the routers do, with these hops:
+handed to the cores the live worker runs on that inbox, one per inbox
+partition as the agents shard them: a ``MatchingEngine`` and a
+``MarketFanOut`` on ``venue.journal``, a ``Ledger`` on ``ledger.journal``, a
+``StrategyHost`` on ``strategy.journal``. So a backtest's runs live exactly as
+paper runs do: started by a ``StartRun``, funded by the ledger, subscribed to
+their books through the fan-out; their inboxes replay through the real worker
+(strategy agent included). The outputs are appended to ``venue.events``,
+``ledger.events`` and ``strategy.events`` and routed on, as the routers do
+(``streams.routing.rules``), with these hops:
 
 | from -> to                                  | delay                  |
 | ------------------------------------------- | ---------------------- |
 | market -> venue, market -> subscribed runs  | 0 (at the event's ts)  |
-| run -> ledger (order requests, cancels)     | 0                      |
+| run -> ledger (orders, cancels, wallet set) | 0                      |
+| run -> venue (market subscriptions)         | 0                      |
 | ledger -> venue (accepted orders, cancels)  | ``latency.order_us``   |
 | venue -> ledger and run (opened/fill/done)  | ``latency.report_us``  |
 | ledger -> run (rejections, wallet events)   | 0 (routing rules of the routers) |
@@ -22,9 +28,11 @@ fills reach the run ``report_us`` after they happen. A run's timer (a
 ``TimerSet`` output) becomes a ``ClockTick`` to the run at its time; an order
 with ``cancel_after_s`` gets a ``ClockTick`` to its book at its deadline.
 
-Setup happens ``setup_lead_us`` before the start: listings to every inbox,
-then per run a deposit of its allocations and its wallet set, so each run
-starts funded. Deliveries due at or after ``end_ts`` are not made.
+Setup happens ``setup_lead_us`` before the start: listings to the books and
+the ledgers, then per run a deposit of its allocations and its ``StartRun``,
+followed by the archived candles its lookback reads (``HistoryLoaded``, from
+the run's ``HistorySource`` as of the start), so each run is funded and
+subscribed before the first market event. Deliveries due at or after ``end_ts`` are not made.
 Equity is sampled every ``sample_us`` from ``start_ts``: the run's wallet set
 (the ledger's projection) valued in USD at the venue books' mids, after every
 delivery up to and including that time, plus one last sample at ``end_ts``;
@@ -47,14 +55,13 @@ from schemas.events import (
     SCALE,
     CancelRequested,
     CommandRejected,
-    CreateWalletSet,
-    DepositFunds,
     Event,
     MarketListed,
     OrderAccepted,
     OrderFilled,
     OrderRejected,
     OrderRequested,
+    StartRun,
 )
 from schemas.topics import (
     LEDGER_EVENTS,
@@ -64,19 +71,23 @@ from schemas.topics import (
     VENUE_EVENTS,
     VENUE_JOURNAL,
     partition_of,
+    run_of_command,
     venue_key,
 )
+from strategies import commands
 from strategies.api import MarketRef, Strategy
 from strategies.candles import HistorySource
-from strategies.context import StrategyOutput
+from strategies.host import StrategyHost
 from strategies.records import ControlMessage, StrategyRecord, TimerSet
 from strategies.run import RunSpec
 from strategies.runtime import StrategyRuntime
+from streams.core import Forward
 from streams.ledger.engine import Ledger, LedgerConfig
 from streams.ledger.projections import WalletSetView
 from streams.matching.engine import MatchingConfig, MatchingEngine
 from streams.money import notional
-from streams.routing.rules import routes
+from streams.routing.fanout import MarketFanOut
+from streams.routing.rules import routes, strategy_routes
 
 Item = Event | StrategyRecord
 Delivery = tuple[str, str, Item, bytes | None]
@@ -167,7 +178,6 @@ class BacktestResult:
 @dataclass(slots=True)
 class _Run:
     setup: RunSetup
-    runtime: StrategyRuntime
     markets: tuple[MarketRef, ...]
     equity: list[tuple[int, float]] = field(default_factory=list)
     benchmark: list[tuple[int, float]] = field(default_factory=list)
@@ -201,15 +211,12 @@ class Backtest:
         self._runs: dict[str, _Run] = {}
         for setup in sorted(runs, key=lambda r: r.spec.run_id):
             markets = tuple(setup.strategy.markets(setup.spec.default_venue))
-            runtime = StrategyRuntime(setup.strategy, setup.spec, markets, setup.history)
-            self._runs[setup.spec.run_id] = _Run(setup, runtime, markets)
-        self._subscribers: dict[str, list[_Run]] = {}
-        for run in self._runs.values():
-            for m in run.markets:
-                self._subscribers.setdefault(venue_key(m.venue, m.pair), []).append(run)
+            self._runs[setup.spec.run_id] = _Run(setup, markets)
         self._matching: dict[int, MatchingEngine] = {}
+        self._fanouts: dict[int, MarketFanOut] = {}
         self._ledgers: dict[int, Ledger] = {}
-        self._books: dict[str, MatchingEngine] = {}  # venue:PAIR -> the engine of its partition
+        self._hosts: dict[int, StrategyHost] = {}
+        self._books: dict[str, tuple[MatchingEngine, MarketFanOut]] = {}  # venue:PAIR -> its partition's
         self._wants = {t: self.journal.wants(t) for t in (VENUE_JOURNAL, LEDGER_JOURNAL, STRATEGY_JOURNAL,
                                                          VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS)}
         self._encode = default_codec().encode
@@ -277,20 +284,17 @@ class Backtest:
             sched.schedule(at, Priority.VENUE, (VENUE_JOURNAL, key, listing, None))
             for account in accounts:
                 sched.schedule(at, Priority.LEDGER, (LEDGER_JOURNAL, account, listing, None))
-            for run in self._subscribers.get(key, ()):
-                run_id = run.setup.spec.run_id
-                sched.schedule(at, Priority.STRATEGY, (STRATEGY_JOURNAL, run_id, listing, None))
         for run in self._runs.values():
             spec = run.setup.spec
-            for i, a in enumerate(spec.allocations):
-                deposit = DepositFunds(f"{spec.run_id}:deposit:{i}", spec.account, a.venue, a.currency,
-                                       a.amount, at)
+            for deposit in commands.deposits(spec, at):
                 sched.schedule(at, Priority.LEDGER, (LEDGER_JOURNAL, spec.account, deposit, None))
                 self._setup_ids.add(deposit.event_id)
-            create = CreateWalletSet(f"{spec.run_id}:create", spec.account, spec.wallet_set_id, spec.run_id,
-                                     list(spec.allocations), at)
-            sched.schedule(at, Priority.LEDGER, (LEDGER_JOURNAL, spec.account, create, None))
-            self._setup_ids.add(create.event_id)
+            start = commands.start_run(spec, at)
+            sched.schedule(at, Priority.STRATEGY, (STRATEGY_JOURNAL, spec.run_id, start, None))
+            history = run.setup.history
+            if history is not None:
+                for loaded in commands.history(run.setup.strategy, spec, history, self.config.start_ts):
+                    sched.schedule(at, Priority.STRATEGY, (STRATEGY_JOURNAL, spec.run_id, loaded, None))
             for msg in sorted(run.setup.controls, key=lambda m: (m.ts, m.event_id)):
                 sched.schedule(max(msg.ts, at), Priority.STRATEGY, (STRATEGY_JOURNAL, spec.run_id, msg, None))
 
@@ -304,40 +308,48 @@ class Backtest:
         self.journal.append(topic, key, value)
         return value
 
-    def _engine(self, key: str) -> MatchingEngine:
-        engine = self._books.get(key)
-        if engine is None:
+    def _book(self, key: str) -> tuple[MatchingEngine, MarketFanOut]:
+        """The matching engine and the market fan-out of ``key``'s ``venue.journal`` partition."""
+        cores = self._books.get(key)
+        if cores is None:
             part = partition_of(VENUE_JOURNAL, key.encode())
             engine = self._matching.get(part)
             if engine is None:
                 engine = self._matching[part] = MatchingEngine(self.config.matching)
-            self._books[key] = engine
-        return engine
+                self._fanouts[part] = MarketFanOut()
+            cores = self._books[key] = (engine, self._fanouts[part])
+        return cores
 
     def _deliver_market(self, event: MarketEvent) -> None:
-        key = event.venue + ":" + event.pair
-        value = self._record(VENUE_JOURNAL, key, event, None)
-        outs = self._engine(key).handle(event)
-        if outs:
-            self._venue_outputs(outs)
-        runs = self._subscribers.get(key)
-        if runs:
-            for run in runs:
-                self._to_run(run, event, value)
+        self._to_venue(event.venue + ":" + event.pair, event, None)
 
     def _deliver(self, now: int, delivery: Delivery) -> None:
         topic, key, item, value = delivery
         if topic == STRATEGY_JOURNAL:
-            run = self._runs.get(key)
-            if run is not None:  # wallet events of sets no run here owns go nowhere
-                self._to_run(run, item, value)
+            self._to_run(key, item, value)
         elif topic == LEDGER_JOURNAL:
             self._to_ledger(now, key, item, value)
         else:
-            self._record(VENUE_JOURNAL, key, item, value)
-            outs = self._engine(key).handle(item)
-            if outs:
-                self._venue_outputs(outs)
+            self._to_venue(key, item, value)
+
+    def _to_venue(self, key: str, item: Event, value: bytes | None) -> None:
+        value = self._record(VENUE_JOURNAL, key, item, value)
+        engine, fanout = self._book(key)
+        outs = engine.handle(item)
+        if outs:
+            self._venue_outputs(outs)
+        forwards = fanout.handle_keyed(key, item, value or b"")
+        if forwards:
+            self._forward(forwards)
+
+    def _forward(self, forwards: list[Forward]) -> None:
+        """The fan-out's messages: a book's events to its runs at once, listings to their ledgers."""
+        for f in forwards:
+            if f.topic == STRATEGY_JOURNAL:
+                self._to_run(f.key, f.event, f.value or None)
+            else:
+                delivery = (f.topic, f.key, f.event, f.value or None)
+                self._sched.schedule(self._sched.now, PRIORITY[f.topic], delivery)
 
     def _venue_outputs(self, outs: list[Event]) -> None:
         at = self._sched.now + self.config.latency.report_us
@@ -367,29 +379,46 @@ class Backtest:
                 rejected = self._runs.get(out.run_id)
                 if rejected is not None:
                     rejected.rejected += 1
-            elif type(out) is CommandRejected and out.command_id in self._setup_ids:
+            elif type(out) is CommandRejected and (out.command_id in self._setup_ids
+                                                   or run_of_command(out.command_id) in self._runs):
                 raise BacktestError(f"setting up the runs failed: {out.reason}: {out.detail}")
 
-    def _to_run(self, run: _Run, item: Item, value: bytes | None) -> None:
-        run_id = run.setup.spec.run_id
+    def _to_run(self, run_id: str, item: Item, value: bytes | None) -> None:
         self._record(STRATEGY_JOURNAL, run_id, item, value)
-        outs = run.runtime.handle(item)
+        part = partition_of(STRATEGY_JOURNAL, run_id.encode())
+        host = self._hosts.get(part)
+        if host is None:
+            host = self._hosts[part] = StrategyHost(self._strategy_of)
+        outs = host.handle_keyed(run_id, item)
         if outs:
-            self._strategy_outputs(run, outs)
+            self._strategy_outputs(run_id, outs)
 
-    def _strategy_outputs(self, run: _Run, outs: list[StrategyOutput]) -> None:
-        spec, now = run.setup.spec, self._sched.now
+    def runtime(self, run_id: str) -> StrategyRuntime | None:
+        """The run's strategy runtime while its host holds it (for inspection after a run)."""
+        host = self._hosts.get(partition_of(STRATEGY_JOURNAL, run_id.encode()))
+        hosted = host.runs.get(run_id) if host is not None else None
+        return hosted.runtime if hosted is not None else None
+
+    def _strategy_of(self, cmd: StartRun) -> Strategy:
+        return self._runs[cmd.run_id].setup.strategy
+
+    def _strategy_outputs(self, run_id: str, outs: list[Event]) -> None:
+        run = self._runs.get(run_id)
+        now = self._sched.now
         for out in outs:
-            value = self._record(STRATEGY_EVENTS, spec.run_id, out, None)
-            run.outputs += 1
-            if type(out) is OrderRequested or type(out) is CancelRequested:
-                if type(out) is OrderRequested:
+            value = self._record(STRATEGY_EVENTS, run_id, out, None)
+            kind = type(out)
+            if run is not None:
+                run.outputs += 1
+                if kind is OrderRequested:
                     run.orders += 1
-                else:
+                elif kind is CancelRequested:
                     run.cancels += 1
-                self._sched.schedule(now, Priority.LEDGER, (LEDGER_JOURNAL, spec.account, out, value))
-            elif type(out) is TimerSet:
-                self._tick(STRATEGY_JOURNAL, spec.run_id, max(out.at_ts, now))
+            if kind is TimerSet:
+                self._tick(STRATEGY_JOURNAL, run_id, max(out.at_ts, now))  # type: ignore[union-attr]
+                continue
+            for topic, key in strategy_routes(out):
+                self._sched.schedule(now, PRIORITY[topic], (topic, key, out, value))
 
     def _tick(self, topic: str, key: str, at: int) -> None:
         if (key, at) in self._ticks:
@@ -430,10 +459,10 @@ class Backtest:
                 run.benchmark.append((ts, bench / SCALE))
 
     def _mid(self, venue: str, pair: str) -> int | None:
-        engine = self._books.get(venue_key(venue, pair))
-        if engine is None:
+        cores = self._books.get(venue_key(venue, pair))
+        if cores is None:
             return None
-        book = engine.book(venue, pair)
+        book = cores[0].book(venue, pair)
         bid, ask = book.best_bid(), book.best_ask()
         return None if bid is None or ask is None else (bid.price + ask.price) // 2
 

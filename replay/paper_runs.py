@@ -51,8 +51,9 @@ class PaperRun:
         return self.states[-1][2] if self.states and self.status in ENDED else None
 
 
-def has_paper_runs(client: Any, namespace: str) -> bool:
-    """Does the namespace's archived ``strategy.journal`` hold a run started on the strategy agent?"""
+def has_hosted_runs(client: Any, namespace: str) -> bool:
+    """Does the namespace's archived ``strategy.journal`` hold runs started by a ``StartRun`` (paper runs,
+    and backtests, which host their runs the same way), so the strategy agent can replay them?"""
     rows = client.query("SELECT count() FROM archive_messages WHERE topic = {t:String}"
                         " AND event_type = 'StartRun'",
                         parameters={"t": qualified(STRATEGY_JOURNAL, namespace)}).result_rows
@@ -89,7 +90,7 @@ def paper_runs(client: Any, run_id: str | None = None) -> list[PaperRun]:
     runs: dict[tuple[str, str], PaperRun] = {}
     for topic, e in _records(client, "StartRun", run_id):
         ns = namespace_of(topic, STRATEGY_JOURNAL)
-        if ns is None or not isinstance(e, StartRun) or (ns, e.run_id) in runs:
+        if ns is None or not isinstance(e, StartRun) or e.mode != "paper" or (ns, e.run_id) in runs:
             continue
         params = json.loads(e.params_json) if e.params_json else {}
         runs[(ns, e.run_id)] = PaperRun(e.run_id, e.strategy, tuple(sorted(params.items())), ns, e.account,

@@ -8,11 +8,11 @@ the rows the archive sink would have written had the run gone through Kafka.
 So ``cryptick replay --source <namespace>`` and ``cryptick parity RUN``
 re-publish them like any archived namespace.
 
-Strategy records that are not Avro yet (``strategies.records``: ``CJ`` + JSON)
-are archived too, with the event type, id and time from their JSON. They are
-left out of Kafka parity: a replay re-publishes only ``INBOXES`` (no
-``strategy.journal``: the Faust worker has no strategy agent yet) and the
-outputs digest covers ``OUTPUTS`` (``venue.events`` and ``ledger.events``).
+The backtest hosts its runs as the strategy agent does (``StartRun`` in each
+run's ``strategy.journal``), so a Kafka replay re-publishes all three inboxes
+(``RUN_INBOXES``) and the outputs digest covers all three output topics
+(``RUN_OUTPUTS``): fills, order events, wallet movements and the strategy's
+own outputs.
 
 A run's id derives from its configuration, so storing the same run again
 first deletes its archived messages, then writes them afresh.
@@ -35,7 +35,7 @@ from schemas.events import Allocation
 from schemas.topics import (
     LEDGER_EVENTS,
     LEDGER_JOURNAL,
-    OUTPUTS,
+    RUN_OUTPUTS,
     STRATEGY_EVENTS,
     STRATEGY_JOURNAL,
     VENUE_EVENTS,
@@ -110,7 +110,7 @@ class RunArchive:
         event_type, event_id, ts = described
         self._rows.append([qualified(topic, self.namespace), part, offset, k, event_type, event_id, ts, value,
                            datetime.fromtimestamp(ts // 1000 / 1000, UTC)])  # no broker: event time
-        if topic in OUTPUTS:
+        if topic in RUN_OUTPUTS:
             self._outputs.append((topic, k, value))
         if self._forwarded[topic]:
             assert self.forward is not None
@@ -127,7 +127,7 @@ class RunArchive:
         self.flush()
 
     def outputs(self) -> OutputDigest:
-        """The digest of the run's ``venue.events`` and ``ledger.events``, as a Kafka replay's is taken."""
+        """The digest of the run's three output topics, as a Kafka replay's is taken."""
         return digest(self._outputs)
 
 

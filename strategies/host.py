@@ -70,14 +70,15 @@ INBOX_TYPES: frozenset[type] = frozenset({
 
 _WHILE_WAITING = (*WALLET_EVENTS, MarketListed, HistoryLoaded)
 
-StrategyFactory = Callable[[str, dict[str, str]], Strategy]
-"""(runnable name, parameters) -> a fresh strategy object; raises for unknown names or bad parameters."""
+StrategyFactory = Callable[[StartRun], Strategy]
+"""The start command -> a fresh strategy object; raises for unknown names or bad parameters."""
 
 
-def registry_factory(name: str, params: dict[str, str]) -> Strategy:
+def registry_factory(cmd: StartRun) -> Strategy:
+    """The runnable named by the command, with its parameters (``strategies.registry``)."""
     from strategies.registry import get
 
-    return get(name).create(params)
+    return get(cmd.strategy).create(dict(spec_of(cmd).params))
 
 
 @dataclass(slots=True)
@@ -147,7 +148,7 @@ class StrategyHost:
             if cmd.wallet_set_id != wallet_set:
                 raise ValueError(f"a run's wallet set is {wallet_set!r}, not {cmd.wallet_set_id!r}")
             spec = spec_of(cmd)
-            strategy = self.factory(cmd.strategy, dict(spec.params))
+            strategy = self.factory(cmd)
             markets = tuple(strategy.markets(spec.default_venue))
             runtime = StrategyRuntime(strategy, spec, markets)
         except Exception as exc:  # any construction error is the run's failure, with its reason

@@ -5,9 +5,9 @@ Mounted by ``cryptick/cli.py`` through ``register(app)``. The storage is
 namespace (``replay.republish``), runs the real worker on them and compares
 output digests (``replay.parity``). A RUN may be given by a unique prefix of its id.
 
-Backtest parity covers ``venue.events`` and ``ledger.events``: the backtest
-engine drives its strategies itself, so the run's ``strategy.journal`` is
-stored but not re-published (it has no ``StartRun`` for the strategy agent).
+Parity covers all three output topics: a backtest hosts its runs as the
+strategy agent does, so its ``strategy.journal`` is re-published with the
+other inboxes and the worker's strategy agent rebuilds the runs from it.
 
 Paper runs (``cryptick paper``) are listed from the archive
 (``replay.paper_runs``); their parity replays the archived inboxes of their
@@ -27,7 +27,6 @@ import typer
 
 from replay.paper_runs import PaperRun
 from replay.runs import StoredRun, find_run
-from schemas.topics import STRATEGY_JOURNAL
 from streams.money import to_decimal_str
 
 Echo = Callable[[str], None]
@@ -202,25 +201,24 @@ def check_parity(client: Any, bootstrap: str, ref: str, target: str, echo: Echo,
     from cryptick.worker import REPLAY_ROLES
     from replay.parity import archived_outputs, kafka_outputs
     from replay.republish import republish
+    from schemas.topics import RUN_INBOXES, RUN_OUTPUTS
 
     run = find_run(client, ref)
-    stored = archived_outputs(client, run.namespace)
+    stored = archived_outputs(client, run.namespace, RUN_OUTPUTS)
     intact = stored.sha256 == run.outputs_sha256
     if not intact:
         echo(f"warning: the archived outputs hash to {stored.sha256}, not the {run.outputs_sha256} "
              "recorded with the run")
-    counts = republish(client, bootstrap, run.namespace, target)
+    counts = republish(client, bootstrap, run.namespace, target, RUN_INBOXES)
     echo(f"re-published run {run.run_id} into namespace {target!r}: "
-         + ", ".join(f"{k} {v}" for k, v in counts.items())
-         + f"; {STRATEGY_JOURNAL} {run.messages.get(STRATEGY_JOURNAL, 0)} not replayed"
-         " (the backtest engine drove the strategy in-process)")
+         + ", ".join(f"{k} {v}" for k, v in counts.items()))
     worker = WorkerProcess(bootstrap, target, REPLAY_ROLES,
                            log_path=log_dir / f"worker-{target}.log" if log_dir else None).start()
     try:
         worker.wait_caught_up()
     finally:
         worker.stop()
-    replayed = kafka_outputs(bootstrap, target)
+    replayed = kafka_outputs(bootstrap, target, RUN_OUTPUTS)
     check = ParityCheck(run.run_id, target, stored.sha256, stored.total, replayed.sha256, replayed.total,
                         intact)
     echo(f"in-process (stored)  {check.stored_sha256} ({check.stored_count} events)")

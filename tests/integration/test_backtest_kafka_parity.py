@@ -16,7 +16,7 @@ from replay.engine import Backtest, BacktestConfig, RunSetup
 from replay.parity import digest, kafka_outputs
 from replay.sources import MemoryJournal, SyntheticSource
 from schemas.events import SCALE, Allocation
-from schemas.topics import INBOXES, LEDGER_EVENTS, VENUE_EVENTS, all_topics, qualified
+from schemas.topics import RUN_INBOXES, RUN_OUTPUTS, all_topics, qualified
 from strategies import registry
 from strategies.run import new_run
 from streams.runtime.kafka import create_topics, produce_all, producer
@@ -36,12 +36,12 @@ def test_backtest_inboxes_through_kafka_give_the_same_outputs(
     journal = MemoryJournal()
     Backtest(BacktestConfig(T0, END), SyntheticSource("synthetic", ("BTC",), T0, END),
              [RunSetup(spec, registry.get("demo").create(PARAMS))], journal=journal).run()
-    ours = digest((m.topic, m.key, m.value) for t in (VENUE_EVENTS, LEDGER_EVENTS) for m in journal.topic(t))
-    assert ours.counts["OrderFilled"] > 0
+    ours = digest((m.topic, m.key, m.value) for t in RUN_OUTPUTS for m in journal.topic(t))
+    assert ours.counts["OrderFilled"] > 0 and ours.counts["OrderRequested"] > 0
 
     create_topics(kafka_bootstrap, all_topics(namespace))
     prod = producer(kafka_bootstrap)
-    for inbox in INBOXES:
+    for inbox in RUN_INBOXES:  # the strategy's inbox too: the worker's strategy agent rebuilds the run
         produce_all(prod, qualified(inbox, namespace),
                     ((m.key, m.value, m.partition) for m in journal.topic(inbox)))
     assert prod.flush(60) == 0
@@ -50,6 +50,6 @@ def test_backtest_inboxes_through_kafka_give_the_same_outputs(
         worker.wait_caught_up()
     finally:
         worker.stop()
-    through_kafka = kafka_outputs(kafka_bootstrap, namespace)
+    through_kafka = kafka_outputs(kafka_bootstrap, namespace, RUN_OUTPUTS)
     assert through_kafka.counts == ours.counts
     assert through_kafka.sha256 == ours.sha256

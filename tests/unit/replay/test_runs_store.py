@@ -31,7 +31,7 @@ from replay.runs import (
 from replay.sources import ListSource, MemoryJournal
 from schemas.codec import default_codec
 from schemas.events import SCALE, Allocation
-from schemas.topics import LEDGER_EVENTS, STRATEGY_EVENTS, VENUE_EVENTS, qualified
+from schemas.topics import RUN_OUTPUTS, STRATEGY_EVENTS, VENUE_EVENTS, qualified
 from strategies.run import new_run
 from streams.archive.clickhouse import get_client
 from tests.unit.replay.kit import MS, T0, VENUE, S, Script, listing, market_buy, snapshot, trade
@@ -100,11 +100,12 @@ def test_strategy_records_are_archived_with_their_type_id_and_time(client: Any) 
     assert logged[0][2] == T0 and logged[0][1] == record.event_id
 
 
-def test_the_recorded_outputs_digest_is_the_archived_venue_and_ledger_events(client: Any) -> None:
+def test_the_recorded_outputs_digest_is_the_archived_outputs_of_all_three_topics(client: Any) -> None:
     run, memory = stored_backtest(client, "digest")
-    outputs = [m for t in (VENUE_EVENTS, LEDGER_EVENTS) for m in memory.topic(t)]
+    outputs = [m for t in RUN_OUTPUTS for m in memory.topic(t)]
     in_memory = digest((m.topic, m.key, m.value) for m in outputs)
-    assert run.outputs_sha256 == in_memory.sha256 == archived_outputs(client, run.namespace).sha256
+    archived = archived_outputs(client, run.namespace, RUN_OUTPUTS)
+    assert run.outputs_sha256 == in_memory.sha256 == archived.sha256
     assert run.outputs_count == in_memory.total and in_memory.counts["OrderFilled"] == 1
 
 
@@ -116,7 +117,8 @@ def test_storing_a_run_again_replaces_its_row_and_messages(client: Any) -> None:
     later = datetime(2024, 5, 2, tzinfo=UTC)
     second, _ = stored_backtest(client, "again", created=later)
     assert get_run(client, first.run_id) == dataclasses.replace(first, created_at=later) == second
-    assert archived_outputs(client, first.namespace).sha256 == first.outputs_sha256  # the junk row is gone
+    # the junk row is gone
+    assert archived_outputs(client, first.namespace, RUN_OUTPUTS).sha256 == first.outputs_sha256
     assert [r.run_id for r in list_runs(client, 1000)].count(first.run_id) == 1
 
 

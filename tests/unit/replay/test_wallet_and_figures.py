@@ -20,8 +20,8 @@ def test_the_runs_wallet_view_agrees_with_the_ledger() -> None:
     result = bt.run()
     run = result.runs[0]
     assert run.fills > 0 and run.final is not None
-    runtime = bt._runs[spec.run_id].runtime
-    assert runtime.wallet.view().balances == run.final.balances
+    runtime = bt.runtime(spec.run_id)
+    assert runtime is not None and runtime.wallet.view().balances == run.final.balances
 
 
 def test_fees_turnover_counts_and_equity_of_one_market_buy() -> None:

@@ -67,7 +67,7 @@ def test_a_redelivered_or_overlapping_load_counts_each_candle_once() -> None:
 
 
 def test_the_host_takes_history_while_the_run_waits_for_its_wallet() -> None:
-    host = StrategyHost(lambda name, params: Lookback())
+    host = StrategyHost(lambda cmd: Lookback())
     host.handle_keyed("r", StartRun("r:start", "r", "lookback", json.dumps({}), "paper", run_wallet_set("r"),
                                     "paper", 0, None, [], T0 - 10))
     host.handle_keyed("r", loaded(T0 - 2 * M, T0 - M))

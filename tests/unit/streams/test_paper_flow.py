@@ -157,8 +157,8 @@ def test_a_failing_handler_fails_only_its_run() -> None:
         def on_book(self, ctx, book):  # type: ignore[no-untyped-def]
             raise RuntimeError("boom")
 
-    def factory(name: str, params: dict[str, str]) -> Strategy:
-        return Broken() if name == "broken" else registry_factory(name, params)
+    def factory(cmd: StartRun) -> Strategy:
+        return Broken() if cmd.strategy == "broken" else registry_factory(cmd)
 
     bus = MemoryBus(live_processors(factory))
     for topic, key, event in ((VENUE_JOURNAL, KEY, listing()), (LEDGER_JOURNAL, ACCOUNT, listing()),
