@@ -216,6 +216,7 @@ class Backtest:
         self._fanouts: dict[int, MarketFanOut] = {}
         self._ledgers: dict[int, Ledger] = {}
         self._hosts: dict[int, StrategyHost] = {}
+        self._host_of: dict[str, StrategyHost] = {}  # run id -> the host of its partition
         self._books: dict[str, tuple[MatchingEngine, MarketFanOut]] = {}  # venue:PAIR -> its partition's
         self._wants = {t: self.journal.wants(t) for t in (VENUE_JOURNAL, LEDGER_JOURNAL, STRATEGY_JOURNAL,
                                                          VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS)}
@@ -333,8 +334,9 @@ class Backtest:
             self._to_venue(key, item, value)
 
     def _to_venue(self, key: str, item: Event, value: bytes | None) -> None:
-        value = self._record(VENUE_JOURNAL, key, item, value)
-        engine, fanout = self._book(key)
+        if self._wants[VENUE_JOURNAL]:
+            value = self._record(VENUE_JOURNAL, key, item, value)
+        engine, fanout = self._books.get(key) or self._book(key)
         outs = engine.handle(item)
         if outs:
             self._venue_outputs(outs)
@@ -384,11 +386,15 @@ class Backtest:
                 raise BacktestError(f"setting up the runs failed: {out.reason}: {out.detail}")
 
     def _to_run(self, run_id: str, item: Item, value: bytes | None) -> None:
-        self._record(STRATEGY_JOURNAL, run_id, item, value)
-        part = partition_of(STRATEGY_JOURNAL, run_id.encode())
-        host = self._hosts.get(part)
+        if self._wants[STRATEGY_JOURNAL]:
+            self._record(STRATEGY_JOURNAL, run_id, item, value)
+        host = self._host_of.get(run_id)
         if host is None:
-            host = self._hosts[part] = StrategyHost(self._strategy_of)
+            part = partition_of(STRATEGY_JOURNAL, run_id.encode())
+            host = self._hosts.get(part)
+            if host is None:
+                host = self._hosts[part] = StrategyHost(self._strategy_of)
+            self._host_of[run_id] = host
         outs = host.handle_keyed(run_id, item)
         if outs:
             self._strategy_outputs(run_id, outs)

@@ -30,25 +30,33 @@ from schemas.events import (
     BookSnapshot,
     ClockTick,
     Event,
+    Level,
     MarketListed,
     MarketSubscription,
     PublicTrade,
 )
 from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL
 from streams.core import Forward
-from streams.matching.book import L2Book
 
 MAX_LEVELS = 1000
-_NO_WATCH: tuple[dict[int, object], dict[int, object]] = ({}, {})
 
 
 @dataclass(slots=True)
 class _Book:
-    book: L2Book
+    """The displayed size per price of each side: kept unsorted (a dict write per change), sorted only
+    when a late subscriber needs a snapshot — the fan-out reads every book, and few runs come late."""
+
+    bids: dict[int, int] = field(default_factory=dict)
+    asks: dict[int, int] = field(default_factory=dict)
     subscribers: dict[str, str] = field(default_factory=dict)  # run id -> account, in subscription order
     listing: tuple[MarketListed, bytes] | None = None
     ts: int = 0
     seen: bool = False  # a snapshot or delta has arrived
+
+    def levels(self, max_levels: int) -> tuple[list[Level], list[Level]]:
+        bids = sorted(self.bids.items(), reverse=True)[:max_levels]
+        asks = sorted(self.asks.items())[:max_levels]
+        return [Level(p, q) for p, q in bids], [Level(p, q) for p, q in asks]
 
 
 class MarketFanOut:
@@ -63,27 +71,37 @@ class MarketFanOut:
         book = self._books.get(key)
         return list(book.subscribers) if book is not None else []
 
-    def _book(self, key: str, venue: str, pair: str) -> _Book:
+    def _book(self, key: str) -> _Book:
         book = self._books.get(key)
         if book is None:
-            book = self._books[key] = _Book(L2Book(venue, pair, self.max_levels))
+            book = self._books[key] = _Book()
         return book
 
     def handle_keyed(self, key: str, event: Event, value: bytes) -> list[Forward]:
         kind = type(event)
-        if kind is BookDelta or kind is BookSnapshot:
-            book = self._book(key, event.venue, event.pair)  # type: ignore[union-attr]
-            if kind is BookDelta:
-                book.book.apply_changes(event.changes, _NO_WATCH)  # type: ignore[union-attr]
-            else:
-                book.book.load_snapshot(event.bids, event.asks, ((), ()))  # type: ignore[union-attr]
+        if kind is BookDelta:
+            book = self._books.get(key) or self._book(key)
+            bids, asks = book.bids, book.asks
+            for ch in event.changes:  # type: ignore[union-attr]
+                side = bids if ch.side == "bid" else asks
+                if ch.size:
+                    side[ch.price] = ch.size
+                else:
+                    side.pop(ch.price, None)
+            book.ts, book.seen = event.ts, True
+            subscribers = book.subscribers
+            return [Forward(STRATEGY_JOURNAL, r, value, event) for r in subscribers] if subscribers else []
+        if kind is BookSnapshot:
+            book = self._book(key)
+            book.bids = {lv.price: lv.size for lv in event.bids}  # type: ignore[union-attr]
+            book.asks = {lv.price: lv.size for lv in event.asks}  # type: ignore[union-attr]
             book.ts, book.seen = event.ts, True
             return self._to_subscribers(book, event, value)
         if kind is PublicTrade:
             traded = self._books.get(key)
             return self._to_subscribers(traded, event, value) if traded is not None else []
         if kind is MarketListed:
-            book = self._book(key, event.venue, event.pair)  # type: ignore[union-attr]
+            book = self._book(key)
             book.listing = (event, value)  # type: ignore[assignment]
             out = self._to_subscribers(book, event, value)
             out += [Forward(LEDGER_JOURNAL, account, value, event) for account in self._accounts(book)]
@@ -101,7 +119,8 @@ class MarketFanOut:
             return self._subscription(key, event)  # type: ignore[arg-type]
         return []
 
-    def _to_subscribers(self, book: _Book, event: Event, value: bytes) -> list[Forward]:
+    @staticmethod
+    def _to_subscribers(book: _Book, event: Event, value: bytes) -> list[Forward]:
         return [Forward(STRATEGY_JOURNAL, run_id, value, event) for run_id in book.subscribers]
 
     @staticmethod
@@ -109,7 +128,7 @@ class MarketFanOut:
         return list(dict.fromkeys(book.subscribers.values()))
 
     def _subscription(self, key: str, sub: MarketSubscription) -> list[Forward]:
-        book = self._book(key, sub.venue, sub.pair)
+        book = self._book(key)
         run_id = sub.run_id
         if not sub.subscribed:
             book.subscribers.pop(run_id, None)
@@ -123,9 +142,8 @@ class MarketFanOut:
             out.append(Forward(STRATEGY_JOURNAL, run_id, raw, listing))
             out.append(Forward(LEDGER_JOURNAL, sub.account, raw, listing))
         if book.seen:
-            l2 = book.book
+            bids, asks = book.levels(self.max_levels)
             snapshot = BookSnapshot(f"{sub.event_id}:snapshot", sub.venue, sub.pair, max(book.ts, sub.ts),
-                                    max(book.ts, sub.ts), None, l2.depth("bid", self.max_levels),
-                                    l2.depth("ask", self.max_levels))
+                                    max(book.ts, sub.ts), None, bids, asks)
             out.append(Forward(STRATEGY_JOURNAL, run_id, self._encode(snapshot), snapshot))
         return out
