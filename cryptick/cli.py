@@ -228,8 +228,13 @@ def feed(
             start_ts = (int(time.time()) * 1_000_000 if start == "now" else parse_time(start, "--start"))
         except UsageError as exc:
             _fail(str(exc))
-        n = run_synthetic(s.bootstrap, namespace, steps, speed, ledger_accounts=(s.account,),
-                          start_ts=start_ts)
+        from streams.runtime.kafka import DeliveryFailed
+
+        try:
+            n = run_synthetic(s.bootstrap, namespace, steps, speed, ledger_accounts=(s.account,),
+                              start_ts=start_ts)
+        except DeliveryFailed as exc:
+            _fail(str(exc))
         typer.echo(f"published {n} synthetic events")
         return
     try:
@@ -248,7 +253,12 @@ def feed(
             loop.add_signal_handler(sig, stop.set)
         return await run_feeds(s.bootstrap, namespace, specs, tick_s, stop)
 
-    typer.echo(f"journaled {asyncio.run(main())} events")
+    from streams.runtime.kafka import DeliveryFailed
+
+    try:
+        typer.echo(f"journaled {asyncio.run(main())} events")
+    except DeliveryFailed as exc:
+        _fail(str(exc))
 
 
 @app.command()

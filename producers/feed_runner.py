@@ -28,7 +28,7 @@ from producers.scenario import Message
 from schemas.codec import default_codec
 from schemas.events import Event
 from schemas.topics import VENUE_JOURNAL, partition_of, qualified, venue_key
-from streams.runtime.kafka import producer
+from streams.runtime.kafka import Deliveries, producer
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +77,12 @@ class JournalSink:
     def __init__(self, bootstrap: str, namespace: str) -> None:
         self.topic = qualified(VENUE_JOURNAL, namespace)
         self.codec = default_codec()
-        self.producer = producer(bootstrap)
+        self.deliveries = Deliveries()
+        self.producer = producer(bootstrap, on_delivery=self.deliveries)
         self.sent = 0
 
     def put(self, key: str, event: Event) -> None:
+        self.deliveries.check()  # a feed must not go on journaling into nowhere
         k = key.encode()
         while True:
             try:
@@ -96,7 +98,9 @@ class JournalSink:
         self.put(venue_key(event.venue, event.pair), event)
 
     def flush(self, timeout: float = 30.0) -> int:
-        return int(self.producer.flush(timeout))
+        left = int(self.producer.flush(timeout))
+        self.deliveries.check()
+        return left
 
 
 async def _clock(sink: JournalSink, keys: Sequence[str], tick_s: float, stop: asyncio.Event) -> None:
@@ -117,14 +121,20 @@ async def run_feeds(bootstrap: str, namespace: str, specs: Sequence[FeedSpec], t
     keys = [venue_key(s.venue, p) for s in specs for p in s.pairs]
     tasks = [asyncio.create_task(c.run()) for c in connectors]
     tasks.append(asyncio.create_task(_clock(sink, keys, tick_s, stop)))
+    stopped = asyncio.create_task(stop.wait())
     try:
-        await stop.wait()
+        # a connector or the clock that fails (e.g. Kafka refuses its messages) ends the feed, loudly
+        await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        for t in tasks:
+            if t.done() and not t.cancelled() and t.exception() is not None:
+                raise t.exception()  # type: ignore[misc]
     finally:
+        stopped.cancel()
         for c in connectors:
             c.stop()
         for t in tasks:
             t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(stopped, *tasks, return_exceptions=True)
         sink.flush()
     return sink.sent
 

@@ -8,14 +8,15 @@ from collections.abc import Iterable
 from producers.scenario import Message
 from schemas.codec import default_codec
 from schemas.topics import partition_of, qualified
-from streams.runtime.kafka import producer
+from streams.runtime.kafka import Deliveries, producer
 
 
 def publish(bootstrap: str, messages: Iterable[Message], namespace: str = "",
             speed: float | None = None) -> int:
     """Produce every message to its inbox; with ``speed``, event time runs ``speed`` x wall time."""
     codec = default_codec()
-    prod = producer(bootstrap)
+    deliveries = Deliveries()
+    prod = producer(bootstrap, on_delivery=deliveries)
     n = 0
     t_wall0: float | None = None
     t_event0 = 0
@@ -43,4 +44,5 @@ def publish(bootstrap: str, messages: Iterable[Message], namespace: str = "",
     left = prod.flush(60)
     if left:
         raise RuntimeError(f"{left} messages were not delivered to Kafka")
+    deliveries.check()
     return n

@@ -6,7 +6,7 @@ from typing import Any
 
 from replay.archive_reader import messages, partitions
 from schemas.topics import INBOXES, all_topics, qualified
-from streams.runtime.kafka import create_topics, producer
+from streams.runtime.kafka import Deliveries, create_topics, producer
 
 
 def republish(client: Any, bootstrap: str, source: str, target: str,
@@ -20,7 +20,8 @@ def republish(client: Any, bootstrap: str, source: str, target: str,
     if source == target:
         raise ValueError("replay needs a fresh namespace, not the source's own")
     create_topics(bootstrap, all_topics(target))
-    prod = producer(bootstrap)
+    deliveries = Deliveries()
+    prod = producer(bootstrap, on_delivery=deliveries)
     counts: dict[str, int] = {}
     for inbox in inboxes:
         src, dst = qualified(inbox, source), qualified(inbox, target)
@@ -38,4 +39,5 @@ def republish(client: Any, bootstrap: str, source: str, target: str,
     remaining = prod.flush(60)
     if remaining:
         raise RuntimeError(f"{remaining} replayed messages were not delivered")
+    deliveries.check()
     return counts

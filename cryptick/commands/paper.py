@@ -18,6 +18,7 @@ from schemas.events import RunStateChanged
 from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL
 from strategies.candles import HistorySource
 from strategies.wallet import WalletProjection
+from streams.runtime.kafka import DeliveryFailed
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -70,7 +71,7 @@ def paper(
         source = _archive_history(s.dsn) if history else None
         spec = runs.start(s.bootstrap, namespace, strategy, params, allocations, account, deposit, seconds,
                           history=source)
-    except (UsageError, ParamError, UnknownStrategy, runs.PaperError, ValueError) as exc:
+    except (UsageError, ParamError, UnknownStrategy, runs.PaperError, ValueError, DeliveryFailed) as exc:
         _fail(str(exc).strip("'\""))
         return
     typer.echo(f"run {spec.run_id}: {strategy} on {', '.join(f'{a.venue}:{a.currency}' for a in allocations)}"
@@ -135,7 +136,10 @@ def stop(
 
     s = get_settings()
     started = time.monotonic()
-    runs.stop(s.bootstrap, namespace, run_id, reason)
+    try:
+        runs.stop(s.bootstrap, namespace, run_id, reason)
+    except DeliveryFailed as exc:
+        _fail(str(exc))
     state = runs.wait_for_state(s.bootstrap, namespace, run_id, runs.ENDED, wait_s)
     if state is None:
         _fail(f"run {run_id} did not stop within {wait_s:.0f} s: unknown run, or no strategy agent running "
@@ -159,5 +163,8 @@ def control(
         value = json.loads(payload)
     except json.JSONDecodeError as exc:
         _fail(f"the payload is not JSON: {exc.msg} at column {exc.colno}")
-    runs.control(get_settings().bootstrap, namespace, run_id, component, value)
+    try:
+        runs.control(get_settings().bootstrap, namespace, run_id, component, value)
+    except DeliveryFailed as exc:
+        _fail(str(exc))
     typer.echo(f"sent to {run_id}/{component}: {json.dumps(value, sort_keys=True)}")

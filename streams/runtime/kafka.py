@@ -6,7 +6,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from schemas.events import Event
@@ -73,14 +81,53 @@ def list_topics(bootstrap: str, timeout: float = 10.0) -> dict[str, int]:
     return {n: len(t.partitions) for n, t in meta.topics.items() if not n.startswith("__")}
 
 
+class DeliveryFailed(RuntimeError):
+    """Kafka refused messages (e.g. their topic does not exist); the message says what to do."""
+
+
+class Deliveries:
+    """A producer's default delivery report: counts the messages Kafka did not take.
+
+    ``flush()`` returns 0 once every message is *done*, delivered or not; without
+    a report, a message to a missing topic is dropped silently. ``check()`` after
+    the flush raises ``DeliveryFailed`` instead.
+    """
+
+    def __init__(self) -> None:
+        self.failed = 0
+        self.first: tuple[str, KafkaError] | None = None
+
+    def __call__(self, err: KafkaError | None, msg: Message) -> None:
+        if err is not None:
+            self.failed += 1
+            if self.first is None:
+                self.first = (msg.topic() or "?", err)
+
+    def check(self) -> None:
+        if self.first is None:
+            return
+        topic, err = self.first
+        hint = ""
+        if err.code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC):
+            ns = topic.rsplit(".", 3)[0] if topic.count(".") >= 3 else ""
+            hint = (f": topic {topic} does not exist; create the namespace's topics with "
+                    f"`cryptick topics create{' --namespace ' + ns if ns else ''}`")
+        raise DeliveryFailed(f"{self.failed} message(s) not delivered to Kafka ({err.str()}){hint}")
+
+
 def producer(bootstrap: str, **extra: object) -> Producer:
-    """An idempotent producer: retries never duplicate or reorder within a partition."""
+    """An idempotent producer: retries never duplicate or reorder within a partition. Pass
+    ``on_delivery=Deliveries()`` to learn of messages Kafka did not take (those without their own
+    delivery callback report to it)."""
     config: dict[str, object] = {
         "bootstrap.servers": bootstrap,
         "enable.idempotence": True,
         "linger.ms": 5,
         "batch.num.messages": 10000,
         "queue.buffering.max.messages": 1_000_000,
+        # our topics are created before anything is produced: a missing one is an error, said in
+        # seconds rather than after librdkafka's default 30 s wait for it to appear
+        "topic.metadata.propagation.max.ms": 5000,
     }
     config.update(extra)
     return Producer(config)
