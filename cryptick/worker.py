@@ -21,6 +21,10 @@ def _check(roles: tuple[str, ...], runtime: str) -> None:
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}; choose from {', '.join(ROLES)}")
+    if "strategies" in roles and "matching" not in roles:
+        # the market fan-out reads venue.journal beside matching: split across workers of one group,
+        # each would get only some of the books
+        raise ValueError("the strategies role needs matching in the same worker (both read every book)")
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}; choose from {', '.join(RUNTIMES)}")
 
@@ -58,6 +62,7 @@ def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES) -> fau
 
 def processors(bootstrap: str, namespace: str, roles: tuple[str, ...]) -> dict[str, Any]:
     """Logical inbox topic -> processor, for the direct runtime."""
+    _check(roles, "direct")
     from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL, VENUE_JOURNAL
     from streams.ledger.agent import processor as ledger
     from streams.matching.agent import processor as matching

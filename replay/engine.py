@@ -61,6 +61,8 @@ from schemas.events import (
     OrderFilled,
     OrderRejected,
     OrderRequested,
+    RunState,
+    RunStateChanged,
     StartRun,
 )
 from schemas.topics import (
@@ -420,6 +422,8 @@ class Backtest:
                     run.orders += 1
                 elif kind is CancelRequested:
                     run.cancels += 1
+            if kind is RunStateChanged and out.state == RunState.FAILED:  # type: ignore[union-attr]
+                raise BacktestError(f"run {run_id} failed: {out.detail}")  # type: ignore[union-attr]
             if kind is TimerSet:
                 self._tick(STRATEGY_JOURNAL, run_id, max(out.at_ts, now))  # type: ignore[union-attr]
                 continue

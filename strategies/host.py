@@ -47,6 +47,7 @@ from schemas.events import (
     OrderFilled,
     OrderOpened,
     OrderRejected,
+    OrderRequested,
     PublicTrade,
     RunState,
     RunStateChanged,
@@ -181,6 +182,11 @@ class StrategyHost:
         spec = run.spec
         ctx = run.runtime.ctx
         ctx.now = max(ctx.now, ts)
+        # what a failing handler asked for before it raised was never sent: drop it, orders included
+        for unsent in ctx.outputs:
+            if type(unsent) is OrderRequested:
+                ctx.orders.pop(unsent.order_id, None)
+        ctx.outputs = []
         ctx.cancel_all()
         cancels, ctx.outputs = ctx.outputs, []
         was_running = run.state == RunState.RUNNING

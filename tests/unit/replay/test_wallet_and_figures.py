@@ -38,3 +38,16 @@ def test_fees_turnover_counts_and_equity_of_one_market_buy() -> None:
     # equity at the mid 9001: 95489.998 + 4500.5
     assert run.equity == ((T0, 100_000.0), (T0 + 10 * S, 99_990.498), (T0 + 20 * S, 99_990.498))
     assert run.benchmark == ((T0, 100_000.0), (T0 + 10 * S, 100_000.0), (T0 + 20 * S, 100_000.0))
+
+
+def test_a_strategy_that_raises_fails_the_backtest_with_its_reason() -> None:
+    import pytest
+
+    from replay.engine import BacktestError
+
+    def boom(ctx: object) -> None:
+        raise RuntimeError("boom")
+
+    s = Script({T0: boom})
+    with pytest.raises(BacktestError, match=r"failed: .*boom"):
+        backtest([snapshot(T0, [(9000, 1)], [(9002, 1)])], s, end=T0 + 20 * S)

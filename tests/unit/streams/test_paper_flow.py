@@ -111,8 +111,8 @@ def test_stop_cancels_open_orders_and_ends_the_subscription() -> None:
     bus = market_bus()
     bus.put(STRATEGY_JOURNAL, "demo-1", start("demo-1", "demo", {"offset_bps": "100", "interval_s": "1"}))
     bus.run()
-    bus.put(VENUE_JOURNAL, KEY, ClockTick("tick1", T0 + 7 * S, KEY))  # the demo quotes: two resting orders
-    bus.run()
+    bus.put(VENUE_JOURNAL, KEY, ClockTick("tick1", T0 + 7 * S, KEY))
+    bus.run()  # the demo quotes; with USD only, just the bid
     assert len([e for e in bus.events(STRATEGY_EVENTS, "demo-1") if isinstance(e, OrderRequested)]) == 1
     bus.put(STRATEGY_JOURNAL, "demo-1", StopRun("stop1", "demo-1", "enough", T0 + 20 * S))
     bus.run()
@@ -155,6 +155,7 @@ def test_a_failing_handler_fails_only_its_run() -> None:
             return [MarketRef(default_venue, PAIR)]
 
         def on_book(self, ctx, book):  # type: ignore[no-untyped-def]
+            ctx.submit_order(VENUE, PAIR, "buy", SCALE // 10, 11_000 * SCALE, "market")  # never sent
             raise RuntimeError("boom")
 
     def factory(cmd: StartRun) -> Strategy:
@@ -172,6 +173,8 @@ def test_a_failing_handler_fails_only_its_run() -> None:
     bus.run()
     state, detail = states(bus, "b-1")[-1]
     assert state == "failed" and "Broken.on_book" in detail and "boom" in detail
+    assert not [e for e in bus.events(STRATEGY_EVENTS, "b-1") if isinstance(e, OrderRequested)]
+    assert not [e for e in bus.events(VENUE_EVENTS) if isinstance(e, OrderFilled) and e.run_id == "b-1"]
     assert states(bus, "e-1")[-1][0] == "running"
     assert any(isinstance(e, StrategyLogged) for e in bus.events(STRATEGY_EVENTS, "e-1"))
 
