@@ -32,8 +32,14 @@ Setup happens ``setup_lead_us`` before the start: listings to the books and
 the ledgers, then per run a deposit of its allocations and its ``StartRun``,
 followed by the archived candles its lookback reads (``HistoryLoaded``, from
 the run's ``HistorySource`` as of the start), so each run is funded and
-subscribed before the first market event. Deliveries due at or after ``end_ts`` are not made.
-Equity is sampled every ``sample_us`` from ``start_ts``: the run's wallet set
+subscribed before the first market event.
+
+At ``end_ts`` each run gets a ``StopRun`` ("end of the run reached"), as a
+paper run's ``--for`` ends it: its open orders are cancelled and it
+unsubscribes. No market event at or after ``end_ts`` is delivered; everything
+else still in flight then (the cancels, fills reported late, their settlement)
+is, until nothing is left — so holds are released and every fill is settled
+before the last sample. Equity is sampled every ``sample_us`` from ``start_ts``: the run's wallet set
 (the ledger's projection) valued in USD at the venue books' mids, after every
 delivery up to and including that time, plus one last sample at ``end_ts``;
 a sample is skipped while some holding has no price yet (no book with both sides).
@@ -98,6 +104,7 @@ Delivery = tuple[str, str, Item, bytes | None]
 PRIORITY = {VENUE_JOURNAL: Priority.VENUE, LEDGER_JOURNAL: Priority.LEDGER,
             STRATEGY_JOURNAL: Priority.STRATEGY}
 US = 1_000_000
+END_REASON = "end of the run reached"
 
 
 def utc(ts: int) -> str:
@@ -219,6 +226,7 @@ class Backtest:
         self._ledgers: dict[int, Ledger] = {}
         self._hosts: dict[int, StrategyHost] = {}
         self._host_of: dict[str, StrategyHost] = {}  # run id -> the host of its partition
+        self._ended: dict[str, StrategyRuntime] = {}
         self._books: dict[str, tuple[MatchingEngine, MarketFanOut]] = {}  # venue:PAIR -> its partition's
         self._wants = {t: self.journal.wants(t) for t in (VENUE_JOURNAL, LEDGER_JOURNAL, STRATEGY_JOURNAL,
                                                          VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS)}
@@ -253,8 +261,13 @@ class Backtest:
         every = self.progress_every
         progress = self.progress
         deliver_market, deliver = self._deliver_market, self._deliver
-        for time, priority, item in self._sched:
+        sched = self._sched
+        for time, priority, item in sched:
             if time >= end:
+                if priority == Priority.MARKET:
+                    sched.close_market()  # the market ends here; what the runs' ends set off settles
+                    continue
+                self._settle_after_end(time, item)  # type: ignore[arg-type]
                 break
             while time > next_sample:
                 self._sample(next_sample)
@@ -270,10 +283,23 @@ class Backtest:
         while next_sample < end:
             self._sample(next_sample)
             next_sample += cfg.sample_us
-        self._sample(end)
+        self._sample(end)  # after the runs' ends have settled: fills reported late are in the wallet
         if progress is not None:
             progress(self._market_events, end)
         return self._result()
+
+    def _settle_after_end(self, time: int, item: Delivery) -> None:
+        """From ``end_ts`` on, no market event is delivered; the runs' ``StopRun`` (scheduled at the end)
+        and everything it and earlier decisions set off — cancels, reports in flight, their settlement —
+        are delivered until nothing is left, so each run ends as a paper run does."""
+        deliver = self._deliver
+        while True:
+            deliver(time, item)
+            self._deliveries += 1
+            nxt = next(self._sched, None)
+            if nxt is None:
+                return
+            time, _, item = nxt  # type: ignore[assignment]
 
     def _market_items(self) -> Iterator[tuple[int, MarketEvent]]:
         for event in self.source.events():
@@ -300,6 +326,8 @@ class Backtest:
                     sched.schedule(at, Priority.STRATEGY, (STRATEGY_JOURNAL, spec.run_id, loaded, None))
             for msg in sorted(run.setup.controls, key=lambda m: (m.ts, m.event_id)):
                 sched.schedule(max(msg.ts, at), Priority.STRATEGY, (STRATEGY_JOURNAL, spec.run_id, msg, None))
+            stop = commands.stop_run(spec.run_id, END_REASON, self.config.end_ts)
+            sched.schedule(self.config.end_ts, Priority.STRATEGY, (STRATEGY_JOURNAL, spec.run_id, stop, None))
 
     # --- deliveries ---------------------------------------------------------------
 
@@ -397,12 +425,18 @@ class Backtest:
             if host is None:
                 host = self._hosts[part] = StrategyHost(self._strategy_of)
             self._host_of[run_id] = host
+        hosted = host.runs.get(run_id)
         outs = host.handle_keyed(run_id, item)
+        if hosted is not None and run_id not in host.runs:
+            self._ended[run_id] = hosted.runtime  # the host lets go of an ended run; keep it to inspect
         if outs:
             self._strategy_outputs(run_id, outs)
 
     def runtime(self, run_id: str) -> StrategyRuntime | None:
-        """The run's strategy runtime while its host holds it (for inspection after a run)."""
+        """The run's strategy runtime, running or ended (for inspection after a run)."""
+        ended = self._ended.get(run_id)
+        if ended is not None:
+            return ended
         host = self._hosts.get(partition_of(STRATEGY_JOURNAL, run_id.encode()))
         hosted = host.runs.get(run_id) if host is not None else None
         return hosted.runtime if hosted is not None else None

@@ -66,6 +66,11 @@ class Scheduler(Generic[T]):
         self._seq += 1
         heapq.heappush(self._heap, (time, priority, self._seq, item))
 
+    def close_market(self) -> None:
+        """No more market events: only what is scheduled is delivered from now on."""
+        self._next_market = None
+        self._market = iter(())
+
     def pending(self) -> int:
         """Scheduled deliveries not yet made (market events not counted)."""
         return len(self._heap)

@@ -21,7 +21,37 @@ def test_the_runs_wallet_view_agrees_with_the_ledger() -> None:
     run = result.runs[0]
     assert run.fills > 0 and run.final is not None
     runtime = bt.runtime(spec.run_id)
-    assert runtime is not None and runtime.wallet.view().balances == run.final.balances
+    assert runtime is not None
+    seen = runtime.wallet.view().balances  # as the run saw it when it ended, with its last quote's hold
+    assert {k: b.balance for k, b in seen.items()} == {k: b.balance for k, b in run.final.balances.items()}
+    assert any(b.hold for b in seen.values())
+
+
+def test_the_end_of_a_backtest_ends_its_runs_as_a_paper_run_ends() -> None:
+    from replay.sources import MemoryJournal
+    from schemas.codec import default_codec
+    from schemas.events import CancelRequested, OrderDone, RunStateChanged
+    from schemas.topics import STRATEGY_EVENTS, VENUE_EVENTS
+
+    decode = default_codec().decode
+
+    end = T0 + 600 * S
+    spec = new_run("demo", {}, [Allocation("synthetic", "USD", 20_000 * SCALE)], T0, end)
+    demo = registry.get("demo").create({"interval_s": "3", "offset_bps": "0"})
+    journal = MemoryJournal()
+    source = SyntheticSource("synthetic", ("BTC",), T0, end)
+    bt = Backtest(BacktestConfig(T0, end), source, [RunSetup(spec, demo)], journal=journal)
+    run = bt.run().runs[0]
+    outs = [decode(m.value) for m in journal.topic(STRATEGY_EVENTS)]
+    assert [(e.state, e.detail) for e in outs if isinstance(e, RunStateChanged)][-1] == (
+        "stopped", "end of the run reached")
+    last_cancels = {e.order_id for e in outs if isinstance(e, CancelRequested) and e.ts == end}
+    assert last_cancels  # the quote open at the end was cancelled ...
+    venue = [decode(m.value) for m in journal.topic(VENUE_EVENTS)]
+    done = {e.order_id: e.reason for e in venue if isinstance(e, OrderDone)}
+    assert all(done.get(o) == "cancelled" for o in last_cancels)  # ... the venue confirmed it ...
+    assert run.final is not None
+    assert not any(b.hold for b in run.final.balances.values())  # ... and no hold stays
 
 
 def test_fees_turnover_counts_and_equity_of_one_market_buy() -> None:
