@@ -9,7 +9,10 @@ consistent state:
 
 - on subscribe: the book's last ``MarketListed`` to the run and to the run's
   account's ``ledger.journal`` (the ledger checks orders against it), and a
-  ``BookSnapshot`` of the book as it stands (id ``<subscription id>:snapshot``);
+  ``BookSnapshot`` of the book as it stands (id ``<subscription id>:snapshot``), its best
+  ``MAX_LEVELS`` levels a side: the depth a run's own book keeps
+  (``strategies.book.DEFAULT_MAX_LEVELS``), so a deeper snapshot would be cut
+  by the run anyway;
 - ``BookSnapshot``, ``BookDelta``, ``PublicTrade``, ``MarketListed``: the same
   bytes to each subscriber's ``strategy.journal``;
 - ``ClockTick`` of the book: a tick addressed to each subscriber at the same
@@ -39,6 +42,7 @@ from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL
 from streams.core import Forward
 
 MAX_LEVELS = 1000
+"""Levels a side in a late subscriber's snapshot: equal to the run book's depth (a test ties them)."""
 
 
 @dataclass(slots=True)
