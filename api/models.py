@@ -136,6 +136,8 @@ class RunOut(BaseModel):
 
 class StopIn(BaseModel):
     reason: str = "stopped from the API"
+    release: bool = Field(False, description="Give the run's wallet set back to the account's pool once "
+                          "its cancelled orders are done (otherwise it keeps what the run left).")
 
 
 class SentOut(BaseModel):

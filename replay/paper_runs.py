@@ -24,7 +24,14 @@ from replay.report import Report
 from replay.runs import Holding, StoredRun
 from schemas.codec import default_codec
 from schemas.events import Allocation, Event, RunStateChanged, StartRun
-from schemas.topics import RUN_INBOXES, RUN_OUTPUTS, STRATEGY_EVENTS, STRATEGY_JOURNAL, qualified
+from schemas.topics import (
+    RUN_INBOXES,
+    RUN_OUTPUTS,
+    STRATEGY_EVENTS,
+    STRATEGY_JOURNAL,
+    qualified,
+    run_release_command,
+)
 from strategies.run import RunSpec
 
 ENDED = ("stopped", "failed")
@@ -124,10 +131,12 @@ def activity(client: Any, run: PaperRun) -> dict[str, int]:
 
 
 def final_balances(client: Any, run: PaperRun) -> tuple[Holding, ...]:
-    """The run's wallet set now, per (venue, currency): balance, available, hold."""
+    """The run's wallet set as the run left it, per (venue, currency): balance, available, hold (a release
+    that gave it back to the pool afterwards is left out)."""
     buckets: dict[tuple[str, str], dict[str, int]] = {}
     for (_wallet, venue, currency, bucket), amount in balances_at(
-            client, run.namespace, run.account, 2**62, wallet=run.wallet_set_id).items():
+            client, run.namespace, run.account, 2**62, wallet=run.wallet_set_id,
+            except_causes=frozenset({run_release_command(run.run_id)})).items():
         buckets.setdefault((venue, currency), {})[bucket] = amount
     out = []
     for (v, c), b in sorted(buckets.items()):

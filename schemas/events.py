@@ -575,12 +575,14 @@ class HistoryLoaded:
 
 @dataclass(frozen=True, slots=True)
 class StopRun:
-    """Command: stop a run; its open orders are cancelled and its subscriptions end."""
+    """Command: stop a run; its open orders are cancelled and its subscriptions end. With ``release``
+    (v2), its wallet set goes back to the account's pool once those orders are done."""
 
     event_id: str
     run_id: str
     reason: str
     ts: int
+    release: bool = False
 
 
 @dataclass(frozen=True, slots=True)

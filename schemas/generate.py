@@ -51,6 +51,8 @@ def _record(cls: type, defined: set[str]) -> Any:
         entry: dict[str, Any] = {"name": f.name, "type": _avro_type(hints[f.name], defined)}
         if isinstance(entry["type"], list):
             entry["default"] = None
+        elif isinstance(f.default, bool | int | str):  # a field added later reads old data as its default
+            entry["default"] = f.default
         fields.append(entry)
     record: dict[str, Any] = {"type": "record", "name": name, "namespace": NAMESPACE}
     doc = (cls.__doc__ or "").strip().splitlines()

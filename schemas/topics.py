@@ -83,6 +83,14 @@ def run_create_command(run_id: str) -> str:
     return f"{run_id}:create"
 
 
+def run_release_command(run_id: str) -> str:
+    """The id of the ``DeactivateWalletSet`` that returns a stopped run's wallet set to the pool."""
+    return f"{run_id}:release"
+
+
 def run_of_command(command_id: str) -> str | None:
-    """The run whose wallet-set command this is (``run_create_command``), or None."""
-    return command_id[:-7] if command_id.endswith(":create") and len(command_id) > 7 else None
+    """The run whose wallet-set command this is (``run_create_command``, ``run_release_command``), or None."""
+    for suffix in (":create", ":release"):
+        if command_id.endswith(suffix) and len(command_id) > len(suffix):
+            return command_id[:-len(suffix)]
+    return None

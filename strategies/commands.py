@@ -1,7 +1,10 @@
 """The commands that start, stop and steer a paper run (pure): built once for the CLI and the API.
 
-Ids are derived from the run and the command's time, so a command re-sent by a
-retrying client counts once (the strategy agent deduplicates by event id).
+Ids make a retried command count once (the strategy runtime deduplicates by
+event id): a run starts once (``<run>:start``) and stops once
+(``<run>:stop``, whoever asks first gives the reason); a control message's id
+is the run, the component and the client's request id (an HTTP
+``Idempotency-Key``), or the command's time when the client gives none.
 """
 
 from __future__ import annotations
@@ -31,16 +34,21 @@ def start_run(spec: RunSpec, now: int) -> StartRun:
                     spec.wallet_set_id, spec.mode, spec.start_ts, spec.end_ts, list(spec.allocations), now)
 
 
-def stop_run(run_id: str, reason: str, now: int) -> StopRun:
-    return StopRun(f"{run_id}:stop:{now}", run_id, reason, now)
+def stop_run(run_id: str, reason: str, now: int, release: bool = False) -> StopRun:
+    """Stop the run; with ``release``, its wallet set goes back to the pool once its orders are done. A
+    release asked after the run ended is its own command (a stop counts once)."""
+    return StopRun(f"{run_id}:stop" + (":release" if release else ""), run_id, reason, now, release)
 
 
-def control(run_id: str, component_id: str, payload: Any, now: int) -> ControlMessage:
-    """A dashboard message to one of the run's components; TypeError if ``payload`` is not JSON data."""
+def control(run_id: str, component_id: str, payload: Any, now: int, request_id: str | None = None
+            ) -> ControlMessage:
+    """A dashboard message to one of the run's components; TypeError if ``payload`` is not JSON data.
+    The same ``request_id`` twice is one message (a retry); without one, each call is a new message."""
     if not component_id:
         raise ValueError("name the component the message is for")
     payload_json = canonical_json(payload)
-    return ControlMessage(f"{run_id}:control:{component_id}:{now}", run_id, component_id, payload_json, now)
+    ref = f"r:{request_id}" if request_id else str(now)
+    return ControlMessage(f"{run_id}:control:{component_id}:{ref}", run_id, component_id, payload_json, now)
 
 
 def history(strategy: Strategy, spec: RunSpec, source: HistorySource, now: int) -> list[HistoryLoaded]:

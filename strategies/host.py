@@ -13,14 +13,24 @@ Runs are keyed by run id. A run's life is all in its inbox:
    markets (``MarketSubscription`` -> ``venue.journal``, where the market
    fan-out starts forwarding the book's events). So a run never sees market
    data before it knows its funds. A ``CommandRejected`` of the create command
-   ends the run ``failed``.
-3. ``StopRun``, reaching ``end_ts``, or a handler raising (``StrategyError``)
-   ends the run: its open orders are cancelled, its subscriptions end, and a
-   ``RunStateChanged`` says why. An ended run ignores everything after.
+   ends a waiting run ``failed`` (a running run has its wallet set; a late
+   rejection of a re-sent create changes nothing).
+3. ``StopRun``, the first event at or past ``end_ts`` (which the strategy does
+   not see), or a handler raising (``StrategyError``) ends the run: its open
+   orders are cancelled, its subscriptions end, and a ``RunStateChanged`` says
+   why. An ended run's strategy sees nothing after. Its wallet set stays as it
+   ended (the run's result).
+4. A ``StopRun`` with ``release`` (at the stop, or any time after) gives the
+   wallet set back to the account's pool: the host follows the ended run's
+   cancelled orders and its pending create, and once the venue has ended every
+   order and the set exists it sends ``DeactivateWalletSet`` (id
+   ``<run>:release``, to ``ledger.journal``); the ledger's answer is logged.
 
 While waiting, only wallet events, listings and archived history
-(``HistoryLoaded``) reach the runtime (control messages and ticks are dropped:
-there is nothing to control yet). Outputs are
+(``HistoryLoaded``) reach the runtime. Control messages are kept (up to
+``MAX_PENDING_CONTROLS``) and handed to the strategy in order once it runs, so
+a confirmation sent right after the start is not lost; ticks are dropped
+(nothing is subscribed yet). Outputs are
 the runtime's (orders, cancels, timers, dashboard records, logs) and the
 host's own records above; all keyed by run id.
 """
@@ -29,7 +39,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from schemas.events import (
     BookDelta,
@@ -39,6 +49,7 @@ from schemas.events import (
     CommandRejected,
     ControlMessage,
     CreateWalletSet,
+    DeactivateWalletSet,
     Event,
     HistoryLoaded,
     MarketListed,
@@ -53,10 +64,12 @@ from schemas.events import (
     RunStateChanged,
     StartRun,
     StopRun,
+    StrategyLogged,
     WalletMovement,
     WalletSetCreated,
+    WalletSetDeactivated,
 )
-from schemas.topics import run_create_command, run_wallet_set
+from schemas.topics import run_create_command, run_of_wallet_set, run_release_command, run_wallet_set
 from strategies.api import MarketRef, Strategy
 from strategies.run import RunSpec
 from strategies.runtime import StrategyError, StrategyRuntime
@@ -70,6 +83,9 @@ INBOX_TYPES: frozenset[type] = frozenset({
 """What ``strategy.journal`` carries."""
 
 _WHILE_WAITING = (*WALLET_EVENTS, MarketListed, HistoryLoaded)
+
+MAX_PENDING_CONTROLS = 1000
+"""Control messages a waiting run keeps for when it runs; more are dropped, with a log line that says so."""
 
 StrategyFactory = Callable[[StartRun], Strategy]
 """The start command -> a fresh strategy object; raises for unknown names or bad parameters."""
@@ -88,6 +104,7 @@ class HostedRun:
     runtime: StrategyRuntime
     markets: tuple[MarketRef, ...]
     state: str = RunState.WAITING
+    pending: list[ControlMessage] = field(default_factory=list)  # controls sent while it waits
 
 
 def spec_of(cmd: StartRun) -> RunSpec:
@@ -98,17 +115,33 @@ def spec_of(cmd: StartRun) -> RunSpec:
                    cmd.start_ts, cmd.end_ts, cmd.mode, cmd.account)
 
 
+@dataclass(slots=True)
+class EndedRun:
+    """What the host keeps of an ended run: enough to give its wallet set back when asked."""
+
+    state: str
+    account: str
+    wallet_set_id: str
+    open: set[str]  # its orders the venue has not ended yet (cancels on their way)
+    funded: bool  # its wallet set exists
+    creating: bool  # stopped while waiting: the create may still land
+    release: str = ""  # '' | 'asked' | 'sent' | 'done' | 'refused'
+
+
 class StrategyHost:
     """Hosts the runs of one inbox partition; ``handle_keyed(run id, item, bytes)`` -> outputs."""
 
     def __init__(self, factory: StrategyFactory = registry_factory) -> None:
         self.factory = factory
         self.runs: dict[str, HostedRun] = {}
-        self.ended: dict[str, str] = {}  # run id -> final state
+        self.ended: dict[str, EndedRun] = {}
 
     def state(self, run_id: str) -> str | None:
         run = self.runs.get(run_id)
-        return run.state if run is not None else self.ended.get(run_id)
+        if run is not None:
+            return run.state
+        ended = self.ended.get(run_id)
+        return ended.state if ended is not None else None
 
     def handle_keyed(self, key: str, event: Event, value: bytes = b"") -> list[Event]:
         kind = type(event)
@@ -116,16 +149,32 @@ class StrategyHost:
             return self._start(event)  # type: ignore[arg-type]
         run = self.runs.get(key)
         if run is None:
-            return []
+            ended = self.ended.get(key)
+            return self._after_end(key, ended, event) if ended is not None else []
         if kind is StopRun:
-            return self._end(run, RunState.STOPPED, event.reason or "stopped", event.ts)  # type: ignore[union-attr]
-        if kind is CommandRejected:
-            if event.command_id == run_create_command(key):  # type: ignore[union-attr]
-                return self._end(run, RunState.FAILED, f"wallet set not created: {event.reason}: "  # type: ignore[union-attr]
-                                 f"{event.detail}", event.ts)  # type: ignore[union-attr]
-            return []
+            stop: StopRun = event  # type: ignore[assignment]
+            ending = self._end(run, RunState.STOPPED, stop.reason or "stopped", stop.ts)
+            return ending + self._after_end(key, self.ended[key], stop) if stop.release else ending
         waiting = run.state == RunState.WAITING
+        end = run.spec.end_ts
+        if end is not None and event.ts >= end and kind is not HistoryLoaded:
+            # the first event at or past the end ends the run before the strategy sees it
+            detail = "end of the run reached" + (" before it was funded" if waiting else "")
+            return self._end(run, RunState.STOPPED, detail, event.ts)
+        if kind is CommandRejected:
+            if waiting and event.command_id == run_create_command(key):  # type: ignore[union-attr]
+                failed = self._end(run, RunState.FAILED, f"wallet set not created: {event.reason}: "  # type: ignore[union-attr]
+                                   f"{event.detail}", event.ts)  # type: ignore[union-attr]
+                self.ended[key].creating = False
+                return failed
+            return []
         if waiting and not isinstance(event, _WHILE_WAITING):
+            if kind is ControlMessage:
+                if len(run.pending) >= MAX_PENDING_CONTROLS:
+                    return [StrategyLogged(f"{key}:dropped:{event.event_id}", key, "warning",
+                                           f"control message {event.event_id} dropped: more than "
+                                           f"{MAX_PENDING_CONTROLS} wait for the run to be funded", event.ts)]
+                run.pending.append(event)  # type: ignore[arg-type]
             return []
         try:
             outputs: list[Event] = run.runtime.handle(event)
@@ -133,10 +182,55 @@ class StrategyHost:
             return self._end(run, RunState.FAILED, str(exc), event.ts)
         if waiting and self._funded(run, event):
             outputs = [*outputs, *self._running(run, event.ts)]
-        end = run.spec.end_ts
-        if end is not None and event.ts >= end and run.state == RunState.RUNNING:
-            outputs = [*outputs, *self._end(run, RunState.STOPPED, "end of the run reached", event.ts)]
+            pending, run.pending = run.pending, []
+            for msg in pending:  # the controls that came while it waited, in order, once it runs
+                try:
+                    outputs += run.runtime.handle(msg)
+                except StrategyError as exc:
+                    return [*outputs, *self._end(run, RunState.FAILED, str(exc), event.ts)]
         return outputs
+
+    # --- giving an ended run's funds back -------------------------------------------
+
+    def _after_end(self, run_id: str, ended: EndedRun, event: Event) -> list[Event]:
+        """An ended run ignores the market and the dashboard; the host follows its last orders and its
+        wallet set so that a ``StopRun`` with ``release`` returns the set to the pool once nothing holds
+        funds in it any more (``DeactivateWalletSet`` ``<run>:release``, refused by the ledger otherwise)."""
+        kind = type(event)
+        if kind is OrderDone or kind is OrderRejected:
+            if not ended.open:
+                return []
+            ended.open.discard(event.order_id)  # type: ignore[union-attr]
+        elif kind is WalletSetCreated:
+            ended.funded, ended.creating = True, False
+        elif kind is StopRun:
+            if not event.release or ended.release:  # type: ignore[union-attr]
+                return []
+            ended.release = "asked"
+        elif kind is WalletSetDeactivated:
+            ended.release = "done"
+            return [StrategyLogged(f"{run_id}:released", run_id, "info",
+                                   "wallet set released: its funds are back in the account's pool", event.ts)]
+        elif kind is CommandRejected:
+            cmd: CommandRejected = event  # type: ignore[assignment]
+            if cmd.command_id == run_create_command(run_id):
+                ended.creating = False  # never funded: nothing to give back
+            elif cmd.command_id == run_release_command(run_id):
+                ended.release = "refused"
+                return [StrategyLogged(f"{run_id}:release-refused", run_id, "warning",
+                                       f"wallet set not released: {cmd.reason}: {cmd.detail}", cmd.ts)]
+            return []
+        else:
+            return []
+        if ended.release != "asked" or ended.open or ended.creating:
+            return []
+        if not ended.funded:
+            ended.release = "done"
+            return [StrategyLogged(f"{run_id}:released", run_id, "info",
+                                   "nothing to release: the run's wallet set was never created", event.ts)]
+        ended.release = "sent"
+        return [DeactivateWalletSet(run_release_command(run_id), ended.account, ended.wallet_set_id,
+                                    event.ts)]
 
     # --- the life of a run ---------------------------------------------------------
 
@@ -153,7 +247,8 @@ class StrategyHost:
             markets = tuple(strategy.markets(spec.default_venue))
             runtime = StrategyRuntime(strategy, spec, markets)
         except Exception as exc:  # any construction error is the run's failure, with its reason
-            self.ended[run_id] = RunState.FAILED
+            self.ended[run_id] = EndedRun(RunState.FAILED, cmd.account, run_wallet_set(run_id), set(), False,
+                                          False)
             return [self._changed(run_id, cmd.strategy, RunState.FAILED, f"cannot start: {exc}", cmd.ts)]
         self.runs[run_id] = HostedRun(spec, runtime, markets)
         return [self._changed(run_id, cmd.strategy, RunState.WAITING, "waiting for the wallet set", cmd.ts),
@@ -191,7 +286,8 @@ class StrategyHost:
         cancels, ctx.outputs = ctx.outputs, []
         was_running = run.state == RunState.RUNNING
         del self.runs[spec.run_id]
-        self.ended[spec.run_id] = state
+        self.ended[spec.run_id] = EndedRun(state, spec.account, spec.wallet_set_id, set(ctx.orders),
+                                           funded=was_running, creating=not was_running)
         return [*cancels, *(self._subscriptions(run, False, ts) if was_running else []),
                 self._changed(spec.run_id, spec.strategy, state, detail, ts)]
 
@@ -201,5 +297,7 @@ class StrategyHost:
 
 
 def output_key(event: Event) -> str:
-    """Every output of a run is keyed by its run id."""
+    """Every output of a run is keyed by its run id (a release names the run's wallet set)."""
+    if type(event) is DeactivateWalletSet:
+        return run_of_wallet_set(event.wallet_set_id) or event.wallet_set_id
     return event.run_id  # type: ignore[union-attr]

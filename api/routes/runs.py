@@ -11,7 +11,7 @@ import dataclasses
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, status
+from fastapi import APIRouter, Body, Header, HTTPException, status
 
 from api.deps import CommandsDep, SettingsDep
 from api.models import RunIn, RunOut, SentOut, StopIn
@@ -56,20 +56,20 @@ def start(body: RunIn, bus: CommandsDep, settings: SettingsDep) -> RunOut:
     end = now + body.duration_s * 1_000_000 if body.duration_s else None
     spec = new_run(body.strategy, body.params, allocations, 0, end, mode="paper", account=body.account,
                    tag=str(now))
-    if body.deposit:
-        for deposit in commands.deposits(spec, now):
-            bus.append(LEDGER_JOURNAL, spec.account, deposit)
-    cmd = commands.start_run(spec, now)
-    bus.append(STRATEGY_JOURNAL, spec.run_id, cmd)
     loaded, note = [], None
-    if body.history and strategy.history_candles:
-        try:
+    if body.history and strategy.history_candles:  # read before anything is sent: a slow archive
+        try:                                         # delays the start, never splits it
             from replay.history import ArchiveHistory
             from streams.archive.clickhouse import get_client
 
             loaded = commands.history(strategy, spec, ArchiveHistory(get_client(settings.dsn)), now)
         except Exception as exc:  # the run goes on without archived history; say why
             note = f"no archived history: {type(exc).__name__}: {exc}"
+    if body.deposit:
+        for deposit in commands.deposits(spec, now):
+            bus.append(LEDGER_JOURNAL, spec.account, deposit)
+    cmd = commands.start_run(spec, now)
+    bus.append(STRATEGY_JOURNAL, spec.run_id, cmd)
     for h in loaded:
         bus.append(STRATEGY_JOURNAL, spec.run_id, h)
     return RunOut(run_id=spec.run_id, wallet_set_id=spec.wallet_set_id, account=spec.account,
@@ -79,18 +79,21 @@ def start(body: RunIn, bus: CommandsDep, settings: SettingsDep) -> RunOut:
 
 @router.post("/runs/{run_id}/stop", response_model=SentOut, status_code=status.HTTP_202_ACCEPTED)
 def stop(run_id: str, body: StopIn, bus: CommandsDep) -> SentOut:
-    """Stop a run: its open orders are cancelled, its market data stops."""
-    cmd = commands.stop_run(run_id, body.reason, _now())
+    """Stop a run: its open orders are cancelled, its market data stops. A run stops once: a retry, or a
+    second stop, changes nothing."""
+    cmd = commands.stop_run(run_id, body.reason, _now(), body.release)
     bus.append(STRATEGY_JOURNAL, run_id, cmd)
     return SentOut(command_id=cmd.event_id)
 
 
 @router.post("/runs/{run_id}/components/{component_id}", response_model=SentOut,
              status_code=status.HTTP_202_ACCEPTED)
-def post_to_component(run_id: str, component_id: str, bus: CommandsDep, payload: Payload) -> SentOut:
-    """Send a control message to one of the run's dashboard components (a slider moved, a confirm)."""
+def post_to_component(run_id: str, component_id: str, bus: CommandsDep, payload: Payload,
+                      idempotency_key: Annotated[str | None, Header()] = None) -> SentOut:
+    """Send a control message to one of the run's dashboard components (a slider moved, a confirm).
+    With an ``Idempotency-Key`` header, a retry with the same key is delivered once."""
     try:
-        cmd = commands.control(run_id, component_id, payload, _now())
+        cmd = commands.control(run_id, component_id, payload, _now(), idempotency_key)
     except (TypeError, ValueError) as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     bus.append(STRATEGY_JOURNAL, run_id, cmd)

@@ -570,7 +570,7 @@ CREATE TABLE IF NOT EXISTS archive_history_loaded
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
 
--- StopRun: Command: stop a run; its open orders are cancelled and its subscriptions end.
+-- StopRun: Command: stop a run; its open orders are cancelled and its subscriptions end. With ``release``
 CREATE TABLE IF NOT EXISTS archive_stop_run
 (
     kafka_topic     LowCardinality(String),
@@ -580,10 +580,12 @@ CREATE TABLE IF NOT EXISTS archive_stop_run
     run_id String,
     reason LowCardinality(String),
     ts Int64,
+    release Bool,
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+ALTER TABLE archive_stop_run ADD COLUMN IF NOT EXISTS release Bool;
 
 -- RunStateChanged: A run's life: ``waiting`` (for its wallet set), ``running``, ``stopped`` or ``failed``, with why.
 CREATE TABLE IF NOT EXISTS archive_run_state_changed

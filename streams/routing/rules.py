@@ -17,6 +17,7 @@ from schemas.events import (
     CancelRequested,
     CommandRejected,
     CreateWalletSet,
+    DeactivateWalletSet,
     Event,
     FundsHeld,
     HoldReleased,
@@ -70,7 +71,7 @@ def routes(event: Event) -> list[Route]:
 def strategy_routes(event: Event) -> list[Route]:
     """The inboxes a run's output (``strategy.events``) is appended to; records stay archive-only."""
     match event:
-        case OrderRequested() | CancelRequested() | CreateWalletSet():
+        case OrderRequested() | CancelRequested() | CreateWalletSet() | DeactivateWalletSet():
             return [(LEDGER_JOURNAL, event.account)]
         case MarketSubscription():
             return [(VENUE_JOURNAL, venue_key(event.venue, event.pair))]

@@ -205,3 +205,154 @@ def test_a_paper_runs_report_values_its_wallet_at_its_books() -> None:
     assert abs(end_value - (10_000 - spent - report.fees_usd + btc * last_mid)) < 0.01
     assert report.result.total_return is not None and report.result.total_return > 0.05
     assert report.end_ts == T0 + 35 * S
+    # stopped and released: the report is the run's result, not the emptied wallet set
+    bus.put(STRATEGY_JOURNAL, "hodl-1", StopRun("hodl-1:stop", "hodl-1", "done", T0 + 36 * S, release=True))
+    bus.run()
+    inbox = bus.events(STRATEGY_JOURNAL, "hodl-1")
+    assert any(type(e).__name__ == "WalletSetDeactivated" for e in inbox)
+    released = paper_report(spec_of(cmd), inbox, bus.events(STRATEGY_EVENTS, "hodl-1"))
+    assert abs(released.equity[-1][1] - end_value) < 0.01
+
+
+def test_the_event_that_reaches_the_end_stops_the_run_before_the_strategy_sees_it() -> None:
+    bus = market_bus()
+    run = start("echo-end", "echo", {"pairs": PAIR, "trade_every": "1"})
+    bus.put(STRATEGY_JOURNAL, "echo-end",
+            StartRun(run.event_id, run.run_id, run.strategy, run.params_json, run.account, run.wallet_set_id,
+                     run.mode, 0, T0 + 20 * S, run.allocations, run.ts))
+    bus.run()
+    bus.put(VENUE_JOURNAL, KEY, trade(T0 + 10 * S, 10_000, 0.1))
+    bus.put(VENUE_JOURNAL, KEY, trade(T0 + 20 * S, 10_001, 0.1))  # at the end: not the strategy's
+    bus.run()
+    assert states(bus, "echo-end")[-1] == ("stopped", "end of the run reached")
+    logs = [e.message for e in bus.events(STRATEGY_EVENTS, "echo-end") if isinstance(e, StrategyLogged)]
+    assert any("10000" in m for m in logs if m.startswith("trade"))
+    assert not any("10001" in m for m in logs)
+    ended = [e for e in bus.events(STRATEGY_EVENTS, "echo-end") if isinstance(e, RunStateChanged)][-1]
+    assert ended.ts == T0 + 20 * S
+
+
+def test_a_late_rejection_of_the_create_does_not_end_a_running_run() -> None:
+    from schemas.events import CommandRejected
+
+    bus = market_bus()
+    bus.put(STRATEGY_JOURNAL, "h-1", start("h-1"))
+    bus.run()
+    assert states(bus, "h-1")[-1][0] == "running"
+    # a re-sent create is refused by the ledger (the set exists); the run keeps its wallet and goes on
+    bus.put(STRATEGY_JOURNAL, "h-1", CommandRejected("h-1:create:rejected:2", "h-1:create", ACCOUNT,
+                                                     "duplicate_wallet_set", "exists", T0 + 9 * S))
+    bus.run()
+    assert states(bus, "h-1")[-1][0] == "running"
+
+
+def test_control_messages_sent_while_a_run_waits_reach_it_once_it_runs() -> None:
+    from schemas.events import ControlMessage
+
+    bus = MemoryBus(live_processors())
+    bus.put(VENUE_JOURNAL, KEY, listing())
+    bus.put(LEDGER_JOURNAL, ACCOUNT, listing())
+    bus.put(VENUE_JOURNAL, KEY, snapshot(T0, [(9990, 2.0)], [(10010, 2.0)]))
+    bus.run()
+    # start and two controls, all before the ledger has seen any funds: the run waits
+    bus.put(STRATEGY_JOURNAL, "e-1", start("e-1", "echo", {"pairs": PAIR}))
+    for i in (1, 2):
+        bus.put(STRATEGY_JOURNAL, "e-1", ControlMessage(f"c{i}", "e-1", "knob", f'{{"n":{i}}}', T0 + 6 * S))
+    bus.run()
+    assert [s for s, _ in states(bus, "e-1")] == ["waiting", "failed"]  # no funds: the create fails
+    bus.put(LEDGER_JOURNAL, ACCOUNT, DepositFunds("dep1", ACCOUNT, VENUE, "USD", 50_000 * SCALE, T0))
+    bus.put(STRATEGY_JOURNAL, "e-2", start("e-2", "echo", {"pairs": PAIR}))
+    for i in (1, 2):
+        bus.put(STRATEGY_JOURNAL, "e-2", ControlMessage(f"d{i}", "e-2", "knob", f'{{"n":{i}}}', T0 + 6 * S))
+    bus.run()
+    assert [s for s, _ in states(bus, "e-2")] == ["waiting", "running"]
+    logs = [e.message for e in bus.events(STRATEGY_EVENTS, "e-2") if isinstance(e, StrategyLogged)]
+    assert [m for m in logs if m.startswith("control")] == ['control knob {"n":1}', 'control knob {"n":2}']
+
+
+def test_a_retried_stop_or_control_counts_once() -> None:
+    from strategies import commands
+
+    bus = market_bus()
+    bus.put(STRATEGY_JOURNAL, "e-1", start("e-1", "echo", {"pairs": PAIR}))
+    bus.run()
+    first = commands.control("e-1", "knob", {"n": 1}, T0 + 6 * S, request_id="abc")
+    retry = commands.control("e-1", "knob", {"n": 1}, T0 + 7 * S, request_id="abc")  # the client retried
+    other = commands.control("e-1", "knob", {"n": 1}, T0 + 8 * S)  # a new message with the same payload
+    assert first.event_id == retry.event_id != other.event_id
+    for msg in (first, retry, other):
+        bus.put(STRATEGY_JOURNAL, "e-1", msg)
+    bus.run()
+    logs = [e.message for e in bus.events(STRATEGY_EVENTS, "e-1") if isinstance(e, StrategyLogged)]
+    assert len([m for m in logs if m.startswith("control knob")]) == 2
+    stops = [commands.stop_run("e-1", "enough", T0 + 9 * S), commands.stop_run("e-1", "again", T0 + 10 * S)]
+    assert stops[0].event_id == stops[1].event_id == "e-1:stop"
+    assert commands.stop_run("e-1", "x", 0, release=True).event_id == "e-1:stop:release"
+    for stop in stops:
+        bus.put(STRATEGY_JOURNAL, "e-1", stop)
+    bus.run()
+    assert [s for s, _ in states(bus, "e-1")] == ["waiting", "running", "stopped"]
+    assert states(bus, "e-1")[-1] == ("stopped", "enough")
+
+
+def pool_and_sets(bus: MemoryBus) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """The account's unallocated pool and wallet-set balances per currency, as the ledger holds them."""
+    from streams.ledger.projections import balance_changes
+
+    pool: dict[str, int] = {}
+    sets: dict[str, dict[str, int]] = {}
+    for e in bus.events(LEDGER_EVENTS, ACCOUNT):
+        for wallet, _venue, currency, _bucket, amount in balance_changes(e):
+            into = pool if wallet == "pool" else sets.setdefault(wallet, {})
+            into[currency] = into.get(currency, 0) + amount
+    return pool, sets
+
+
+def test_a_stop_with_release_gives_the_wallet_set_back_once_its_orders_are_done() -> None:
+    from schemas.events import DeactivateWalletSet, OrderDone, WalletSetDeactivated
+
+    bus = market_bus()
+    bus.put(STRATEGY_JOURNAL, "demo-1", start("demo-1", "demo", {"offset_bps": "100", "interval_s": "1"}))
+    bus.run()
+    bus.put(VENUE_JOURNAL, KEY, ClockTick("tick1", T0 + 7 * S, KEY))
+    bus.run()  # a resting bid holds USD
+    bus.put(STRATEGY_JOURNAL, "demo-1", StopRun("demo-1:stop", "demo-1", "done", T0 + 20 * S, release=True))
+    bus.run()
+    outs = bus.events(STRATEGY_EVENTS, "demo-1")
+    kinds = [type(e).__name__ for e in outs]
+    assert kinds.count("DeactivateWalletSet") == 1
+    inbox = bus.events(STRATEGY_JOURNAL, "demo-1")
+    done_at = max(i for i, e in enumerate(inbox) if isinstance(e, OrderDone))
+    release = next(e for e in outs if isinstance(e, DeactivateWalletSet))
+    assert release.event_id == "demo-1:release" and release.wallet_set_id == "demo-1:ws"
+    # asked only once the cancelled bid was done: the ledger accepted it
+    assert any(isinstance(e, WalletSetDeactivated) for e in inbox[done_at:])
+    assert not [e for e in bus.events(LEDGER_EVENTS) if type(e).__name__ == "CommandRejected"]
+    pool, sets = pool_and_sets(bus)
+    assert pool["USD"] == 50_000 * SCALE and not any(sets["demo-1:ws"].values())
+    logs = [e.message for e in outs if isinstance(e, StrategyLogged)]
+    assert logs[-1] == "wallet set released: its funds are back in the account's pool"
+
+
+def test_a_release_asked_while_waiting_or_after_the_end_still_happens_once() -> None:
+    bus = market_bus()
+    # stopped before the ledger has even created the set: released once the create lands
+    bus.put(STRATEGY_JOURNAL, "h-1", start("h-1"))
+    bus.put(STRATEGY_JOURNAL, "h-1", StopRun("h-1:stop", "h-1", "changed my mind", T0 + 6 * S, release=True))
+    # stopped without release, released later (twice: counts once)
+    bus.put(STRATEGY_JOURNAL, "h-2", start("h-2"))
+    bus.run()
+    bus.put(STRATEGY_JOURNAL, "h-2", StopRun("h-2:stop", "h-2", "enough", T0 + 30 * S))
+    bus.run()
+    for i in (1, 2):
+        again = StopRun(f"h-2:stop:r{i}", "h-2", "release", T0 + 40 * S, release=True)
+        bus.put(STRATEGY_JOURNAL, "h-2", again)
+    bus.run()
+    assert [s for s, _ in states(bus, "h-1")] == ["waiting", "stopped"]
+    pool, sets = pool_and_sets(bus)
+    assert not any(sets["h-1:ws"].values())
+    assert not any(sets["h-2:ws"].values())
+    releases = [e for e in bus.events(STRATEGY_EVENTS) if type(e).__name__ == "DeactivateWalletSet"]
+    assert sorted(e.wallet_set_id for e in releases) == ["h-1:ws", "h-2:ws"]  # type: ignore[attr-defined]
+    # HODL's BTC went back to the pool too: the pool holds what the account holds
+    assert pool["USD"] > 0 and pool.get("BTC", 0) > 0
