@@ -82,7 +82,7 @@ def agents(bootstrap: str, steps: int, runtime: str) -> None:
     rates: dict[str, float] = {}
     total = 0
     for label, roles in (("without runs", ("matching", "ledger", "routers")),
-                         ("with 2 runs", ("matching", "ledger", "routers", "strategies"))):
+                         ("with 2 runs", ("matching", "fanout", "ledger", "routers", "strategies"))):
         ns = f"bench{uuid.uuid4().hex[:8]}"
         create_topics(bootstrap, all_topics(ns))
         now = int(time.time()) * US

@@ -105,8 +105,9 @@ def topics_list() -> None:
 def worker(
     namespace: Namespace = "",
     roles: Annotated[str, typer.Option(
-        help="Comma-separated: matching,ledger,routers,strategies (keep matching and strategies in one "
-             "worker: both read every book).")] = "matching,ledger,routers,strategies",
+        help="Comma-separated: matching,fanout,ledger,routers,strategies (fanout forwards books to the "
+             "runs; keep it with matching: both read every book). A replay runs matching,ledger,strategies."
+    )] = "matching,fanout,ledger,routers,strategies",
     loglevel: str = "warning",
     runtime: Annotated[str, typer.Option(help="faust (agents on Faust) or direct (confluent-kafka).")] = (
         "faust"

@@ -11,9 +11,10 @@ import faust
 
 from streams.runtime.app import Runtime, create_app
 
-ROLES = ("matching", "ledger", "routers", "strategies")
+ROLES = ("matching", "fanout", "ledger", "routers", "strategies")
+"""A live namespace: ``fanout`` (the market fan-out) forwards books to the runs that ``strategies`` hosts."""
 REPLAY_ROLES = ("matching", "ledger", "strategies")
-"""A replay's inboxes already hold what the routers and the market fan-out added."""
+"""A replay's inboxes already hold what the routers and the market fan-out added: neither runs."""
 RUNTIMES = ("faust", "direct")
 
 
@@ -21,10 +22,10 @@ def _check(roles: tuple[str, ...], runtime: str) -> None:
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}; choose from {', '.join(ROLES)}")
-    if "strategies" in roles and "matching" not in roles:
+    if "fanout" in roles and "matching" not in roles:
         # the market fan-out reads venue.journal beside matching: split across workers of one group,
         # each would get only some of the books
-        raise ValueError("the strategies role needs matching in the same worker (both read every book)")
+        raise ValueError("the fanout role needs matching in the same worker (both read every book)")
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}; choose from {', '.join(RUNTIMES)}")
 
@@ -50,13 +51,13 @@ def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES) -> fau
         from streams.routing import agent as routing
 
         routing.register(rt)
-    if "strategies" in roles:
+    if "strategies" in roles or "fanout" in roles:
         from streams.strategy import agent as strategy
 
-        if "routers" in roles:  # live: runs get their market data from the fan-out
-            strategy.register(rt)
-        else:  # a replay: the recorded inboxes already hold what the fan-out forwarded
+        if "strategies" in roles:
             strategy.register_host(rt)
+        if "fanout" in roles:
+            strategy.register_fanout(rt)
     return app
 
 
@@ -80,9 +81,8 @@ def processors(bootstrap: str, namespace: str, roles: tuple[str, ...]) -> dict[s
         out.update({r.inbox: r for r in routers()})
     if "strategies" in roles:
         out[STRATEGY_JOURNAL] = strategies(bootstrap, namespace)
-        if "routers" in roles:
-            fanout = fanout_processor(bootstrap, namespace)
-            out[VENUE_JOURNAL] = Together([out[VENUE_JOURNAL], fanout]) if VENUE_JOURNAL in out else fanout
+    if "fanout" in roles:
+        out[VENUE_JOURNAL] = Together([out[VENUE_JOURNAL], fanout_processor(bootstrap, namespace)])
     return out
 
 

@@ -30,6 +30,5 @@ def register_host(rt: Runtime) -> None:
     register_inbox_agent(rt, "strategies", processor(rt.bootstrap, rt.namespace))
 
 
-def register(rt: Runtime) -> None:
-    register_host(rt)
+def register_fanout(rt: Runtime) -> None:
     register_inbox_agent(rt, "market_fanout", fanout_processor(rt.bootstrap, rt.namespace))
