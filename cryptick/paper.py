@@ -8,7 +8,10 @@ allocation, unless the account is already funded), then ``StartRun`` to the
 strategy agent, which asks the ledger for the run's wallet set and subscribes
 the run to its markets once funded (``strategies.host``). Everything after
 that is in the run's topics: ``strategy.journal`` / ``strategy.events``, key
-run id.
+run id. A follower of a run it started reads those from the start command's
+time on (``since_us``), not the namespace's whole history; and since a run's
+duration is event time, it stops on the wall clock a run whose feed lags or
+stopped (``overdue``).
 """
 
 from __future__ import annotations
@@ -16,17 +19,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from schemas.codec import default_codec
 from schemas.events import (
     Allocation,
+    BookDelta,
+    ClockTick,
     Event,
     OrderDone,
     OrderFilled,
     OrderRejected,
     OrderRequested,
+    PublicTrade,
     RunState,
     RunStateChanged,
     StrategyLogged,
@@ -39,6 +46,19 @@ from strategies.wallet import WalletView
 
 US = 1_000_000
 ENDED: tuple[str, ...] = (RunState.STOPPED.value, RunState.FAILED.value)
+SKEW_MARGIN_US = 5 * US
+"""A follower starts this long before its ``since_us``: the broker stamps messages with the producer's clock,
+which may differ a little from the clock that stamped the command."""
+STOP_GRACE_S = 10.0
+"""How long past its ``--for`` on the wall clock a run may go before its follower stops it (a run ends on
+event time, which trails the wall clock of a live feed a little)."""
+STOP_WAIT_S = 30.0
+"""How long a follower waits, once it asked a run to stop, for the run to say it stopped."""
+FEED_SKEW_S = 60.0
+"""A feed's event time this far from the wall clock is worth a warning: ``--for`` counts event time."""
+FEED_STAMPED = (BookDelta, PublicTrade, ClockTick)
+"""What a run receives stamped with the feed's clock (a subscription's first snapshot is stamped no earlier
+than the subscription, so it does not show a feed that is behind)."""
 
 
 class PaperError(RuntimeError):
@@ -51,15 +71,17 @@ def now_us() -> int:
 
 def start(bootstrap: str, namespace: str, strategy: str, params: Mapping[str, str],
           allocations: Sequence[Allocation], account: str = "paper", deposit: bool = True,
-          duration_s: int | None = None, tag: str = "", history: HistorySource | None = None) -> RunSpec:
+          duration_s: int | None = None, tag: str = "", history: HistorySource | None = None,
+          at_us: int | None = None) -> RunSpec:
     """Check the strategy and its parameters here (one-line errors), then journal the start; with
-    ``history``, the archived candles its lookback reads follow the start into the run's inbox."""
+    ``history``, the archived candles its lookback reads follow the start into the run's inbox.
+    ``at_us`` is the command's time (default: now); a follower of the run starts there."""
     from strategies.registry import get
 
     built = get(strategy).create(params)  # raises UnknownStrategy / ParamError with what to fix
     if not allocations:
         raise PaperError("give at least one --balance VENUE:CURRENCY=AMOUNT, e.g. synthetic:USD=10000")
-    now = now_us()
+    now = at_us if at_us is not None else now_us()
     end = now + duration_s * US if duration_s is not None else None
     spec = new_run(strategy, params, allocations, 0, end, mode="paper", account=account, tag=tag or str(now))
     if deposit:  # funds first: the wallet set draws on them
@@ -93,16 +115,19 @@ class Seen:
 
 
 def follow(bootstrap: str, namespace: str, run_id: str, topics: Sequence[str] = (STRATEGY_EVENTS,),
-           idle_s: float = 0.5, should_stop: Callable[[], bool] = lambda: False) -> Iterator[Seen | None]:
-    """The run's messages on ``topics`` from the beginning, as they come; ``None`` when idle for ``idle_s``
-    (so the caller can check a deadline or a signal). Ends when ``should_stop()``."""
+           idle_s: float = 0.5, should_stop: Callable[[], bool] = lambda: False,
+           since_us: int | None = None) -> Iterator[Seen | None]:
+    """The run's messages on ``topics`` as they come: those the broker received from ``since_us`` on (less
+    ``SKEW_MARGIN_US``), or the partition's whole history if None. ``None`` when idle for ``idle_s`` (so the
+    caller can check a deadline or a signal). Ends when ``should_stop()``."""
     key = run_id.encode()
     decode = default_codec().decode
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"cryptick-follow-{run_id}",
                          "enable.auto.commit": False, "auto.offset.reset": "earliest"})
     names = {qualified(t, namespace): t for t in topics}
-    consumer.assign([TopicPartition(q, partition_of(t, key), 0) for q, t in names.items()])
     try:
+        consumer.assign(start_offsets(consumer, [TopicPartition(q, partition_of(t, key))
+                                                 for q, t in names.items()], since_us))
         while not should_stop():
             msg = consumer.poll(idle_s)
             if msg is None:
@@ -115,15 +140,83 @@ def follow(bootstrap: str, namespace: str, run_id: str, topics: Sequence[str] = 
         consumer.close()
 
 
-def wait_for_state(bootstrap: str, namespace: str, run_id: str, states: Sequence[str], timeout_s: float
-                   ) -> RunStateChanged | None:
-    """The first state change of the run into one of ``states`` (or an ended state), None on timeout."""
+def start_offsets(consumer: Consumer, partitions: Sequence[TopicPartition], since_us: int | None,
+                  timeout_s: float = 10.0) -> list[TopicPartition]:
+    """Where to read ``partitions`` from: the first message the broker stamped at ``since_us`` (less
+    ``SKEW_MARGIN_US``) or later, the end if there is none yet; offset 0 if ``since_us`` is None, or if the
+    broker cannot say (a topic not created yet has no history to skip)."""
+    from_start = [TopicPartition(tp.topic, tp.partition, 0) for tp in partitions]
+    if since_us is None:
+        return from_start
+    try:
+        # the ends first: a message produced between the two questions is then read, not skipped
+        ends: dict[tuple[str, int], int] = {}
+        for tp in partitions:
+            marks = consumer.get_watermark_offsets(tp, timeout_s)
+            if marks is None:  # no answer within the timeout
+                return from_start
+            ends[(tp.topic, tp.partition)] = marks[1]
+        ms = max(0, (since_us - SKEW_MARGIN_US) // 1000)  # Kafka timestamps are in milliseconds
+        found = consumer.offsets_for_times([TopicPartition(tp.topic, tp.partition, ms) for tp in partitions],
+                                           timeout_s)
+    except KafkaException:
+        return from_start
+    return [TopicPartition(f.topic, f.partition, _offset(f, ends[(f.topic, f.partition)])) for f in found]
+
+
+def _offset(found: TopicPartition, end: int) -> int:
+    if found.error is not None:
+        return 0
+    return found.offset if found.offset >= 0 else end  # -1 (OFFSET_END): nothing stamped that late yet
+
+
+def wait_for_state(bootstrap: str, namespace: str, run_id: str, states: Sequence[str], timeout_s: float,
+                   since_us: int | None = None) -> RunStateChanged | None:
+    """The first state change of the run into one of ``states`` (or an ended state), None on timeout;
+    ``since_us`` as for ``follow`` (the time of the command that started the run, say)."""
     deadline = time.monotonic() + timeout_s
-    for seen in follow(bootstrap, namespace, run_id, should_stop=lambda: time.monotonic() > deadline):
+    for seen in follow(bootstrap, namespace, run_id, should_stop=lambda: time.monotonic() > deadline,
+                       since_us=since_us):
         if seen is not None and type(seen.event) is RunStateChanged and (
                 seen.event.state in states or seen.event.state in ENDED):
             return seen.event
     return None
+
+
+Overdue = Literal["follow", "stop", "give up"]
+
+
+def overdue(now_us: int, start_us: int, duration_s: float | None, stop_sent_us: int | None, ended: bool,
+            grace_s: float = STOP_GRACE_S, wait_s: float = STOP_WAIT_S) -> Overdue:
+    """What a follower does about the wall clock: ``stop`` a run ``grace_s`` past its duration (which it
+    counts in event time: a feed that stops or lags would keep it going), ``give up`` on a run that has not
+    said it stopped ``wait_s`` after a stop was sent (by this rule or by the user), else ``follow``."""
+    if ended:
+        return "follow"
+    if stop_sent_us is not None:
+        return "give up" if now_us - stop_sent_us >= wait_s * US else "follow"
+    if duration_s is not None and now_us - start_us >= (duration_s + grace_s) * US:
+        return "stop"
+    return "follow"
+
+
+def feed_clock_warning(event_ts: int, now_us: int, limit_s: float = FEED_SKEW_S) -> str | None:
+    """A warning line if an event stamped by the feed at ``event_ts`` is over ``limit_s`` from the wall
+    clock, else None."""
+    skew_s = (event_ts - now_us) / US
+    if abs(skew_s) <= limit_s:
+        return None
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(event_ts / US))
+    side = "ahead of" if skew_s > 0 else "behind"
+    return (f"warning: the market feed's clock is {_span(abs(skew_s))} {side} the wall clock (its events are "
+            f"stamped {when} UTC: a feed started with --start?); --for counts the feed's event time")
+
+
+def _span(seconds: float) -> str:
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"
 
 
 def describe(seen: Seen) -> str | None:

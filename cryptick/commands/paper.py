@@ -17,9 +17,11 @@ from cryptick.settings import get_settings
 from schemas.events import RunStateChanged
 from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL
 from strategies.candles import HistorySource
+from strategies.run import RunSpec
 from strategies.wallet import WalletProjection
 from streams.runtime.kafka import DeliveryFailed
 
+WALL_CLOCK_STOP = "duration reached (wall clock): the market feed is behind or stopped"
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -64,19 +66,20 @@ def paper(
     from strategies.registry import UnknownStrategy
 
     s = get_settings()
+    at = runs.now_us()  # the start's command time: following the run starts there
     try:
         allocations = [parse_balance(b) for b in balance or []]
         params = parse_pairs(list(param or []))
         seconds = parse_duration(duration) if duration else None
         source = _archive_history(s.dsn) if history else None
         spec = runs.start(s.bootstrap, namespace, strategy, params, allocations, account, deposit, seconds,
-                          history=source)
+                          history=source, at_us=at)
     except (UsageError, ParamError, UnknownStrategy, runs.PaperError, ValueError, DeliveryFailed) as exc:
         _fail(str(exc).strip("'\""))
         return
     typer.echo(f"run {spec.run_id}: {strategy} on {', '.join(f'{a.venue}:{a.currency}' for a in allocations)}"
                f" (account {account}, namespace {namespace or 'live'})")
-    state = runs.wait_for_state(s.bootstrap, namespace, spec.run_id, ("running",), wait_s)
+    state = runs.wait_for_state(s.bootstrap, namespace, spec.run_id, ("running",), wait_s, since_us=at)
     if state is None:
         _fail(f"no answer from the strategy agent in {wait_s:.0f} s: is `cryptick worker` running "
               f"(role strategies) in namespace {namespace or 'live'}? The start is journaled and will "
@@ -90,26 +93,69 @@ def paper(
         typer.echo(f"stop it with: cryptick stop {spec.run_id}{where}")
         return
     interrupted: list[bool] = []
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
     signal.signal(signal.SIGTERM, lambda *_: interrupted.append(True))
-    stop_sent, ended = False, False
+    try:
+        _follow(s.bootstrap, namespace, spec, at, seconds, interrupted)
+    finally:
+        signal.signal(signal.SIGINT, handlers[0])
+        signal.signal(signal.SIGTERM, handlers[1])
+
+
+def _follow(bootstrap: str, namespace: str, spec: RunSpec, at: int, seconds: int | None,
+            interrupted: list[bool]) -> None:
+    """Print what the run does until it ends (then its wallet); stop it on Ctrl-C, or once its duration
+    has passed on the wall clock (``cryptick.paper.overdue``)."""
+    from cryptick import paper as runs
+
+    stop_sent: int | None = None
+    ended, clock_checked = False, False
     wallet = WalletProjection(spec.wallet_set_id)
-    for seen in runs.follow(s.bootstrap, namespace, spec.run_id, (STRATEGY_JOURNAL, STRATEGY_EVENTS)):
-        if interrupted and not stop_sent:
-            runs.stop(s.bootstrap, namespace, spec.run_id, "interrupted (Ctrl-C)")
-            stop_sent = True
+    topics = (STRATEGY_JOURNAL, STRATEGY_EVENTS)
+    for seen in runs.follow(bootstrap, namespace, spec.run_id, topics, since_us=at):
+        now = runs.now_us()
+        if interrupted and stop_sent is None and not ended:
+            _stop(bootstrap, namespace, spec.run_id, "interrupted (Ctrl-C)")
+            stop_sent = now
             typer.echo("stopping…")
+        match runs.overdue(now, at, seconds, stop_sent, ended):
+            case "stop":
+                _stop(bootstrap, namespace, spec.run_id, WALL_CLOCK_STOP)
+                stop_sent = now
+                typer.echo(f"stopping: {seconds} s have passed on the wall clock, not in the market feed's "
+                           "event time")
+            case "give up":
+                _fail(f"run {spec.run_id} has not stopped {runs.STOP_WAIT_S:.0f} s after it was asked to: is "
+                      f"`cryptick worker` (role strategies) running in namespace {namespace or 'live'}? The "
+                      "stop is journaled and applies when it runs")
+            case "follow":
+                pass
         if seen is None:
             if ended:  # the cancels of its open orders have come back: the wallet is final
                 typer.echo(f"wallet {spec.wallet_set_id}: {runs.wallet_line(wallet.view())}")
                 return
             continue
         event = seen.event
+        if not clock_checked and isinstance(event, runs.FEED_STAMPED):
+            clock_checked = True
+            warning = runs.feed_clock_warning(event.ts, now)
+            if warning is not None:
+                typer.echo(warning, err=True)
         wallet.apply(event)
         line = runs.describe(seen)
         if line is not None and not (isinstance(event, RunStateChanged) and event.state not in runs.ENDED):
             typer.echo(line)
         ended = ended or (isinstance(event, RunStateChanged) and event.state in runs.ENDED)
+
+
+def _stop(bootstrap: str, namespace: str, run_id: str, reason: str) -> None:
+    from cryptick import paper as runs
+
+    try:
+        runs.stop(bootstrap, namespace, run_id, reason)
+    except DeliveryFailed as exc:
+        _fail(str(exc))
 
 
 def _archive_history(dsn: str) -> HistorySource | None:

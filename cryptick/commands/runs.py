@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -53,24 +53,41 @@ def _find(client: Any, ref: str) -> StoredRun:
     try:
         return find_run(client, ref)
     except LookupError as exc:
-        typer.echo(f"error: {exc.args[0]}", err=True)
-        raise typer.Exit(2) from None
+        _lookup_failed(exc)
 
 
 def _paper(client: Any, ref: str) -> PaperRun | None:
-    """The paper run ``ref`` if there is one and no stored backtest answers to it (a paper run's report,
-    once stored, does not make it a backtest)."""
+    """The paper run ``ref`` names, or None for a stored backtest (or nothing: ``_find`` says so). An exact
+    id wins, then the one run, paper or stored, whose id starts with ``ref``; a prefix of several is an
+    error. A paper run's report, once stored, does not make it a backtest: the two are one run."""
     from replay.paper_runs import find_paper_run
     from replay.runs import get_run
 
-    stored_run = get_run(client, ref)
-    if stored_run is not None and stored_run.mode != "paper":
+    exact = get_run(client, ref)
+    if exact is not None and exact.mode != "paper":
         return None
     try:
-        return find_paper_run(client, ref)
+        paper = find_paper_run(client, ref)  # exact, or the one paper run whose id starts with ref
     except LookupError as exc:
-        typer.echo(f"error: {exc.args[0]}", err=True)
-        raise typer.Exit(2) from None
+        _lookup_failed(exc)
+    if paper is None or paper.run_id == ref:
+        return paper
+    try:
+        stored = find_run(client, ref)  # the stored run that starts with ref, as for any RUN
+    except LookupError as exc:
+        if str(exc.args[0]).startswith("no stored run"):  # find_run's word for none (not several)
+            return paper
+        _lookup_failed(exc)
+    if stored.run_id == paper.run_id:
+        return paper
+    typer.echo(f"error: {ref} matches several runs: {stored.run_id}, {paper.run_id}; give more of the id",
+               err=True)
+    raise typer.Exit(2)
+
+
+def _lookup_failed(exc: LookupError) -> NoReturn:
+    typer.echo(f"error: {exc.args[0]}", err=True)
+    raise typer.Exit(2) from None
 
 
 def _when(ts: int) -> str:
