@@ -92,8 +92,23 @@ def start(bootstrap: str, namespace: str, strategy: str, params: Mapping[str, st
     return spec
 
 
-def stop(bootstrap: str, namespace: str, run_id: str, reason: str = "stopped by the user") -> None:
-    _send(bootstrap, namespace, [(STRATEGY_JOURNAL, run_id, commands.stop_run(run_id, reason, now_us()))])
+def stop(bootstrap: str, namespace: str, run_id: str, reason: str = "stopped by the user",
+         release: bool = False) -> None:
+    """Stop the run; with ``release``, its wallet set goes back to the pool once its orders are done."""
+    _send(bootstrap, namespace,
+          [(STRATEGY_JOURNAL, run_id, commands.stop_run(run_id, reason, now_us(), release))])
+
+
+def wait_for_release(bootstrap: str, namespace: str, run_id: str, timeout_s: float
+                     ) -> StrategyLogged | None:
+    """The strategy agent's word on a release (``strategies.host``: released, or refused with the ledger's
+    reason), None on timeout."""
+    answers = {f"{run_id}:released", f"{run_id}:release-refused"}
+    deadline = time.monotonic() + timeout_s
+    for seen in follow(bootstrap, namespace, run_id, should_stop=lambda: time.monotonic() > deadline):
+        if seen is not None and type(seen.event) is StrategyLogged and seen.event.event_id in answers:
+            return seen.event
+    return None
 
 
 def control(bootstrap: str, namespace: str, run_id: str, component_id: str, payload: object) -> None:

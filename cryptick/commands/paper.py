@@ -176,6 +176,9 @@ def stop(
     reason: Annotated[str, typer.Option(help="Why, for the run's log.")] = "stopped by the user",
     namespace: Annotated[str, typer.Option(help="Topic namespace of the worker ('' is live).")] = "",
     wait_s: Annotated[float, typer.Option(help="How long to wait for the run to stop.")] = 30.0,
+    release: Annotated[bool, typer.Option(
+        help="Also give the run's wallet set back to the account's pool once its cancelled orders are done "
+             "(also for a run that already ended); without it the set keeps what the run left.")] = False,
 ) -> None:
     """Stop a paper run: its open orders are cancelled and it stops receiving market data."""
     from cryptick import paper as runs
@@ -183,7 +186,7 @@ def stop(
     s = get_settings()
     started = time.monotonic()
     try:
-        runs.stop(s.bootstrap, namespace, run_id, reason)
+        runs.stop(s.bootstrap, namespace, run_id, reason, release)
     except DeliveryFailed as exc:
         _fail(str(exc))
     state = runs.wait_for_state(s.bootstrap, namespace, run_id, runs.ENDED, wait_s)
@@ -192,6 +195,15 @@ def stop(
               f"in namespace {namespace or 'live'} (the stop is journaled and applies when it runs)")
     assert state is not None
     typer.echo(f"run {run_id} {state.state}: {state.detail} ({time.monotonic() - started:.1f} s)")
+    if release:
+        answer = runs.wait_for_release(s.bootstrap, namespace, run_id, wait_s)
+        if answer is None:
+            _fail(f"run {run_id}: no word on the release within {wait_s:.0f} s (it waits for the venue to "
+                  "end the run's cancelled orders; the release is journaled and applies when they end)")
+        assert answer is not None
+        if answer.level != "info":
+            _fail(f"run {run_id}: {answer.message}")
+        typer.echo(f"run {run_id}: {answer.message}")
 
 
 def control(

@@ -107,9 +107,11 @@ def test_paper_runs_from_the_cli_are_listed_shown_and_checked_from_the_archive(
         assert f"cryptick stop {run_id} --namespace {namespace}" in started.output
         publish(kafka_bootstrap, events, namespace, speed=50)
         worker.wait_caught_up()
-        stopped = cli.invoke(app, ["stop", run_id, "--namespace", namespace, "--reason", "done testing"])
+        stopped = cli.invoke(app, ["stop", run_id, "--namespace", namespace, "--reason", "done testing",
+                                   "--release"])
         assert stopped.exit_code == 0, stopped.output
         assert f"run {run_id} stopped: done testing" in stopped.output
+        assert f"run {run_id}: wallet set released: its funds are back in the account's pool" in stopped.output
         worker.wait_caught_up()
         bad = cli.invoke(app, ["paper", "hodl", "--balance", "synthetic:USD=5000", "--param", "bases=USD",
                                "--namespace", namespace])
@@ -132,7 +134,7 @@ def test_paper_runs_from_the_cli_are_listed_shown_and_checked_from_the_archive(
     assert "stopped  done testing" in shown.output
     orders, fills = map(int, re.search(r"activity +(\d+) orders, (\d+) fills", shown.output).groups())  # type: ignore[union-attr]
     assert orders >= 1 and fills >= 1
-    assert "synthetic    BTC" in shown.output  # HODL holds bitcoin now
+    assert "synthetic    BTC" in shown.output  # HODL holds bitcoin now (as it left it: the release is not its)
     assert "Sharpe" in shown.output  # the report, folded from the run's inbox
     reported = cli.invoke(app, ["report", run_id, "--html", str(tmp_path / "paper.html")])
     assert reported.exit_code == 0, reported.output
