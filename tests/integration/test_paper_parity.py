@@ -111,7 +111,8 @@ def test_paper_runs_from_the_cli_are_listed_shown_and_checked_from_the_archive(
                                    "--release"])
         assert stopped.exit_code == 0, stopped.output
         assert f"run {run_id} stopped: done testing" in stopped.output
-        assert f"run {run_id}: wallet set released: its funds are back in the account's pool" in stopped.output
+        released = f"run {run_id}: wallet set released: its funds are back in the account's pool"
+        assert released in stopped.output
         worker.wait_caught_up()
         bad = cli.invoke(app, ["paper", "hodl", "--balance", "synthetic:USD=5000", "--param", "bases=USD",
                                "--namespace", namespace])
@@ -134,7 +135,7 @@ def test_paper_runs_from_the_cli_are_listed_shown_and_checked_from_the_archive(
     assert "stopped  done testing" in shown.output
     orders, fills = map(int, re.search(r"activity +(\d+) orders, (\d+) fills", shown.output).groups())  # type: ignore[union-attr]
     assert orders >= 1 and fills >= 1
-    assert "synthetic    BTC" in shown.output  # HODL holds bitcoin now (as it left it: the release is not its)
+    assert "synthetic    BTC" in shown.output  # HODL holds bitcoin (as it left it: the release is not its)
     assert "Sharpe" in shown.output  # the report, folded from the run's inbox
     reported = cli.invoke(app, ["report", run_id, "--html", str(tmp_path / "paper.html")])
     assert reported.exit_code == 0, reported.output
