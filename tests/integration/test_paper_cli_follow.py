@@ -8,13 +8,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from confluent_kafka import Producer
 
 from cryptick import paper
 from schemas.codec import default_codec
 from schemas.events import RunStateChanged, StrategyLogged
 from schemas.topics import STRATEGY_EVENTS, all_topics, partition_of, qualified
 from streams.runtime.kafka import create_topics
+from streams.runtime.kafka import producer as kafka_producer
 
 pytestmark = pytest.mark.integration
 US = 1_000_000
@@ -25,7 +25,7 @@ OLD = 2_000
 def produce(bootstrap: str, namespace: str, events: list[StrategyLogged | RunStateChanged],
             timestamp_ms: int | None = None) -> None:
     key = RUN.encode()
-    producer = Producer({"bootstrap.servers": bootstrap})
+    producer = kafka_producer(bootstrap)  # idempotent: a retried first batch on a new topic keeps its place
     encode = default_codec().encode
     for e in events:
         if timestamp_ms is None:
