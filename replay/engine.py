@@ -264,10 +264,11 @@ class Backtest:
         sched = self._sched
         for time, priority, item in sched:
             if time >= end:
-                if priority == Priority.MARKET:
-                    sched.close_market()  # the market ends here; what the runs' ends set off settles
-                    continue
-                self._settle_after_end(time, item)  # type: ignore[arg-type]
+                sched.close_market()  # the market ends here; what the runs' ends set off settles
+                while next_sample < end:  # the samples before the end see only what happened before it
+                    self._sample(next_sample)
+                    next_sample += cfg.sample_us
+                self._settle_after_end(None if priority == Priority.MARKET else (time, cast(Delivery, item)))
                 break
             while time > next_sample:
                 self._sample(next_sample)
@@ -288,18 +289,20 @@ class Backtest:
             progress(self._market_events, end)
         return self._result()
 
-    def _settle_after_end(self, time: int, item: Delivery) -> None:
-        """From ``end_ts`` on, no market event is delivered; the runs' ``StopRun`` (scheduled at the end)
-        and everything it and earlier decisions set off — cancels, reports in flight, their settlement —
-        are delivered until nothing is left, so each run ends as a paper run does."""
-        deliver = self._deliver
-        while True:
-            deliver(time, item)
+    def _settle_after_end(self, first: tuple[int, Delivery] | None) -> None:
+        """From ``end_ts`` on, no market event is delivered (the market is closed); the runs' ``StopRun``
+        (scheduled at the end) and everything it and earlier decisions set off — cancels, reports in
+        flight, their settlement — are delivered until nothing is left, so each run ends as a paper run
+        does. ``first`` is the delivery the loop had already taken, if any."""
+        pending = first if first is not None else self._next_delivery()
+        while pending is not None:
+            self._deliver(*pending)
             self._deliveries += 1
-            nxt = next(self._sched, None)
-            if nxt is None:
-                return
-            time, _, item = nxt  # type: ignore[assignment]
+            pending = self._next_delivery()
+
+    def _next_delivery(self) -> tuple[int, Delivery] | None:
+        nxt = next(self._sched, None)
+        return None if nxt is None else (nxt[0], cast(Delivery, nxt[2]))
 
     def _market_items(self) -> Iterator[tuple[int, MarketEvent]]:
         for event in self.source.events():
