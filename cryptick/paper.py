@@ -99,14 +99,16 @@ def stop(bootstrap: str, namespace: str, run_id: str, reason: str = "stopped by 
           [(STRATEGY_JOURNAL, run_id, commands.stop_run(run_id, reason, now_us(), release))])
 
 
-def wait_for_release(bootstrap: str, namespace: str, run_id: str, timeout_s: float
-                     ) -> StrategyLogged | None:
+def wait_for_release(bootstrap: str, namespace: str, run_id: str, timeout_s: float,
+                     since_us: int | None = None) -> StrategyLogged | None:
     """The strategy agent's word on a release (``strategies.host``: released, or refused with the ledger's
-    reason), None on timeout."""
-    answers = {f"{run_id}:released", f"{run_id}:release-refused"}
+    reason), None on timeout; ``since_us`` as for ``follow`` (the time the release was asked)."""
+    released, refused = f"{run_id}:released", f"{run_id}:release-refused:"
     deadline = time.monotonic() + timeout_s
-    for seen in follow(bootstrap, namespace, run_id, should_stop=lambda: time.monotonic() > deadline):
-        if seen is not None and type(seen.event) is StrategyLogged and seen.event.event_id in answers:
+    for seen in follow(bootstrap, namespace, run_id, should_stop=lambda: time.monotonic() > deadline,
+                       since_us=since_us):
+        if seen is not None and type(seen.event) is StrategyLogged and (
+                seen.event.event_id == released or seen.event.event_id.startswith(refused)):
             return seen.event
     return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from replay.projections import BalanceKey, balances
@@ -12,13 +13,13 @@ BALANCE_EVENTS = ("WalletMovement", "FundsHeld", "HoldReleased")
 
 
 def balances_at(client: Any, namespace: str, account: str, at_ts: int,
-                wallet: str | None = None, except_causes: frozenset[str] = frozenset()
+                wallet: str | None = None, leave_out: Callable[[str], bool] | None = None
                 ) -> dict[BalanceKey, int]:
     """Balances of ``account`` (one wallet set, or all) after every event with ts <= ``at_ts``.
 
     Folds the archived postings, holds and releases of the account in journal
     order; event time is the ledger's own (the ts of the event that caused them).
-    Movements caused by a command in ``except_causes`` are left out (a run's wallet
+    Movements whose cause id ``leave_out`` accepts are left out (a run's wallet
     as it ended, before its release gave it back to the pool).
     """
     result = client.query(
@@ -36,7 +37,8 @@ def balances_at(client: Any, namespace: str, account: str, at_ts: int,
         event = codec.decode(value)
         if event.event_id not in seen:  # a re-sent output counts once
             seen.add(event.event_id)
-            if getattr(event, "cause_id", None) not in except_causes:
+            cause = getattr(event, "cause_id", None)
+            if leave_out is None or cause is None or not leave_out(cause):
                 events.append(event)
     out = balances(events)
     return {k: v for k, v in out.items() if wallet is None or k[0] == wallet}

@@ -27,7 +27,7 @@ from schemas.events import (
     OrderRequested,
     WalletMovement,
 )
-from schemas.topics import run_release_command
+from schemas.topics import is_release_of
 from strategies.book import BookView
 from strategies.run import RunSpec
 from strategies.wallet import WalletProjection
@@ -67,7 +67,6 @@ def paper_result(spec: RunSpec, inbox: Iterable[Event], outputs: Sequence[Event]
     bench: list[tuple[int, float]] = []
     fees = traded = fills = rejected = 0
     seen: set[str] = set()
-    released = run_release_command(spec.run_id)
 
     def mid(venue: str, pair: str) -> int | None:
         book = books.get((venue, pair))
@@ -105,7 +104,7 @@ def paper_result(spec: RunSpec, inbox: Iterable[Event], outputs: Sequence[Event]
                 traded += valuer.usd({quote: notional(e.price, e.size)}, prices) or 0
             case OrderRejected():
                 rejected += 1
-            case WalletMovement() if e.cause_id == released:
+            case WalletMovement() if is_release_of(spec.run_id, e.cause_id):
                 pass  # given back to the pool after the run ended: not the run's result
             case _:
                 wallet.apply(e)

@@ -29,8 +29,8 @@ from schemas.topics import (
     RUN_OUTPUTS,
     STRATEGY_EVENTS,
     STRATEGY_JOURNAL,
+    is_release_of,
     qualified,
-    run_release_command,
 )
 from strategies.run import RunSpec
 
@@ -136,7 +136,7 @@ def final_balances(client: Any, run: PaperRun) -> tuple[Holding, ...]:
     buckets: dict[tuple[str, str], dict[str, int]] = {}
     for (_wallet, venue, currency, bucket), amount in balances_at(
             client, run.namespace, run.account, 2**62, wallet=run.wallet_set_id,
-            except_causes=frozenset({run_release_command(run.run_id)})).items():
+            leave_out=lambda cause: is_release_of(run.run_id, cause)).items():
         buckets.setdefault((venue, currency), {})[bucket] = amount
     out = []
     for (v, c), b in sorted(buckets.items()):

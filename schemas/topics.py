@@ -83,14 +83,22 @@ def run_create_command(run_id: str) -> str:
     return f"{run_id}:create"
 
 
-def run_release_command(run_id: str) -> str:
-    """The id of the ``DeactivateWalletSet`` that returns a stopped run's wallet set to the pool."""
-    return f"{run_id}:release"
+def run_release_command(run_id: str, attempt: int = 1) -> str:
+    """The id of the ``DeactivateWalletSet`` that returns an ended run's wallet set to the pool:
+    ``<run id>:release``, then ``<run id>:release:<n>`` for the n-th attempt."""
+    return f"{run_id}:release" + (f":{attempt}" if attempt > 1 else "")
+
+
+def is_release_of(run_id: str, command_id: str) -> bool:
+    """Whether ``command_id`` is one of the run's release commands (any attempt)."""
+    return run_of_command(command_id) == run_id and not command_id.endswith(":create")
 
 
 def run_of_command(command_id: str) -> str | None:
     """The run whose wallet-set command this is (``run_create_command``, ``run_release_command``), or None."""
-    for suffix in (":create", ":release"):
-        if command_id.endswith(suffix) and len(command_id) > len(suffix):
-            return command_id[:-len(suffix)]
+    if command_id.endswith(":create") and len(command_id) > 7:
+        return command_id[:-7]
+    head, sep, tail = command_id.rpartition(":release")
+    if sep and head and (tail == "" or (tail[:1] == ":" and tail[1:].isdigit())):
+        return head
     return None

@@ -2,7 +2,8 @@
 
 Ids make a retried command count once (the strategy runtime deduplicates by
 event id): a run starts once (``<run>:start``) and stops once
-(``<run>:stop``, whoever asks first gives the reason); a control message's id
+(``<run>:stop``, whoever asks first gives the reason; a stop that also asks
+for the release carries its time); a control message's id
 is the run, the component and the client's request id (an HTTP
 ``Idempotency-Key``), or the command's time when the client gives none.
 """
@@ -36,8 +37,9 @@ def start_run(spec: RunSpec, now: int) -> StartRun:
 
 def stop_run(run_id: str, reason: str, now: int, release: bool = False) -> StopRun:
     """Stop the run; with ``release``, its wallet set goes back to the pool once its orders are done. A
-    release asked after the run ended is its own command (a stop counts once)."""
-    return StopRun(f"{run_id}:stop" + (":release" if release else ""), run_id, reason, now, release)
+    stop counts once; each release request is its own (asking again after a refusal retries it, asking
+    while one is on its way changes nothing)."""
+    return StopRun(f"{run_id}:stop" + (f":release:{now}" if release else ""), run_id, reason, now, release)
 
 
 def control(run_id: str, component_id: str, payload: Any, now: int, request_id: str | None = None

@@ -85,7 +85,11 @@ INBOX_TYPES: frozenset[type] = frozenset({
 _WHILE_WAITING = (*WALLET_EVENTS, MarketListed, HistoryLoaded)
 
 MAX_PENDING_CONTROLS = 1000
-"""Control messages a waiting run keeps for when it runs; more are dropped, with a log line that says so."""
+"""Control messages a run keeps until its strategy has started; more are dropped, with a log line."""
+
+RELEASE_ATTEMPTS = 3
+"""Release commands sent while the ledger answers ``open_orders`` (it may see the run's last order end after
+the run does); a refusal after that, or for another reason, is logged and a new release request may retry."""
 
 StrategyFactory = Callable[[StartRun], Strategy]
 """The start command -> a fresh strategy object; raises for unknown names or bad parameters."""
@@ -126,6 +130,8 @@ class EndedRun:
     funded: bool  # its wallet set exists
     creating: bool  # stopped while waiting: the create may still land
     release: str = ""  # '' | 'asked' | 'sent' | 'done' | 'refused'
+    attempts: int = 0  # DeactivateWalletSet commands sent
+    asks: set[str] = field(default_factory=set)  # ids of the StopRun(release) that asked
 
 
 class StrategyHost:
@@ -160,7 +166,8 @@ class StrategyHost:
         if end is not None and event.ts >= end and kind is not HistoryLoaded:
             # the first event at or past the end ends the run before the strategy sees it
             detail = "end of the run reached" + (" before it was funded" if waiting else "")
-            return self._end(run, RunState.STOPPED, detail, event.ts)
+            ending = self._end(run, RunState.STOPPED, detail, event.ts)
+            return ending + self._after_end(key, self.ended[key], event)  # an OrderDone, a create landing
         if kind is CommandRejected:
             if waiting and event.command_id == run_create_command(key):  # type: ignore[union-attr]
                 failed = self._end(run, RunState.FAILED, f"wallet set not created: {event.reason}: "  # type: ignore[union-attr]
@@ -168,13 +175,16 @@ class StrategyHost:
                 self.ended[key].creating = False
                 return failed
             return []
+        if kind is ControlMessage and run.markets and not run.runtime.started:
+            # before the strategy has started on its first book, a control would start it blind (no book,
+            # no listing): it waits, and is handed over right after the event that starts the strategy
+            if len(run.pending) >= MAX_PENDING_CONTROLS:
+                return [StrategyLogged(f"{key}:dropped:{event.event_id}", key, "warning",
+                                       f"control message {event.event_id} dropped: more than "
+                                       f"{MAX_PENDING_CONTROLS} wait for the run to start", event.ts)]
+            run.pending.append(event)  # type: ignore[arg-type]
+            return []
         if waiting and not isinstance(event, _WHILE_WAITING):
-            if kind is ControlMessage:
-                if len(run.pending) >= MAX_PENDING_CONTROLS:
-                    return [StrategyLogged(f"{key}:dropped:{event.event_id}", key, "warning",
-                                           f"control message {event.event_id} dropped: more than "
-                                           f"{MAX_PENDING_CONTROLS} wait for the run to be funded", event.ts)]
-                run.pending.append(event)  # type: ignore[arg-type]
             return []
         try:
             outputs: list[Event] = run.runtime.handle(event)
@@ -182,8 +192,9 @@ class StrategyHost:
             return self._end(run, RunState.FAILED, str(exc), event.ts)
         if waiting and self._funded(run, event):
             outputs = [*outputs, *self._running(run, event.ts)]
+        if run.pending and run.runtime.started:
             pending, run.pending = run.pending, []
-            for msg in pending:  # the controls that came while it waited, in order, once it runs
+            for msg in pending:  # the controls that came before it started, in order
                 try:
                     outputs += run.runtime.handle(msg)
                 except StrategyError as exc:
@@ -201,25 +212,35 @@ class StrategyHost:
             if not ended.open:
                 return []
             ended.open.discard(event.order_id)  # type: ignore[union-attr]
-        elif kind is WalletSetCreated:
+        elif kind is WalletSetCreated or (kind is WalletMovement
+                                          and event.cause_id == run_create_command(run_id)):  # type: ignore[union-attr]
             ended.funded, ended.creating = True, False
         elif kind is StopRun:
-            if not event.release or ended.release:  # type: ignore[union-attr]
+            if (not event.release or event.event_id in ended.asks  # type: ignore[union-attr]
+                    or ended.release in ("asked", "sent", "done")):
                 return []
-            ended.release = "asked"
+            ended.asks.add(event.event_id)  # a re-sent copy of this ask does not ask again
+            ended.release = "asked"  # first ask, or again after a refusal
         elif kind is WalletSetDeactivated:
             ended.release = "done"
+            ended.open.clear()
             return [StrategyLogged(f"{run_id}:released", run_id, "info",
                                    "wallet set released: its funds are back in the account's pool", event.ts)]
         elif kind is CommandRejected:
             cmd: CommandRejected = event  # type: ignore[assignment]
             if cmd.command_id == run_create_command(run_id):
-                ended.creating = False  # never funded: nothing to give back
-            elif cmd.command_id == run_release_command(run_id):
-                ended.release = "refused"
-                return [StrategyLogged(f"{run_id}:release-refused", run_id, "warning",
-                                       f"wallet set not released: {cmd.reason}: {cmd.detail}", cmd.ts)]
-            return []
+                ended.creating = False  # never funded: nothing to give back (said below, if asked)
+            elif cmd.command_id == run_release_command(run_id, ended.attempts):
+                if cmd.reason == "open_orders" and ended.attempts < RELEASE_ATTEMPTS:
+                    # the ledger had not yet seen the last order end (it reaches the ledger by another hop
+                    # than the run's copy): ask again
+                    ended.release = "asked"
+                else:
+                    ended.release = "refused"
+                    return [StrategyLogged(f"{run_id}:release-refused:{ended.attempts}", run_id, "warning",
+                                           f"wallet set not released: {cmd.reason}: {cmd.detail}", cmd.ts)]
+            else:
+                return []
         else:
             return []
         if ended.release != "asked" or ended.open or ended.creating:
@@ -229,8 +250,9 @@ class StrategyHost:
             return [StrategyLogged(f"{run_id}:released", run_id, "info",
                                    "nothing to release: the run's wallet set was never created", event.ts)]
         ended.release = "sent"
-        return [DeactivateWalletSet(run_release_command(run_id), ended.account, ended.wallet_set_id,
-                                    event.ts)]
+        ended.attempts += 1
+        return [DeactivateWalletSet(run_release_command(run_id, ended.attempts), ended.account,
+                                    ended.wallet_set_id, event.ts)]
 
     # --- the life of a run ---------------------------------------------------------
 

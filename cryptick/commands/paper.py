@@ -184,7 +184,7 @@ def stop(
     from cryptick import paper as runs
 
     s = get_settings()
-    started = time.monotonic()
+    started, asked = time.monotonic(), runs.now_us()
     try:
         runs.stop(s.bootstrap, namespace, run_id, reason, release)
     except DeliveryFailed as exc:
@@ -196,7 +196,7 @@ def stop(
     assert state is not None
     typer.echo(f"run {run_id} {state.state}: {state.detail} ({time.monotonic() - started:.1f} s)")
     if release:
-        answer = runs.wait_for_release(s.bootstrap, namespace, run_id, wait_s)
+        answer = runs.wait_for_release(s.bootstrap, namespace, run_id, wait_s, since_us=asked)
         if answer is None:
             _fail(f"run {run_id}: no word on the release within {wait_s:.0f} s (it waits for the venue to "
                   "end the run's cancelled orders; the release is journaled and applies when they end)")

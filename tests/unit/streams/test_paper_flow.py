@@ -287,7 +287,7 @@ def test_a_retried_stop_or_control_counts_once() -> None:
     assert len([m for m in logs if m.startswith("control knob")]) == 2
     stops = [commands.stop_run("e-1", "enough", T0 + 9 * S), commands.stop_run("e-1", "again", T0 + 10 * S)]
     assert stops[0].event_id == stops[1].event_id == "e-1:stop"
-    assert commands.stop_run("e-1", "x", 0, release=True).event_id == "e-1:stop:release"
+    assert commands.stop_run("e-1", "x", 5, release=True).event_id == "e-1:stop:release:5"
     for stop in stops:
         bus.put(STRATEGY_JOURNAL, "e-1", stop)
     bus.run()
