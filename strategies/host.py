@@ -24,13 +24,16 @@ Runs are keyed by run id. A run's life is all in its inbox:
    wallet set back to the account's pool: the host follows the ended run's
    cancelled orders and its pending create, and once the venue has ended every
    order and the set exists it sends ``DeactivateWalletSet`` (id
-   ``<run>:release``, to ``ledger.journal``); the ledger's answer is logged.
+   ``<run>:release``, to ``ledger.journal``); an ``open_orders`` refusal (the
+   ledger may see the last order end after the run does) is retried up to
+   ``RELEASE_ATTEMPTS`` times; the ledger's answer is logged.
 
 While waiting, only wallet events, listings and archived history
-(``HistoryLoaded``) reach the runtime. Control messages are kept (up to
-``MAX_PENDING_CONTROLS``) and handed to the strategy in order once it runs, so
-a confirmation sent right after the start is not lost; ticks are dropped
-(nothing is subscribed yet). Outputs are
+(``HistoryLoaded``) reach the runtime; ticks are dropped (nothing is
+subscribed yet). Control messages that arrive before the strategy has started
+(on its first book) are kept, up to ``MAX_PENDING_CONTROLS``, and handed to it
+in order right after the event that starts it, so a confirmation sent right
+after the start is neither lost nor acted on blind. Outputs are
 the runtime's (orders, cancels, timers, dashboard records, logs) and the
 host's own records above; all keyed by run id.
 """
