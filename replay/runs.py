@@ -269,14 +269,19 @@ def get_run(client: Any, run_id: str) -> StoredRun | None:
     return _from_row(rows[0]) if rows else None
 
 
+def run_ids_starting(client: Any, ref: str, limit: int = 6) -> list[str]:
+    """The stored runs whose id starts with ``ref`` (at most ``limit``), in id order."""
+    rows = client.query("SELECT DISTINCT run_id FROM runs WHERE startsWith(run_id, {r:String})"
+                        " ORDER BY run_id LIMIT {n:UInt32}", parameters={"r": ref, "n": limit}).result_rows
+    return [str(r[0]) for r in rows]
+
+
 def find_run(client: Any, ref: str) -> StoredRun:
     """The run whose id is ``ref`` or the one run whose id starts with it; LookupError says what to type."""
     run = get_run(client, ref)
     if run is not None:
         return run
-    rows = client.query("SELECT DISTINCT run_id FROM runs WHERE startsWith(run_id, {r:String})"
-                        " ORDER BY run_id LIMIT 6", parameters={"r": ref}).result_rows
-    ids = [str(r[0]) for r in rows]
+    ids = run_ids_starting(client, ref)
     if len(ids) == 1:
         found = get_run(client, ids[0])
         assert found is not None

@@ -61,7 +61,7 @@ def _paper(client: Any, ref: str) -> PaperRun | None:
     id wins, then the one run, paper or stored, whose id starts with ``ref``; a prefix of several is an
     error. A paper run's report, once stored, does not make it a backtest: the two are one run."""
     from replay.paper_runs import find_paper_run
-    from replay.runs import get_run
+    from replay.runs import get_run, run_ids_starting
 
     exact = get_run(client, ref)
     if exact is not None and exact.mode != "paper":
@@ -72,16 +72,11 @@ def _paper(client: Any, ref: str) -> PaperRun | None:
         _lookup_failed(exc)
     if paper is None or paper.run_id == ref:
         return paper
-    try:
-        stored = find_run(client, ref)  # the stored run that starts with ref, as for any RUN
-    except LookupError as exc:
-        if str(exc.args[0]).startswith("no stored run"):  # find_run's word for none (not several)
-            return paper
-        _lookup_failed(exc)
-    if stored.run_id == paper.run_id:
+    others = [r for r in run_ids_starting(client, ref) if r != paper.run_id]  # its stored report is itself
+    if not others:
         return paper
-    typer.echo(f"error: {ref} matches several runs: {stored.run_id}, {paper.run_id}; give more of the id",
-               err=True)
+    typer.echo(f"error: {ref} matches several runs: {', '.join(sorted([*others, paper.run_id]))}; give more "
+               "of the id", err=True)
     raise typer.Exit(2)
 
 
