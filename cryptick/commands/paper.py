@@ -58,6 +58,9 @@ def paper(
              "wait for live candles.")] = True,
     namespace: Annotated[str, typer.Option(help="Topic namespace of the worker ('' is live).")] = "",
     wait_s: Annotated[float, typer.Option(help="How long to wait for the strategy agent to answer.")] = 60.0,
+    release: Annotated[bool, typer.Option(
+        help="Once the run has ended (and its wallet is printed), give its wallet set back to the "
+             "account's pool (as `cryptick stop RUN --release`).")] = False,
 ) -> None:
     """Paper-trade a strategy on the live (or synthetic) market through Kafka: the strategy agent hosts
     it, its orders go to the virtual exchange. Follows the run until it ends or Ctrl-C (which stops it)."""
@@ -90,7 +93,7 @@ def paper(
     typer.echo(f"run {spec.run_id} running: {state.detail}")
     if detach:
         where = f" --namespace {namespace}" if namespace else ""
-        typer.echo(f"stop it with: cryptick stop {spec.run_id}{where}")
+        typer.echo(f"stop it with: cryptick stop {spec.run_id}{where}" + (" --release" if release else ""))
         return
     interrupted: list[bool] = []
     handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
@@ -101,6 +104,27 @@ def paper(
     finally:
         signal.signal(signal.SIGINT, handlers[0])
         signal.signal(signal.SIGTERM, handlers[1])
+    if release:
+        _release(s.bootstrap, namespace, spec.run_id, wait_s)
+
+
+def _release(bootstrap: str, namespace: str, run_id: str, wait_s: float) -> None:
+    """Ask for the ended run's wallet set to go back to the pool; print the strategy agent's answer."""
+    from cryptick import paper as runs
+
+    asked = runs.now_us()
+    try:
+        runs.stop(bootstrap, namespace, run_id, "release", release=True)
+    except DeliveryFailed as exc:
+        _fail(str(exc))
+    answer = runs.wait_for_release(bootstrap, namespace, run_id, wait_s, since_us=asked)
+    if answer is None:
+        _fail(f"run {run_id}: no word on the release within {wait_s:.0f} s (it waits for the venue to "
+              "end the run's cancelled orders; the release is journaled and applies when they end)")
+    assert answer is not None
+    if answer.level != "info":
+        _fail(f"run {run_id}: {answer.message}")
+    typer.echo(f"run {run_id}: {answer.message}")
 
 
 def _follow(bootstrap: str, namespace: str, spec: RunSpec, at: int, seconds: int | None,
@@ -184,9 +208,9 @@ def stop(
     from cryptick import paper as runs
 
     s = get_settings()
-    started, asked = time.monotonic(), runs.now_us()
+    started = time.monotonic()
     try:
-        runs.stop(s.bootstrap, namespace, run_id, reason, release)
+        runs.stop(s.bootstrap, namespace, run_id, reason)
     except DeliveryFailed as exc:
         _fail(str(exc))
     state = runs.wait_for_state(s.bootstrap, namespace, run_id, runs.ENDED, wait_s)
@@ -196,14 +220,7 @@ def stop(
     assert state is not None
     typer.echo(f"run {run_id} {state.state}: {state.detail} ({time.monotonic() - started:.1f} s)")
     if release:
-        answer = runs.wait_for_release(s.bootstrap, namespace, run_id, wait_s, since_us=asked)
-        if answer is None:
-            _fail(f"run {run_id}: no word on the release within {wait_s:.0f} s (it waits for the venue to "
-                  "end the run's cancelled orders; the release is journaled and applies when they end)")
-        assert answer is not None
-        if answer.level != "info":
-            _fail(f"run {run_id}: {answer.message}")
-        typer.echo(f"run {run_id}: {answer.message}")
+        _release(s.bootstrap, namespace, run_id, wait_s)
 
 
 def control(

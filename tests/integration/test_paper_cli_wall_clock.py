@@ -34,6 +34,7 @@ class PaperCli:
     bootstrap: str
     namespace: str
     venue: str
+    release: bool = False
     out: list[str] = field(default_factory=list)
     running: threading.Event = field(default_factory=threading.Event)
 
@@ -42,7 +43,8 @@ class PaperCli:
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cryptick.cli", "paper", "hodl", "--balance", f"{self.venue}:USD=5000",
-             "--param", "bases=BTC", "--namespace", self.namespace, "--for", "1s", "--no-history"],
+             "--param", "bases=BTC", "--namespace", self.namespace, "--for", "1s", "--no-history",
+             *(["--release"] if self.release else [])],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -80,7 +82,7 @@ def test_runs_for_a_duration_the_market_does_not_reach_are_stopped_on_the_wall_c
     listings, events = synthetic_messages(steps=400, seed=3, ledger_accounts=())  # event time 2018-01-01
     publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(100))], namespace)
     quiet = PaperCli(kafka_bootstrap, namespace, "quiet").start()  # a venue no feed runs for
-    stale = PaperCli(kafka_bootstrap, namespace, "synthetic").start()
+    stale = PaperCli(kafka_bootstrap, namespace, "synthetic", release=True).start()
     try:
         assert stale.running.wait(120), stale.out
         publish(kafka_bootstrap, events, namespace)  # the run gets the feed's 2018 events
@@ -96,7 +98,11 @@ def test_runs_for_a_duration_the_market_does_not_reach_are_stopped_on_the_wall_c
         run_id = cli.out[0].split()[1].rstrip(":")
         assert "stopping: 1 s have passed on the wall clock, not in the market feed's event time" in cli.out
         assert any(line.endswith(f"run stopped: {WALL_CLOCK_STOP}") for line in cli.out), cli.out
-        assert cli.out[-1].startswith(f"wallet {run_id}:"), cli.out
+        last = cli.out[-2:] if cli.release else cli.out[-1:]
+        wallet = f"wallet {run_id}:ws: synthetic:BTC" if cli.release else f"wallet {run_id}:"
+        assert last[0].startswith(wallet), cli.out
+        if cli.release:  # the run's wallet as it ended is printed, then given back to the pool
+            assert last[1] == f"run {run_id}: wallet set released: its funds are back in the account's pool"
         assert 1 + STOP_GRACE_S <= elapsed < 1 + STOP_GRACE_S + 60
     _, _, _, quiet_err = results["quiet"]
     _, _, _, stale_err = results["synthetic"]
