@@ -226,7 +226,7 @@ class Backtest:
         self._ledgers: dict[int, Ledger] = {}
         self._hosts: dict[int, StrategyHost] = {}
         self._host_of: dict[str, StrategyHost] = {}  # run id -> the host of its partition
-        self._ended: dict[str, StrategyRuntime] = {}
+        self._runtimes: dict[str, StrategyRuntime] = {}  # run id -> its runtime, from its start on
         self._books: dict[str, tuple[MatchingEngine, MarketFanOut]] = {}  # venue:PAIR -> its partition's
         self._wants = {t: self.journal.wants(t) for t in (VENUE_JOURNAL, LEDGER_JOURNAL, STRATEGY_JOURNAL,
                                                          VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS)}
@@ -428,21 +428,13 @@ class Backtest:
             if host is None:
                 host = self._hosts[part] = StrategyHost(self._strategy_of)
             self._host_of[run_id] = host
-        hosted = host.runs.get(run_id)
         outs = host.handle_keyed(run_id, item)
-        if hosted is not None and run_id not in host.runs:
-            self._ended[run_id] = hosted.runtime  # the host lets go of an ended run; keep it to inspect
         if outs:
             self._strategy_outputs(run_id, outs)
 
     def runtime(self, run_id: str) -> StrategyRuntime | None:
         """The run's strategy runtime, running or ended (for inspection after a run)."""
-        ended = self._ended.get(run_id)
-        if ended is not None:
-            return ended
-        host = self._hosts.get(partition_of(STRATEGY_JOURNAL, run_id.encode()))
-        hosted = host.runs.get(run_id) if host is not None else None
-        return hosted.runtime if hosted is not None else None
+        return self._runtimes.get(run_id)
 
     def _strategy_of(self, cmd: StartRun) -> Strategy:
         return self._runs[cmd.run_id].setup.strategy
@@ -459,8 +451,11 @@ class Backtest:
                     run.orders += 1
                 elif kind is CancelRequested:
                     run.cancels += 1
-            if kind is RunStateChanged and out.state == RunState.FAILED:  # type: ignore[union-attr]
-                raise BacktestError(f"run {run_id} failed: {out.detail}")  # type: ignore[union-attr]
+            if isinstance(out, RunStateChanged):
+                if out.state == RunState.FAILED:
+                    raise BacktestError(f"run {run_id} failed: {out.detail}")
+                if out.state == RunState.WAITING:  # started: keep its runtime (the host drops ended runs)
+                    self._runtimes[run_id] = self._host_of[run_id].runs[run_id].runtime
             if kind is TimerSet:
                 self._tick(STRATEGY_JOURNAL, run_id, max(out.at_ts, now))  # type: ignore[union-attr]
                 continue

@@ -161,22 +161,17 @@ class StrategyHost:
             ended = self.ended.get(key)
             return self._after_end(key, ended, event) if ended is not None else []
         if kind is StopRun:
-            stop: StopRun = event  # type: ignore[assignment]
-            ending = self._end(run, RunState.STOPPED, stop.reason or "stopped", stop.ts)
-            return ending + self._after_end(key, self.ended[key], stop) if stop.release else ending
+            return self._ended_by(run, event, RunState.STOPPED, event.reason or "stopped")  # type: ignore[union-attr]
         waiting = run.state == RunState.WAITING
         end = run.spec.end_ts
         if end is not None and event.ts >= end and kind is not HistoryLoaded:
             # the first event at or past the end ends the run before the strategy sees it
             detail = "end of the run reached" + (" before it was funded" if waiting else "")
-            ending = self._end(run, RunState.STOPPED, detail, event.ts)
-            return ending + self._after_end(key, self.ended[key], event)  # an OrderDone, a create landing
+            return self._ended_by(run, event, RunState.STOPPED, detail)
         if kind is CommandRejected:
             if waiting and event.command_id == run_create_command(key):  # type: ignore[union-attr]
-                failed = self._end(run, RunState.FAILED, f"wallet set not created: {event.reason}: "  # type: ignore[union-attr]
-                                   f"{event.detail}", event.ts)  # type: ignore[union-attr]
-                self.ended[key].creating = False
-                return failed
+                return self._ended_by(run, event, RunState.FAILED,
+                                      f"wallet set not created: {event.reason}: {event.detail}")  # type: ignore[union-attr]
             return []
         if kind is ControlMessage and run.markets and not run.runtime.started:
             # before the strategy has started on its first book, a control would start it blind (no book,
@@ -204,6 +199,12 @@ class StrategyHost:
                     return [*outputs, *self._end(run, RunState.FAILED, str(exc), event.ts)]
         return outputs
 
+    def _ended_by(self, run: HostedRun, event: Event, state: str, detail: str) -> list[Event]:
+        """End the run because of ``event``, which then counts as its first event after the end (a stop
+        asking for the release, the OrderDone or the create's answer that crossed the end)."""
+        run_id = run.spec.run_id
+        return self._end(run, state, detail, event.ts) + self._after_end(run_id, self.ended[run_id], event)
+
     # --- giving an ended run's funds back -------------------------------------------
 
     def _after_end(self, run_id: str, ended: EndedRun, event: Event) -> list[Event]:
@@ -215,8 +216,7 @@ class StrategyHost:
             if not ended.open:
                 return []
             ended.open.discard(event.order_id)  # type: ignore[union-attr]
-        elif kind is WalletSetCreated or (kind is WalletMovement
-                                          and event.cause_id == run_create_command(run_id)):  # type: ignore[union-attr]
+        elif kind is WalletSetCreated or _created_by(run_id, event):
             ended.funded, ended.creating = True, False
         elif kind is StopRun:
             if (not event.release or event.event_id in ended.asks  # type: ignore[union-attr]
@@ -280,11 +280,11 @@ class StrategyHost:
                 CreateWalletSet(run_create_command(run_id), spec.account, spec.wallet_set_id, run_id,
                                 list(spec.allocations), cmd.ts)]
 
-    def _funded(self, run: HostedRun, event: Event) -> bool:
-        create = run_create_command(run.spec.run_id)
-        if type(event) is WalletMovement:
-            return event.cause_id == create
-        return type(event) is WalletSetCreated and not run.spec.allocations
+    @staticmethod
+    def _funded(run: HostedRun, event: Event) -> bool:
+        if type(event) is WalletSetCreated:
+            return not run.spec.allocations
+        return _created_by(run.spec.run_id, event)
 
     def _running(self, run: HostedRun, ts: int) -> list[Event]:
         run.state = RunState.RUNNING
@@ -319,6 +319,11 @@ class StrategyHost:
     @staticmethod
     def _changed(run_id: str, strategy: str, state: str, detail: str, ts: int) -> RunStateChanged:
         return RunStateChanged(f"{run_id}:state:{state}", run_id, strategy, str(state), detail, ts)
+
+
+def _created_by(run_id: str, event: Event) -> bool:
+    """Whether ``event`` is the allocation of the run's wallet set (the movement its create caused)."""
+    return type(event) is WalletMovement and event.cause_id == run_create_command(run_id)
 
 
 def output_key(event: Event) -> str:
