@@ -21,6 +21,11 @@ from typing import Any
 SCALE = 100_000_000
 """Fixed-point scale of every price, size and amount: 1 unit = 1e-8."""
 
+MAX_UNITS = 2**63 - 1
+"""The largest price, size or amount the wire holds (an Avro ``long``): 92,233,720,368.54775807.
+Quantities enter checked against it; a value reached by arithmetic past it (a hold, a balance, a
+fill's value) is a business rejection with a reason, never an encoding failure."""
+
 
 class BookSide(StrEnum):
     BID = "bid"
