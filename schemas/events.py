@@ -549,6 +549,9 @@ class StartRun:
 
     ``params_json`` is the strategy's parameters as a JSON object of strings;
     ``start_ts`` 0 means: start with the first market event after subscribing.
+    ``duration_us`` (v2) ends the run that long after the first market event it sees, on the
+    market's clock (a fast or replayed feed runs ahead of the wall clock); ``end_ts`` is an
+    absolute end, and the earlier of the two ends the run.
     """
 
     event_id: str
@@ -562,6 +565,7 @@ class StartRun:
     end_ts: int | None
     allocations: list[Allocation] = field(default_factory=list)
     ts: int = 0
+    duration_us: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

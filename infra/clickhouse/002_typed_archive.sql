@@ -547,10 +547,12 @@ CREATE TABLE IF NOT EXISTS archive_start_run
     end_ts Nullable(Int64),
     allocations Array(Tuple(venue LowCardinality(String), currency LowCardinality(String), amount Int64)),
     ts Int64,
+    duration_us Nullable(Int64),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+ALTER TABLE archive_start_run ADD COLUMN IF NOT EXISTS duration_us Nullable(Int64);
 
 -- HistoryLoaded: Archived candles of one market from before a run, journaled into the run's inbox as it starts,
 CREATE TABLE IF NOT EXISTS archive_history_loaded
