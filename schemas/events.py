@@ -58,6 +58,7 @@ class DoneReason(StrEnum):
     POST_ONLY_REJECTED = "post_only_rejected"
     MARKET_REMAINDER_CANCELLED = "market_remainder_cancelled"
     BOOK_STALE = "book_stale"  # a taker order that met a stale book
+    VALUE_OUT_OF_RANGE = "value_out_of_range"  # a fill's value or fee would pass MAX_UNITS
 
 
 class Bucket(StrEnum):
