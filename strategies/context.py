@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.events import CancelRequested, Event, OrderRequested, OrderType, Side
+from schemas.events import MAX_UNITS, CancelRequested, Event, OrderRequested, OrderType, Side
 from strategies.book import BookView
 from strategies.candles import Candle, CandleBuilder, HistorySource
 from strategies.records import (
@@ -86,9 +86,11 @@ class Context:
                      cancel_after_s: int | None = None) -> str:
         """Ask for an order (an ``OrderRequested`` to the ledger); returns its order id.
 
-        ``price`` is the limit, or for a market order the protection price. Business
-        rules (funds, increments, minimum size) are the ledger's: a breach comes back
-        as an ``OrderRejected`` to ``on_order_event``.
+        ``price`` is the limit, or for a market order the protection price. Size and
+        price must be in 1..``MAX_UNITS`` (the wire's range): anything else raises
+        ``ValueError`` here (the host fails the run). Business rules (funds, increments,
+        minimum size) are the ledger's: a breach comes back as an ``OrderRejected`` to
+        ``on_order_event``.
         """
         if side not in SIDES:
             raise ValueError(f"side must be buy or sell, got {side!r}")
@@ -96,6 +98,11 @@ class Context:
             raise ValueError(f"unknown order type {order_type!r}")
         if not isinstance(size, int) or (price is not None and not isinstance(price, int)):
             raise TypeError("size and price are fixed-point integers (1e-8 units)")
+        # the wire holds 1..MAX_UNITS: refused here, where the number enters, not at encoding
+        if not 0 < size <= MAX_UNITS:
+            raise ValueError(f"size must be between 1 and {MAX_UNITS} units (1e-8), got {size}")
+        if price is not None and not 0 < price <= MAX_UNITS:
+            raise ValueError(f"price must be between 1 and {MAX_UNITS} units (1e-8), got {price}")
         order_id = self._next("o")
         run = self.run
         self.outputs.append(OrderRequested(

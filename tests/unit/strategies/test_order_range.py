@@ -1,0 +1,40 @@
+"""An order a strategy submits carries size and price in 1..MAX_UNITS (the wire's range) or is refused
+at the context: the number never reaches the ledger, nor an encoder that cannot hold it."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas.events import MAX_UNITS
+from strategies.context import Context
+from tests.unit.strategies.kit import T0, VENUE, Harness, P, snapshot
+from tests.unit.strategies.recorder import Recorder
+
+
+def context() -> Context:
+    h = Harness(Recorder())
+    h.feed(snapshot(9000, 9001, ts=T0))
+    return h.runtime.ctx
+
+
+@pytest.mark.parametrize(("size", "price", "what"), [
+    (0, 9000 * P, "size"),
+    (-P, 9000 * P, "size"),
+    (MAX_UNITS + 1, 9000 * P, "size"),
+    (P, 0, "price"),
+    (P, -1, "price"),
+    (P, MAX_UNITS + 1, "price"),
+])
+def test_out_of_range_size_or_price_is_refused_with_the_range(size: int, price: int, what: str) -> None:
+    ctx = context()
+    with pytest.raises(ValueError, match=f"{what} must be between 1 and {MAX_UNITS}"):
+        ctx.submit_order(VENUE, "BTC-USD", "buy", size, price)
+    assert ctx.outputs == [] and ctx.open_orders() == []
+
+
+def test_the_edges_of_the_range_are_accepted() -> None:
+    ctx = context()
+    ctx.submit_order(VENUE, "BTC-USD", "buy", MAX_UNITS, 1)
+    ctx.submit_order(VENUE, "BTC-USD", "sell", 1, MAX_UNITS)
+    ctx.submit_order(VENUE, "BTC-USD", "sell", 1, None, "market")
+    assert len(ctx.outputs) == 3
