@@ -9,8 +9,10 @@ strategy agent, which asks the ledger for the run's wallet set and subscribes
 the run to its markets once funded (``strategies.host``). Everything after
 that is in the run's topics: ``strategy.journal`` / ``strategy.events``, key
 run id. A follower of a run it started reads those from the start command's
-time on (``since_us``), not the namespace's whole history; and since a run's
-duration is event time, it stops on the wall clock a run whose feed lags or
+time on (``since_us``), not the namespace's whole history. A run's duration
+(``StartRun.duration_us``) counts on the market's clock from the first market
+event the run sees, so a feed ahead of the wall clock (``--speed``) gets the
+whole run; a follower still stops on the wall clock a run whose feed lags or
 stopped (``overdue``).
 """
 
@@ -82,8 +84,11 @@ def start(bootstrap: str, namespace: str, strategy: str, params: Mapping[str, st
     if not allocations:
         raise PaperError("give at least one --balance VENUE:CURRENCY=AMOUNT, e.g. synthetic:USD=10000")
     now = at_us if at_us is not None else now_us()
-    end = now + duration_s * US if duration_s is not None else None
-    spec = new_run(strategy, params, allocations, 0, end, mode="paper", account=account, tag=tag or str(now))
+    # the run's length counts on the market's clock from the first event the run sees (strategies.host):
+    # a feed ahead of or behind the wall clock still gets the whole of it
+    duration_us = duration_s * US if duration_s is not None else None
+    spec = new_run(strategy, params, allocations, 0, None, mode="paper", account=account, tag=tag or str(now),
+                   duration_us=duration_us)
     if deposit:  # funds first: the wallet set draws on them
         _send(bootstrap, namespace, [(LEDGER_JOURNAL, account, d) for d in commands.deposits(spec, now)])
     loaded = commands.history(built, spec, history, now) if history is not None else []

@@ -32,7 +32,8 @@ def deposits(spec: RunSpec, now: int) -> list[DepositFunds]:
 def start_run(spec: RunSpec, now: int) -> StartRun:
     params = json.dumps(dict(spec.params), sort_keys=True)
     return StartRun(f"{spec.run_id}:start", spec.run_id, spec.strategy, params, spec.account,
-                    spec.wallet_set_id, spec.mode, spec.start_ts, spec.end_ts, list(spec.allocations), now)
+                    spec.wallet_set_id, spec.mode, spec.start_ts, spec.end_ts, list(spec.allocations), now,
+                    spec.duration_us)
 
 
 def stop_run(run_id: str, reason: str, now: int, release: bool = False) -> StopRun:

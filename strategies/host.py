@@ -15,8 +15,8 @@ Runs are keyed by run id. A run's life is all in its inbox:
    data before it knows its funds. A ``CommandRejected`` of the create command
    ends a waiting run ``failed`` (a running run has its wallet set; a late
    rejection of a re-sent create changes nothing).
-3. ``StopRun``, the first event at or past ``end_ts`` (which the strategy does
-   not see), or a handler raising (``StrategyError``) ends the run: its open
+3. ``StopRun``, the first event at or past the run's end (which the strategy
+   does not see), or a handler raising (``StrategyError``) ends the run: its open
    orders are cancelled, its subscriptions end, and a ``RunStateChanged`` says
    why. An ended run's strategy sees nothing after. Its wallet set stays as it
    ended (the run's result).
@@ -27,6 +27,13 @@ Runs are keyed by run id. A run's life is all in its inbox:
    ``<run>:release``, to ``ledger.journal``); an ``open_orders`` refusal (the
    ledger may see the last order end after the run does) is retried up to
    ``RELEASE_ATTEMPTS`` times; the ledger's answer is logged.
+
+The run's end is on the clock of the events it trades on: ``end_ts`` if the
+start gives one, and with ``duration_us`` the first market event the running
+run sees (``MARKET_CLOCK``: a book, a trade, a tick; not a listing, stamped
+whenever the market was listed) plus the duration, whichever is earlier. So a
+feed running ahead of the wall clock (a fast synthetic feed, a replay) gets
+the run's full length, and a replay of the inbox ends it at the same event.
 
 While waiting, only wallet events, listings and archived history
 (``HistoryLoaded``) reach the runtime; ticks are dropped (nothing is
@@ -74,7 +81,7 @@ from schemas.events import (
 )
 from schemas.topics import run_create_command, run_of_wallet_set, run_release_command, run_wallet_set
 from strategies.api import MarketRef, Strategy
-from strategies.run import RunSpec
+from strategies.run import RunSpec, check_duration
 from strategies.runtime import StrategyError, StrategyRuntime
 from strategies.wallet import WALLET_EVENTS
 
@@ -86,6 +93,9 @@ INBOX_TYPES: frozenset[type] = frozenset({
 """What ``strategy.journal`` carries."""
 
 _WHILE_WAITING = (*WALLET_EVENTS, MarketListed, HistoryLoaded)
+
+MARKET_CLOCK: frozenset[type] = frozenset({BookSnapshot, BookDelta, PublicTrade, ClockTick})
+"""Events stamped with the market's clock: the first a running run sees starts its ``duration_us``."""
 
 MAX_PENDING_CONTROLS = 1000
 """Control messages a run keeps until its strategy has started; more are dropped, with a log line."""
@@ -112,14 +122,17 @@ class HostedRun:
     markets: tuple[MarketRef, ...]
     state: str = RunState.WAITING
     pending: list[ControlMessage] = field(default_factory=list)  # controls sent while it waits
+    end: int | None = None  # the first event at or past it ends the run: end_ts, then the duration's end
+    clock_started: bool = False  # the run has seen its first market event (its duration counts from it)
 
 
 def spec_of(cmd: StartRun) -> RunSpec:
     params = json.loads(cmd.params_json) if cmd.params_json else {}
     if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
         raise ValueError("params_json must be a JSON object of strings")
+    check_duration(cmd.duration_us)
     return RunSpec(cmd.run_id, cmd.strategy, tuple(sorted(params.items())), tuple(cmd.allocations),
-                   cmd.start_ts, cmd.end_ts, cmd.mode, cmd.account)
+                   cmd.start_ts, cmd.end_ts, cmd.mode, cmd.account, cmd.duration_us)
 
 
 @dataclass(slots=True)
@@ -163,7 +176,12 @@ class StrategyHost:
         if kind is StopRun:
             return self._ended_by(run, event, RunState.STOPPED, event.reason or "stopped")  # type: ignore[union-attr]
         waiting = run.state == RunState.WAITING
-        end = run.spec.end_ts
+        if not run.clock_started and not waiting and kind in MARKET_CLOCK:
+            run.clock_started = True
+            duration = run.spec.duration_us
+            if duration is not None:  # the duration counts on the market's clock, from here
+                run.end = event.ts + duration if run.end is None else min(run.end, event.ts + duration)
+        end = run.end
         if end is not None and event.ts >= end and kind is not HistoryLoaded:
             # the first event at or past the end ends the run before the strategy sees it
             detail = "end of the run reached" + (" before it was funded" if waiting else "")
@@ -275,7 +293,7 @@ class StrategyHost:
             self.ended[run_id] = EndedRun(RunState.FAILED, cmd.account, run_wallet_set(run_id), set(), False,
                                           False)
             return [self._changed(run_id, cmd.strategy, RunState.FAILED, f"cannot start: {exc}", cmd.ts)]
-        self.runs[run_id] = HostedRun(spec, runtime, markets)
+        self.runs[run_id] = HostedRun(spec, runtime, markets, end=spec.end_ts)
         return [self._changed(run_id, cmd.strategy, RunState.WAITING, "waiting for the wallet set", cmd.ts),
                 CreateWalletSet(run_create_command(run_id), spec.account, spec.wallet_set_id, run_id,
                                 list(spec.allocations), cmd.ts)]

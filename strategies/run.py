@@ -25,6 +25,8 @@ class RunSpec:
     end_ts: int | None
     mode: str = "backtest"
     account: str = "backtest"
+    duration_us: int | None = None
+    """How long the run lasts from the first market event it sees (event time), or None: see ``StartRun``."""
 
     @property
     def wallet_set_id(self) -> str:
@@ -43,19 +45,30 @@ class RunSpec:
 
 def new_run(strategy: str, params: Mapping[str, str], allocations: Sequence[Allocation],
             start_ts: int, end_ts: int | None, mode: str = "backtest", account: str = "backtest",
-            tag: str = "") -> RunSpec:
+            tag: str = "", duration_us: int | None = None) -> RunSpec:
     """A run with a deterministic id ``<strategy>-<10 hex>`` derived from its configuration.
 
     ``tag`` tells apart several runs of the same configuration (they then get
-    different ids, wallet sets and namespaces and can coexist).
+    different ids, wallet sets and namespaces and can coexist). ``duration_us``
+    ends the run that long after the first market event it sees (a paper run's
+    ``--for``: on the market's clock, not the wall clock's).
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    check_duration(duration_us)
     ps = tuple(sorted(params.items()))
-    config = canonical_json({
+    config: dict[str, object] = {
         "strategy": strategy, "params": ps, "mode": mode, "account": account, "tag": tag,
         "allocations": [[a.venue, a.currency, a.amount] for a in allocations],
         "start": start_ts, "end": end_ts,
-    })
-    run_id = f"{strategy}-{hashlib.sha256(config.encode()).hexdigest()[:10]}"
-    return RunSpec(run_id, strategy, ps, tuple(allocations), start_ts, end_ts, mode, account)
+    }
+    if duration_us is not None:  # absent otherwise: the ids of runs without one stay as they were
+        config["duration"] = duration_us
+    run_id = f"{strategy}-{hashlib.sha256(canonical_json(config).encode()).hexdigest()[:10]}"
+    return RunSpec(run_id, strategy, ps, tuple(allocations), start_ts, end_ts, mode, account, duration_us)
+
+
+def check_duration(duration_us: int | None) -> None:
+    """ValueError unless ``duration_us`` is None or a positive number of microseconds."""
+    if duration_us is not None and duration_us <= 0:
+        raise ValueError(f"a run's duration must be positive, not {duration_us} µs")

@@ -49,8 +49,9 @@ def paper(
     deposit: Annotated[bool, typer.Option(
         help="Deposit the allocations into the account first (paper money); --no-deposit uses what "
              "the account already holds.")] = True,
-    duration: Annotated[str | None, typer.Option("--for", help="Stop after this much time: 90s, 10m, 2h.")]
-    = None,
+    duration: Annotated[str | None, typer.Option("--for", help=(
+        "Stop after this much of the market's time, counted from the first market event the run sees "
+        "(a feed at --speed 5 runs 60s in 12 s of wall time): 90s, 10m, 2h."))] = None,
     detach: Annotated[bool, typer.Option(
         help="Return once the run is running; stop it later with `cryptick stop RUN`.")] = False,
     history: Annotated[bool, typer.Option(
