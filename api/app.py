@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.routes import health, markets, orders, runs, streams, wallets
+from api import errors
+from api.routes import commands, health, markets, orders, runs, streams, wallets
 from api.services.commands import CommandBus
 from api.services.views import AgentViews
 from cryptick.settings import Settings, get_settings
@@ -20,15 +21,17 @@ def create_app(settings: Settings | None = None, namespace: str = "") -> FastAPI
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         views = AgentViews(settings.bootstrap, namespace).start()
         app.state.views = views
-        app.state.commands = CommandBus(settings.bootstrap, namespace, views)
+        bus = app.state.commands = CommandBus(settings.bootstrap, namespace, views)
         try:
             yield
         finally:
+            bus.close()
             views.stop()
 
     app = FastAPI(title="Cryptick", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.namespace = namespace
-    for module in (health, streams, wallets, orders, markets, runs):
+    errors.install(app)
+    for module in (health, streams, wallets, orders, commands, markets, runs):
         app.include_router(module.router)
     return app

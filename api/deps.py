@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
+from api.fields import ID_PATTERN, PAIR_PATTERN, VENUE_PATTERN
 from api.services.commands import CommandBus
 from api.services.views import AgentViews
 from cryptick.settings import Settings
@@ -35,3 +36,7 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 NamespaceDep = Annotated[str, Depends(_namespace)]
 ViewsDep = Annotated[AgentViews, Depends(_views)]
 CommandsDep = Annotated[CommandBus, Depends(_commands)]
+AccountPath = Annotated[str, Path(pattern=ID_PATTERN, description="The account's id.")]
+IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
+VenuePath = Annotated[str, Path(pattern=VENUE_PATTERN)]
+PairPath = Annotated[str, Path(pattern=PAIR_PATTERN, description="BASE-QUOTE, e.g. BTC-USD.")]

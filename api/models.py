@@ -4,79 +4,106 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from streams.money import to_decimal_str, to_fixed
-
-
-def _fixed(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError("give amounts as decimal strings, e.g. \"0.25\"")
-    try:
-        return to_fixed(str(value))
-    except (ValueError, ArithmeticError) as exc:
-        raise ValueError(f"{value!r} is not a decimal amount with at most 8 decimals") from exc
-
-
-Fixed = Annotated[int, BeforeValidator(_fixed)]
-"""A decimal string in a request, held as fixed-point units."""
+from api.fields import Currency, DecimalAmount, Id, Pair, ShortText, SignedDecimalAmount, Venue
+from streams.money import to_decimal_str
 
 
 def show(units: int) -> str:
     return to_decimal_str(units)
 
 
-class AllocationIn(BaseModel):
-    venue: str
-    currency: str
-    amount: Fixed
+class Strict(BaseModel):
+    """A request body: unknown fields are refused (a typo is an error, not a silent default)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
-class FundsIn(BaseModel):
-    venue: str
-    currency: str
-    amount: Fixed
-    command_id: str | None = Field(None, description="Idempotency key: the same id is applied once.")
+COMMAND_ID = ("Idempotency key: a command with the same id is applied once; a retry answers the "
+              "original's outcome, and the same id with other content answers 409. Without one the "
+              "API makes one and returns it: retry with it.")
 
 
-class WalletSetIn(BaseModel):
-    wallet_set_id: str
-    run_id: str
-    allocations: list[AllocationIn]
-    command_id: str | None = None
+class AllocationIn(Strict):
+    venue: Venue
+    currency: Currency
+    amount: DecimalAmount
 
 
-class AdjustIn(BaseModel):
-    allocations: list[AllocationIn] = Field(description="Positive amounts top up, negative reduce.")
-    command_id: str | None = None
+class SignedAllocationIn(Strict):
+    venue: Venue
+    currency: Currency
+    amount: SignedDecimalAmount
 
 
-class OrderIn(BaseModel):
-    run_id: str
-    wallet_set_id: str
-    venue: str
-    pair: str
+class FundsIn(Strict):
+    venue: Venue
+    currency: Currency
+    amount: DecimalAmount
+    command_id: Id | None = Field(None, description=COMMAND_ID)
+
+
+class WalletSetIn(Strict):
+    wallet_set_id: Id
+    run_id: Id
+    allocations: list[AllocationIn] = Field(min_length=1, max_length=100)
+    command_id: Id | None = Field(None, description=COMMAND_ID)
+
+
+class AdjustIn(Strict):
+    allocations: list[SignedAllocationIn] = Field(min_length=1, max_length=100,
+                                                  description="Positive amounts top up, negative reduce.")
+    command_id: Id | None = Field(None, description=COMMAND_ID)
+
+
+class CommandIn(Strict):
+    command_id: Id | None = Field(None, description=COMMAND_ID)
+
+
+MAX_CANCEL_AFTER_S = 366 * 86_400
+
+
+class OrderIn(Strict):
+    run_id: Id
+    wallet_set_id: Id
+    venue: Venue
+    pair: Pair
     side: Literal["buy", "sell"]
     type: Literal["limit", "market", "ioc", "fok"]
-    size: Fixed
-    price: Fixed | None = Field(None, description="Limit price, or a market order's protection price.")
-    post_only: bool = False
-    cancel_after_s: int | None = Field(None, gt=0)
-    order_id: str | None = None
+    size: DecimalAmount
+    price: DecimalAmount | None = Field(None,
+                                        description="Limit price, or a market order's protection price.")
+    post_only: StrictBool = False
+    cancel_after_s: int | None = Field(None, gt=0, le=MAX_CANCEL_AFTER_S, strict=True,
+                                       description="Cancel a resting order after this many seconds.")
+    order_id: Id | None = Field(None, description="The order's id and the command's idempotency key.")
 
 
-class CancelIn(BaseModel):
-    run_id: str
-    venue: str
-    pair: str
+class CancelIn(Strict):
+    run_id: Id
+    venue: Venue
+    pair: Pair
+    command_id: Id | None = Field(None, description=COMMAND_ID)
 
 
 class CommandOut(BaseModel):
     command_id: str
-    status: Literal["accepted", "rejected", "duplicate", "pending"]
+    status: Literal["accepted", "rejected", "duplicate", "pending", "conflict"]
     reason: str | None = None
     detail: str | None = None
     events: list[dict[str, Any]] = []
+    original: CommandOut | None = Field(
+        default=None, description="409: the outcome of the command that first used this id.")
+
+
+class ErrorOut(BaseModel):
+    """Every error that is not a command's outcome: what went wrong, in words a user can act on."""
+
+    status: Literal["invalid", "not_found", "too_large", "unavailable", "error"]
+    detail: str
+    errors: list[dict[str, Any]] | None = Field(None, description="invalid: each field and its problem.")
+    command_id: str | None = Field(None, description="unavailable: the command's id, to retry with.")
 
 
 class Balance(BaseModel):
@@ -115,14 +142,21 @@ class BookOut(BaseModel):
     asks: list[tuple[str, str]]
 
 
-class RunIn(BaseModel):
-    strategy: str
-    balances: list[AllocationIn] = Field(min_length=1, description="The run's allocation (its wallet set).")
-    params: dict[str, str] = {}
-    account: str = "paper"
-    deposit: bool = Field(True, description="Deposit the allocation as paper money first.")
-    duration_s: int | None = Field(None, gt=0, description="Stop after this much event time.")
-    history: bool = Field(True, description="Give the run the archived candles its lookback reads.")
+MAX_DURATION_S = 10 * 366 * 86_400
+
+
+class RunIn(Strict):
+    strategy: Id
+    balances: list[AllocationIn] = Field(min_length=1, max_length=100,
+                                         description="The run's allocation (its wallet set).")
+    params: dict[Annotated[str, Field(max_length=64)], ShortText] = Field({}, max_length=64)
+    account: Id = "paper"
+    deposit: StrictBool = Field(True, description="Deposit the allocation as paper money first.")
+    duration_s: int | None = Field(None, gt=0, le=MAX_DURATION_S, strict=True,
+                                   description="Stop after this much event time.")
+    history: StrictBool = Field(True, description="Give the run the archived candles its lookback reads.")
+    command_id: Id | None = Field(None, description="Idempotency key of the start: the same key starts "
+                                  "one run (the same run id), however often it is sent.")
 
 
 class RunOut(BaseModel):
@@ -134,10 +168,10 @@ class RunOut(BaseModel):
     history_note: str | None = Field(None, description="Why no archived history was given, if so.")
 
 
-class StopIn(BaseModel):
-    reason: str = "stopped from the API"
-    release: bool = Field(False, description="Give the run's wallet set back to the account's pool once "
-                          "its cancelled orders are done (otherwise it keeps what the run left).")
+class StopIn(Strict):
+    reason: ShortText = "stopped from the API"
+    release: StrictBool = Field(False, description="Give the run's wallet set back to the account's pool "
+                                "once its cancelled orders are done (otherwise it keeps what the run left).")
 
 
 class SentOut(BaseModel):

@@ -6,14 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from api.deps import ViewsDep
+from api.deps import PairPath, VenuePath, ViewsDep
+from api.errors import NOT_FOUND, READS
 from api.models import BookOut, show
 
 router = APIRouter(tags=["markets"])
 
 
-@router.get("/markets/{venue}/{pair}/book", response_model=BookOut)
-def book(venue: str, pair: str, views: ViewsDep,
+@router.get("/markets/{venue}/{pair}/book", response_model=BookOut, responses={**READS, 404: NOT_FOUND})
+def book(venue: VenuePath, pair: PairPath, views: ViewsDep,
          depth: Annotated[int, Query(ge=1, le=1000)] = 10) -> BookOut:
     """The top ``depth`` levels of a real book, best first."""
     b = views.book(venue, pair)

@@ -13,8 +13,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, HTTPException, status
 
-from api.deps import CommandsDep, SettingsDep
+from api.deps import CommandsDep, IdPath, SettingsDep
+from api.errors import SENDS
+from api.fields import ID_PATTERN
 from api.models import RunIn, RunOut, SentOut, StopIn
+from api.services.names import check_names
 from schemas.events import Allocation
 from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL
 from strategies import commands, registry
@@ -41,21 +44,23 @@ def strategies() -> list[dict[str, Any]]:
     return out
 
 
-@router.post("/runs", response_model=RunOut, status_code=status.HTTP_202_ACCEPTED)
+@router.post("/runs", response_model=RunOut, status_code=status.HTTP_202_ACCEPTED, responses=SENDS)
 def start(body: RunIn, bus: CommandsDep, settings: SettingsDep) -> RunOut:
-    """Start a paper run; 422 with the reason for an unknown strategy or bad parameters. Whether it
-    runs (funded, subscribed) or fails is on the ``runs`` event stream."""
+    """Start a paper run; 422 with the reason for an unknown strategy, bad parameters or an unknown
+    venue or currency. Everything is checked before anything is sent; with a ``command_id`` the start
+    is idempotent (the same key and request start one run, with one deposit, however often sent).
+    Whether it runs (funded, subscribed) or fails is on the ``runs`` event stream."""
     try:
         strategy = registry.get(body.strategy).create(body.params)
-    except (registry.UnknownStrategy, ParamError, ValueError) as exc:
+    except (registry.UnknownStrategy, ParamError, ValueError, TypeError) as exc:
         raise HTTPException(status_code=422, detail=str(exc).strip("'\"")) from None
+    check_names(bus.views, [(a.venue, a.currency) for a in body.balances])
     now = _now()
-    allocations = [Allocation(a.venue, a.currency.upper(), a.amount) for a in body.balances]
-    if any(a.amount <= 0 for a in allocations):
-        raise HTTPException(status_code=422, detail="allocation amounts must be positive")
+    allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.balances]
     end = now + body.duration_s * 1_000_000 if body.duration_s else None
-    spec = new_run(body.strategy, body.params, allocations, 0, end, mode="paper", account=body.account,
-                   tag=str(now))
+    tag = f"key:{body.command_id}" if body.command_id else str(now)
+    spec = dataclasses.replace(new_run(body.strategy, body.params, allocations, 0, None, mode="paper",
+                                       account=body.account, tag=tag), end_ts=end)
     loaded, note = [], None
     if body.history and strategy.history_candles:  # read before anything is sent: a slow archive
         try:                                         # delays the start, never splits it
@@ -77,8 +82,9 @@ def start(body: RunIn, bus: CommandsDep, settings: SettingsDep) -> RunOut:
                   history_note=note)
 
 
-@router.post("/runs/{run_id}/stop", response_model=SentOut, status_code=status.HTTP_202_ACCEPTED)
-def stop(run_id: str, body: StopIn, bus: CommandsDep) -> SentOut:
+@router.post("/runs/{run_id}/stop", response_model=SentOut, status_code=status.HTTP_202_ACCEPTED,
+             responses=SENDS)
+def stop(run_id: IdPath, body: StopIn, bus: CommandsDep) -> SentOut:
     """Stop a run: its open orders are cancelled, its market data stops. A run stops once: a retry, or a
     second stop, changes nothing."""
     cmd = commands.stop_run(run_id, body.reason, _now(), body.release)
@@ -87,9 +93,9 @@ def stop(run_id: str, body: StopIn, bus: CommandsDep) -> SentOut:
 
 
 @router.post("/runs/{run_id}/components/{component_id}", response_model=SentOut,
-             status_code=status.HTTP_202_ACCEPTED)
-def post_to_component(run_id: str, component_id: str, bus: CommandsDep, payload: Payload,
-                      idempotency_key: Annotated[str | None, Header()] = None) -> SentOut:
+             status_code=status.HTTP_202_ACCEPTED, responses=SENDS)
+def post_to_component(run_id: IdPath, component_id: IdPath, bus: CommandsDep, payload: Payload,
+                      idempotency_key: Annotated[str | None, Header(pattern=ID_PATTERN)] = None) -> SentOut:
     """Send a control message to one of the run's dashboard components (a slider moved, a confirm).
     With an ``Idempotency-Key`` header, a retry with the same key is delivered once."""
     try:

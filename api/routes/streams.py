@@ -10,13 +10,14 @@ from fastapi import APIRouter, HTTPException, Query
 from sse_starlette.sse import EventSourceResponse
 
 from api.deps import NamespaceDep, SettingsDep
+from api.errors import READS
 from api.services.event_stream import READY, follow, parse_kinds
 from schemas.topics import LEDGER_EVENTS, STRATEGY_EVENTS, VENUE_EVENTS, qualified
 
 router = APIRouter(prefix="/streams")
 
 
-@router.get("/events")
+@router.get("/events", responses=READS)
 async def events(
     settings: SettingsDep,
     namespace: NamespaceDep,

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Body, HTTPException, Query, Response
 
-from api.deps import CommandsDep, ViewsDep
+from api.deps import AccountPath, CommandsDep, IdPath, ViewsDep
+from api.errors import COMMANDS, NOT_FOUND, READS
 from api.models import (
     AdjustIn,
     Amount,
     Balance,
+    CommandIn,
     CommandOut,
     FundsIn,
     Valued,
@@ -20,6 +22,7 @@ from api.models import (
     show,
 )
 from api.services.command_outcome import outcome_response
+from api.services.names import check_names
 from schemas.events import (
     AdjustWalletSet,
     Allocation,
@@ -57,55 +60,61 @@ def _amounts(amounts: dict[tuple[str, str], int], aggregate: bool = False) -> li
 Aggregate = Annotated[bool, Query(description="Sum over venues per currency.")]
 
 
-@router.post("/deposits", response_model=CommandOut)
-def deposit(account: str, body: FundsIn, commands: CommandsDep, response: Response) -> CommandOut:
+@router.post("/deposits", response_model=CommandOut, responses=COMMANDS)
+def deposit(account: AccountPath, body: FundsIn, commands: CommandsDep, response: Response) -> CommandOut:
     """A virtual deposit (paper mode) into the account's unallocated pool."""
+    check_names(commands.views, [(body.venue, body.currency)])
     cmd = DepositFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0)
     return outcome_response(commands.send(account, cmd), response)
 
 
-@router.post("/withdrawals", response_model=CommandOut)
-def withdraw(account: str, body: FundsIn, commands: CommandsDep, response: Response) -> CommandOut:
+@router.post("/withdrawals", response_model=CommandOut, responses=COMMANDS)
+def withdraw(account: AccountPath, body: FundsIn, commands: CommandsDep, response: Response) -> CommandOut:
     """A virtual withdrawal from the account's unallocated pool."""
+    check_names(commands.views, [(body.venue, body.currency)])
     cmd = WithdrawFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0)
     return outcome_response(commands.send(account, cmd), response)
 
 
-@router.post("/wallet-sets", response_model=CommandOut)
-def create_wallet_set(account: str, body: WalletSetIn, commands: CommandsDep,
+@router.post("/wallet-sets", response_model=CommandOut, responses=COMMANDS)
+def create_wallet_set(account: AccountPath, body: WalletSetIn, commands: CommandsDep,
                       response: Response) -> CommandOut:
     """Partition funds from the pool into a run's wallet set: all allocations or none."""
+    check_names(commands.views, [(a.venue, a.currency) for a in body.allocations])
     allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.allocations]
     cmd = CreateWalletSet(_id(body.command_id), account, body.wallet_set_id, body.run_id, allocations, 0)
     return outcome_response(commands.send(account, cmd), response)
 
 
-@router.post("/wallet-sets/{wallet_set_id}/adjust", response_model=CommandOut)
-def adjust_wallet_set(account: str, wallet_set_id: str, body: AdjustIn, commands: CommandsDep,
+@router.post("/wallet-sets/{wallet_set_id}/adjust", response_model=CommandOut, responses=COMMANDS)
+def adjust_wallet_set(account: AccountPath, wallet_set_id: IdPath, body: AdjustIn, commands: CommandsDep,
                       response: Response) -> CommandOut:
     """Top up (positive) or reduce (negative) an active wallet set."""
+    check_names(commands.views, [(a.venue, a.currency) for a in body.allocations])
     allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.allocations]
     cmd = AdjustWalletSet(_id(body.command_id), account, wallet_set_id, allocations, 0)
     return outcome_response(commands.send(account, cmd), response)
 
 
-@router.post("/wallet-sets/{wallet_set_id}/deactivate", response_model=CommandOut)
-def deactivate_wallet_set(account: str, wallet_set_id: str, commands: CommandsDep,
-                          response: Response) -> CommandOut:
-    """Return a wallet set's funds to the pool (refused while it has open orders)."""
-    cmd = DeactivateWalletSet(_id(None), account, wallet_set_id, 0)
+@router.post("/wallet-sets/{wallet_set_id}/deactivate", response_model=CommandOut, responses=COMMANDS)
+def deactivate_wallet_set(account: AccountPath, wallet_set_id: IdPath, commands: CommandsDep,
+                          response: Response, body: Annotated[CommandIn, Body()]) -> CommandOut:
+    """Return a wallet set's funds to the pool (refused while it has open orders). The JSON body (``{}``
+    or ``{"command_id": …}``) is required: a plain cross-site form cannot send it."""
+    cmd = DeactivateWalletSet(_id(body.command_id), account, wallet_set_id, 0)
     return outcome_response(commands.send(account, cmd), response)
 
 
-@router.get("/wallet-sets", response_model=list[WalletSetOut])
-def wallet_sets(account: str, views: ViewsDep) -> list[WalletSetOut]:
+@router.get("/wallet-sets", response_model=list[WalletSetOut], responses=READS)
+def wallet_sets(account: AccountPath, views: ViewsDep) -> list[WalletSetOut]:
     ledger, lock = views.ledger(account)
     with lock:
         return [_set_out(v) for v in (ledger.wallet_sets(account) if ledger else [])]
 
 
-@router.get("/wallet-sets/{wallet_set_id}", response_model=WalletSetOut)
-def wallet_set(account: str, wallet_set_id: str, views: ViewsDep) -> WalletSetOut:
+@router.get("/wallet-sets/{wallet_set_id}", response_model=WalletSetOut,
+            responses={**READS, 404: NOT_FOUND})
+def wallet_set(account: AccountPath, wallet_set_id: IdPath, views: ViewsDep) -> WalletSetOut:
     ledger, lock = views.ledger(account)
     with lock:
         view = ledger.wallet_set(account, wallet_set_id) if ledger else None
@@ -114,16 +123,16 @@ def wallet_set(account: str, wallet_set_id: str, views: ViewsDep) -> WalletSetOu
     return _set_out(view)
 
 
-@router.get("/allocated", response_model=list[Amount])
-def allocated(account: str, views: ViewsDep, aggregate: Aggregate = False) -> list[Amount]:
+@router.get("/allocated", response_model=list[Amount], responses=READS)
+def allocated(account: AccountPath, views: ViewsDep, aggregate: Aggregate = False) -> list[Amount]:
     """Funds in active wallet sets, per venue and currency."""
     ledger, lock = views.ledger(account)
     with lock:
         return _amounts(ledger.allocated(account), aggregate) if ledger else []
 
 
-@router.get("/unallocated", response_model=list[Amount])
-def unallocated(account: str, views: ViewsDep,
+@router.get("/unallocated", response_model=list[Amount], responses=READS)
+def unallocated(account: AccountPath, views: ViewsDep,
                 venue: Annotated[str | None, Query(description="Only this venue.")] = None,
                 aggregate: Aggregate = False) -> list[Amount]:
     """The unallocated pool, per venue and currency."""
@@ -132,16 +141,16 @@ def unallocated(account: str, views: ViewsDep,
         return _amounts(ledger.unallocated(account, venue), aggregate) if ledger else []
 
 
-@router.get("/total", response_model=list[Amount])
-def total(account: str, views: ViewsDep, aggregate: Aggregate = False) -> list[Amount]:
+@router.get("/total", response_model=list[Amount], responses=READS)
+def total(account: AccountPath, views: ViewsDep, aggregate: Aggregate = False) -> list[Amount]:
     """Pool plus every wallet set: what the exchanges hold for the account."""
     ledger, lock = views.ledger(account)
     with lock:
         return _amounts(ledger.total(account), aggregate) if ledger else []
 
 
-@router.get("/value", response_model=list[Valued])
-def value(account: str, views: ViewsDep) -> list[Valued]:
+@router.get("/value", response_model=list[Valued], responses=READS)
+def value(account: AccountPath, views: ViewsDep) -> list[Valued]:
     """The account's total per currency, valued in USD from the latest book mids."""
     ledger, lock = views.ledger(account)
     with lock:

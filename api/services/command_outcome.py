@@ -7,22 +7,46 @@ from fastapi import Response
 from api.models import CommandOut
 from api.services.commands import Outcome
 from api.services.event_stream import to_json
-from schemas.events import CancelRejected, CommandRejected, OrderRejected
+from schemas.events import CancelRejected, CommandRejected, Event, OrderRejected
+
+REJECTIONS = (CommandRejected, OrderRejected, CancelRejected)
+
+
+def _decided(command_id: str, events: list[Event]) -> tuple[int, CommandOut]:
+    bodies = [to_json(e) for e in events]
+    for e in events:
+        if isinstance(e, REJECTIONS):
+            return 422, CommandOut(command_id=command_id, status="rejected", reason=e.reason,
+                                   detail=getattr(e, "detail", None), events=bodies)
+    return 200, CommandOut(command_id=command_id, status="accepted", events=bodies)
 
 
 def outcome_response(outcome: Outcome, response: Response) -> CommandOut:
-    """200 accepted, 422 rejected (with the reason), 200 duplicate, 202 still pending."""
+    """200 accepted, 422 rejected (with the reason), 202 still pending; a retry of an applied command
+    answers the original's outcome (``status`` duplicate when it was accepted); the same id with other
+    content answers 409 with the original's outcome."""
+    command_id = outcome.event_id
+    if outcome.conflict is not None:
+        response.status_code = 409
+        _code, original = _decided(command_id, outcome.conflict.events)
+        return CommandOut(command_id=command_id, status="conflict", reason="command_id_reused",
+                          detail=f"command id {command_id!r} was used before for another command; nothing "
+                                 "was applied. Use a new id for a new command.", original=original)
     if outcome.events is None:
         response.status_code = 202
-        return CommandOut(command_id=outcome.event_id, status="pending")
+        return CommandOut(command_id=command_id, status="pending",
+                          detail="sent; the outcome is not known yet: look it up by its command id, or "
+                                 "retry with the same id (applied once)")
+    if outcome.duplicate:
+        code, original = _decided(command_id, outcome.events)
+        response.status_code = code
+        if code == 200:
+            return original.model_copy(update={
+                "status": "duplicate", "detail": "this command id was already applied; nothing changed"})
+        return original
     if not outcome.events:
-        return CommandOut(command_id=outcome.event_id, status="duplicate",
+        return CommandOut(command_id=command_id, status="duplicate",
                           detail="this command id was already applied; nothing changed")
-    events = [to_json(e) for e in outcome.events]
-    for e in outcome.events:
-        if isinstance(e, CommandRejected | OrderRejected | CancelRejected):
-            response.status_code = 422
-            detail = getattr(e, "detail", None)
-            return CommandOut(command_id=outcome.event_id, status="rejected", reason=e.reason,
-                              detail=detail, events=events)
-    return CommandOut(command_id=outcome.event_id, status="accepted", events=events)
+    code, out = _decided(command_id, outcome.events)
+    response.status_code = code
+    return out

@@ -1,21 +1,51 @@
-"""Append commands to the ledger's inbox and report what was decided."""
+"""Append commands to the agents' inboxes and report what was decided.
+
+Delivery is asynchronous and concurrent: each request produces its message and
+waits on its own delivery report (a background thread polls the producer), so
+sixteen clients do not queue behind one ``flush``. A command the broker did not
+confirm in time raises :class:`CommandNotDelivered` with its id: it may still be
+delivered later (the producer keeps trying), so the client retries with the same
+id, which the ledger applies once.
+
+Ids are idempotency keys. Before producing, the replica is asked whether the id
+was seen: the same content answers the original outcome; other content under the
+same id answers a conflict (409) — the ledger would ignore it, and the client
+must not believe it was applied.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from api.services.views import AgentViews
+from api.services.views import AgentViews, Seen
 from schemas.codec import encode
 from schemas.events import Event
 from schemas.topics import LEDGER_JOURNAL, partition_of, qualified
 from streams.runtime.kafka import producer
 
+MAX_MESSAGE_BYTES = 900_000
+"""Under the broker's default ``message.max.bytes`` (1 MB) with room for the key and headers."""
+DELIVERY_TIMEOUT_S = 5.0
+
 
 class CommandNotDelivered(RuntimeError):
-    """Kafka did not take the command."""
+    """Kafka did not confirm the command in time (it may still arrive): retry with the same id."""
+
+    def __init__(self, command_id: str, why: str) -> None:
+        super().__init__(why)
+        self.command_id = command_id
+
+
+class CommandTooLarge(ValueError):
+    """The encoded command is over the broker's message size."""
+
+
+def fingerprint(value: bytes) -> bytes:
+    return hashlib.blake2b(value, digest_size=16).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,48 +54,83 @@ class Outcome:
     partition: int
     offset: int
     events: list[Event] | None  # None: not processed yet within the wait
+    duplicate: bool = False  # the id was applied before with the same content; events are the original's
+    conflict: Seen | None = None  # the id was used before for other content: the original
+
+
+class _Delivery:
+    __slots__ = ("done", "error", "offset")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: KafkaError | None = None
+        self.offset = -1
+
+    def __call__(self, err: KafkaError | None, msg: Message) -> None:
+        self.error = err
+        if err is None:
+            self.offset = msg.offset() or 0
+        self.done.set()
 
 
 class CommandBus:
     def __init__(self, bootstrap: str, namespace: str, views: AgentViews) -> None:
         self.namespace = namespace
         self.views = views
-        self._producer: Producer = producer(bootstrap, **{"linger.ms": 0})
-        self._lock = threading.Lock()
+        self._producer: Producer = producer(bootstrap, **{"linger.ms": 0, "message.timeout.ms": 120_000})
+        self._stop = threading.Event()
+        self._poller = threading.Thread(target=self._poll, name="command-bus", daemon=True)
+        self._poller.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self._producer.poll(0.05)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._poller.join(2)
+        self._producer.flush(5)
+
+    def _produce(self, topic: str, key: str, command: Event, timeout: float = DELIVERY_TIMEOUT_S
+                 ) -> tuple[int, int]:
+        value = encode(command)
+        if len(value) > MAX_MESSAGE_BYTES:
+            raise CommandTooLarge(f"the command is {len(value):,} bytes encoded; the limit is "
+                                  f"{MAX_MESSAGE_BYTES:,}")
+        k = key.encode()
+        partition = partition_of(topic, k)
+        delivery = _Delivery()
+        try:
+            self._producer.produce(qualified(topic, self.namespace), value=value, key=k, partition=partition,
+                                   on_delivery=delivery)
+        except BufferError:
+            raise CommandNotDelivered(command.event_id, "the API's send queue is full") from None
+        if not delivery.done.wait(timeout):
+            raise CommandNotDelivered(command.event_id, f"the broker did not confirm within {timeout:.0f} s")
+        if delivery.error is not None:
+            raise CommandNotDelivered(command.event_id, f"the broker refused it: {delivery.error.str()}")
+        return partition, delivery.offset
 
     def append(self, topic: str, key: str, command: Event) -> None:
         """Append ``command`` to an inbox (a run's ``strategy.journal``) without waiting for an answer."""
-        errors: list[KafkaError] = []
-
-        def on_delivery(err: KafkaError | None, _msg: Message) -> None:
-            if err is not None:
-                errors.append(err)
-
-        k = key.encode()
-        with self._lock:
-            self._producer.produce(qualified(topic, self.namespace), value=encode(command), key=k,
-                                   partition=partition_of(topic, k),
-                                   on_delivery=on_delivery)
-            left = self._producer.flush(10)
-        if errors or left:
-            raise CommandNotDelivered(str(errors[0]) if errors else "no delivery report within 10 s")
+        self._produce(topic, key, command)
 
     def send(self, account: str, command: Event, wait: float = 10.0) -> Outcome:
         """Append ``command`` to ``ledger.journal`` under ``account``; the engines' decision."""
-        key = account.encode()
-        partition = partition_of(LEDGER_JOURNAL, key)
-        delivered: list[Message] = []
-        errors: list[KafkaError] = []
-
-        def on_delivery(err: KafkaError | None, msg: Message) -> None:
-            (errors.append(err) if err is not None else delivered.append(msg))
-
-        with self._lock:
-            self._producer.produce(qualified(LEDGER_JOURNAL, self.namespace), value=encode(command),
-                                   key=key, partition=partition, on_delivery=on_delivery)
-            self._producer.flush(10)
-        if errors or not delivered:
-            raise CommandNotDelivered(str(errors[0]) if errors else "no delivery report within 10 s")
-        offset = delivered[0].offset() or 0
+        value = encode(command)
+        mark = fingerprint(value)
+        seen = self.views.seen(command.event_id)
+        if seen is not None:
+            return self._known(command.event_id, mark, seen)
+        partition, offset = self._produce(LEDGER_JOURNAL, account, command)
         events = self.views.outcome(LEDGER_JOURNAL, partition, offset, wait)
+        if events == [] and (seen := self.views.seen(command.event_id)) is not None \
+                and (seen.partition, seen.offset) != (partition, offset):
+            return self._known(command.event_id, mark, seen)  # raced with its first copy
         return Outcome(command.event_id, partition, offset, events)
+
+    @staticmethod
+    def _known(event_id: str, mark: bytes, seen: Seen) -> Outcome:
+        if seen.fingerprint != mark:
+            return Outcome(event_id, seen.partition, seen.offset, seen.events, conflict=seen)
+        return Outcome(event_id, seen.partition, seen.offset, seen.events, duplicate=True)

@@ -5,6 +5,11 @@ the agents run (outputs discarded), so its view of balances and books is the
 agents' state, by construction. A background thread follows the inboxes; reads
 take a lock. ``outcome`` returns what the engines decided for a command, once
 the replica has processed it (read-your-writes for the routes that post).
+
+The replica never dies on one message: a message the engines cannot fold is
+dead-lettered by the processor (as the agent does), counted, and reported on
+``/health`` with its reason; the replica goes on with the next. Only losing the
+broker for good stops it, and ``/health`` says so.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from schemas.events import Event
+from schemas.codec import default_codec
+from schemas.events import DeadLetter, Event
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, partition_of, qualified
 from streams.ledger.engine import Ledger
 from streams.matching.book import L2Book
@@ -27,6 +34,33 @@ from streams.runtime.inbox import InboxProcessor
 log = logging.getLogger(__name__)
 
 RECENT_OUTCOMES = 10_000
+RECENT_COMMANDS = 100_000
+"""Command ids remembered with their outcome: a retry within this many commands is answered exactly."""
+RECENT_PROBLEM_S = 300.0
+"""A message the replica could not fold keeps ``/health`` degraded this long."""
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """The first message with a command id on ``ledger.journal``, and what the engines decided for it."""
+
+    fingerprint: bytes
+    partition: int
+    offset: int
+    events: list[Event]
+
+
+@dataclass(slots=True)
+class ReplicaStatus:
+    """How the replica is doing, for ``/health``."""
+
+    alive: bool
+    error: str | None
+    behind: int  # messages on the inboxes not folded yet
+    dead_letters: int
+    last_problem: str | None
+    last_problem_age_s: float | None
+    books: dict[str, tuple[bool, float]] = field(default_factory=dict)  # key -> (stale, seconds since)
 
 
 class AgentViews:
@@ -38,16 +72,25 @@ class AgentViews:
 
         self.bootstrap = bootstrap
         self.namespace = namespace
+        self._ledger_topic = qualified(LEDGER_JOURNAL, namespace)
+        self._venue_topic = qualified(VENUE_JOURNAL, namespace)
         self._procs: dict[str, InboxProcessor] = {
-            qualified(LEDGER_JOURNAL, namespace): ledger_processor(),
-            qualified(VENUE_JOURNAL, namespace): matching_processor(),
+            self._ledger_topic: ledger_processor(),
+            self._venue_topic: matching_processor(),
         }
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._progress: dict[tuple[str, int], int] = {}  # next offset per (topic, partition)
+        self._ends: dict[tuple[str, int], int] = {}  # high watermarks, as last fetched
         self._outcomes: OrderedDict[tuple[str, int, int], list[Event]] = OrderedDict()
+        self._commands: OrderedDict[str, Seen] = OrderedDict()
+        self._book_seen: dict[str, float] = {}  # venue:PAIR -> monotonic time of its last message
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="agent-views", daemon=True)
         self.error: str | None = None
+        self.dead_letters = 0
+        self._last_problem: tuple[float, str] | None = None
+        self._codec = default_codec()
 
     def start(self) -> AgentViews:
         self._thread.start()
@@ -60,47 +103,102 @@ class AgentViews:
     def _run(self) -> None:
         consumer = Consumer({
             "bootstrap.servers": self.bootstrap, "group.id": f"cryptick-api-{uuid.uuid4().hex}",
-            "enable.auto.commit": False, "fetch.wait.max.ms": 20,
+            "enable.auto.commit": False, "fetch.wait.max.ms": 10, "fetch.error.backoff.ms": 50,
         })
         try:
             assignment = []
             for topic in self._procs:
                 meta = consumer.list_topics(topic, timeout=10).topics[topic]
+                if meta.error is not None or not meta.partitions:
+                    raise RuntimeError(f"topic {topic} does not exist: create the namespace's topics")
                 assignment += [TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions]
             consumer.assign(assignment)
+            last_ends = 0.0
             while not self._stop.is_set():
-                msgs = consumer.consume(num_messages=5000, timeout=0.1)
+                # wait for the first message only as long as needed, then take what is already fetched
+                first = consumer.poll(0.05)
+                msgs = [] if first is None else [first, *consumer.consume(num_messages=5000, timeout=0)]
+                now = time.monotonic()
+                if now - last_ends > 1.0:
+                    self._record_ends(consumer, assignment)
+                    last_ends = now
                 if not msgs:
                     continue
-                with self._lock:
+                with self._changed:
                     for m in msgs:
                         if m.error() is None:
                             self._apply(m.topic() or "", m.partition() or 0, m.offset() or 0,
-                                        m.key(), m.value() or b"")
-        except Exception as exc:  # the API reports it on /health rather than dying
+                                        m.key(), m.value() or b"", now)
+                    self._changed.notify_all()
+        except Exception as exc:  # the API reports it on /health rather than dying silently
             log.exception("agent views stopped")
             self.error = repr(exc)
         finally:
             consumer.close()
 
-    def _apply(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes) -> None:
-        outputs = self._procs[topic].process(partition, offset, key, value)
+    def _record_ends(self, consumer: Consumer, assignment: list[TopicPartition]) -> None:
+        ends = {}
+        for tp in assignment:
+            try:
+                _low, high = consumer.get_watermark_offsets(tp, cached=True)
+            except Exception:  # not fetched yet
+                continue
+            if high >= 0:
+                ends[(tp.topic, tp.partition)] = high
+        with self._lock:
+            self._ends.update(ends)
+
+    def _apply(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes,
+               now: float) -> None:
+        proc = self._procs[topic]
+        try:
+            outputs = proc.process(partition, offset, key, value)
+        except Exception as exc:  # a fault the processor did not contain: report it, go on
+            log.exception("replica could not fold %s[%d]@%d", topic, partition, offset)
+            self._problem(now, f"{topic}[{partition}]@{offset}: {exc!r}")
+            outputs = []
         self._progress[(topic, partition)] = offset + 1
-        if topic.endswith(LEDGER_JOURNAL):
-            self._outcomes[(topic, partition, offset)] = [o.event for o in outputs if o.event is not None]
-            while len(self._outcomes) > RECENT_OUTCOMES:
-                self._outcomes.popitem(last=False)
+        for o in outputs:
+            if isinstance(o.event, DeadLetter):
+                self.dead_letters += 1
+                self._problem(now, f"{o.event.event_id}: {o.event.reason}")
+        if topic == self._venue_topic:
+            if key:
+                self._book_seen[key.decode(errors="replace")] = now
+            return
+        events: list[Event] = [o.event for o in outputs
+                               if o.event is not None and not isinstance(o.event, DeadLetter)]
+        self._outcomes[(topic, partition, offset)] = events
+        while len(self._outcomes) > RECENT_OUTCOMES:
+            self._outcomes.popitem(last=False)
+        self._index(value, partition, offset, events)
+
+    def _index(self, value: bytes, partition: int, offset: int, events: list[Event]) -> None:
+        try:
+            command_id = self._codec.decode(value).event_id
+        except Exception:  # not an event: dead-lettered above
+            return
+        if command_id in self._commands:
+            return  # the first message with an id is the one that counts
+        from api.services.commands import fingerprint
+
+        self._commands[command_id] = Seen(fingerprint(value), partition, offset, events)
+        while len(self._commands) > RECENT_COMMANDS:
+            self._commands.popitem(last=False)
+
+    def _problem(self, now: float, what: str) -> None:
+        self._last_problem = (now, what)
 
     # --- reads -------------------------------------------------------------------
 
     def ledger(self, account: str) -> tuple[Ledger | None, threading.Lock]:
         """The engine holding ``account`` (None before anything of it was seen), and the lock."""
-        proc = self._procs[qualified(LEDGER_JOURNAL, self.namespace)]
+        proc = self._procs[self._ledger_topic]
         engine = proc.engines.get(partition_of(LEDGER_JOURNAL, account.encode()))
         return (engine if isinstance(engine, Ledger) else None), self._lock
 
     def book(self, venue: str, pair: str) -> L2Book | None:
-        proc = self._procs[qualified(VENUE_JOURNAL, self.namespace)]
+        proc = self._procs[self._venue_topic]
         key = f"{venue}:{pair}".encode()
         engine = proc.engines.get(partition_of(VENUE_JOURNAL, key))
         if not isinstance(engine, MatchingEngine):
@@ -108,10 +206,17 @@ class AgentViews:
         book = engine.book(venue, pair)
         return book if book.best_bid() or book.best_ask() else None
 
+    def markets(self) -> list[tuple[str, str]]:
+        """(venue, pair) of every book the replica has seen."""
+        proc = self._procs[self._venue_topic]
+        with self._lock:
+            return sorted({m for e in proc.engines.values() if isinstance(e, MatchingEngine)
+                           for m in e.markets()})
+
     def mids(self) -> dict[tuple[str, str], int]:
         """(base, quote) -> mid price of the freshest book of each pair, over all venues."""
         out: dict[tuple[str, str], int] = {}
-        proc = self._procs[qualified(VENUE_JOURNAL, self.namespace)]
+        proc = self._procs[self._venue_topic]
         with self._lock:
             for engine in proc.engines.values():
                 if not isinstance(engine, MatchingEngine):
@@ -124,14 +229,38 @@ class AgentViews:
                         out[(base, quote)] = (bid.price + ask.price) // 2
         return out
 
+    def seen(self, command_id: str) -> Seen | None:
+        """The first message on ``ledger.journal`` with this id and its outcome, if still remembered."""
+        with self._lock:
+            return self._commands.get(command_id)
+
     def outcome(self, topic: str, partition: int, offset: int, timeout: float = 10.0
                 ) -> list[Event] | None:
-        """What the engines decided for the message at (topic, partition, offset)."""
+        """What the engines decided for the message at (topic, partition, offset); None if the replica
+        has not reached it within ``timeout``."""
         full = qualified(topic, self.namespace)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if self._progress.get((full, partition), 0) > offset:
-                    return self._outcomes.get((full, partition, offset), [])
-            time.sleep(0.01)
-        return None
+        with self._changed:
+            while self._progress.get((full, partition), 0) <= offset:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.error is not None:
+                    return None
+                self._changed.wait(min(left, 0.5))
+            return self._outcomes.get((full, partition, offset), [])
+
+    def status(self) -> ReplicaStatus:
+        now = time.monotonic()
+        with self._lock:
+            behind = sum(max(0, end - self._progress.get(tp, 0)) for tp, end in self._ends.items())
+            problem = self._last_problem
+            books: dict[str, tuple[bool, float]] = {}
+            proc = self._procs[self._venue_topic]
+            for engine in proc.engines.values():
+                if isinstance(engine, MatchingEngine):
+                    for venue, pair in engine.markets():
+                        key = f"{venue}:{pair}"
+                        books[key] = (engine.book(venue, pair).stale, now - self._book_seen.get(key, now))
+        return ReplicaStatus(
+            alive=self._thread.is_alive() and self.error is None, error=self.error, behind=behind,
+            dead_letters=self.dead_letters, last_problem=problem[1] if problem else None,
+            last_problem_age_s=now - problem[0] if problem else None, books=books)

@@ -65,7 +65,7 @@ def test_funds_wallet_sets_and_orders_over_http(market: str) -> None:
     unknown = post(base, "/wallet-sets", {"wallet_set_id": "ws1", "run_id": "run1",
                                           "allocations": [{"venue": "nowhere", "currency": "USD",
                                                            "amount": "1"}]})
-    assert unknown.status_code == 422 and unknown.json()["reason"] == "bad_wallet_config"
+    assert unknown.status_code == 422 and "unknown venue 'nowhere'" in unknown.json()["detail"]
     made = post(base, "/wallet-sets", {"wallet_set_id": "ws1", "run_id": "run1",
                                        "allocations": [{"venue": "synthetic", "currency": "USD",
                                                         "amount": "6000"}]})
@@ -79,7 +79,7 @@ def test_funds_wallet_sets_and_orders_over_http(market: str) -> None:
     bad = post(base, "/orders", {"run_id": "run1", "wallet_set_id": "ws1", "venue": "synthetic",
                                  "pair": "BTC-USD", "side": "buy", "type": "limit", "size": "0",
                                  "price": "100"})
-    assert bad.status_code == 422 and bad.json()["reason"] == "non_positive_size"
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "size"
 
     book = until(lambda: httpx.get(f"{base}/markets/synthetic/BTC-USD/book", timeout=5))
     assert book.status_code == 200

@@ -1,0 +1,59 @@
+"""The state of the replica, the workers and the feeds, as (component, status, detail) lines."""
+
+from __future__ import annotations
+
+from api.services.views import RECENT_PROBLEM_S, AgentViews
+from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, qualified
+
+WORKER_LAG_LIMIT = 10_000
+"""Inbox messages a worker group may be behind before it counts as lagging."""
+STALE_FEED_S = 60.0
+"""A book with no message (not even a clock tick) for this long has a silent feed."""
+REPLICA_BEHIND_LIMIT = 10_000
+
+
+def components(bootstrap: str, namespace: str, views: AgentViews) -> list[tuple[str, str, str]]:
+    return [_replica(views), _workers(bootstrap, namespace), _feeds(views)]
+
+
+def _replica(views: AgentViews) -> tuple[str, str, str]:
+    st = views.status()
+    if not st.alive:
+        return "replica", "degraded", f"stopped: {st.error or 'not running'}; reads and command " \
+                                      "outcomes are not served"
+    if st.last_problem is not None and (st.last_problem_age_s or 0) < RECENT_PROBLEM_S:
+        return "replica", "degraded", (f"could not fold {st.dead_letters} message(s); last "
+                                       f"{st.last_problem_age_s:.0f} s ago: {st.last_problem}")
+    if st.behind > REPLICA_BEHIND_LIMIT:
+        return "replica", "degraded", f"{st.behind} inbox messages behind"
+    return "replica", "ok", f"{st.behind} messages behind, {st.dead_letters} dead letters"
+
+
+def _workers(bootstrap: str, namespace: str) -> tuple[str, str, str]:
+    from cryptick.worker import group_id
+    from streams.runtime.lag import group_lag
+
+    topics = [qualified(t, namespace) for t in (VENUE_JOURNAL, LEDGER_JOURNAL)]
+    try:
+        lag = group_lag(bootstrap, group_id(namespace), topics)
+    except Exception as exc:
+        return "workers", "degraded", f"lag unknown: {exc}"
+    if lag > WORKER_LAG_LIMIT:
+        return "workers", "degraded", f"{lag} inbox messages not processed (is a worker running?)"
+    return "workers", "ok", f"{lag} inbox messages not processed yet"
+
+
+def _feeds(views: AgentViews) -> tuple[str, str, str]:
+    books = views.status().books
+    if not books:
+        return "feeds", "idle", "no books yet"
+    stale = sorted(k for k, (is_stale, _age) in books.items() if is_stale)
+    silent = sorted(k for k, (_s, age) in books.items() if age > STALE_FEED_S)
+    if stale or silent:
+        parts = []
+        if stale:
+            parts.append(f"stale: {', '.join(stale[:10])}")
+        if silent:
+            parts.append(f"silent for over {STALE_FEED_S:.0f} s: {', '.join(silent[:10])}")
+        return "feeds", "degraded", "; ".join(parts)
+    return "feeds", "ok", f"{len(books)} books fresh"
