@@ -57,10 +57,10 @@ def start(body: RunIn, bus: CommandsDep, settings: SettingsDep) -> RunOut:
     check_names(bus.views, [(a.venue, a.currency) for a in body.balances])
     now = _now()
     allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.balances]
-    end = now + body.duration_s * 1_000_000 if body.duration_s else None
+    duration = body.duration_s * 1_000_000 if body.duration_s else None  # on the market's clock
     tag = f"key:{body.command_id}" if body.command_id else str(now)
-    spec = dataclasses.replace(new_run(body.strategy, body.params, allocations, 0, None, mode="paper",
-                                       account=body.account, tag=tag), end_ts=end)
+    spec = new_run(body.strategy, body.params, allocations, 0, None, mode="paper", account=body.account,
+                   tag=tag, duration_us=duration)
     loaded, note = [], None
     if body.history and strategy.history_candles:  # read before anything is sent: a slow archive
         try:                                         # delays the start, never splits it
