@@ -32,6 +32,9 @@ Policies:
 - Invalid accepted orders (unknown side or type, size <= 0, missing or
   non-positive limit) end at once with ``cancelled`` and nothing filled.
 - Virtual orders never match each other, only real liquidity.
+- Range: a fill whose value, fee, or the order's fees with it, would pass
+  ``MAX_UNITS`` (the wire's range) is not made; the order ends at once with
+  ``value_out_of_range`` and takes nothing from the book.
 """
 
 from __future__ import annotations

@@ -116,8 +116,12 @@ def _trade_side(m: Market, side: int, price: int, size: int, budget: int, ts: in
                 if budget <= 0:
                     continue
                 n = min(order.remaining, budget)
+                filled = fill(order, level, n, level, Liquidity.MAKER, bps, ts)
+                if filled is None:
+                    m.finish(order, DoneReason.VALUE_OUT_OF_RANGE, ts, out)
+                    continue
                 budget -= n
-                out.append(fill(order, level, n, level, Liquidity.MAKER, bps, ts))
+                out.append(filled)
                 if not order.remaining:
                     m.finish(order, DoneReason.FILLED, ts, out)
             continue
@@ -128,8 +132,12 @@ def _trade_side(m: Market, side: int, price: int, size: int, budget: int, ts: in
             order.queue_ahead = max(order.queue_ahead - size, 0)
             if reach > 0:
                 n = min(order.remaining, reach)
+                filled = fill(order, level, n, level, Liquidity.MAKER, bps, ts)
+                if filled is None:  # ended: it takes nothing and holds no one back
+                    m.finish(order, DoneReason.VALUE_OUT_OF_RANGE, ts, out)
+                    continue
                 used += n
-                out.append(fill(order, level, n, level, Liquidity.MAKER, bps, ts))
+                out.append(filled)
             if order.remaining:
                 blocked = True
             else:
@@ -164,17 +172,25 @@ def _cross_side(m: Market, side: int, ts: int, out: list[Event]) -> None:
     bps = m.fees.maker_bps
     for price in resting.prices():
         for order in list(resting.by_price[price]):
+            ended = False
             for level, available in book.levels(opposite):
                 if level * sign > price * sign:
                     break
                 if available <= 0:
                     continue
                 n = min(available, order.remaining)
+                filled = fill(order, price, n, level, Liquidity.MAKER, bps, ts)
+                if filled is None:
+                    m.finish(order, DoneReason.VALUE_OUT_OF_RANGE, ts, out)
+                    ended = True
+                    break
                 book.consume(opposite, level, n)
                 order.queue_ahead = 0
-                out.append(fill(order, price, n, level, Liquidity.MAKER, bps, ts))
+                out.append(filled)
                 if not order.remaining:
                     break
+            if ended:
+                continue
             if order.remaining:
                 return  # the crossing liquidity is used up for this and every later order
             m.finish(order, DoneReason.FILLED, ts, out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.events import OrderDone, OrderFilled, OrderOpened
+from schemas.events import MAX_UNITS, OrderDone, OrderFilled, OrderOpened
 from streams.matching.orders import VirtualOrder
 from streams.money import fee_for, notional
 
@@ -14,9 +14,13 @@ def quote_currency(pair: str) -> str:
 
 def fill(
     order: VirtualOrder, price: int, size: int, level_price: int, liquidity: str, bps: int, ts: int
-) -> OrderFilled:
-    """Record a fill on ``order`` and describe it."""
-    fee = fee_for(notional(price, size), bps)
+) -> OrderFilled | None:
+    """Record a fill on ``order`` and describe it; None, and ``order`` untouched, if the fill's
+    value, its fee or the order's fees would pass ``MAX_UNITS`` (the caller ends the order)."""
+    value = notional(price, size)
+    fee = fee_for(value, bps)
+    if value > MAX_UNITS or order.fees + fee > MAX_UNITS:
+        return None
     order.fills += 1
     order.remaining -= size
     order.filled += size

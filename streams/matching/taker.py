@@ -78,8 +78,12 @@ def accept(m: Market, ev: OrderAccepted, out: list[Event]) -> None:
         if available <= 0:
             continue
         size = min(available, order.remaining)
+        filled = fill(order, price, size, price, Liquidity.TAKER, bps, ts)
+        if filled is None:
+            m.finish(order, DoneReason.VALUE_OUT_OF_RANGE, ts, out)
+            return
         book.consume(opposite, price, size)
-        out.append(fill(order, price, size, price, Liquidity.TAKER, bps, ts))
+        out.append(filled)
         if not order.remaining:
             break
     if not order.remaining:
