@@ -31,14 +31,17 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-INVALID = _json(_ref("ErrorOut"), "The request breaks a rule: each field and its problem.")
-NOT_FOUND = _json(_ref("ErrorOut"), "No such thing (yet).")
-TOO_LARGE = _json(_ref("ErrorOut"), f"The body is over {MAX_BODY_BYTES // 1024} KiB, or the command is "
-                  "over the broker's message size.")
-UNAVAILABLE = {**_json(_ref("ErrorOut"), "The broker did not confirm the command in time. It may still be "
-                       "applied: retry with the same command_id (applied once), or look it up."),
-               "headers": {"Retry-After": {"description": "Seconds to wait before retrying.",
-                                           "schema": {"type": "integer"}}}}
+INVALID: dict[str, Any] = {"model": ErrorOut,
+                           "description": "The request breaks a rule: each field and its problem."}
+NOT_FOUND: dict[str, Any] = {"model": ErrorOut, "description": "No such thing (yet)."}
+TOO_LARGE: dict[str, Any] = {"model": ErrorOut, "description": f"The body is over {MAX_BODY_BYTES // 1024} "
+                             "KiB, or the command is over the broker's message size."}
+UNAVAILABLE: dict[str, Any] = {
+    "model": ErrorOut,
+    "description": "The broker did not confirm the command in time. It may still be applied: retry with "
+                   "the same command_id (applied once), or look it up.",
+    "headers": {"Retry-After": {"description": "Seconds to wait before retrying.",
+                                "schema": {"type": "integer"}}}}
 
 READS: dict[int | str, dict[str, Any]] = {400: INVALID, 422: INVALID}
 """Routes that read: a bad query parameter."""
@@ -80,10 +83,12 @@ def install(app: FastAPI) -> None:
         return _error(422, detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         response = _error(exc.status_code, str(exc.detail))
         for k, v in (exc.headers or {}).items():
             response.headers[k] = v
+        if exc.status_code == 405:  # every method the path has, not only the first route's
+            response.headers["Allow"] = ", ".join(_methods(request))
         return response
 
     @app.exception_handler(CommandNotDelivered)
@@ -97,6 +102,16 @@ def install(app: FastAPI) -> None:
         return _error(413, str(exc))
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+
+
+def _methods(request: Request) -> list[str]:
+    from starlette.routing import Match, Route
+
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 class BodyLimit:

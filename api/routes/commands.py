@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException
 
 from api.deps import AccountPath, IdPath, ViewsDep
 from api.errors import NOT_FOUND, READS
 from api.models import CommandOut
-from api.services.command_outcome import outcome_response
-from api.services.commands import Outcome
+from api.services.command_outcome import decided
 from schemas.topics import LEDGER_JOURNAL, partition_of
 
 router = APIRouter(prefix="/accounts/{account}/commands", tags=["commands"])
 
 
 @router.get("/{command_id}", response_model=CommandOut, responses={**READS, 404: NOT_FOUND})
-def command(account: AccountPath, command_id: IdPath, views: ViewsDep, response: Response) -> CommandOut:
-    """The outcome of a command the ledger has seen (200 accepted, 422 rejected), or 404 if it has not
-    (yet): after a 503, retry the command with the same id."""
+def command(account: AccountPath, command_id: IdPath, views: ViewsDep) -> CommandOut:
+    """The outcome of a command the ledger has seen (``status`` accepted or rejected, with the reason),
+    or 404 if it has not (yet): after a 503, retry the command with the same id."""
     seen = views.seen(command_id)
     if seen is None or seen.partition != partition_of(LEDGER_JOURNAL, account.encode()):
         raise HTTPException(404, f"no command {command_id!r} of account {account!r} has reached the "
                                  "ledger (or it is too old to be remembered); if it was not confirmed, "
                                  "send it again with the same id")
-    outcome = outcome_response(Outcome(command_id, seen.partition, seen.offset, seen.events), response)
-    return outcome
+    return decided(command_id, seen.events)[1]

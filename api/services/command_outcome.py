@@ -12,7 +12,8 @@ from schemas.events import CancelRejected, CommandRejected, Event, OrderRejected
 REJECTIONS = (CommandRejected, OrderRejected, CancelRejected)
 
 
-def _decided(command_id: str, events: list[Event]) -> tuple[int, CommandOut]:
+def decided(command_id: str, events: list[Event]) -> tuple[int, CommandOut]:
+    """The HTTP status and body of what the engines decided for a command."""
     bodies = [to_json(e) for e in events]
     for e in events:
         if isinstance(e, REJECTIONS):
@@ -28,7 +29,7 @@ def outcome_response(outcome: Outcome, response: Response) -> CommandOut:
     command_id = outcome.event_id
     if outcome.conflict is not None:
         response.status_code = 409
-        _code, original = _decided(command_id, outcome.conflict.events)
+        _code, original = decided(command_id, outcome.conflict.events)
         return CommandOut(command_id=command_id, status="conflict", reason="command_id_reused",
                           detail=f"command id {command_id!r} was used before for another command; nothing "
                                  "was applied. Use a new id for a new command.", original=original)
@@ -38,7 +39,7 @@ def outcome_response(outcome: Outcome, response: Response) -> CommandOut:
                           detail="sent; the outcome is not known yet: look it up by its command id, or "
                                  "retry with the same id (applied once)")
     if outcome.duplicate:
-        code, original = _decided(command_id, outcome.events)
+        code, original = decided(command_id, outcome.events)
         response.status_code = code
         if code == 200:
             return original.model_copy(update={
@@ -47,6 +48,6 @@ def outcome_response(outcome: Outcome, response: Response) -> CommandOut:
     if not outcome.events:
         return CommandOut(command_id=command_id, status="duplicate",
                           detail="this command id was already applied; nothing changed")
-    code, out = _decided(command_id, outcome.events)
+    code, out = decided(command_id, outcome.events)
     response.status_code = code
     return out

@@ -19,7 +19,7 @@ import hashlib
 import threading
 from dataclasses import dataclass
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from api.services.views import AgentViews, Seen
 from schemas.codec import encode
@@ -105,6 +105,8 @@ class CommandBus:
                                    on_delivery=delivery)
         except BufferError:
             raise CommandNotDelivered(command.event_id, "the API's send queue is full") from None
+        except KafkaException as exc:
+            raise CommandNotDelivered(command.event_id, f"Kafka refused it: {exc.args[0].str()}") from None
         if not delivery.done.wait(timeout):
             raise CommandNotDelivered(command.event_id, f"the broker did not confirm within {timeout:.0f} s")
         if delivery.error is not None:
