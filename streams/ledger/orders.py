@@ -1,8 +1,16 @@
-"""Decide order requests (the pre-trade check and the hold) and cancel requests (pure reads)."""
+"""Decide order requests (the pre-trade check and the hold) and cancel requests (pure reads).
+
+Range (``MAX_UNITS``, the wire's): a size, price or hold above it is ``amount_out_of_range``;
+an order whose settlement would take a balance of its wallet set past it is
+``balance_out_of_range`` — a buy by its size in the base, a sell by its value at its limit in
+the quote (a sell filled above its limit may still bring more: settlement records what the
+venue did and never refuses it).
+"""
 
 from __future__ import annotations
 
 from schemas.events import (
+    MAX_UNITS,
     CancelRejected,
     CancelRequested,
     Event,
@@ -44,6 +52,8 @@ def _rule_problem(req: OrderRequested, m: MarketRules) -> tuple[OrderReason, str
     size, price = req.size, req.price
     if size <= 0:
         return OrderReason.NON_POSITIVE_SIZE, f"size must be positive, got {fmt(size)}"
+    if size > MAX_UNITS:
+        return OrderReason.AMOUNT_OUT_OF_RANGE, f"size {fmt(size)} is above the largest, {fmt(MAX_UNITS)}"
     if m.size_increment > 0 and size % m.size_increment:
         return OrderReason.SIZE_STEP, (
             f"size {fmt(size)} is not a multiple of {req.pair}'s size increment "
@@ -54,6 +64,8 @@ def _rule_problem(req: OrderRequested, m: MarketRules) -> tuple[OrderReason, str
         return OrderReason.MISSING_PRICE, f"a {req.order_type} order needs a limit price"
     if price <= 0:
         return OrderReason.NON_POSITIVE_PRICE, f"price must be positive, got {fmt(price)}"
+    if price > MAX_UNITS:
+        return OrderReason.AMOUNT_OUT_OF_RANGE, f"price {fmt(price)} is above the largest, {fmt(MAX_UNITS)}"
     if m.price_increment > 0 and price % m.price_increment:
         return OrderReason.PRICE_PRECISION, (
             f"price {fmt(price)} is not a multiple of {req.pair}'s price increment "
@@ -99,12 +111,26 @@ def decide_order(state: LedgerState, req: OrderRequested, max_bps: int) -> list[
     is_buy = side == BUY
     currency = market.quote if is_buy else market.base
     amount = hold_for(is_buy, req.size, price, max_bps)
-    bal = ws.balances.get((req.venue, currency))
+    if amount > MAX_UNITS:
+        return _reject(req, OrderReason.AMOUNT_OUT_OF_RANGE,
+                       f"the order would hold {fmt(amount)} {currency} (its value at {fmt(price)} plus "
+                       f"the highest fee), above the largest amount the ledger takes, {fmt(MAX_UNITS)}; "
+                       f"order a smaller size")
+    balances = ws.balances
+    bal = balances.get((req.venue, currency))
     available = bal.available if bal is not None else 0
     if available < amount:
         return _reject(req, OrderReason.INSUFFICIENT_FUNDS,
                        f"the order needs {fmt(amount)} {currency} on {req.venue}, "
                        f"the wallet set has {fmt(available)} available")
+    # what settlement brings in must fit the balance it lands in (checked now: a fill is never refused)
+    incoming, into = (req.size, market.base) if is_buy else (notional(price, req.size), market.quote)
+    got = balances.get((req.venue, into))
+    now = got.available + got.hold if got is not None else 0
+    if now + incoming > MAX_UNITS:
+        return _reject(req, OrderReason.BALANCE_OUT_OF_RANGE,
+                       f"the order would bring {fmt(incoming)} {into} into a balance of {fmt(now)}, "
+                       f"past the largest the ledger keeps, {fmt(MAX_UNITS)}")
     # Positional arguments, in the records' field order: keywords cost a third of this path.
     return [
         FundsHeld(f"{req.event_id}:hold", req.account, req.order_id, req.wallet_set_id, req.venue,

@@ -15,6 +15,8 @@ class CommandReason(StrEnum):
     UNKNOWN_WALLET_SET = "unknown_wallet_set"
     INACTIVE_WALLET_SET = "inactive_wallet_set"
     OPEN_ORDERS = "open_orders"
+    AMOUNT_OUT_OF_RANGE = "amount_out_of_range"  # an amount above MAX_UNITS (the wire's range)
+    BALANCE_OUT_OF_RANGE = "balance_out_of_range"  # a balance it would push past MAX_UNITS
 
 
 class OrderReason(StrEnum):
@@ -36,6 +38,8 @@ class OrderReason(StrEnum):
     ABOVE_MAX_SIZE = "above_max_size"
     BELOW_MIN_NOTIONAL = "below_min_notional"
     INSUFFICIENT_FUNDS = "insufficient_funds"
+    AMOUNT_OUT_OF_RANGE = "amount_out_of_range"  # size, price or hold above MAX_UNITS
+    BALANCE_OUT_OF_RANGE = "balance_out_of_range"  # what it would bring in would pass MAX_UNITS
 
 
 class CancelReason(StrEnum):

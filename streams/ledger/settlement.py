@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from schemas.events import (
+    MAX_UNITS,
     Event,
     HoldReleased,
     MovementKind,
@@ -62,14 +63,17 @@ def _check_fill(acct: Account, order: Order, fill: OrderFilled) -> int:
             f"fill {fill.event_id}: {order.filled} + {size} exceeds the order size {order.size}")
     if price > order.price if order.is_buy else price < order.price:
         raise LedgerInvariantError(f"fill {fill.event_id}: price {price} beyond the order's {order.price}")
-    used = hold_used(order, fill)
+    used = hold_used(order, fill)  # a buy's value and fee fit in its hold, so within MAX_UNITS
     if used > order.hold_left:
         raise LedgerInvariantError(
             f"fill {fill.event_id} would overdraw the hold of {order.order_id}: "
             f"needs {used}, {order.hold_left} left")
     if not order.is_buy:
+        value = notional(price, size)
+        if value > MAX_UNITS or fee > MAX_UNITS:  # matching ends such an order instead
+            raise LedgerInvariantError(f"fill {fill.event_id}: its value or fee is above MAX_UNITS")
         bal = acct.wallet_sets[order.wallet_set_id].balances.get((order.venue, order.quote))
-        if (bal.available if bal is not None else 0) + notional(price, size) < fee:
+        if (bal.available if bal is not None else 0) + value < fee:
             raise LedgerInvariantError(f"fill {fill.event_id}: fee {fee} exceeds what the sale brings")
     return used
 

@@ -1,10 +1,17 @@
-"""Decide wallet commands: deposits, withdrawals, wallet sets, reconciliation (pure reads)."""
+"""Decide wallet commands: deposits, withdrawals, wallet sets, reconciliation (pure reads).
+
+Range (``MAX_UNITS``, the wire's): an amount above it is ``amount_out_of_range``; a deposit
+that would take the account's funds of a (venue, currency) past it, and a move that would take
+the balance it lands in past it, are ``balance_out_of_range``. Funds only pass the range
+through trade proceeds, and then every command that would carry them is refused.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from schemas.events import (
+    MAX_UNITS,
     AdjustWalletSet,
     Allocation,
     BalanceDiscrepancy,
@@ -22,7 +29,16 @@ from schemas.events import (
     WithdrawFunds,
 )
 from streams.ledger.reasons import CommandReason
-from streams.ledger.state import AVAILABLE, EXTERNAL, POOL, RESERVED_WALLETS, Account, Key, LedgerState
+from streams.ledger.state import (
+    AVAILABLE,
+    EXTERNAL,
+    POOL,
+    RESERVED_WALLETS,
+    Account,
+    Key,
+    LedgerState,
+    WalletSet,
+)
 from streams.money import to_decimal_str as fmt
 
 Command = DepositFunds | WithdrawFunds | CreateWalletSet | AdjustWalletSet | DeactivateWalletSet
@@ -37,11 +53,29 @@ def _pool(acct: Account | None, key: Key) -> int:
     return acct.pool.get(key, 0) if acct is not None else 0
 
 
+MAX = fmt(MAX_UNITS)
+
+
+def _too_large(what: str, amount: int) -> str:
+    return f"{what} {fmt(amount)} is above the largest amount the ledger takes, {MAX}"
+
+
+def _past_range(what: str, now: int, amount: int) -> str:
+    return (f"{what} holds {fmt(now)}; {fmt(amount)} more would pass the largest balance the "
+            f"ledger keeps, {MAX} (room left: {fmt(max(MAX_UNITS - now, 0))})")
+
+
 def decide_deposit(state: LedgerState, cmd: DepositFunds) -> list[Event]:
-    if cmd.amount <= 0:
-        return reject(cmd, CommandReason.NON_POSITIVE_AMOUNT,
-                      f"a deposit must be positive, got {fmt(cmd.amount)}")
     v, c, amount = cmd.venue, cmd.currency, cmd.amount
+    if amount <= 0:
+        return reject(cmd, CommandReason.NON_POSITIVE_AMOUNT,
+                      f"a deposit must be positive, got {fmt(amount)}")
+    if amount > MAX_UNITS:
+        return reject(cmd, CommandReason.AMOUNT_OUT_OF_RANGE, _too_large("the deposit", amount))
+    held = exchange_balance(state.accounts.get(cmd.account), (v, c))
+    if held + amount > MAX_UNITS:
+        return reject(cmd, CommandReason.BALANCE_OUT_OF_RANGE,
+                      _past_range(f"account {cmd.account!r} ({c} on {v})", held, amount))
     legs = [PostingLeg(EXTERNAL, EXTERNAL, v, c, -amount), PostingLeg(POOL, POOL, v, c, amount)]
     return [WalletMovement(event_id=f"{cmd.event_id}:deposit", account=cmd.account,
                            kind=MovementKind.DEPOSIT.value, cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
@@ -52,6 +86,8 @@ def decide_withdraw(state: LedgerState, cmd: WithdrawFunds) -> list[Event]:
     if amount <= 0:
         return reject(cmd, CommandReason.NON_POSITIVE_AMOUNT,
                       f"a withdrawal must be positive, got {fmt(amount)}")
+    if amount > MAX_UNITS:
+        return reject(cmd, CommandReason.AMOUNT_OUT_OF_RANGE, _too_large("the withdrawal", amount))
     have = _pool(state.accounts.get(cmd.account), (v, c))
     if have < amount:
         return reject(cmd, CommandReason.INSUFFICIENT_FUNDS,
@@ -74,6 +110,33 @@ def _config_problem(state: LedgerState, allocations: Sequence[Allocation], signe
         if a.amount == 0 or (a.amount < 0 and not signed):
             word = "non-zero" if signed else "positive"
             return f"the amount of {a.currency} on {a.venue} must be {word}, got {fmt(a.amount)}"
+    return ""
+
+
+def _range_problem(allocations: Sequence[Allocation]) -> str:
+    """The first allocation whose amount is outside the wire's range ("" if none)."""
+    for a in allocations:
+        if abs(a.amount) > MAX_UNITS:
+            return _too_large(f"the allocation of {a.currency} on {a.venue}", abs(a.amount))
+    return ""
+
+
+def _balance_of(ws: WalletSet | None, key: Key) -> int:
+    bal = ws.balances.get(key) if ws is not None else None
+    return bal.available + bal.hold if bal is not None else 0
+
+
+def _overflow(acct: Account | None, ws: WalletSet | None, allocations: Sequence[Allocation]) -> str:
+    """Where moving ``allocations`` (into ``ws`` if positive, back to the pool if not) would take
+    the receiving balance past ``MAX_UNITS`` ("" if nowhere)."""
+    for a in allocations:
+        key = (a.venue, a.currency)
+        if a.amount > 0:
+            now, where = _balance_of(ws, key), f"the wallet set's {a.currency} on {a.venue}"
+        else:
+            now, where = _pool(acct, key), f"the unallocated pool's {a.currency} on {a.venue}"
+        if now + abs(a.amount) > MAX_UNITS:
+            return _past_range(where, now, abs(a.amount))
     return ""
 
 
@@ -110,6 +173,9 @@ def decide_create(state: LedgerState, cmd: CreateWalletSet) -> list[Event]:
     problem = _config_problem(state, cmd.allocations, signed=False)
     if problem:
         return reject(cmd, CommandReason.BAD_WALLET_CONFIG, problem)
+    problem = _range_problem(cmd.allocations)
+    if problem:
+        return reject(cmd, CommandReason.AMOUNT_OUT_OF_RANGE, problem)
     short = _pool_shortfall(acct, cmd.allocations)
     if short:
         return reject(cmd, CommandReason.INSUFFICIENT_FUNDS, f"not enough unallocated funds: {short}")
@@ -132,6 +198,9 @@ def decide_adjust(state: LedgerState, cmd: AdjustWalletSet) -> list[Event]:
     problem = _config_problem(state, cmd.allocations, signed=True)
     if problem:
         return reject(cmd, CommandReason.BAD_WALLET_CONFIG, problem)
+    problem = _range_problem(cmd.allocations)
+    if problem:
+        return reject(cmd, CommandReason.AMOUNT_OUT_OF_RANGE, problem)
     short = _pool_shortfall(acct, cmd.allocations)
     for a in cmd.allocations:
         bal = ws.balances.get((a.venue, a.currency))
@@ -141,6 +210,9 @@ def decide_adjust(state: LedgerState, cmd: AdjustWalletSet) -> list[Event]:
             short = f"{short}; {more}" if short else more
     if short:
         return reject(cmd, CommandReason.INSUFFICIENT_FUNDS, f"not enough funds: {short}")
+    problem = _overflow(acct, ws, cmd.allocations)
+    if problem:
+        return reject(cmd, CommandReason.BALANCE_OUT_OF_RANGE, problem)
     ups = [a for a in cmd.allocations if a.amount > 0]
     downs = [a for a in cmd.allocations if a.amount < 0]
     return [*_moves(cmd, ups, MovementKind.ALLOCATION.value),
@@ -162,6 +234,11 @@ def decide_deactivate(state: LedgerState, cmd: DeactivateWalletSet) -> list[Even
         return reject(cmd, CommandReason.OPEN_ORDERS,
                       f"{len(open_ids)} open order(s) must be done first: {shown}")
     ws_id = ws.wallet_set_id
+    back = [Allocation(v, c, -bal.available) for (v, c), bal in sorted(ws.balances.items())
+            if bal.available]
+    problem = _range_problem(back) or _overflow(acct, ws, back)
+    if problem:  # only trade proceeds take a balance this far: withdraw or reduce some first
+        return reject(cmd, CommandReason.BALANCE_OUT_OF_RANGE, problem)
     legs: list[PostingLeg] = []
     for (v, c), bal in sorted(ws.balances.items()):
         if bal.available:
