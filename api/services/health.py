@@ -34,13 +34,25 @@ def _workers(bootstrap: str, namespace: str) -> tuple[str, str, str]:
     from streams.runtime.lag import group_lag
 
     topics = [qualified(t, namespace) for t in (VENUE_JOURNAL, LEDGER_JOURNAL)]
+    group = group_id(namespace)
     try:
-        lag = group_lag(bootstrap, group_id(namespace), topics)
+        lag = group_lag(bootstrap, group, topics)
+        members = _members(bootstrap, group)
     except Exception as exc:
         return "workers", "degraded", f"lag unknown: {exc}"
+    if lag and not members:
+        return "workers", "degraded", f"no worker is running: {lag} inbox messages wait (cryptick worker)"
     if lag > WORKER_LAG_LIMIT:
-        return "workers", "degraded", f"{lag} inbox messages not processed (is a worker running?)"
-    return "workers", "ok", f"{lag} inbox messages not processed yet"
+        return "workers", "degraded", f"{lag} inbox messages not processed; {members} worker(s) behind"
+    return "workers", "ok", f"{members} worker(s), {lag} inbox messages not processed yet"
+
+
+def _members(bootstrap: str, group: str) -> int:
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    described = admin.describe_consumer_groups([group], request_timeout=5)[group].result(5)
+    return len(described.members)
 
 
 def _feeds(views: AgentViews) -> tuple[str, str, str]:
