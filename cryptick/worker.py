@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from typing import Any
@@ -16,6 +17,10 @@ ROLES = ("matching", "fanout", "ledger", "routers", "strategies")
 REPLAY_ROLES = ("matching", "ledger", "strategies")
 """A replay's inboxes already hold what the routers and the market fan-out added: neither runs."""
 RUNTIMES = ("faust", "direct")
+INSTANCE_ENV = "CRYPTICK_WORKER_INSTANCE"
+"""Set, a worker is a static member of its group under this name (unique per running worker): restarted
+under the same name (a supervisor's restart), it resumes its partitions at once instead of after the dead
+process's session timeout. Unset, membership is dynamic."""
 
 
 def _check(roles: tuple[str, ...], runtime: str) -> None:
@@ -35,9 +40,15 @@ def group_id(namespace: str) -> str:
     return f"cryptick-{namespace or 'live'}"
 
 
-def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES) -> faust.App:
+def instance_name() -> str | None:
+    """The worker's static group membership (``INSTANCE_ENV``), if any."""
+    return os.environ.get(INSTANCE_ENV) or None
+
+
+def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES,
+          instance: str | None = None) -> faust.App:
     _check(roles, "faust")
-    app = create_app(bootstrap, namespace)
+    app = create_app(bootstrap, namespace, instance=instance)
     rt = Runtime(app, bootstrap, namespace)
     if "matching" in roles:
         from streams.matching import agent as matching
@@ -90,8 +101,9 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
         runtime: str = "faust") -> None:
     _check(roles, runtime)
     logging.basicConfig(level=loglevel.upper())
+    instance = instance_name()
     if runtime == "faust":
-        app = build(bootstrap, namespace, roles)
+        app = build(bootstrap, namespace, roles, instance)
         faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
         return
     from streams.runtime.direct import DirectWorker
@@ -99,4 +111,5 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    DirectWorker(bootstrap, namespace, processors(bootstrap, namespace, roles), group_id(namespace)).run(stop)
+    DirectWorker(bootstrap, namespace, processors(bootstrap, namespace, roles), group_id(namespace),
+                 instance=instance).run(stop)

@@ -61,7 +61,7 @@ class DirectWorker:
     """Runs ``processors`` (logical inbox topic -> processor) for one namespace."""
 
     def __init__(self, bootstrap: str, namespace: str, processors: Mapping[str, Processor],
-                 group_id: str, batch: int = 10_000) -> None:
+                 group_id: str, batch: int = 10_000, instance: str | None = None) -> None:
         self.namespace = namespace
         self.batch = batch
         self._procs = {qualified(t, namespace): p for t, p in processors.items()}
@@ -69,13 +69,16 @@ class DirectWorker:
         self._names: dict[str, str] = {}
         self._producer = producer(bootstrap, **{"linger.ms": 2})
         self._failed: KafkaError | None = None
-        self._consumer = Consumer({
+        config: dict[str, Any] = {
             "bootstrap.servers": bootstrap, "group.id": group_id,
             "enable.auto.commit": False, "auto.offset.reset": "earliest",
             "fetch.max.bytes": 52428800, "max.partition.fetch.bytes": 10485760,
             "session.timeout.ms": 10000, "heartbeat.interval.ms": 2000,
             "partition.assignment.strategy": "roundrobin",
-        })
+        }
+        if instance:  # a static member: restarted under the same id, it takes its partitions back at once
+            config["group.instance.id"] = instance
+        self._consumer = Consumer(config)
         # Batches whose outputs are in flight: (next offsets, outputs not yet delivered).
         self._in_flight: deque[tuple[dict[tuple[str, int], int], list[int]]] = deque()
         self.processed = 0
