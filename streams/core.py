@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from schemas.events import Event
 
@@ -18,6 +18,21 @@ class Engine(Protocol):
     """
 
     def handle(self, event: Event) -> list[Event]: ...
+
+
+@runtime_checkable
+class SplitEngine(Engine, Protocol):
+    """An engine whose decision only reads its state, so the shell can encode before applying.
+
+    ``decide`` returns the outputs of one inbox event and changes nothing (it may
+    raise: then nothing changed); ``apply`` folds the event and those outputs in.
+    ``handle`` is ``decide`` then ``apply``. The shell applies an input only once
+    its outputs are encoded: an input it cannot send never changes the engine.
+    """
+
+    def decide(self, event: Event) -> list[Event]: ...
+
+    def apply(self, event: Event, outputs: list[Event]) -> None: ...
 
 
 class Forward(NamedTuple):

@@ -13,6 +13,11 @@ Policies, each with its test:
   overdraw a hold, raises ``LedgerInvariantError`` (the shell dead-letters it).
   A late copy of a fill or done of an order already closed is ignored.
 - A reported exchange balance is compared, never written over the ledger's.
+- Range: every amount the ledger takes or emits fits the wire (``MAX_UNITS``); an amount
+  above it, or a deposit, move or order that would take a balance past it, is rejected with
+  ``amount_out_of_range`` or ``balance_out_of_range`` (see ``wallets`` and ``orders``).
+- ``decide`` only reads the state and ``apply`` folds an input and its outputs in, so the
+  shell encodes the outputs in between: an input whose outputs cannot be sent changes nothing.
 """
 
 from __future__ import annotations
@@ -103,12 +108,12 @@ INBOX_TYPES: frozenset[type] = frozenset({*_DECIDERS, OrderRequested, ClockTick}
 
 
 class Ledger:
-    """The logical-wallet ledger: ``handle`` decides an inbox event, then folds it and its outputs in.
+    """The logical-wallet ledger: ``decide`` an inbox event (pure), then ``apply`` it and its outputs.
 
     Every input is applied once: an event id seen before yields ``[]`` and changes
     nothing. A decision only reads the state; an input that would break an
     invariant raises :class:`~streams.ledger.errors.LedgerInvariantError` before
-    anything changes.
+    anything changes. ``handle`` is both steps at once.
     """
 
     __slots__ = ("_fee_bps", "_state", "config")
@@ -127,16 +132,28 @@ class Ledger:
 
     def handle(self, event: Event) -> list[Event]:
         """Output events for one inbox event; the state is updated with them."""
+        outputs = self.decide(event)
+        self.apply(event, outputs)
+        return outputs
+
+    def decide(self, event: Event) -> list[Event]:
+        """Output events for one inbox event; reads the state, changes nothing (``apply`` does)."""
         kind = type(event)
         decide: _Decide | None = self._decide_order if kind is OrderRequested else _DECIDERS.get(kind)
-        if decide is None:  # clock ticks and anything else not for the ledger
+        if decide is None or event.event_id in self._state.seen.items:  # not for the ledger, or seen
             return []
+        return decide(self._state, event)
+
+    def apply(self, event: Event, outputs: list[Event]) -> None:
+        """Fold an inbox event and the outputs ``decide`` gave for it into the state."""
+        kind = type(event)
+        if kind is not OrderRequested and kind not in _DECIDERS:
+            return
         state = self._state
         event_id: str = event.event_id
         seen = state.seen.items
         if event_id in seen:
-            return []
-        outputs = decide(state, event)
+            return
         seen[event_id] = 0  # Window.add, inlined
         if len(seen) > state.seen.capacity:
             del seen[next(iter(seen))]
@@ -148,7 +165,6 @@ class Ledger:
             fold = evolvers.get(type(out))
             if fold is not None:
                 fold(state, out)
-        return outputs
 
     def _decide_order(self, state: LedgerState, req: OrderRequested) -> list[Event]:
         bps = self._fee_bps.get(req.venue)

@@ -4,11 +4,21 @@ This is the part of every agent shell that is not Faust: it owns one engine per
 inbox partition, recognises redelivered offsets, rebuilds an engine's state
 after a restart by replaying its inbox partition up to where processing
 resumes, and sends bad input to the dead-letter topic with the reason.
+
+One rule, live and in every rebuild: an input is applied only together with
+its encoded outputs. A ``SplitEngine`` (the ledger) decides, the outputs are
+encoded, then it applies; if deciding or encoding fails nothing has changed.
+Any other engine changes as it handles; if handling or encoding fails after
+that, the partition's engine is rebuilt from its inbox history without that
+offset (and without the ones skipped before it). Either way the input becomes
+a dead letter with the reason: nothing is committed without its outputs or a
+dead letter, and a restart rebuild skips the same inputs, so it reproduces the
+live state. Without a history (in-process readers) an engine that failed
+mid-change cannot be rebuilt: that is logged as an error and counted.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +26,7 @@ from dataclasses import dataclass, field
 from schemas.codec import Codec, DecodeError, default_codec
 from schemas.events import DeadLetter, Event
 from schemas.topics import DEAD_LETTERS
-from streams.core import Engine, Forward, KeyedEngine
+from streams.core import Engine, Forward, KeyedEngine, SplitEngine
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +40,10 @@ class Outgoing:
     key: bytes
     value: bytes
     event: Event | None = None  # what ``value`` encodes, for in-process readers (no decode again)
+
+
+class _Changed(Exception):  # a signal, not an error of its own
+    """Processing failed after the engine changed: the engine must be rebuilt without the input."""
 
 
 @dataclass(slots=True)
@@ -48,24 +62,22 @@ class InboxProcessor:
     dead_letters: bool = True  # False when another agent on the same inbox reports its bad messages
     engines: dict[int, Engine | KeyedEngine] = field(default_factory=dict)
     next_offset: dict[int, int] = field(default_factory=dict)
+    skipped: dict[int, set[int]] = field(default_factory=dict)
+    """Per partition, the offsets left out of its engine: they failed after changing it."""
     processed: int = 0
     dead_lettered: int = 0
+    rebuilds: int = 0
+    diverged: int = 0  # engines that failed mid-change with no history to rebuild them from
+    _split: bool | None = None  # whether the engines are SplitEngines (known from the first one)
 
     def engine(self, partition: int, offset: int) -> Engine | KeyedEngine:
         """The partition's engine, rebuilt from its inbox history if work resumes mid-log."""
         engine = self.engines.get(partition)
         if engine is None:
-            engine = self.engine_factory()
             if offset > 0 and self.history is not None:
-                n = 0
-                for _off, key, value in self.history(partition, offset):
-                    event = self._decode_quietly(value)
-                    if event is not None and type(event) in self.accepts:
-                        with contextlib.suppress(Exception):  # dead-lettered when first seen
-                            self._handle(engine, key, event, value)
-                    n += 1
-                log.warning("resumed %s[%d] at offset %d: rebuilt from %d inbox messages",
-                            self.source or self.inbox, partition, offset, n)
+                engine = self._rebuild(partition, offset)
+            else:
+                engine = self._new_engine()
             self.engines[partition] = engine
             self.next_offset[partition] = offset
         return engine
@@ -74,6 +86,42 @@ class InboxProcessor:
         """Drop a partition's engine (its partition was revoked); rebuilt if it comes back."""
         self.engines.pop(partition, None)
         self.next_offset.pop(partition, None)
+        self.skipped.pop(partition, None)
+
+    def _new_engine(self) -> Engine | KeyedEngine:
+        engine = self.engine_factory()
+        if self._split is None:
+            self._split = not self.keyed and isinstance(engine, SplitEngine)
+        return engine
+
+    def _rebuild(self, partition: int, end: int) -> Engine | KeyedEngine:
+        """A new engine fed the partition's inbox before ``end`` under the live rule: an input that
+        fails after changing the engine is skipped, and the replay starts over without it."""
+        assert self.history is not None
+        skip = self.skipped.setdefault(partition, set())
+        while True:
+            engine, n, again = self._new_engine(), 0, False
+            for off, key, value in self.history(partition, end):
+                n += 1
+                if off in skip:
+                    continue
+                event = self._decode_quietly(value)
+                if event is None or type(event) not in self.accepts:
+                    continue
+                try:
+                    self._run(engine, key, event, value)
+                except _Changed:
+                    skip.add(off)  # dead-lettered when first seen
+                    again = True
+                    break
+                except Exception:  # nothing changed; dead-lettered when first seen
+                    pass
+            if not again:
+                break
+        self.rebuilds += 1
+        log.warning("rebuilt %s[%d] up to offset %d from %d inbox messages (%d left out)",
+                    self.source or self.inbox, partition, end, n, len(skip))
+        return engine
 
     def _decode_quietly(self, value: bytes) -> Event | None:
         try:
@@ -97,34 +145,69 @@ class InboxProcessor:
         if type(event) not in self.accepts:
             reason = f"{type(event).__name__} does not belong on {self.inbox}"
             return self._dead_letter(partition, offset, key, raw, reason, timestamp_ms)
+        cause: BaseException | None
         try:
-            outputs = self._handle(engine, key, event, raw)
+            return self._run(engine, key, event, raw)
+        except _Changed as changed:
+            cause = changed.__cause__
+            self._recover(partition, offset)
+        except Exception as failed:  # nothing changed
+            cause = failed
+        log.error("engine failed on %s[%d]@%d", self.inbox, partition, offset, exc_info=cause)
+        reason = f"processing failed: {cause!r}"
+        return self._dead_letter(partition, offset, key, raw, reason, timestamp_ms, own=True)
+
+    def _run(self, engine: Engine | KeyedEngine, key: bytes | None, event: Event, value: bytes
+             ) -> list[Outgoing]:
+        """The encoded outputs of one input, the engine moved on with them; raises ``_Changed``
+        (from the failure) if it failed after the engine changed, the failure itself if before."""
+        if self._split:
+            outputs = engine.decide(event)  # type: ignore[union-attr]
+            encoded = self._encode(outputs)
+            try:
+                engine.apply(event, outputs)  # type: ignore[union-attr]
+            except Exception as exc:
+                raise _Changed from exc
+            return encoded
+        try:
+            if self.keyed:
+                return self._encode(engine.handle_keyed((key or b"").decode(), event, value))  # type: ignore[union-attr]
+            return self._encode(engine.handle(event))  # type: ignore[union-attr]
         except Exception as exc:
-            log.exception("engine failed on %s[%d]@%d", self.inbox, partition, offset)
-            reason = f"processing failed: {exc!r}"
-            return self._dead_letter(partition, offset, key, raw, reason, timestamp_ms)
-        encode = self.codec.encode
+            raise _Changed from exc
+
+    def _encode(self, outputs: Sequence[Event | Forward]) -> list[Outgoing]:
+        encode, topic, key_of = self.codec.encode, self.output_topic, self.key_of
         if not self.keyed:
-            return [Outgoing(self.output_topic, self.key_of(e).encode(), encode(e), e)  # type: ignore[arg-type]
+            return [Outgoing(topic, key_of(e).encode(), encode(e), e)  # type: ignore[arg-type]
                     for e in outputs]
         return [Outgoing(o.topic, o.key.encode(), o.value, o.event) if type(o) is Forward
-                else Outgoing(self.output_topic, self.key_of(o).encode(), encode(o), o)  # type: ignore[arg-type]
+                else Outgoing(topic, key_of(o).encode(), encode(o), o)  # type: ignore[arg-type]
                 for o in outputs]
 
-    def _handle(self, engine: Engine | KeyedEngine, key: bytes | None, event: Event, value: bytes
-                ) -> Sequence[Event | Forward]:
-        if self.keyed:
-            return engine.handle_keyed((key or b"").decode(), event, value)  # type: ignore[union-attr]
-        return engine.handle(event)  # type: ignore[union-attr]
+    def _recover(self, partition: int, offset: int) -> None:
+        """The engine changed on an input that then failed: rebuild it without that input."""
+        self.skipped.setdefault(partition, set()).add(offset)
+        if self.history is None:
+            self.diverged += 1
+            log.error("%s[%d]@%d failed after changing the engine and there is no inbox history to "
+                      "rebuild it from: its state may no longer match its outputs",
+                      self.source or self.inbox, partition, offset)
+            return
+        self.engines[partition] = self._rebuild(partition, offset + 1)
 
     def _dead_letter(self, partition: int, offset: int, key: bytes | None, value: bytes,
-                     reason: str, timestamp_ms: int) -> list[Outgoing]:
+                     reason: str, timestamp_ms: int, own: bool = False) -> list[Outgoing]:
+        """``own``: this processor's failure, reported even where another reports bad messages."""
         self.dead_lettered += 1
-        if not self.dead_letters:
+        if not self.dead_letters and not own:
             return []
         topic = self.source or self.inbox
+        event_id = f"{topic}:{partition}:{offset}"
+        if not self.dead_letters:  # another agent may dead-letter the same message: a distinct id
+            event_id += f":{self.output_topic}"
         letter = DeadLetter(
-            event_id=f"{topic}:{partition}:{offset}", topic=topic, partition=partition,
+            event_id=event_id, topic=topic, partition=partition,
             offset=offset, key=key, value=value, reason=reason, ts=timestamp_ms * 1000,
         )
         log.warning("dead letter %s: %s", letter.event_id, reason)
