@@ -25,6 +25,15 @@ from streams.runtime.kafka import producer
 
 log = logging.getLogger(__name__)
 
+COMMIT_RETRIED = frozenset({
+    KafkaError._TRANSPORT, KafkaError._TIMED_OUT, KafkaError._WAIT_COORD, KafkaError._ALL_BROKERS_DOWN,
+    KafkaError.REQUEST_TIMED_OUT, KafkaError.NETWORK_EXCEPTION, KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError.NOT_COORDINATOR, KafkaError.REBALANCE_IN_PROGRESS,
+    KafkaError.UNKNOWN_MEMBER_ID, KafkaError.ILLEGAL_GENERATION, KafkaError._ASSIGNMENT_LOST,
+})
+"""Commit errors of a broker away or a group in flux: the offsets go with the next commit."""
+REVOKE_FLUSH_S = 10.0
+
 
 class Processor(Protocol):
     inbox: str
@@ -79,6 +88,7 @@ class DirectWorker:
         if instance:  # a static member: restarted under the same id, it takes its partitions back at once
             config["group.instance.id"] = instance
         self._consumer = Consumer(config)
+        self._uncommitted: dict[tuple[str, int], int] = {}  # offsets a failed commit left, for the next
         # Batches whose outputs are in flight: (next offsets, outputs not yet delivered).
         self._in_flight: deque[tuple[dict[tuple[str, int], int], list[int]]] = deque()
         self.processed = 0
@@ -99,9 +109,34 @@ class DirectWorker:
         return on_delivery
 
     def _commit(self, offsets: dict[tuple[str, int], int]) -> None:
-        if offsets:
-            self._consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in sorted(offsets.items())],
+        """Commit ``offsets`` (inputs whose outputs are all delivered) with those a failed commit left.
+
+        A commit fails while the broker is away or the group is rebalancing, and after the session was
+        lost (the worker is rejoined under a new member id): not a reason to stop. The offsets are
+        kept and go with the next commit, for the partitions this worker still holds then; a partition
+        that went to another worker meanwhile is processed again from its last commit there, and its
+        outputs come again with the same ids (at-least-once). Committing one late is safe: its outputs
+        were delivered. Anything else (e.g. fenced by a newer process of the same instance) stops."""
+        for tp, offset in offsets.items():
+            self._uncommitted[tp] = max(offset, self._uncommitted.get(tp, 0))
+        if not self._uncommitted:
+            return
+        held = {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
+        mine = {tp: o for tp, o in self._uncommitted.items() if tp in held}
+        if not mine:
+            self._uncommitted.clear()
+            return
+        try:
+            self._consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in sorted(mine.items())],
                                   asynchronous=False)
+        except KafkaException as exc:
+            err = exc.args[0]
+            if not isinstance(err, KafkaError) or err.code() not in COMMIT_RETRIED:
+                raise
+            self._uncommitted = mine
+            log.warning("commit failed (%s): %d offsets go with the next commit", err, len(mine))
+            return
+        self._uncommitted.clear()
 
     def _commit_delivered(self) -> None:
         """Commit, in order, the batches whose outputs are all delivered (the next batch meanwhile
@@ -126,7 +161,10 @@ class DirectWorker:
         self._commit(done)
 
     def _on_revoke(self, consumer: Any, partitions: list[TopicPartition]) -> None:
-        self._flush_and_commit()
+        # what is delivered by now is committed; the rest, if the partitions come back, with a later
+        # commit, else its inputs are processed again by their next owner (the broker may be away)
+        self._producer.flush(REVOKE_FLUSH_S)
+        self._commit_delivered()
         for tp in partitions:  # rebuilt from the inbox if the partition comes back
             proc = self._procs.get(tp.topic)
             forget = getattr(proc, "forget", None)
@@ -145,9 +183,12 @@ class DirectWorker:
                 for m in msgs:
                     err = m.error()
                     if err is not None:
-                        if err.code() == KafkaError._PARTITION_EOF:
-                            continue
-                        raise KafkaException(err)
+                        if err.fatal():
+                            raise KafkaException(err)
+                        # e.g. all brokers down: the client reconnects and resumes by itself
+                        if err.code() != KafkaError._PARTITION_EOF:
+                            log.warning("consumer: %s", err)
+                        continue
                     topic, partition, offset = m.topic() or "", m.partition() or 0, m.offset() or 0
                     outputs = self._procs[topic].process(partition, offset, m.key(), m.value(),
                                                          m.timestamp()[1])
