@@ -26,7 +26,7 @@ from producers.exchanges.kraken.connect import KrakenFeed
 from producers.exchanges.poloniex.connect import PoloniexFeed
 from producers.scenario import Message
 from schemas.codec import default_codec
-from schemas.events import Event
+from schemas.events import Event, MarketListed
 from schemas.topics import VENUE_JOURNAL, partition_of, qualified, venue_key
 from streams.runtime.kafka import Deliveries, producer
 
@@ -139,26 +139,24 @@ async def run_feeds(bootstrap: str, namespace: str, specs: Sequence[FeedSpec], t
     return sink.sent
 
 
-def synthetic_messages(steps: int, seed: int = 7, ledger_accounts: Sequence[str] = ("main",),
+def synthetic_messages(steps: int, seed: int = 7, ledger_accounts: Sequence[str] = (),
                        start_ts: int | None = None) -> tuple[list[Message], Iterator[Message]]:
     """The seeded synthetic market as (listings, then the market events with a clock tick per book
-    every second of event time). Listings go to ``venue.journal`` and to each account's
-    ``ledger.journal`` (the ledger checks orders against them). ``start_ts`` moves the market's
-    event time (default: the config's, 2018-01-01), e.g. to now for paper runs."""
+    every second of event time). Listings go to ``venue.journal`` and to every ``ledger.journal``
+    partition (``listing_messages``: the ledgers check orders against them). ``start_ts`` moves the
+    market's event time (default: the config's, 2018-01-01), e.g. to now for paper runs.
+    ``ledger_accounts`` is ignored (kept for callers that still pass it)."""
     import dataclasses
 
     from producers.clock import Clock
+    from producers.scenario import listing_messages
     from producers.synthetic import SyntheticConfig, SyntheticFeed
-    from schemas.topics import LEDGER_JOURNAL
 
     config = SyntheticConfig(seed=seed)
     if start_ts is not None:
         config = dataclasses.replace(config, start_ts=start_ts)
     feed = SyntheticFeed(config)
-    listings: list[Message] = []
-    for listing in feed.listings():
-        listings.append(Message(VENUE_JOURNAL, venue_key(listing.venue, listing.pair), listing))
-        listings += [Message(LEDGER_JOURNAL, account, listing) for account in ledger_accounts]
+    listings = [m for listing in feed.listings() for m in listing_messages(listing)]
 
     def events() -> Iterator[Message]:
         clock = Clock([venue_key(config.venue, p) for p in config.pairs()], every_us=1_000_000)
@@ -171,23 +169,21 @@ def synthetic_messages(steps: int, seed: int = 7, ledger_accounts: Sequence[str]
 
 
 def run_synthetic(bootstrap: str, namespace: str, steps: int, speed: float, seed: int = 7,
-                  ledger_accounts: Sequence[str] = ("main",), start_ts: int | None = None) -> int:
-    """The seeded synthetic market (``synthetic_messages``) paced at ``speed`` x event time."""
+                  ledger_accounts: Sequence[str] = (), start_ts: int | None = None) -> int:
+    """The seeded synthetic market (``synthetic_messages``) paced at ``speed`` x event time.
+    ``ledger_accounts`` is ignored: listings reach every ledger partition (kept for callers that
+    still pass it)."""
     from producers.publish import publish
 
-    listings, events = synthetic_messages(steps, seed, ledger_accounts, start_ts)
+    listings, events = synthetic_messages(steps, seed, start_ts=start_ts)
     return publish(bootstrap, itertools.chain(listings, events), namespace, speed)
 
 
-def publish_markets(bootstrap: str, namespace: str, listings: Sequence[Event],
-                    ledger_accounts: Sequence[str]) -> int:
-    """Listings onto ``venue.journal`` (per book) and each account's ``ledger.journal``."""
+def publish_markets(bootstrap: str, namespace: str, listings: Sequence[MarketListed],
+                    ledger_accounts: Sequence[str] = ()) -> int:
+    """Listings onto ``venue.journal`` (per book) and every ``ledger.journal`` partition
+    (``listing_messages``). ``ledger_accounts`` is ignored (kept for callers that still pass it)."""
     from producers.publish import publish
-    from producers.scenario import Message
-    from schemas.topics import LEDGER_JOURNAL
+    from producers.scenario import listing_messages
 
-    messages = []
-    for listing in listings:
-        messages.append(Message(VENUE_JOURNAL, venue_key(listing.venue, listing.pair), listing))  # type: ignore[union-attr]
-        messages += [Message(LEDGER_JOURNAL, account, listing) for account in ledger_accounts]
-    return publish(bootstrap, messages, namespace)
+    return publish(bootstrap, [m for listing in listings for m in listing_messages(listing)], namespace)

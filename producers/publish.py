@@ -13,7 +13,8 @@ from streams.runtime.kafka import Deliveries, producer
 
 def publish(bootstrap: str, messages: Iterable[Message], namespace: str = "",
             speed: float | None = None) -> int:
-    """Produce every message to its inbox; with ``speed``, event time runs ``speed`` x wall time."""
+    """Produce every message to its inbox (its key's partition, or the one it names); with ``speed``,
+    event time runs ``speed`` x wall time."""
     codec = default_codec()
     deliveries = Deliveries()
     prod = producer(bootstrap, on_delivery=deliveries)
@@ -34,7 +35,8 @@ def publish(bootstrap: str, messages: Iterable[Message], namespace: str = "",
         value = codec.encode(m.event)
         while True:
             try:
-                prod.produce(topic, value=value, key=key, partition=partition_of(m.topic, key))
+                prod.produce(topic, value=value, key=key,
+                             partition=partition_of(m.topic, key) if m.partition is None else m.partition)
                 break
             except BufferError:
                 prod.poll(0.05)

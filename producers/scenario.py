@@ -21,9 +21,10 @@ from schemas.events import (
     CreateWalletSet,
     DepositFunds,
     Event,
+    MarketListed,
     OrderRequested,
 )
-from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, venue_key
+from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, every_partition, venue_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,15 @@ class Message:
     topic: str  # logical inbox topic
     key: str
     event: Event
+    partition: int | None = None  # None: the key's partition (``partition_of``); else this one
+
+
+def listing_messages(listing: MarketListed) -> list[Message]:
+    """A market's listing to its book's ``venue.journal`` and to every ``ledger.journal`` partition: each
+    ledger checks its accounts' orders against the listing, and an account's key may map to any of them."""
+    key = venue_key(listing.venue, listing.pair)
+    return [Message(VENUE_JOURNAL, key, listing),
+            *(Message(LEDGER_JOURNAL, key, listing, p) for p in every_partition(LEDGER_JOURNAL))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +61,7 @@ def demo_messages(sc: Scenario | None = None) -> Iterator[Message]:
     venue = cfg.venue
     t0 = cfg.start_ts
     for listing in feed.listings():
-        yield Message(VENUE_JOURNAL, venue_key(venue, listing.pair), listing)
-        yield Message(LEDGER_JOURNAL, sc.account, listing)
+        yield from listing_messages(listing)
     yield Message(LEDGER_JOURNAL, sc.account, DepositFunds(
         f"{sc.run_id}:dep:usd", sc.account, venue, "USD", sc.usd, t0))
     yield Message(LEDGER_JOURNAL, sc.account, DepositFunds(

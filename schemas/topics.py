@@ -32,12 +32,14 @@ class TopicSpec:
 DEFAULT_PARTITIONS: dict[str, int] = {
     VENUE_JOURNAL: 4,
     VENUE_EVENTS: 4,
-    LEDGER_JOURNAL: 2,
-    LEDGER_EVENTS: 2,
-    STRATEGY_JOURNAL: 2,
-    STRATEGY_EVENTS: 2,
+    LEDGER_JOURNAL: 4,
+    LEDGER_EVENTS: 4,
+    STRATEGY_JOURNAL: 4,
+    STRATEGY_EVENTS: 4,
     DEAD_LETTERS: 1,
 }
+"""Partitions per logical topic: every producer maps a key onto them (``partition_of``), so a topic must
+have exactly this many (``streams.runtime.kafka.check_partitions`` refuses one that does not)."""
 
 
 def qualified(name: str, namespace: str = "") -> str:
@@ -63,6 +65,12 @@ def partition_for(key: bytes, partitions: int) -> int:
 def partition_of(topic: str, key: bytes) -> int:
     """Partition of ``key`` on a logical topic, with its default partition count."""
     return partition_for(key, DEFAULT_PARTITIONS[topic])
+
+
+def every_partition(topic: str) -> range:
+    """The partitions of a logical topic: what every inbox needs (a market's listing: the ledger checks
+    each account's orders against it, wherever the account's key maps) goes to each of them."""
+    return range(DEFAULT_PARTITIONS[topic])
 
 
 # --- a run's keys (the routers derive a run's inbox key from these, statelessly) --------------

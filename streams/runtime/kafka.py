@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -27,10 +28,41 @@ def admin(bootstrap: str) -> AdminClient:
     return AdminClient({"bootstrap.servers": bootstrap})
 
 
+class PartitionMismatch(ValueError):
+    """A topic exists with another partition count than the one keys are mapped onto."""
+
+
+def check_partitions(bootstrap: str, specs: Iterable[TopicSpec], timeout: float = 30.0) -> None:
+    """Raise ``PartitionMismatch`` if a topic of ``specs`` exists with another partition count.
+
+    Every producer sends a key to ``partition_of(key)`` over the spec's count: on a topic with more
+    partitions some would never be read as the key's inbox, with fewer the key's messages would fail
+    or land in another account's inbox. Topics that do not exist yet are not checked."""
+    _check_partitions(admin(bootstrap).list_topics(timeout=timeout).topics, list(specs))
+
+
+def _check_partitions(topics: Mapping[str, Any], specs: list[TopicSpec]) -> None:
+    """``topics``: the broker's metadata (name -> ``TopicMetadata``)."""
+    counts = {s.name: len(topics[s.name].partitions) for s in specs if s.name in topics}
+    wrong = [(s, counts[s.name]) for s in specs if counts.get(s.name, s.partitions) != s.partitions]
+    if not wrong:
+        return
+    names = ", ".join(f"{s.name} has {n} partitions, keys are mapped onto {s.partitions}" for s, n in wrong)
+    raise PartitionMismatch(
+        f"{names} (schemas/topics.py DEFAULT_PARTITIONS): messages would reach the wrong inbox. Use a new "
+        "namespace, or delete these topics and recreate them with `cryptick topics create` (on the local "
+        "broker `cryptick infra up --fresh` starts from no topics). Adding partitions to a topic does not "
+        "move what its partitions already hold.")
+
+
 def create_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout: float = 30.0) -> list[str]:
-    """Create the topics that do not exist yet, with their partition counts; return those made."""
+    """Create the topics that do not exist yet, with their partition counts; return those made. Raise
+    ``PartitionMismatch`` (before creating any) if one exists with another count."""
     client = admin(bootstrap)
-    existing = set(client.list_topics(timeout=timeout).topics)
+    specs = list(specs)
+    topics = client.list_topics(timeout=timeout).topics
+    _check_partitions(topics, specs)
+    existing = set(topics)
     wanted = [s for s in specs if s.name not in existing]
     if not wanted:
         return []

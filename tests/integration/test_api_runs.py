@@ -26,7 +26,7 @@ US = 1_000_000
 def live(kafka_bootstrap: str, namespace: str, api_server: str, tmp_path: Path) -> Iterator[str]:
     worker = WorkerProcess(kafka_bootstrap, namespace, ROLES, log_path=tmp_path / "worker.log").start()
     now = int(time.time()) * US
-    listings, events = synthetic_messages(steps=2000, seed=3, ledger_accounts=(), start_ts=now)
+    listings, events = synthetic_messages(steps=2000, seed=3, start_ts=now)
     publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(50))], namespace)
     stop = threading.Event()
 

@@ -79,7 +79,7 @@ def test_runs_for_a_duration_the_market_does_not_reach_are_stopped_on_the_wall_c
         kafka_bootstrap: str, namespace: str, tmp_path: Path) -> None:
     create_topics(kafka_bootstrap, all_topics(namespace))
     worker = WorkerProcess(kafka_bootstrap, namespace, ROLES, log_path=tmp_path / "worker.log").start()
-    listings, events = synthetic_messages(steps=400, seed=3, ledger_accounts=())  # event time 2018-01-01
+    listings, events = synthetic_messages(steps=400, seed=3)  # event time 2018-01-01
     publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(100))], namespace)
     quiet = PaperCli(kafka_bootstrap, namespace, "quiet").start()  # a venue no feed runs for
     stale = PaperCli(kafka_bootstrap, namespace, "synthetic", release=True).start()

@@ -60,7 +60,7 @@ def test_the_frontier_is_computed_at_start_from_archived_candles(
     create_topics(kafka_bootstrap, all_topics(namespace))
     worker = WorkerProcess(kafka_bootstrap, namespace, ROLES, log_path=tmp_path / "worker.log").start()
     try:
-        listings, events = synthetic_messages(steps=200, seed=4, ledger_accounts=(), start_ts=now_s * US)
+        listings, events = synthetic_messages(steps=200, seed=4, start_ts=now_s * US)
         publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(120))], namespace)
         started = cli.invoke(app, [
             "paper", "efficient_frontier", "--balance", "synthetic:USD=10000", "--param", "bases=BTC,ETH",

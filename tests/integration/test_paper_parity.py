@@ -47,7 +47,7 @@ def test_paper_runs_replayed_in_process_are_identical(kafka_bootstrap: str, name
     try:
         # the market starts now, so commands (wall clock) and market events share one clock
         now = int(time.time()) * US
-        listings, events = synthetic_messages(steps=600, seed=11, ledger_accounts=(), start_ts=now)
+        listings, events = synthetic_messages(steps=600, seed=11, start_ts=now)
         publish(kafka_bootstrap, listings, namespace)
         publish(kafka_bootstrap, (next(events) for _ in range(300)), namespace)  # a book to start from
         hodl = paper.start(kafka_bootstrap, namespace, "hodl", {"bases": "BTC,ETH"}, usd)
@@ -97,7 +97,7 @@ def test_paper_runs_from_the_cli_are_listed_shown_and_checked_from_the_archive(
     cli = CliRunner()
     try:
         now = int(time.time()) * US
-        listings, events = synthetic_messages(steps=300, seed=5, ledger_accounts=(), start_ts=now)
+        listings, events = synthetic_messages(steps=300, seed=5, start_ts=now)
         publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(100))], namespace)
         started = cli.invoke(app, ["paper", "hodl", "--balance", "synthetic:USD=5000", "--param", "bases=BTC",
                                    "--namespace", namespace, "--detach"])

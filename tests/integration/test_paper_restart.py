@@ -244,7 +244,7 @@ def test_paper_runs_survive_a_killed_worker(kafka_bootstrap: str, namespace: str
     worker = WorkerProcess(kafka_bootstrap, namespace, ROLES, log_path=tmp_path / "worker.log",
                            runtime=runtime).start()
     now = int(time.time()) * US
-    listings, events = synthetic_messages(steps=800, seed=21, ledger_accounts=(), start_ts=now)
+    listings, events = synthetic_messages(steps=800, seed=21, start_ts=now)
     publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(60))], namespace)
     usd = [Allocation("synthetic", "USD", 20_000 * SCALE)]
     demo = paper.start(kafka_bootstrap, namespace, "demo", {"interval_s": "2", "offset_bps": "0"}, usd)
