@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from confluent_kafka.admin import AdminClient
 from cryptick.flows import WorkerProcess
 from cryptick.worker import INSTANCE_ENV
 from producers.scenario import Message, Scenario, demo_messages
-from replay.inprocess import Source, run
+from replay.inprocess import Source, processors, run
 from replay.parity import OutputDigest, digest
 from schemas.codec import default_codec
 from schemas.events import Event
@@ -229,3 +230,32 @@ def tally_inboxes(records: Records, published: Sequence[Message]) -> list[Tally]
 
 def dead_letters(records: Records) -> list[Record]:
     return records[DEAD_LETTERS]
+
+
+def simulated(published: Sequence[Message]) -> Records:
+    """What an undisturbed system leaves on its topics for ``published``, built in this process: the
+    engines (``replay.inprocess``) and the routing rules, every message appended to its partition.
+    For tests of the tally itself: it must pass this, and fail it once an output is lost or doubled."""
+    procs = processors()
+    encode = default_codec().encode
+    offsets: Counter[tuple[str, int]] = Counter()
+    records: Records = {t: [] for t in (*RUN_INBOXES, *RUN_OUTPUTS, DEAD_LETTERS)}
+
+    def append(topic: str, partition: int, key: bytes, value: bytes) -> Record:
+        r = Record(topic, partition, offsets[(topic, partition)], key, value, 0)
+        offsets[(topic, partition)] += 1
+        records[topic].append(r)
+        return r
+
+    queue = deque((m.topic, m.key.encode(), encode(m.event), getattr(m, "partition", None))
+                  for m in published)
+    rules_of = {VENUE_EVENTS: routes, LEDGER_EVENTS: routes, STRATEGY_EVENTS: strategy_routes}
+    while queue:
+        topic, key, value, named = queue.popleft()
+        r = append(topic, partition_of(topic, key) if named is None else named, key, value)
+        for o in procs[topic].process(r.partition, r.offset, key, value):
+            append(o.topic, partition_of(o.topic, o.key), o.key, o.value)
+            rules = rules_of.get(o.topic)
+            if rules is not None and o.event is not None:
+                queue.extend((inbox, k.encode(), o.value, None) for inbox, k in rules(o.event))
+    return records
