@@ -83,6 +83,12 @@ def start(bootstrap: str, namespace: str, strategy: str, params: Mapping[str, st
     built = get(strategy).create(params)  # raises UnknownStrategy / ParamError with what to fix
     if not allocations:
         raise PaperError("give at least one --balance VENUE:CURRENCY=AMOUNT, e.g. synthetic:USD=10000")
+    from schemas.topics import all_topics
+    from streams.runtime.kafka import check_partitions
+
+    # the run's commands go to its account's and its own inbox partitions: refuse (PartitionMismatch, a
+    # ValueError) a namespace whose topics do not have the partition counts its keys are mapped onto
+    check_partitions(bootstrap, all_topics(namespace))
     now = at_us if at_us is not None else now_us()
     # the run's length counts on the market's clock from the first event the run sees (strategies.host):
     # a feed ahead of or behind the wall clock still gets the whole of it

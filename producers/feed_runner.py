@@ -172,9 +172,10 @@ def run_synthetic(bootstrap: str, namespace: str, steps: int, speed: float, seed
                   ledger_accounts: Sequence[str] = (), start_ts: int | None = None) -> int:
     """The seeded synthetic market (``synthetic_messages``) paced at ``speed`` x event time.
     ``ledger_accounts`` is ignored: listings reach every ledger partition (kept for callers that
-    still pass it)."""
+    still pass it). Refuses (``PartitionMismatch``) a namespace whose topics have other partition counts."""
     from producers.publish import publish
 
+    _check_partitions(bootstrap, namespace)
     listings, events = synthetic_messages(steps, seed, start_ts=start_ts)
     return publish(bootstrap, itertools.chain(listings, events), namespace, speed)
 
@@ -182,8 +183,18 @@ def run_synthetic(bootstrap: str, namespace: str, steps: int, speed: float, seed
 def publish_markets(bootstrap: str, namespace: str, listings: Sequence[MarketListed],
                     ledger_accounts: Sequence[str] = ()) -> int:
     """Listings onto ``venue.journal`` (per book) and every ``ledger.journal`` partition
-    (``listing_messages``). ``ledger_accounts`` is ignored (kept for callers that still pass it)."""
+    (``listing_messages``). ``ledger_accounts`` is ignored (kept for callers that still pass it).
+    Refuses (``PartitionMismatch``) a namespace whose topics have other partition counts."""
     from producers.publish import publish
     from producers.scenario import listing_messages
 
+    _check_partitions(bootstrap, namespace)
     return publish(bootstrap, [m for listing in listings for m in listing_messages(listing)], namespace)
+
+
+def _check_partitions(bootstrap: str, namespace: str) -> None:
+    """A listing goes to every ledger partition there is meant to be: refuse topics made with other counts."""
+    from schemas.topics import all_topics
+    from streams.runtime.kafka import check_partitions
+
+    check_partitions(bootstrap, all_topics(namespace))

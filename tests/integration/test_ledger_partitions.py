@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from cryptick import paper
 from cryptick.flows import WorkerProcess, read_events
-from producers.feed_runner import synthetic_messages
+from producers.feed_runner import publish_markets, synthetic_messages
 from producers.publish import publish
 from producers.scenario import Message
+from producers.synthetic import SyntheticFeed
 from schemas.events import (
     SCALE,
     Allocation,
@@ -34,7 +36,7 @@ from schemas.topics import (
     partition_of,
     qualified,
 )
-from streams.runtime.kafka import PartitionMismatch, check_partitions, create_topics, list_topics
+from streams.runtime.kafka import PartitionMismatch, check_partitions, create_topics, end_offsets, list_topics
 
 pytestmark = pytest.mark.integration
 
@@ -99,3 +101,9 @@ def test_start_up_refuses_a_topic_with_another_partition_count(kafka_bootstrap: 
     with pytest.raises(PartitionMismatch):
         check_partitions(kafka_bootstrap, all_topics(namespace))
     check_partitions(kafka_bootstrap, old)  # what the topics are: no complaint
+    # nor does a paper run start, nor listings go out, in such a namespace
+    with pytest.raises(PartitionMismatch):
+        paper.start(kafka_bootstrap, namespace, "hodl", {"bases": "BTC"}, [Allocation(VENUE, "USD", SCALE)])
+    with pytest.raises(PartitionMismatch):
+        publish_markets(kafka_bootstrap, namespace, SyntheticFeed().listings())
+    assert end_offsets(kafka_bootstrap, qualified(LEDGER_JOURNAL, namespace)) == {0: 0, 1: 0}  # nothing sent
