@@ -52,7 +52,9 @@ def test_paper_runs_replayed_in_process_are_identical(kafka_bootstrap: str, name
         publish(kafka_bootstrap, (next(events) for _ in range(300)), namespace)  # a book to start from
         hodl = paper.start(kafka_bootstrap, namespace, "hodl", {"bases": "BTC,ETH"}, usd)
         demo = paper.start(kafka_bootstrap, namespace, "demo", {"interval_s": "2", "offset_bps": "0"}, usd)
-        for run in (hodl, demo):
+        # ends by itself 30 s of market time after its first book: the replay must end it at the same event
+        timed = paper.start(kafka_bootstrap, namespace, "hodl", {"bases": "BTC"}, usd, duration_s=30)
+        for run in (hodl, demo, timed):
             state = paper.wait_for_state(kafka_bootstrap, namespace, run.run_id, ("running",), 120)
             assert state is not None and state.state == "running", (run.run_id, state)
         publish(kafka_bootstrap, events, namespace, speed=25)  # the rest, while both runs trade
@@ -66,6 +68,7 @@ def test_paper_runs_replayed_in_process_are_identical(kafka_bootstrap: str, name
 
     assert _states(kafka_bootstrap, namespace, hodl.run_id) == ["waiting", "running"]
     assert _states(kafka_bootstrap, namespace, demo.run_id) == ["waiting", "running", "stopped"]
+    assert _states(kafka_bootstrap, namespace, timed.run_id) == ["waiting", "running", "stopped"]
     live = kafka_outputs(kafka_bootstrap, namespace, RUN_OUTPUTS)
     # the runs really traded through the virtual exchange and the ledger
     for kind in ("OrderRequested", "OrderAccepted", "OrderFilled", "WalletMovement", "FundsHeld",
@@ -74,7 +77,7 @@ def test_paper_runs_replayed_in_process_are_identical(kafka_bootstrap: str, name
         assert live.counts.get(kind, 0) > 0, kind
     fills = [e for e in read_events(kafka_bootstrap, qualified(STRATEGY_JOURNAL, namespace))
              if isinstance(e, OrderFilled)]
-    assert {f.run_id for f in fills} == {hodl.run_id, demo.run_id}  # both runs' fills came back to them
+    assert {f.run_id for f in fills} == {hodl.run_id, demo.run_id, timed.run_id}  # each run's fills came back
     assert live.duplicates == 0
 
     replayed = replay_from_kafka(kafka_bootstrap, namespace, RUN_INBOXES)
