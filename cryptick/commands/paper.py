@@ -92,6 +92,7 @@ def paper(
     if state.state != "running":
         _fail(f"run {spec.run_id} {state.state}: {state.detail}")
     typer.echo(f"run {spec.run_id} running: {state.detail}")
+    running_at = runs.now_us()  # its duration counts from its first book, which follows this closely
     if detach:
         where = f" --namespace {namespace}" if namespace else ""
         typer.echo(f"stop it with: cryptick stop {spec.run_id}{where}" + (" --release" if release else ""))
@@ -101,7 +102,7 @@ def paper(
     signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
     signal.signal(signal.SIGTERM, lambda *_: interrupted.append(True))
     try:
-        _follow(s.bootstrap, namespace, spec, at, seconds, interrupted)
+        _follow(s.bootstrap, namespace, spec, at, running_at, seconds, interrupted)
     finally:
         signal.signal(signal.SIGINT, handlers[0])
         signal.signal(signal.SIGTERM, handlers[1])
@@ -128,10 +129,12 @@ def _release(bootstrap: str, namespace: str, run_id: str, wait_s: float) -> None
     typer.echo(f"run {run_id}: {answer.message}")
 
 
-def _follow(bootstrap: str, namespace: str, spec: RunSpec, at: int, seconds: int | None,
+def _follow(bootstrap: str, namespace: str, spec: RunSpec, at: int, running_at: int, seconds: int | None,
             interrupted: list[bool]) -> None:
-    """Print what the run does until it ends (then its wallet); stop it on Ctrl-C, or once its duration
-    has passed on the wall clock (``cryptick.paper.overdue``)."""
+    """Print what the run does from ``at`` (the start's time) until it ends (then its wallet); stop it on
+    Ctrl-C, or once its duration has passed on the wall clock since it was seen running (``running_at``:
+    a run's duration counts from its first market event, not from the start command;
+    ``cryptick.paper.overdue``)."""
     from cryptick import paper as runs
 
     stop_sent: int | None = None
@@ -144,7 +147,7 @@ def _follow(bootstrap: str, namespace: str, spec: RunSpec, at: int, seconds: int
             _stop(bootstrap, namespace, spec.run_id, "interrupted (Ctrl-C)")
             stop_sent = now
             typer.echo("stopping…")
-        match runs.overdue(now, at, seconds, stop_sent, ended):
+        match runs.overdue(now, running_at, seconds, stop_sent, ended):
             case "stop":
                 _stop(bootstrap, namespace, spec.run_id, WALL_CLOCK_STOP)
                 stop_sent = now
