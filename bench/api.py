@@ -11,7 +11,9 @@ synthetic BTC-USD book:
            (so no worker reacts to them), each read back by one consumer assigned at the partitions'
            ends before sending; latency is produce until the consumer holds it, at 1 and 16 senders;
   fill     with an SSE client on ``/streams/events?kinds=fills``, marketable IOC buys posted one at
-           a time on the idle system, each timed from its POST until its OrderFilled arrives on SSE.
+           a time on the idle system, a random 20 to 300 ms apart (so that the order does not keep in step
+           with a poll period on its path), each timed from its POST until its OrderFilled arrives on
+           SSE; its per-second figure leaves the gaps out.
 Rounds interleave (api, raw), (raw, api), ...; each figure prints as min and median over the rounds, and
 the ratios are taken within a round (the machine is shared and noisy: compare ratios across machines).
 
@@ -21,10 +23,12 @@ Usage: .venv/bin/python bench/api.py [--quick] [--runtime direct|faust] [--round
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import math
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -65,11 +69,12 @@ class Plan:
     rounds: int
     per_client: dict[int, int]  # clients -> commands each
     fills: int  # IOC orders per round
-    phase_cap_s: float  # no phase issues new work after this long
+    phase_cap_s: float  # no command phase issues new work after this long
+    fill_cap_s: float  # nor a fill phase
 
 
-FULL = Plan(rounds=3, per_client={1: 300, 16: 100}, fills=50, phase_cap_s=12.0)
-QUICK = Plan(rounds=3, per_client={1: 60, 16: 20}, fills=20, phase_cap_s=5.0)
+FULL = Plan(rounds=3, per_client={1: 300, 16: 100}, fills=50, phase_cap_s=12.0, fill_cap_s=40.0)
+QUICK = Plan(rounds=3, per_client={1: 60, 16: 20}, fills=20, phase_cap_s=5.0, fill_cap_s=15.0)
 
 
 @dataclass(slots=True)
@@ -388,6 +393,7 @@ def fill_phase(base: str, account: str, orders: int, cap_s: float) -> tuple[Samp
             book = http.get(f"/markets/{VENUE}/{PAIR}/book").json()
             price = f"{float(book['asks'][0][0]) * 1.02:.2f}"
             start, misses = time.perf_counter(), 0
+            rng, gap = random.Random(len(watch.fills)), list[float]()
             for _ in range(orders):
                 if time.perf_counter() - start > cap_s or misses >= 3:
                     break
@@ -405,8 +411,11 @@ def fill_phase(base: str, account: str, orders: int, cap_s: float) -> tuple[Samp
                 else:
                     to_fill.latencies.append(seen - t0)
                     to_fill.answers["filled"] += 1
-                time.sleep(0.02)  # one at a time, on an idle system
-            to_fill.seconds = posts.seconds = time.perf_counter() - start
+                # one at a time, on an idle system; a random gap so no poll period of the path (the SSE
+                # follower waits 250 ms per batch) stays in step with the orders and hides or doubles
+                gap.append(rng.uniform(0.02, 0.3))
+                time.sleep(gap[-1])
+            to_fill.seconds = posts.seconds = time.perf_counter() - start - sum(gap)
     finally:
         watch.close()
     return to_fill, posts
@@ -444,7 +453,7 @@ def main(argv: Sequence[str]) -> None:
     plan = QUICK if "--quick" in argv else FULL
     runtime = argv[argv.index("--runtime") + 1] if "--runtime" in argv else "direct"
     if "--rounds" in argv:
-        plan = Plan(int(argv[argv.index("--rounds") + 1]), plan.per_client, plan.fills, plan.phase_cap_s)
+        plan = dataclasses.replace(plan, rounds=int(argv[argv.index("--rounds") + 1]))
     bootstrap = get_settings().bootstrap
     ns = f"benchapi{uuid.uuid4().hex[:8]}"
     raw_ns = f"{ns}raw"
@@ -495,7 +504,7 @@ def main(argv: Sequence[str]) -> None:
             except (TimeoutError, RuntimeError) as exc:
                 waited = math.nan
                 print(f"  worker not caught up: {exc}")
-            fill, post = fill_phase(base, "bench-fill", plan.fills, plan.phase_cap_s * 2)
+            fill, post = fill_phase(base, "bench-fill", plan.fills, plan.fill_cap_s)
             results.setdefault("fill (POST→SSE)", []).append(fill)
             results.setdefault("IOC POST alone", []).append(post)
             print(f"  (worker caught up after {waited:.1f} s)")
