@@ -103,6 +103,8 @@ class Context:
             raise ValueError(f"size must be between 1 and {MAX_UNITS} units (1e-8), got {size}")
         if price is not None and not 0 < price <= MAX_UNITS:
             raise ValueError(f"price must be between 1 and {MAX_UNITS} units (1e-8), got {price}")
+        if cancel_after_s is not None and not 0 <= cancel_after_s <= MAX_UNITS:
+            raise ValueError(f"cancel_after_s must be between 0 and {MAX_UNITS}, got {cancel_after_s}")
         order_id = self._next("o")
         run = self.run
         self.outputs.append(OrderRequested(
@@ -143,6 +145,8 @@ class Context:
 
     def set_timer(self, at_ts: int, name: str = "") -> str:
         """Be called back (``on_timer``) at event time ``at_ts``; returns the timer id."""
+        if not isinstance(at_ts, int) or not 0 <= at_ts <= MAX_UNITS:
+            raise ValueError(f"at_ts must be event time in microseconds, 0..{MAX_UNITS}, got {at_ts!r}")
         timer_id = self._next("t")
         self.outputs.append(TimerSet(timer_id, self.run.run_id, timer_id, name, at_ts, self.now))
         return timer_id

@@ -38,3 +38,19 @@ def test_the_edges_of_the_range_are_accepted() -> None:
     ctx.submit_order(VENUE, "BTC-USD", "sell", 1, MAX_UNITS)
     ctx.submit_order(VENUE, "BTC-USD", "sell", 1, None, "market")
     assert len(ctx.outputs) == 3
+
+
+@pytest.mark.parametrize("cancel_after_s", [-1, MAX_UNITS + 1])
+def test_an_out_of_range_cancel_after_is_refused(cancel_after_s: int) -> None:
+    ctx = context()
+    with pytest.raises(ValueError, match="cancel_after_s must be between 0 and"):
+        ctx.submit_order(VENUE, "BTC-USD", "buy", P, P, cancel_after_s=cancel_after_s)
+    assert ctx.outputs == []
+
+
+@pytest.mark.parametrize("at_ts", [-1, MAX_UNITS + 1])
+def test_a_timer_outside_the_wires_range_is_refused(at_ts: int) -> None:
+    ctx = context()
+    with pytest.raises(ValueError, match="at_ts must be event time in microseconds"):
+        ctx.set_timer(at_ts)
+    assert ctx.outputs == []
