@@ -190,6 +190,10 @@ class LocalKafka:
             time.sleep(0.2)
         if self.pid() is not None:
             os.killpg(pid, signal.SIGKILL)
+            # gone before we return: a start right after must find the port free
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and self.pid() is not None:
+                time.sleep(0.1)
         self.pid_file.unlink(missing_ok=True)
         return True
 
