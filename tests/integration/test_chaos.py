@@ -23,7 +23,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +31,7 @@ import pytest
 
 from cryptick.flows import WorkerProcess
 from cryptick.worker import ROLES
-from infra.kafka.local import LocalKafka
+from infra.kafka.local import KafkaError, LocalKafka
 from producers.publish import publish
 from producers.scenario import Message
 from schemas.codec import default_codec
@@ -63,6 +63,16 @@ def chaos_seed() -> int:
     seed = int(os.environ.get("CRYPTICK_CHAOS_SEED") or random.SystemRandom().randrange(2**32))
     print(f"chaos seed {seed} (CRYPTICK_CHAOS_SEED={seed} repeats this plan)")
     return seed
+
+
+@pytest.fixture()
+def reaper() -> Iterator[list[WorkerProcess]]:
+    """The workers a test starts: killed at its end whatever happened (a test that timed out, with its
+    threads still running, leaves none behind)."""
+    workers: list[WorkerProcess] = []
+    yield workers
+    for w in workers:
+        w.kill()
 
 
 def new_namespace(bootstrap: str) -> str:
@@ -176,6 +186,7 @@ class KillRun:
     cuts: list[int]  # the feed's pieces: a backlog at each spawn, a burst before each running kill
     messages: list[Message]
     log_path: Path
+    reaper: list[WorkerProcess]
     namespace: str = ""
     landed: list[str] = field(default_factory=list)
 
@@ -183,6 +194,7 @@ class KillRun:
         self.namespace = new_namespace(self.bootstrap)
         worker = StaticWorker(self.bootstrap, self.namespace, ROLES, log_path=self.log_path,
                               runtime=self.runtime, instance=f"{self.namespace}-1")
+        self.reaper.append(worker)
         topics = worker.consumed_topics()
         done = 0  # committed when the last process was killed
         restart = 5.0  # seconds from spawn to the first commit, measured at each running kill
@@ -218,7 +230,7 @@ class KillRun:
         publish(self.bootstrap, self.messages[start:end], self.namespace)
 
 
-def test_kill_9_at_random_points(kafka_bootstrap: str, tmp_path: Path) -> None:
+def test_kill_9_at_random_points(kafka_bootstrap: str, tmp_path: Path, reaper: list[WorkerProcess]) -> None:
     seed = chaos_seed()
     rnd = random.Random(seed)
     messages = feed()
@@ -226,7 +238,8 @@ def test_kill_9_at_random_points(kafka_bootstrap: str, tmp_path: Path) -> None:
     for runtime in RUNTIMES:
         plan = kill_plan(rnd)
         cuts = [0, *sorted(rnd.sample(range(1, len(messages)), 2 * KILLS)), len(messages)]
-        runs[runtime] = KillRun(kafka_bootstrap, runtime, plan, cuts, messages, tmp_path / f"{runtime}.log")
+        runs[runtime] = KillRun(kafka_bootstrap, runtime, plan, cuts, messages, tmp_path / f"{runtime}.log",
+                                reaper)
     side_by_side(runs)
     for runtime, run in runs.items():
         note = f"{runtime}, seed {seed}"
@@ -268,7 +281,17 @@ def local_broker(bootstrap: str) -> LocalKafka:
     return kafka
 
 
-def test_broker_stopped_and_restarted_mid_run(kafka_bootstrap: str, tmp_path: Path) -> None:
+def restart(kafka: LocalKafka) -> None:
+    """Start the broker again (a second try if the first start fails: the session needs it)."""
+    try:
+        kafka.start()
+    except KafkaError:
+        kafka.stop()
+        kafka.start()
+
+
+def test_broker_stopped_and_restarted_mid_run(kafka_bootstrap: str, tmp_path: Path,
+                                              reaper: list[WorkerProcess]) -> None:
     """One outage for a worker of each runtime, with a producer feeding each through it."""
     kafka = local_broker(kafka_bootstrap)
     seed = chaos_seed()
@@ -279,6 +302,7 @@ def test_broker_stopped_and_restarted_mid_run(kafka_bootstrap: str, tmp_path: Pa
         namespace = new_namespace(kafka_bootstrap)
         worker = WorkerProcess(kafka_bootstrap, namespace, ROLES, log_path=tmp_path / f"{runtime}.log",
                                runtime=runtime)
+        reaper.append(worker)
         runs[runtime] = (namespace, worker, Feeder(kafka_bootstrap, messages, namespace, speed=12.0))  # ~9 s
     try:
         for _, worker, feeder in runs.values():
@@ -292,7 +316,7 @@ def test_broker_stopped_and_restarted_mid_run(kafka_bootstrap: str, tmp_path: Pa
             kafka.stop()
             time.sleep(rnd.uniform(0.5, 2.0))
         finally:
-            kafka.start()  # the same broker, same port and data, left running for the session
+            restart(kafka)  # the same broker, same port and data, left running for the session
         print(f"broker down for {time.monotonic() - down:.1f}s")
         for _, _, feeder in runs.values():
             feeder.finish(timeout=90)
@@ -318,6 +342,7 @@ class Rebalance:
     kill_after: float
     survivor_first: bool
     tmp_path: Path
+    reaper: list[WorkerProcess]
     namespace: str = ""
     members: list[str] = field(default_factory=list)
 
@@ -325,7 +350,10 @@ class Rebalance:
         self.namespace = new_namespace(self.bootstrap)
         assert len(end_offsets(self.bootstrap, qualified(VENUE_JOURNAL, self.namespace))) >= 4
         workers = [WorkerProcess(self.bootstrap, self.namespace, ROLES, runtime=self.runtime,
-                                 log_path=self.tmp_path / f"{self.runtime}-{i}.log").start() for i in (1, 2)]
+                                 log_path=self.tmp_path / f"{self.runtime}-{i}.log") for i in (1, 2)]
+        for w in workers:
+            self.reaper.append(w)
+            w.start()
         survivor, victim = workers if self.survivor_first else workers[::-1]
         group = survivor.group_id
         feeder = Feeder(self.bootstrap, self.messages, self.namespace, speed=12.0)  # ~9 s
@@ -351,12 +379,13 @@ class Rebalance:
         return " + ".join(f"{len(parts)}" for parts in members.values()) + " partitions"
 
 
-def test_two_workers_one_killed_rebalances(kafka_bootstrap: str, tmp_path: Path) -> None:
+def test_two_workers_one_killed_rebalances(kafka_bootstrap: str, tmp_path: Path,
+                                           reaper: list[WorkerProcess]) -> None:
     seed = chaos_seed()
     rnd = random.Random(seed)
     messages = feed()
     runs = {runtime: Rebalance(kafka_bootstrap, runtime, messages, rnd.uniform(1.0, 6.0), rnd.random() < 0.5,
-                               tmp_path) for runtime in RUNTIMES}
+                               tmp_path, reaper) for runtime in RUNTIMES}
     side_by_side(runs)
     for runtime, run in runs.items():
         note = f"{runtime}, seed {seed}"
