@@ -85,3 +85,16 @@ def register_inbox_agent(rt: Runtime, name: str, processor: InboxProcessor | Any
 
     acks.__name__ = f"{name}_acks"
     rt.app.timer(0.02)(acks)
+
+    forget = getattr(processor, "forget", None)
+    if forget is not None:
+        topic = qualified(processor.inbox, rt.namespace)
+
+        async def revoked(_app: Any, /, *args: Any, signal: Any = None, **_: Any) -> None:
+            # A partition that leaves may come back after another worker has moved it on: its engine
+            # is then rebuilt from the inbox, not resumed from the state it had when it left.
+            for tp in args[0]:  # the revoked partitions
+                if tp.topic == topic:
+                    forget(tp.partition)
+
+        rt.app.on_partitions_revoked.connect(revoked)
