@@ -96,6 +96,17 @@ def progress(bootstrap: str, group: str, topics: Iterable[str]) -> int:
         c.close()
 
 
+def committed_offsets(bootstrap: str, group: str,
+                      parts: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """(topic, partition) -> the group's committed offset there (0 for none)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        return {(tp.topic, tp.partition): max(tp.offset, 0)
+                for tp in c.committed([TopicPartition(t, p) for t, p in parts], timeout=10)}
+    finally:
+        c.close()
+
+
 def wait_progress(worker: WorkerProcess, beyond: int, timeout: float) -> int:
     """Wait until the worker's group has committed more than ``beyond``; the new count."""
     deadline = time.monotonic() + timeout

@@ -42,6 +42,7 @@ from streams.runtime.lag import group_lag
 from tests.integration.chaos_support import (
     StaticWorker,
     Tally,
+    committed_offsets,
     dead_letters,
     feed,
     group_members,
@@ -334,13 +335,16 @@ def test_broker_stopped_and_restarted_mid_run(kafka_bootstrap: str, tmp_path: Pa
 
 @dataclass(slots=True)
 class Rebalance:
-    """Two workers of one group share the partitions; one is killed mid-stream; the other takes over."""
+    """Scale out, then in: a worker alone works through the first part of the feed; a second joins and
+    takes half the partitions over; mid-stream in the second part it is killed, and the first takes
+    them back, and works through the rest. Partitions move away and come back to the same process: it
+    must resume them from what the other did, not from the state it had when they left."""
 
     bootstrap: str
     runtime: str
     messages: list[Message]
-    kill_after: float
-    survivor_first: bool
+    cuts: tuple[int, int]  # the feed's parts: alone, shared (paced, the kill within), alone again
+    kill_after: float  # seconds after the second worker committed work of its own
     tmp_path: Path
     reaper: list[WorkerProcess]
     namespace: str = ""
@@ -349,46 +353,62 @@ class Rebalance:
     def __call__(self) -> None:
         self.namespace = new_namespace(self.bootstrap)
         assert len(end_offsets(self.bootstrap, qualified(VENUE_JOURNAL, self.namespace))) >= 4
-        workers = [WorkerProcess(self.bootstrap, self.namespace, ROLES, runtime=self.runtime,
-                                 log_path=self.tmp_path / f"{self.runtime}-{i}.log") for i in (1, 2)]
-        for w in workers:
-            self.reaper.append(w)
-            w.start()
-        survivor, victim = workers if self.survivor_first else workers[::-1]
-        group = survivor.group_id
-        feeder = Feeder(self.bootstrap, self.messages, self.namespace, speed=12.0)  # ~9 s
+        first, second = (WorkerProcess(self.bootstrap, self.namespace, ROLES, runtime=self.runtime,
+                                       log_path=self.tmp_path / f"{self.runtime}-{i}.log") for i in (1, 2))
+        self.reaper += [first, second]
+        group = first.group_id
+        one, two = self.cuts
+        first.start()
         try:
+            publish(self.bootstrap, self.messages[:one], self.namespace)
+            wait_progress(first, 0, timeout=40)
+            (alone,) = group_members(self.bootstrap, group)
+            self.members.append(self._sizes())
+            second.start()
             deadline = time.monotonic() + 40
-            while sum(1 for parts in group_members(self.bootstrap, group).values() if parts) < 2:
-                assert time.monotonic() < deadline, "the two workers never shared the partitions"
+            while len(taken := [parts for member, parts in group_members(self.bootstrap, group).items()
+                                if member != alone and parts]) < 1:
+                assert time.monotonic() < deadline, "the second worker never took partitions over"
                 time.sleep(0.2)
             self.members.append(self._sizes())
+            moved = taken[0]
+            at_join = committed_offsets(self.bootstrap, group, moved)
+            feeder = Feeder(self.bootstrap, self.messages[one:two], self.namespace, speed=8.0)
             feeder.start()
+            # the second worker has committed work of its own on what it took over: the first must not
+            # resume those partitions from its old state
+            while committed_offsets(self.bootstrap, group, moved) == at_join:
+                assert time.monotonic() < deadline + 30, "the second worker never committed any work"
+                time.sleep(0.1)
             time.sleep(self.kill_after)
-            victim.kill()
+            second.kill()
+            self.members.append("killed " + ("mid-feed" if feeder.is_alive() else "after the feed's part"))
             feeder.finish(timeout=60)
-            survivor.wait_caught_up(idle=1.5, timeout=60)
+            publish(self.bootstrap, self.messages[two:], self.namespace)
+            first.wait_caught_up(idle=1.5, timeout=60)
             self.members.append(self._sizes())
             assert len(group_members(self.bootstrap, group)) == 1
         finally:
-            for w in workers:
-                w.stop()
+            first.stop()
+            second.stop()
 
     def _sizes(self) -> str:
         members = group_members(self.bootstrap, f"cryptick-{self.namespace}")
         return " + ".join(f"{len(parts)}" for parts in members.values()) + " partitions"
 
 
-def test_two_workers_one_killed_rebalances(kafka_bootstrap: str, tmp_path: Path,
-                                           reaper: list[WorkerProcess]) -> None:
+def test_scale_out_then_in_a_worker_killed_mid_stream(kafka_bootstrap: str, tmp_path: Path,
+                                                      reaper: list[WorkerProcess]) -> None:
     seed = chaos_seed()
     rnd = random.Random(seed)
     messages = feed()
-    runs = {runtime: Rebalance(kafka_bootstrap, runtime, messages, rnd.uniform(1.0, 6.0), rnd.random() < 0.5,
-                               tmp_path, reaper) for runtime in RUNTIMES}
+    n = len(messages)
+    runs = {runtime: Rebalance(kafka_bootstrap, runtime, messages,
+                               (rnd.randint(n // 6, n // 3), rnd.randint(2 * n // 3, 5 * n // 6)),
+                               rnd.uniform(0.0, 0.5), tmp_path, reaper) for runtime in RUNTIMES}
     side_by_side(runs)
     for runtime, run in runs.items():
         note = f"{runtime}, seed {seed}"
-        print(f"{note}: killed one of two workers {run.kill_after:.1f}s into the feed; "
-              f"group before and after: {' -> '.join(run.members)}")
+        print(f"{note}: feed cut at {run.cuts}, the second worker killed {run.kill_after:.1f}s after it "
+              f"committed work; the group: {' -> '.join(run.members)}")
         check_uninterrupted(kafka_bootstrap, run.namespace, messages, note)
