@@ -119,7 +119,7 @@ class InboxProcessor:
             if not again:
                 break
         self.rebuilds += 1
-        log.warning("rebuilt %s[%d] up to offset %d from %d inbox messages (%d left out)",
+        log.warning("resumed %s[%d] at offset %d: rebuilt from %d inbox messages (%d left out)",
                     self.source or self.inbox, partition, end, n, len(skip))
         return engine
 
