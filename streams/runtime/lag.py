@@ -5,9 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
-from streams.runtime.kafka import end_offsets
+from streams.runtime.kafka import TRANSIENT, end_offsets
+
+SETTLING = TRANSIENT | {
+    KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError._TIMED_OUT, KafkaError.REQUEST_TIMED_OUT, KafkaError._ALL_BROKERS_DOWN,
+}
+"""Errors of a broker (re)starting or a group coordinator moving: not caught up yet, ask again."""
 
 
 def group_lag(bootstrap: str, group_id: str, topics: Sequence[str]) -> int:
@@ -36,7 +42,13 @@ def wait_caught_up(bootstrap: str, group_id: str, topics: Sequence[str], idle: f
             raise RuntimeError(f"the consumer of {group_id} died before catching up")
         if now - start > timeout:
             raise TimeoutError(f"{group_id} still behind on {list(topics)} after {timeout:.0f}s")
-        if group_lag(bootstrap, group_id, topics) == 0:
+        try:
+            behind = group_lag(bootstrap, group_id, topics)
+        except KafkaException as exc:
+            if exc.args[0].code() not in SETTLING:
+                raise
+            behind = -1  # the broker is settling (e.g. just restarted): not known yet
+        if behind == 0:
             quiet_since = quiet_since or now
             if now - quiet_since >= idle:
                 return now - start
