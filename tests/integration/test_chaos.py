@@ -1,5 +1,6 @@
 """Chaos: workers killed with SIGKILL at random points (during their own restart too), the broker stopped
-and restarted mid-run, and two workers of one group with one killed mid-stream; on both runtimes.
+and restarted mid-run, and a group scaled out to two workers and back in by killing one mid-stream (its
+partitions go back to the first); on both runtimes.
 
 After each, once the workers are caught up, what reached Kafka equals an uninterrupted run: per output
 topic, the events (first copies, by id) are those, in that order per key, that the engines give run
