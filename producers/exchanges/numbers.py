@@ -10,6 +10,12 @@ float noise such as ``19203.444049780002``) is rounded half-to-even to the
 1e-8 unit. Values with at most 8 decimals convert exactly, with the same
 result as ``streams.money.to_fixed`` (producers import only ``schemas``, so
 the rule is restated here; a unit test checks the two agree).
+
+Range, checked where a venue's number enters (every parser uses these, one rule
+for all venues): a price is in ``(0, MAX_UNITS]``, a size in ``[0, MAX_UNITS]``
+(0 removes a level). ``MAX_UNITS`` is what the wire's Avro ``long`` holds. A
+number outside is an ``OutOfRange`` (a ``ValueError``) naming it; the parser turns it into a
+malformed message (and, in a book message, a stale book).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
-from schemas.events import SCALE
+from schemas.events import MAX_UNITS, SCALE
 
 # Enough digits for any 64-bit fixed-point value plus the decimals we drop.
 _CTX = Context(prec=60, rounding=ROUND_HALF_EVEN)
@@ -43,6 +49,39 @@ def to_units(value: str | int | Decimal) -> int:
     if not number.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
     return int(_CTX.multiply(number, _SCALE).quantize(_ONE, context=_CTX))
+
+
+class OutOfRange(ValueError):
+    """A venue's number outside what the wire and the books accept."""
+
+
+def check_price(units: int) -> int:
+    """``units`` if it is a price the wire and the books accept (``0 < units <= MAX_UNITS``)."""
+    if not 0 < units <= MAX_UNITS:
+        raise OutOfRange(f"price {_show(units)} is out of range (0, {_show(MAX_UNITS)}]")
+    return units
+
+
+def check_size(units: int) -> int:
+    """``units`` if it is a size the wire and the books accept (``0 <= units <= MAX_UNITS``)."""
+    if not 0 <= units <= MAX_UNITS:
+        raise OutOfRange(f"size {_show(units)} is out of range [0, {_show(MAX_UNITS)}]")
+    return units
+
+
+def to_price(value: str | int | Decimal) -> int:
+    """A venue's price as units, checked (``check_price``)."""
+    return check_price(to_units(value))
+
+
+def to_size(value: str | int | Decimal) -> int:
+    """A venue's size as units, checked (``check_size``)."""
+    return check_size(to_units(value))
+
+
+def _show(units: int) -> str:
+    sign, whole = ("-" if units < 0 else ""), abs(units)
+    return f"{sign}{whole // SCALE}.{whole % SCALE:08d}".rstrip("0").rstrip(".")
 
 
 def seconds_to_us(value: str | int | Decimal) -> int:

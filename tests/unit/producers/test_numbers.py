@@ -6,7 +6,17 @@ from decimal import Decimal
 
 import pytest
 
-from producers.exchanges.numbers import iso_to_us, loads, ms_to_us, seconds_to_us, to_units
+from producers.exchanges.numbers import (
+    OutOfRange,
+    iso_to_us,
+    loads,
+    ms_to_us,
+    seconds_to_us,
+    to_price,
+    to_size,
+    to_units,
+)
+from schemas.events import MAX_UNITS
 from streams.money import to_fixed
 
 
@@ -57,3 +67,16 @@ def test_times() -> None:
     assert iso_to_us("2021-04-17T16:43:37.5Z") == 1618677817500000
     with pytest.raises(ValueError):
         iso_to_us("2021-04-17T16:43:37")  # no zone: refused
+
+
+def test_prices_and_sizes_are_range_checked_where_they_enter() -> None:
+    """One rule for every venue: 0 < price <= MAX_UNITS, 0 <= size <= MAX_UNITS (issue #13)."""
+    too_big = "92233720368.54775808"  # MAX_UNITS + 1 unit
+    assert to_price("0.00000001") == 1 and to_price("92233720368.54775807") == MAX_UNITS
+    assert to_size("0") == 0 and to_size("92233720368.54775807") == MAX_UNITS
+    for bad, shown in (("0", "0"), ("-0.00000001", "-0.00000001"), (too_big, too_big)):
+        with pytest.raises(OutOfRange, match=rf"^price {shown} is out of range \(0, 92233720368.54775807\]$"):
+            to_price(bad)
+    for bad in ("-0.00000001", too_big):
+        with pytest.raises(OutOfRange, match=r"^size .* is out of range"):
+            to_size(bad)
