@@ -21,6 +21,13 @@ message then ends with one sequence number, counted over the whole connection
   codes asking to reconnect (20051) or announcing maintenance (20060/20061).
   The connector resnapshots by reconnecting (sequence numbers are per
   connection).
+- Bad messages (the rule in ``producers.exchanges.feed``): a message on a
+  subscribed book's channel that does not parse -- a wrong shape, a price or
+  size out of range -- yields ``BookStatusChanged(stale=True,
+  reason="malformed book message: ...")`` for that book. The sequence number
+  (and the book's own last number) advance only once a message has parsed, so
+  any bad message -- a book's, a trade's, one not even JSON -- shows as a gap
+  on the next message, which marks every book stale as a gap does.
 - JSON numbers are decoded exactly; float noise past 8 decimals rounds half-even.
 """
 
@@ -37,14 +44,16 @@ from producers.exchanges.feed import (
     MarketEvent,
     VenueError,
     anchor_id,
+    as_malformed,
     change,
     decode,
+    malformed_book,
     shape_error,
     sorted_levels,
     stale,
     trade_event_id,
 )
-from producers.exchanges.numbers import ms_to_us, to_units
+from producers.exchanges.numbers import check_size, ms_to_us, to_price, to_units
 from schemas.events import BookDelta, BookSide, BookSnapshot, PublicTrade, Side
 
 SEQ_ALL = 65536
@@ -145,41 +154,55 @@ class BitfinexParser:
         seq = body[-1] if len(body) == plain_len + 1 else None
         if len(body) not in (plain_len, plain_len + 1):
             raise shape_error("unexpected channel message length", message)
-        events = self._check_seq(seq, recv_ts)
-        channel = self._channels.get(chan_id)
-        if channel is None or channel.pair is None or tag in ("hb", "cs"):
-            return events
-        if channel.kind == "book" and tag is None:
-            events.append(self._book(channel.pair, body[0], seq, recv_ts))
-        elif channel.kind == "trades" and tag is None:
-            rows = sorted(body[0], key=lambda row: (row[1], row[0]))
-            events.extend(_trade(channel.pair, row, recv_ts) for row in rows)
-        elif channel.kind == "trades" and tag == "te":
-            events.append(_trade(channel.pair, body[1], recv_ts))
-        return events
-
-    def _check_seq(self, seq: Any, recv_ts: int) -> list[MarketEvent]:
-        if seq is None:
-            return []
-        if isinstance(seq, bool) or not isinstance(seq, int):
+        if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int)):
             raise MalformedMessage(f"sequence number is not an integer: {seq!r}")
-        expected, self._next_seq = self._next_seq, seq + 1
-        if expected is None or seq == expected:
+        gap = self._gap(seq, recv_ts)
+        channel = self._channels.get(chan_id)
+        events: list[MarketEvent] = []
+        if channel is not None and channel.pair is not None and tag not in ("hb", "cs"):
+            try:
+                events = self._body(channel, channel.pair, tag, body, seq, recv_ts)
+            except SHAPE_ERRORS as exc:
+                if channel.kind != "book":
+                    raise  # nothing advanced: the next message reports the gap
+                error = as_malformed(exc, "bad book message", message)
+                self.gaps += bool(gap)
+                return [*gap, malformed_book(VENUE, channel.pair, error, recv_ts, self._msg_no)]
+            if channel.kind == "book" and seq is not None:
+                self._book_seq[channel.pair] = seq
+        self.gaps += bool(gap)
+        if seq is not None:
+            self._next_seq = seq + 1  # only once the message has parsed
+        return gap + events
+
+    def _body(
+        self, channel: Channel, pair: str, tag: str | None, body: list[Any], seq: int | None, recv_ts: int
+    ) -> list[MarketEvent]:
+        if channel.kind == "book" and tag is None:
+            return [self._book(pair, body[0], seq, recv_ts)]
+        if channel.kind == "trades" and tag is None:
+            rows = sorted(body[0], key=lambda row: (row[1], row[0]))
+            return [_trade(pair, row, recv_ts) for row in rows]
+        if channel.kind == "trades" and tag == "te":
+            return [_trade(pair, body[1], recv_ts)]
+        return []
+
+    def _gap(self, seq: int | None, recv_ts: int) -> list[MarketEvent]:
+        """The stale reports if ``seq`` is not the expected number (changes nothing)."""
+        expected = self._next_seq
+        if seq is None or expected is None or seq == expected:
             return []
-        self.gaps += 1
         return self._stale_all(f"sequence gap: expected {expected}, got {seq}", recv_ts)
 
     def _book(self, pair: str, payload: list[Any], seq: int | None, recv_ts: int) -> MarketEvent:
         # seq counts the whole connection: the book's own previous number marks its gaps
         prev_seq = self._book_seq.get(pair)
-        if seq is not None:
-            self._book_seq[pair] = seq
         if not payload or isinstance(payload[0], list):
             bids: list[tuple[int, int]] = []
             asks: list[tuple[int, int]] = []
             for price, count, amount in payload:
                 if count > 0:
-                    (bids if amount > 0 else asks).append((to_units(price), _size(amount)))
+                    (bids if amount > 0 else asks).append((to_price(price), _size(amount)))
             return BookSnapshot(
                 event_id=anchor_id(VENUE, pair, "snapshot", recv_ts, self._msg_no),
                 venue=VENUE,
@@ -202,13 +225,13 @@ class BitfinexParser:
             ts=recv_ts,
             recv_ts=recv_ts,
             seq=seq,
-            changes=[change(side, to_units(price), size)],
+            changes=[change(side, to_price(price), size)],
             prev_seq=prev_seq,
         )
 
 
 def _size(amount: int | Decimal) -> int:
-    return abs(to_units(amount))
+    return check_size(abs(to_units(amount)))
 
 
 def _trade(pair: str, row: list[Any], recv_ts: int) -> PublicTrade:
@@ -222,7 +245,7 @@ def _trade(pair: str, row: list[Any], recv_ts: int) -> PublicTrade:
         ts=ms_to_us(mts),
         recv_ts=recv_ts,
         trade_id=trade_id,
-        price=to_units(price),
+        price=to_price(price),
         size=_size(amount),
         taker_side=taker.value if taker is not None else None,
     )

@@ -7,6 +7,15 @@
   ``BookStatusChanged(stale=True)`` before its delta (the connector then
   resubscribes the symbol for a new snapshot). ``ts`` is the message's ``ts``
   (the time the book state is as of).
+- Bad book entries (the rule in ``producers.exchanges.feed``): an entry that
+  does not parse -- a wrong shape, a price or size out of range -- yields
+  ``BookStatusChanged(stale=True, reason="malformed book message: ...")`` for
+  its symbol when that is a snapshot or a book this connection has a snapshot
+  of; the other entries of the message are parsed as usual. The last id of a
+  book advances only once its entry has parsed, so the next update's ``lastId``
+  (the bad entry's id) shows a gap too. A bad entry of an unknown book, or one
+  with no readable symbol, raises ``MalformedMessage``; the id check then sees
+  its loss on the book's next update.
 - ``trades``: one entry per trade; ``ts`` is the trade's ``createTime``,
   ``takerSide`` is the aggressor.
 - Acknowledgements (``{"event": "subscribe"}``) and ``pong`` yield nothing;
@@ -23,14 +32,16 @@ from producers.exchanges.feed import (
     MarketEvent,
     VenueError,
     anchor_id,
+    as_malformed,
     change,
     decode,
+    malformed_book,
     shape_error,
     sorted_levels,
     stale,
     trade_event_id,
 )
-from producers.exchanges.numbers import ms_to_us, to_units
+from producers.exchanges.numbers import ms_to_us, to_price, to_size
 from producers.exchanges.poloniex.symbols import VENUE, normalise_pair
 from schemas.events import BookDelta, BookSide, BookSnapshot, PublicTrade, Side
 
@@ -70,20 +81,36 @@ class PoloniexParser:
         events: list[MarketEvent] = []
         if channel == "book_lv2":
             snapshot = message["action"] == "snapshot"
+            parsed: dict[str, int] = {}  # pair -> id of its entries parsed so far
             for index, entry in enumerate(message["data"]):
-                events.extend(self._book(entry, snapshot, recv_ts, index))
+                events.extend(self._book_entry(entry, snapshot, recv_ts, index, parsed))
+            self._last_id.update(parsed)  # only now: an entry that raises leaves every id where it was
         elif channel == "trades":
             events.extend(_trade(entry, recv_ts) for entry in message["data"])
         return events
 
-    def _book(self, entry: dict[str, Any], snapshot: bool, recv_ts: int, index: int) -> list[MarketEvent]:
+    def _book_entry(
+        self, entry: dict[str, Any], snapshot: bool, recv_ts: int, index: int, parsed: dict[str, int]
+    ) -> list[MarketEvent]:
         pair = normalise_pair(entry["symbol"])
+        previous = parsed.get(pair, self._last_id.get(pair))
+        try:
+            events, book_id = self._book(pair, entry, snapshot, previous, recv_ts, index)
+        except SHAPE_ERRORS as exc:
+            if not (snapshot or previous is not None):
+                raise
+            error = as_malformed(exc, "bad book entry", entry)
+            return [malformed_book(VENUE, pair, error, recv_ts, self._msg_no, index)]
+        parsed[pair] = book_id  # a bad entry leaves its book's id where it was: the next lastId shows a gap
+        return events
+
+    def _book(
+        self, pair: str, entry: dict[str, Any], snapshot: bool, previous: int | None, recv_ts: int, index: int
+    ) -> tuple[list[MarketEvent], int]:
         book_id = int(entry["id"])
         ts = ms_to_us(entry["ts"])
-        previous = self._last_id.get(pair)
-        self._last_id[pair] = book_id
-        bids = [(to_units(p), to_units(s)) for p, s in entry["bids"]]
-        asks = [(to_units(p), to_units(s)) for p, s in entry["asks"]]
+        bids = [(to_price(p), to_size(s)) for p, s in entry["bids"]]
+        asks = [(to_price(p), to_size(s)) for p, s in entry["asks"]]
         if snapshot:
             return [
                 BookSnapshot(
@@ -96,15 +123,16 @@ class PoloniexParser:
                     bids=sorted_levels(bids, BookSide.BID),
                     asks=sorted_levels(asks, BookSide.ASK),
                 )
-            ]
+            ], book_id
         events: list[MarketEvent] = []
         last_id = entry.get("lastId")
-        if previous is not None and last_id is not None and int(last_id) != previous:
+        changes = [change(BookSide.BID, p, s) for p, s in bids]
+        changes += [change(BookSide.ASK, p, s) for p, s in asks]
+        prev_seq = int(last_id) if last_id is not None else None
+        if previous is not None and prev_seq is not None and prev_seq != previous:
             self.gaps += 1
             reason = f"book id gap: lastId {last_id} after id {previous}"
             events.append(stale(VENUE, pair, reason, ts, recv_ts, self._msg_no, index))
-        changes = [change(BookSide.BID, p, s) for p, s in bids]
-        changes += [change(BookSide.ASK, p, s) for p, s in asks]
         events.append(
             BookDelta(
                 event_id=anchor_id(VENUE, pair, "delta", recv_ts, self._msg_no, index),
@@ -114,10 +142,10 @@ class PoloniexParser:
                 recv_ts=recv_ts,
                 seq=book_id,
                 changes=changes,
-                prev_seq=int(last_id) if last_id is not None else None,
+                prev_seq=prev_seq,
             )
         )
-        return events
+        return events, book_id
 
 
 def _trade(entry: dict[str, Any], recv_ts: int) -> PublicTrade:
@@ -131,7 +159,7 @@ def _trade(entry: dict[str, Any], recv_ts: int) -> PublicTrade:
         ts=ms_to_us(entry["createTime"]),
         recv_ts=recv_ts,
         trade_id=trade_id,
-        price=to_units(entry["price"]),
-        size=to_units(entry["quantity"]),
+        price=to_price(entry["price"]),
+        size=to_size(entry["quantity"]),
         taker_side=taker.value if taker is not None else None,
     )

@@ -9,7 +9,7 @@ import pytest
 
 from producers.exchanges.bitfinex.parse import BitfinexParser
 from producers.exchanges.feed import MalformedMessage, VenueError
-from schemas.events import BookDelta, BookSnapshot, Level, LevelChange, PublicTrade
+from schemas.events import BookDelta, BookSnapshot, BookStatusChanged, Level, LevelChange, PublicTrade
 from tests.unit.producers.kit import received, replay
 
 CAPTURE = "BITFINEX.ws.11.0"
@@ -139,8 +139,9 @@ def test_errors() -> None:
     with pytest.raises(MalformedMessage):
         parser.parse('{"event":"subscribed","channel":"book","chanId":3,"symbol":"tBTCUSD","prec":"R0"}', 1)
     parser.parse('{"event":"subscribed","channel":"book","chanId":7,"symbol":"tBTCUSD"}', 1)
-    with pytest.raises(MalformedMessage):
-        parser.parse("[7,[60000,1,0],1]", 2)  # zero amount
+    (stale,) = parser.parse("[7,[60000,1,0],1]", 2)  # zero amount, on a followed book: stale, not skipped
+    assert isinstance(stale, BookStatusChanged) and stale.pair == "BTC-USD"
+    assert stale.reason.startswith("malformed book message: book entry with zero amount")
     with pytest.raises(MalformedMessage):
         parser.parse("[7]", 2)
     with pytest.raises(MalformedMessage):
