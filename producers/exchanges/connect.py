@@ -7,7 +7,8 @@ awaits ``sink(event)`` for every event its parser returns, in order:
   to a fresh parser per connection (parsers hold per-connection state such as
   Bitfinex channel ids and sequence numbers);
 - resnapshot after a gap: when the parser reports a book stale (sequence gap,
-  Poloniex id gap, Kraken checksum mismatch, venue restart notice) the
+  Poloniex id gap, Kraken checksum mismatch, venue restart notice, a malformed
+  message of a followed book -- see ``producers.exchanges.feed``) the
   connector reconnects, which resubscribes and brings fresh snapshots. One
   rule for all venues: Bitfinex numbers its messages per connection, so only a
   new connection resets it, and a targeted resubscribe elsewhere is an
@@ -21,7 +22,9 @@ awaits ``sink(event)`` for every event its parser returns, in order:
 - reconnect with exponential backoff and jitter (``Backoff``) from an
   injectable source (``jitter``, default ``random.Random(seed).random``); the
   attempt count resets once a connection delivers a message;
-- malformed messages and venue errors are logged and counted, never fatal;
+- malformed messages the parser raises (they touch no followed book: a bad
+  trade, a book not yet snapshotted) and venue errors are logged and counted,
+  never fatal;
   an exception raised by the sink ends ``run()`` (fail fast: the producer
   could not journal the event).
 
@@ -196,23 +199,26 @@ class FeedConnector:
                         raw = await asyncio.wait_for(ws.recv(), self.options.stale_after_s)
                     except TimeoutError:
                         raise _Resync(f"feed silent for {self.options.stale_after_s}s") from None
-                    await self._handle(parser, raw)
+                    reason = await self.handle(parser, raw)
+                    if reason is not None:
+                        raise _Resync(reason)
             finally:
                 keepalive.cancel()
                 self._ws = None
 
-    async def _handle(self, parser: FeedParser, raw: str | bytes) -> None:
+    async def handle(self, parser: FeedParser, raw: str | bytes) -> str | None:
+        """Parse one received frame and deliver its events; why to resnapshot, if a book went stale."""
         self.stats.messages += 1
         try:
             events = parser.parse(raw, self._clock())
         except MalformedMessage as exc:
             self.stats.malformed += 1
             log.warning("%s: malformed message skipped: %s", self.feed.venue, exc)
-            return
+            return None
         except VenueError as exc:
             self.stats.venue_errors += 1
             log.error("%s: %s", self.feed.venue, exc)
-            return
+            return None
         self._healthy = True
         stale_reason: str | None = None
         for event in events:
@@ -222,8 +228,7 @@ class FeedConnector:
                 self._fresh.discard(event.pair)
                 stale_reason = stale_reason or f"resnapshot: {event.pair} {event.reason}"
             await self._sink(event)
-        if stale_reason is not None:
-            raise _Resync(stale_reason)
+        return stale_reason
 
     async def _report_stale(self, reason: str) -> None:
         now = self._clock()
