@@ -16,7 +16,7 @@ message then ends with one sequence number, counted over the whole connection
   later, once settled) is ignored so a trade counts once; ``te`` is the earlier.
 - ``hb`` heartbeats, ``cs`` checksums (not verified: no book mirror is kept
   here) and ``ticker`` only advance the sequence.
-- Gaps: a sequence number other than the expected one yields one
+- Gaps: a sequence number other than the expected one (1 for the first) yields one
   ``BookStatusChanged(stale=True)`` per subscribed book; so do the ``info``
   codes asking to reconnect (20051) or announcing maintenance (20060/20061).
   The connector resnapshots by reconnecting (sequence numbers are per
@@ -189,8 +189,8 @@ class BitfinexParser:
 
     def _gap(self, seq: int | None, recv_ts: int) -> list[MarketEvent]:
         """The stale reports if ``seq`` is not the expected number (changes nothing)."""
-        expected = self._next_seq
-        if seq is None or expected is None or seq == expected:
+        expected = 1 if self._next_seq is None else self._next_seq  # numbering starts at 1 per connection
+        if seq is None or seq == expected:
             return []
         return self._stale_all(f"sequence gap: expected {expected}, got {seq}", recv_ts)
 

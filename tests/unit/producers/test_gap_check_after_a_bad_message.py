@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from producers.exchanges.bitfinex.parse import BitfinexParser
 from producers.exchanges.poloniex.parse import PoloniexParser
+from schemas.events import BookStatusChanged
 from tests.unit.producers.corrupted import CASES, parse_each, records, stale_reports
 
 
@@ -70,3 +71,14 @@ def test_bitfinex_a_real_gap_after_the_bad_message_is_reported() -> None:
     reasons = sorted({r.reason for e in events for r in stale_reports(e) if "gap" in r.reason})
     assert reasons == ["sequence gap: expected 19, got 20", "sequence gap: expected 600, got 601"]
     assert parser.gaps == 2 and parser.last_seq == 1670
+
+
+def test_bitfinex_a_bad_first_message_is_seen_too() -> None:
+    parser = BitfinexParser()
+    parser.parse('{"event":"subscribed","channel":"book","chanId":7,"symbol":"tBTCUSD"}', 1)
+    (report,) = parser.parse("[7,[[60000,1,0.5],[60001,1]],1]", 2)  # numbers start at 1 per connection
+    assert report.reason.startswith("malformed book message: ") and parser.last_seq is None
+
+    gap, _snapshot = parser.parse("[7,[[60000,1,0.5]],2]", 3)
+
+    assert isinstance(gap, BookStatusChanged) and gap.reason == "sequence gap: expected 1, got 2"
