@@ -131,9 +131,29 @@ class Ledger:
     # --- decide then evolve -------------------------------------------------------
 
     def handle(self, event: Event) -> list[Event]:
-        """Output events for one inbox event; the state is updated with them."""
-        outputs = self.decide(event)
-        self.apply(event, outputs)
+        """Output events for one inbox event; the state is updated with them (``decide`` then
+        ``apply``, inlined: this is the hot path of backtests)."""
+        kind = type(event)
+        decide: _Decide | None = self._decide_order if kind is OrderRequested else _DECIDERS.get(kind)
+        if decide is None:  # clock ticks and anything else not for the ledger
+            return []
+        state = self._state
+        event_id: str = event.event_id
+        seen = state.seen.items
+        if event_id in seen:
+            return []
+        outputs = decide(state, event)
+        seen[event_id] = 0  # Window.add, inlined
+        if len(seen) > state.seen.capacity:
+            del seen[next(iter(seen))]
+        evolvers = EVOLVERS
+        fold = evolvers.get(kind)
+        if fold is not None:
+            fold(state, event)
+        for out in outputs:
+            fold = evolvers.get(type(out))
+            if fold is not None:
+                fold(state, out)
         return outputs
 
     def decide(self, event: Event) -> list[Event]:

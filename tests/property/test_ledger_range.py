@@ -68,3 +68,14 @@ def test_every_output_encodes_and_deciding_changes_nothing(events: list[Event]) 
             encode(out)
         ledger.apply(event, outputs)
         assert ledger.problems() == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories())
+def test_handle_is_decide_then_apply(events: list[Event]) -> None:
+    whole, split = Ledger(), Ledger()
+    for event in [LISTED, *events, *events[:3]]:  # a few redelivered at the end
+        outputs = split.decide(event)
+        split.apply(event, outputs)
+        assert whole.handle(event) == outputs
+    assert whole.export_state() == split.export_state()
