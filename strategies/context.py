@@ -28,6 +28,17 @@ ORDER_TYPES = frozenset(OrderType)
 LOG_LEVELS = frozenset({"debug", "info", "warning", "error"})
 
 
+def _text(value: str, what: str) -> str:
+    """``value`` if the wire can carry it (UTF-8: no lone surrogates); else ValueError, here."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string, got {type(value).__name__}")
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"{what} is not valid Unicode text: {exc.reason} at {exc.start}") from None
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class OpenOrder:
     """An order of the run that has not ended: ``requested`` until the venue rests it, then ``open``;
@@ -147,6 +158,7 @@ class Context:
         """Be called back (``on_timer``) at event time ``at_ts``; returns the timer id."""
         if not isinstance(at_ts, int) or not 0 <= at_ts <= MAX_UNITS:
             raise ValueError(f"at_ts must be event time in microseconds, 0..{MAX_UNITS}, got {at_ts!r}")
+        _text(name, "a timer's name")
         timer_id = self._next("t")
         self.outputs.append(TimerSet(timer_id, self.run.run_id, timer_id, name, at_ts, self.now))
         return timer_id
@@ -155,17 +167,21 @@ class Context:
 
     def declare_component(self, component_id: str, kind: str, spec: Mapping[str, Any]) -> None:
         """Declare a dashboard component (``kind`` e.g. 'table', 'line_chart', 'slider') with a JSON spec."""
-        self.outputs.append(UiComponentDeclared(self._next("ui"), self.run.run_id, component_id, kind,
-                                                canonical_json(spec), self.now))
+        spec_json = _text(canonical_json(spec), "a component's spec")
+        self.outputs.append(UiComponentDeclared(self._next("ui"), self.run.run_id,
+                                                _text(component_id, "a component id"),
+                                                _text(kind, "a component kind"), spec_json, self.now))
 
     def update_component(self, component_id: str, data: Any) -> None:
         """New JSON data for a declared component."""
-        self.outputs.append(UiComponentUpdated(self._next("ui"), self.run.run_id, component_id,
-                                               canonical_json(data), self.now))
+        data_json = _text(canonical_json(data), "a component's data")
+        self.outputs.append(UiComponentUpdated(self._next("ui"), self.run.run_id,
+                                               _text(component_id, "a component id"), data_json, self.now))
 
     def log(self, message: str, level: str = "info") -> None:
         if level not in LOG_LEVELS:
             raise ValueError(f"log level must be one of {sorted(LOG_LEVELS)}, got {level!r}")
+        _text(message, "a log message")
         self.outputs.append(StrategyLogged(self._next("log"), self.run.run_id, level, message, self.now))
 
     # --- reads ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""An order a strategy submits carries size and price in 1..MAX_UNITS (the wire's range) or is refused
-at the context: the number never reaches the ledger, nor an encoder that cannot hold it."""
+"""What a strategy asks for fits the wire or is refused at the context (the host then fails the run):
+orders with size and price in 1..MAX_UNITS, timers and cancel_after in range, text that is valid
+Unicode. Nothing out of range reaches the ledger, nor an encoder that cannot carry it."""
 
 from __future__ import annotations
 
@@ -54,3 +55,19 @@ def test_a_timer_outside_the_wires_range_is_refused(at_ts: int) -> None:
     with pytest.raises(ValueError, match="at_ts must be event time in microseconds"):
         ctx.set_timer(at_ts)
     assert ctx.outputs == []
+
+
+def test_text_the_wire_cannot_carry_is_refused_at_the_context() -> None:
+    ctx = context()
+    bad = "half a pair \ud800"
+    with pytest.raises(ValueError, match="a log message is not valid Unicode text"):
+        ctx.log(bad)
+    with pytest.raises(ValueError, match="a component's data is not valid Unicode text"):
+        ctx.update_component("c", {"text": bad})
+    with pytest.raises(ValueError, match="a component id is not valid Unicode text"):
+        ctx.declare_component(bad, "table", {})
+    with pytest.raises(ValueError, match="a timer's name is not valid Unicode text"):
+        ctx.set_timer(1, bad)
+    assert ctx.outputs == []
+    ctx.log("déjà vu ✓")  # any text that is Unicode is fine
+    assert len(ctx.outputs) == 1
