@@ -19,6 +19,10 @@ def create_app(settings: Settings | None = None, namespace: str = "") -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from schemas.topics import all_topics
+        from streams.runtime.kafka import check_partitions
+
+        check_partitions(settings.bootstrap, all_topics(namespace))  # refuse before serving wrong reads
         views = AgentViews(settings.bootstrap, namespace).start()
         app.state.views = views
         bus = app.state.commands = CommandBus(settings.bootstrap, namespace, views)

@@ -86,7 +86,7 @@ def agents(bootstrap: str, steps: int, runtime: str) -> None:
         ns = f"bench{uuid.uuid4().hex[:8]}"
         create_topics(bootstrap, all_topics(ns))
         now = int(time.time()) * US
-        listings, events = synthetic_messages(steps, seed=9, ledger_accounts=(), start_ts=now)
+        listings, events = synthetic_messages(steps, seed=9, start_ts=now)
         publish(bootstrap, [*listings, *(next(events) for _ in range(60))], ns)
         worker = WorkerProcess(bootstrap, ns, roles, runtime=runtime).start()
         try:
@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("steps", nargs="?", type=int, default=5000)
     parser.add_argument("--runtime", default="direct", choices=("faust", "direct"))
     args = parser.parse_args()
-    listings, events = synthetic_messages(args.steps, seed=9, ledger_accounts=())
+    listings, events = synthetic_messages(args.steps, seed=9)
     cores([*listings, *events])
     agents(get_settings().bootstrap, args.steps, args.runtime)
 

@@ -232,9 +232,8 @@ def feed(
         from streams.runtime.kafka import DeliveryFailed
 
         try:
-            n = run_synthetic(s.bootstrap, namespace, steps, speed, ledger_accounts=(s.account,),
-                              start_ts=start_ts)
-        except DeliveryFailed as exc:
+            n = run_synthetic(s.bootstrap, namespace, steps, speed, start_ts=start_ts)
+        except (DeliveryFailed, ValueError) as exc:  # ValueError: PartitionMismatch
             _fail(str(exc))
         typer.echo(f"published {n} synthetic events")
         return
@@ -302,7 +301,10 @@ def markets(
     except MalformedMessage as exc:
         _fail(f"the venue's answer is not a market list: {exc}")
     s = get_settings()
-    publish_markets(s.bootstrap, namespace, listings, (s.account,))
+    try:
+        publish_markets(s.bootstrap, namespace, listings)
+    except ValueError as exc:  # PartitionMismatch
+        _fail(str(exc))
     typer.echo(f"journaled {len(listings)} markets of {', '.join(names)}")
 
 

@@ -100,6 +100,10 @@ def processors(bootstrap: str, namespace: str, roles: tuple[str, ...]) -> dict[s
 def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel: str = "warning",
         runtime: str = "faust") -> None:
     _check(roles, runtime)
+    from schemas.topics import all_topics
+    from streams.runtime.kafka import check_partitions
+
+    check_partitions(bootstrap, all_topics(namespace))  # PartitionMismatch: keys would reach wrong inboxes
     logging.basicConfig(level=loglevel.upper())
     instance = instance_name()
     if runtime == "faust":

@@ -139,13 +139,12 @@ async def run_feeds(bootstrap: str, namespace: str, specs: Sequence[FeedSpec], t
     return sink.sent
 
 
-def synthetic_messages(steps: int, seed: int = 7, ledger_accounts: Sequence[str] = (),
-                       start_ts: int | None = None) -> tuple[list[Message], Iterator[Message]]:
+def synthetic_messages(steps: int, seed: int = 7, start_ts: int | None = None
+                       ) -> tuple[list[Message], Iterator[Message]]:
     """The seeded synthetic market as (listings, then the market events with a clock tick per book
     every second of event time). Listings go to ``venue.journal`` and to every ``ledger.journal``
     partition (``listing_messages``: the ledgers check orders against them). ``start_ts`` moves the
-    market's event time (default: the config's, 2018-01-01), e.g. to now for paper runs.
-    ``ledger_accounts`` is ignored (kept for callers that still pass it)."""
+    market's event time (default: the config's, 2018-01-01), e.g. to now for paper runs."""
     import dataclasses
 
     from producers.clock import Clock
@@ -169,10 +168,10 @@ def synthetic_messages(steps: int, seed: int = 7, ledger_accounts: Sequence[str]
 
 
 def run_synthetic(bootstrap: str, namespace: str, steps: int, speed: float, seed: int = 7,
-                  ledger_accounts: Sequence[str] = (), start_ts: int | None = None) -> int:
-    """The seeded synthetic market (``synthetic_messages``) paced at ``speed`` x event time.
-    ``ledger_accounts`` is ignored: listings reach every ledger partition (kept for callers that
-    still pass it). Refuses (``PartitionMismatch``) a namespace whose topics have other partition counts."""
+                  start_ts: int | None = None) -> int:
+    """The seeded synthetic market (``synthetic_messages``) paced at ``speed`` x event time; listings
+    reach every ledger partition. Refuses (``PartitionMismatch``) a namespace whose topics have other
+    partition counts."""
     from producers.publish import publish
 
     _check_partitions(bootstrap, namespace)
@@ -180,11 +179,10 @@ def run_synthetic(bootstrap: str, namespace: str, steps: int, speed: float, seed
     return publish(bootstrap, itertools.chain(listings, events), namespace, speed)
 
 
-def publish_markets(bootstrap: str, namespace: str, listings: Sequence[MarketListed],
-                    ledger_accounts: Sequence[str] = ()) -> int:
+def publish_markets(bootstrap: str, namespace: str, listings: Sequence[MarketListed]) -> int:
     """Listings onto ``venue.journal`` (per book) and every ``ledger.journal`` partition
-    (``listing_messages``). ``ledger_accounts`` is ignored (kept for callers that still pass it).
-    Refuses (``PartitionMismatch``) a namespace whose topics have other partition counts."""
+    (``listing_messages``). Refuses (``PartitionMismatch``) a namespace whose topics have other
+    partition counts."""
     from producers.publish import publish
     from producers.scenario import listing_messages
 

@@ -44,6 +44,13 @@ def parse_kinds(kinds: str) -> frozenset[str]:
 READY = {"type": "ready"}
 
 
+def _next_batch(consumer: Consumer) -> list[Any]:
+    """What has arrived: waits up to 0.25 s for the first message only (a batch-sized ``consume`` would
+    wait its whole timeout whenever fewer are there, delaying every event by up to that much)."""
+    first = consumer.poll(0.25)
+    return [] if first is None else [first, *consumer.consume(499, timeout=0)]
+
+
 async def follow(bootstrap: str, topics: Sequence[str], types: frozenset[str]
                  ) -> AsyncIterator[dict[str, Any]]:
     """``READY`` once positioned at the topics' ends, then events of ``types`` as they come."""
@@ -63,7 +70,7 @@ async def follow(bootstrap: str, topics: Sequence[str], types: frozenset[str]
         consumer.assign(assignment)
         yield READY
         while True:
-            msgs = await asyncio.to_thread(consumer.consume, 500, 0.25)
+            msgs = await asyncio.to_thread(_next_batch, consumer)
             for m in msgs:
                 if m.error() is not None:
                     continue

@@ -176,7 +176,11 @@ class DirectWorker:
         produce, poll = self._producer.produce, self._producer.poll
         try:
             while not stop.is_set():
-                msgs = self._consumer.consume(num_messages=self.batch, timeout=0.1)
+                # wait only until the first message, then take what is already fetched: a batch-sized
+                # consume would wait its whole timeout whenever fewer than a batch are there (each hop
+                # of an order, ~100 ms)
+                first = self._consumer.poll(0.1)
+                msgs = [] if first is None else [first, *self._consumer.consume(self.batch - 1, timeout=0)]
                 offsets: dict[tuple[str, int], int] = {}
                 pending = [0]
                 on_delivery = self._delivery(pending)

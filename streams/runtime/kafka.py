@@ -99,7 +99,8 @@ def delete_topics(bootstrap: str, names: Iterable[str], timeout: float = 30.0) -
     names = list(names)
     if not names:
         return
-    for fut in admin(bootstrap).delete_topics(names, operation_timeout=timeout).values():
+    client = admin(bootstrap)  # kept until the futures resolve: a dropped client fails them (_DESTROY)
+    for fut in client.delete_topics(names, operation_timeout=timeout).values():
         try:
             fut.result()
         except KafkaException as exc:
