@@ -74,14 +74,15 @@ def first_copies(topic: str, records: Iterable[Record], by_key: bool) -> list[tu
     event), the readers (``replay.parity.digest``, ``ledger_history.balances_at``). That is harmless only
     if a re-sent copy is the *same* event: a copy that differs (a decision taken again, differently) is
     dropped unseen, so this fails on it; the folds that follow check the consumers' view is unaffected.
-    Inboxes are keyed by (key, id): one market event goes to every run subscribed, under each run's key.
+    Inboxes are keyed by (partition, key, id): one market event goes to every run subscribed, under each
+    run's key, and one listing to every ledger partition, under one key and id.
     """
     decode = default_codec().decode
-    first: dict[tuple[bytes, str] | str, Record] = {}
+    first: dict[tuple[int, bytes, str] | str, Record] = {}
     out = []
     for r in records:
         event = decode(r.value)
-        ident = ((r.key or b""), event.event_id) if by_key else event.event_id
+        ident = (r.partition, (r.key or b""), event.event_id) if by_key else event.event_id
         seen = first.get(ident)
         if seen is None:
             first[ident] = r
