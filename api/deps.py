@@ -12,22 +12,22 @@ from api.services.views import AgentViews
 from cryptick.settings import Settings
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _namespace(request: Request) -> str:
+async def _namespace(request: Request) -> str:
     namespace: str = request.app.state.namespace
     return namespace
 
 
-def _views(request: Request) -> AgentViews:
+async def _views(request: Request) -> AgentViews:
     views: AgentViews = request.app.state.views
     return views
 
 
-def _commands(request: Request) -> CommandBus:
+async def _commands(request: Request) -> CommandBus:
     bus: CommandBus = request.app.state.commands
     return bus
 

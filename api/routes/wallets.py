@@ -61,48 +61,50 @@ Aggregate = Annotated[bool, Query(description="Sum over venues per currency.")]
 
 
 @router.post("/deposits", response_model=CommandOut, responses=COMMANDS)
-def deposit(account: AccountPath, body: FundsIn, commands: CommandsDep, response: Response) -> CommandOut:
+async def deposit(account: AccountPath, body: FundsIn, commands: CommandsDep,
+                  response: Response) -> CommandOut:
     """A virtual deposit (paper mode) into the account's unallocated pool."""
     check_names(commands.views, [(body.venue, body.currency)])
     cmd = DepositFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0)
-    return outcome_response(commands.send(account, cmd), response)
+    return outcome_response(await commands.send_async(account, cmd), response)
 
 
 @router.post("/withdrawals", response_model=CommandOut, responses=COMMANDS)
-def withdraw(account: AccountPath, body: FundsIn, commands: CommandsDep, response: Response) -> CommandOut:
+async def withdraw(account: AccountPath, body: FundsIn, commands: CommandsDep,
+                   response: Response) -> CommandOut:
     """A virtual withdrawal from the account's unallocated pool."""
     check_names(commands.views, [(body.venue, body.currency)])
     cmd = WithdrawFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0)
-    return outcome_response(commands.send(account, cmd), response)
+    return outcome_response(await commands.send_async(account, cmd), response)
 
 
 @router.post("/wallet-sets", response_model=CommandOut, responses=COMMANDS)
-def create_wallet_set(account: AccountPath, body: WalletSetIn, commands: CommandsDep,
-                      response: Response) -> CommandOut:
+async def create_wallet_set(account: AccountPath, body: WalletSetIn, commands: CommandsDep,
+                            response: Response) -> CommandOut:
     """Partition funds from the pool into a run's wallet set: all allocations or none."""
     check_names(commands.views, [(a.venue, a.currency) for a in body.allocations])
     allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.allocations]
     cmd = CreateWalletSet(_id(body.command_id), account, body.wallet_set_id, body.run_id, allocations, 0)
-    return outcome_response(commands.send(account, cmd), response)
+    return outcome_response(await commands.send_async(account, cmd), response)
 
 
 @router.post("/wallet-sets/{wallet_set_id}/adjust", response_model=CommandOut, responses=COMMANDS)
-def adjust_wallet_set(account: AccountPath, wallet_set_id: IdPath, body: AdjustIn, commands: CommandsDep,
-                      response: Response) -> CommandOut:
+async def adjust_wallet_set(account: AccountPath, wallet_set_id: IdPath, body: AdjustIn,
+                            commands: CommandsDep, response: Response) -> CommandOut:
     """Top up (positive) or reduce (negative) an active wallet set."""
     check_names(commands.views, [(a.venue, a.currency) for a in body.allocations])
     allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.allocations]
     cmd = AdjustWalletSet(_id(body.command_id), account, wallet_set_id, allocations, 0)
-    return outcome_response(commands.send(account, cmd), response)
+    return outcome_response(await commands.send_async(account, cmd), response)
 
 
 @router.post("/wallet-sets/{wallet_set_id}/deactivate", response_model=CommandOut, responses=COMMANDS)
-def deactivate_wallet_set(account: AccountPath, wallet_set_id: IdPath, commands: CommandsDep,
-                          response: Response, body: Annotated[CommandIn, Body()]) -> CommandOut:
+async def deactivate_wallet_set(account: AccountPath, wallet_set_id: IdPath, commands: CommandsDep,
+                                response: Response, body: Annotated[CommandIn, Body()]) -> CommandOut:
     """Return a wallet set's funds to the pool (refused while it has open orders). The JSON body (``{}``
     or ``{"command_id": …}``) is required: a plain cross-site form cannot send it."""
     cmd = DeactivateWalletSet(_id(body.command_id), account, wallet_set_id, 0)
-    return outcome_response(commands.send(account, cmd), response)
+    return outcome_response(await commands.send_async(account, cmd), response)
 
 
 @router.get("/wallet-sets", response_model=list[WalletSetOut], responses=READS)

@@ -15,6 +15,7 @@ must not believe it was applied.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -73,6 +74,23 @@ class _Delivery:
         self.done.set()
 
 
+class _AsyncDelivery:
+    """A delivery report handed to an asyncio future (the producer's poll thread calls it)."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[tuple[KafkaError | None, int]] = loop.create_future()
+
+    def _set(self, result: tuple[KafkaError | None, int]) -> None:
+        if not self.future.done():
+            self.future.set_result(result)
+
+    def __call__(self, err: KafkaError | None, msg: Message) -> None:
+        self.loop.call_soon_threadsafe(self._set, (err, -1 if err is not None else msg.offset() or 0))
+
+
 class CommandBus:
     def __init__(self, bootstrap: str, namespace: str, views: AgentViews) -> None:
         self.namespace = namespace
@@ -112,6 +130,44 @@ class CommandBus:
         if delivery.error is not None:
             raise CommandNotDelivered(command.event_id, f"the broker refused it: {delivery.error.str()}")
         return partition, delivery.offset
+
+    async def _produce_async(self, topic: str, key: str, command: Event, value: bytes,
+                             timeout: float = DELIVERY_TIMEOUT_S) -> tuple[int, int]:
+        if len(value) > MAX_MESSAGE_BYTES:
+            raise CommandTooLarge(f"the command is {len(value):,} bytes encoded; the limit is "
+                                  f"{MAX_MESSAGE_BYTES:,}")
+        k = key.encode()
+        partition = partition_of(topic, k)
+        delivery = _AsyncDelivery(asyncio.get_running_loop())
+        try:
+            self._producer.produce(qualified(topic, self.namespace), value=value, key=k, partition=partition,
+                                   on_delivery=delivery)
+        except BufferError:
+            raise CommandNotDelivered(command.event_id, "the API's send queue is full") from None
+        except KafkaException as exc:
+            raise CommandNotDelivered(command.event_id, f"Kafka refused it: {exc.args[0].str()}") from None
+        try:
+            error, offset = await asyncio.wait_for(asyncio.shield(delivery.future), timeout)
+        except TimeoutError:
+            raise CommandNotDelivered(command.event_id,
+                                      f"the broker did not confirm within {timeout:.0f} s") from None
+        if error is not None:
+            raise CommandNotDelivered(command.event_id, f"the broker refused it: {error.str()}")
+        return partition, offset
+
+    async def send_async(self, account: str, command: Event, wait: float = 10.0) -> Outcome:
+        """``send`` without a thread: the request waits on futures the producer and the replica resolve."""
+        value = encode(command)
+        mark = fingerprint(value)
+        seen = self.views.seen(command.event_id)
+        if seen is not None:
+            return self._known(command.event_id, mark, seen)
+        partition, offset = await self._produce_async(LEDGER_JOURNAL, account, command, value)
+        events = await self.views.outcome_async(LEDGER_JOURNAL, partition, offset, wait)
+        if events == [] and (seen := self.views.seen(command.event_id)) is not None \
+                and (seen.partition, seen.offset) != (partition, offset):
+            return self._known(command.event_id, mark, seen)  # raced with its first copy
+        return Outcome(command.event_id, partition, offset, events)
 
     def append(self, topic: str, key: str, command: Event) -> None:
         """Append ``command`` to an inbox (a run's ``strategy.journal``) without waiting for an answer."""

@@ -14,6 +14,7 @@ broker for good stops it, and ``/health`` says so.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -38,6 +39,9 @@ RECENT_COMMANDS = 100_000
 """Command ids remembered with their outcome: a retry within this many commands is answered exactly."""
 RECENT_PROBLEM_S = 300.0
 """A message the replica could not fold keeps ``/health`` degraded this long."""
+
+
+_Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,8 @@ class AgentViews:
         self._outcomes: OrderedDict[tuple[str, int, int], list[Event]] = OrderedDict()
         self._commands: OrderedDict[str, Seen] = OrderedDict()
         self._book_seen: dict[str, float] = {}  # venue:PAIR -> monotonic time of its last message
+        # requests awaiting an outcome: (topic, partition, offset) -> futures, resolved by the fold thread
+        self._waiters: dict[tuple[str, int, int], list[_Waiter]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="agent-views", daemon=True)
         self.error: str | None = None
@@ -130,11 +136,20 @@ class AgentViews:
                             self._apply(m.topic() or "", m.partition() or 0, m.offset() or 0,
                                         m.key(), m.value() or b"", now)
                     self._changed.notify_all()
+                    if self._waiters:
+                        self._wake()
         except Exception as exc:  # the API reports it on /health rather than dying silently
             log.exception("agent views stopped")
             self.error = repr(exc)
         finally:
             consumer.close()
+
+    def _wake(self) -> None:
+        """Resolve the futures of the requests whose command the replica has now folded (under the lock)."""
+        done = [k for k in self._waiters if self._progress.get((k[0], k[1]), 0) > k[2]]
+        for k in done:
+            for loop, fut in self._waiters.pop(k):
+                loop.call_soon_threadsafe(_resolve, fut)
 
     def _record_ends(self, consumer: Consumer, assignment: list[TopicPartition]) -> None:
         ends = {}
@@ -248,6 +263,32 @@ class AgentViews:
                 self._changed.wait(min(left, 0.5))
             return self._outcomes.get((full, partition, offset), [])
 
+    async def outcome_async(self, topic: str, partition: int, offset: int, timeout: float = 10.0
+                            ) -> list[Event] | None:
+        """``outcome`` for a coroutine: waits on a future instead of a thread."""
+        full = qualified(topic, self.namespace)
+        key = (full, partition, offset)
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._progress.get((full, partition), 0) > offset:
+                return self._outcomes.get(key, [])
+            if self.error is not None:
+                return None
+            self._waiters.setdefault(key, []).append((loop, fut))
+        try:
+            await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            with self._lock:
+                left = [w for w in self._waiters.get(key, []) if w[1] is not fut]
+                if left:
+                    self._waiters[key] = left
+                else:
+                    self._waiters.pop(key, None)
+                return None
+        with self._lock:
+            return self._outcomes.get(key, [])
+
     def status(self) -> ReplicaStatus:
         now = time.monotonic()
         with self._lock:
@@ -264,3 +305,8 @@ class AgentViews:
             alive=self._thread.is_alive() and self.error is None, error=self.error, behind=behind,
             dead_letters=self.dead_letters, last_problem=problem[1] if problem else None,
             last_problem_age_s=now - problem[0] if problem else None, books=books)
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
