@@ -95,6 +95,9 @@ INBOX_TYPES: frozenset[type] = frozenset({
 _WHILE_WAITING = (*WALLET_EVENTS, MarketListed, HistoryLoaded)
 
 MARKET_CLOCK: frozenset[type] = frozenset({BookSnapshot, BookDelta, PublicTrade, ClockTick})
+WALL_CLOCK: frozenset[type] = frozenset({HistoryLoaded, ControlMessage})
+"""Inbox events whose ``ts`` is when a person or the CLI sent them, not the market's time: they never end
+a run by time."""
 """Events stamped with the market's clock: the first a running run sees starts its ``duration_us``."""
 
 MAX_PENDING_CONTROLS = 1000
@@ -182,8 +185,9 @@ class StrategyHost:
             if duration is not None:  # the duration counts on the market's clock, from here
                 run.end = event.ts + duration if run.end is None else min(run.end, event.ts + duration)
         end = run.end
-        if end is not None and event.ts >= end and kind is not HistoryLoaded:
-            # the first event at or past the end ends the run before the strategy sees it
+        if end is not None and event.ts >= end and kind not in WALL_CLOCK:
+            # the first event at or past the end ends the run before the strategy sees it (an event stamped
+            # by the wall clock, as a dashboard's control message is, cannot tell the market's time)
             detail = "end of the run reached" + (" before it was funded" if waiting else "")
             return self._ended_by(run, event, RunState.STOPPED, detail)
         if kind is CommandRejected:

@@ -134,3 +134,13 @@ def test_the_same_inbox_ends_the_run_at_the_same_event() -> None:
     first = run_through("r9", start("r9", 45 * S), market(ahead))[2]
     again = run_through("r9", start("r9", 45 * S), market(ahead))[2]
     assert first == again and ended(first).ts == ahead + 50 * S
+
+
+def test_a_control_message_stamped_by_the_wall_clock_does_not_end_a_run_on_an_older_market() -> None:
+    from schemas.events import ControlMessage
+
+    behind = 1_514_764_800_000_000  # a 2018 feed; the dashboard's message is stamped now
+    events = market(behind)
+    control = ControlMessage("r10:control:x:1", "r10", "x", "{}", WALL)
+    h, strategy, outs = run_through("r10", start("r10", 3600 * S), [*events[:4], control, *events[4:]])
+    assert len(strategy.trades) == 9 and h.state("r10") == "running"
