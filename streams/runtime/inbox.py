@@ -30,6 +30,10 @@ from streams.core import Engine, Forward, KeyedEngine, SplitEngine
 
 log = logging.getLogger(__name__)
 
+DEAD_LETTER_BYTES = 64 * 1024
+"""A dead letter carries at most this much of the input's key and value: a message near the broker's
+size limit would otherwise make a letter over it, which the worker could never send (a crash loop)."""
+
 History = Callable[[int, int], Iterable[tuple[int, bytes | None, bytes]]]
 """(partition, end offset) -> the inbox messages (offset, key, value) before ``end``."""
 
@@ -206,9 +210,14 @@ class InboxProcessor:
         event_id = f"{topic}:{partition}:{offset}"
         if not self.dead_letters:  # another agent may dead-letter the same message: a distinct id
             event_id += f":{self.output_topic}"
+        if len(value) > DEAD_LETTER_BYTES or (key is not None and len(key) > DEAD_LETTER_BYTES):
+            # a letter must fit where the input did, with its reason: keep the start, say what was cut
+            reason += (f" (the letter keeps the first {DEAD_LETTER_BYTES:,} bytes of a {len(value):,}-byte "
+                       f"value; the original is at {topic}[{partition}]@{offset})")
+            value, key = value[:DEAD_LETTER_BYTES], key[:DEAD_LETTER_BYTES] if key is not None else None
         letter = DeadLetter(
             event_id=event_id, topic=topic, partition=partition,
-            offset=offset, key=key, value=value, reason=reason, ts=timestamp_ms * 1000,
+            offset=offset, key=key, value=value, reason=reason[:4000], ts=timestamp_ms * 1000,
         )
         log.warning("dead letter %s: %s", letter.event_id, reason)
         return [Outgoing(DEAD_LETTERS, key or b"", self.codec.encode(letter), letter)]
