@@ -5,9 +5,18 @@
 A source gives the listings of its markets and their book snapshots, deltas
 and public trades in event-time order. Adapters: ``ListSource`` (in memory,
 for tests), ``SyntheticSource`` (the seeded synthetic feed), ``ArchiveSource``
-(a namespace's archived ``venue.journal`` in ClickHouse; the archive reader
-being built under ``streams/archive`` can replace its queries behind the same
-port).
+(archived market data in ClickHouse, each book from one *dataset*).
+
+Datasets. A dataset is one archived topic that holds market events: a
+namespace's ``venue.journal`` (recorded live), an import (``import.<venue>.<digest>``,
+one file) or a backfill (``backfill.<venue>.<digest>``). Stored backtests'
+topics are copies of their sources and are no dataset. For each market a run
+needs, ``choose`` picks the one dataset with events of that book in the time
+range, among every dataset or only the named ones; two datasets holding the
+same book in the range are refused (``OverlappingData``), whether their spans
+overlap or not, because a book stitched from two recordings is neither: the
+message lists them and says how to pick one. Different markets may come from
+different datasets.
 
 ``JournalSink``: where the engine appends each inbox and output message, in
 order. ``MemoryJournal`` keeps them with their partition and offset, ready to
@@ -24,16 +33,80 @@ from typing import Any, Protocol
 
 from producers.synthetic import ASSETS, SyntheticConfig, SyntheticFeed
 from schemas.codec import default_codec
-from schemas.events import BookDelta, BookSnapshot, MarketListed, PublicTrade
+from schemas.events import BookDelta, BookSnapshot, BookStatusChanged, MarketListed, PublicTrade
 from schemas.topics import VENUE_JOURNAL, partition_of, qualified, venue_key
 from strategies.api import MarketRef
 
-MarketEvent = BookSnapshot | BookDelta | PublicTrade
-MARKET_TYPES = ("BookSnapshot", "BookDelta", "PublicTrade")
+MarketEvent = BookSnapshot | BookDelta | PublicTrade | BookStatusChanged
+MARKET_TYPES = ("BookSnapshot", "BookDelta", "PublicTrade", "BookStatusChanged")
+"""What a backtest replays of a book: live, the matching engine gets all four (a stale report too)."""
+US = 1_000_000
 
 
 class NoData(LookupError):
     """A market the run needs has no data in the source for the time range."""
+
+
+class OverlappingData(LookupError):
+    """More than one dataset holds a market the run needs in its time range; the message lists them."""
+
+
+def origin(topic: str) -> str:
+    """Where a dataset came from, from its topic's name."""
+    if topic.startswith("import."):
+        return "import file"
+    if topic.startswith("backfill."):
+        return "backfill"
+    if topic == VENUE_JOURNAL:
+        return "live namespace (default)"
+    if topic.endswith("." + VENUE_JOURNAL):
+        return f"live namespace {topic[:-len(VENUE_JOURNAL) - 1]}"
+    return "other topic"
+
+
+def _utc(ts: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts / US, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """One dataset's events of one market in the time range asked for."""
+
+    dataset: str
+    market: MarketRef
+    first_ts: int
+    last_ts: int
+    events: int
+
+    def describe(self) -> str:
+        return (f"{self.dataset} ({origin(self.dataset)}, {_utc(self.first_ts)} to {_utc(self.last_ts)}, "
+                f"{self.events} events)")
+
+
+def choose(coverage: Sequence[Coverage], wanted: Sequence[MarketRef], named: Sequence[str] = (),
+           known: Sequence[str] | None = None) -> dict[MarketRef, str]:
+    """Each wanted market -> the one dataset holding it (among ``named`` if any); a market no
+    candidate holds is left out (``require`` names it). ``known``: every dataset, to refuse a name
+    that is none. Raises ``OverlappingData`` for a market two candidates hold."""
+    if named and known is not None:
+        unknown = sorted(set(named) - set(known))
+        if unknown:
+            raise NoData(f"no dataset named {', '.join(unknown)}; `cryptick market datasets` lists them")
+    chosen: dict[MarketRef, str] = {}
+    for market in sorted(set(wanted)):
+        held = sorted((c for c in coverage if c.market == market and (not named or c.dataset in named)),
+                      key=lambda c: (c.first_ts, c.dataset))
+        if len(held) > 1:
+            listed = "; ".join(c.describe() for c in held)
+            raise OverlappingData(
+                f"{market} is in {len(held)} datasets in that time range: {listed}. A backtest reads each "
+                "market from one dataset: name one with --dataset NAME (`cryptick market datasets` lists "
+                "them), or narrow --start/--end to one of them")
+        if held:
+            chosen[market] = held[0].dataset
+    return chosen
 
 
 class MarketSource(Protocol):
@@ -113,78 +186,100 @@ class SyntheticSource:
 
 
 class ArchiveSource:
-    """A namespace's archived ``venue.journal``: each book in offset order, books merged by ``ts``.
+    """Archived market events, each wanted book from one dataset (``choose``): in offset order, books
+    merged by ``ts``; listings from the books' datasets, else the latest of any dataset.
 
-    Each book starts from its last snapshot at or before ``start_ts`` (so the
-    book is whole from the start), and reading is batched (``batch`` rows per
-    query) so a long range never sits in memory.
+    ``namespace`` (None: any) and ``datasets`` name the candidate datasets: a namespace's
+    ``venue.journal`` and topics. Each book starts from its last snapshot at or before ``start_ts`` (so
+    the book is whole from the start), and reading is batched (``batch`` rows per query) so a long range
+    never sits in memory.
     """
 
-    def __init__(self, client: Any, namespace: str, wanted: Sequence[MarketRef], start_ts: int, end_ts: int,
-                 batch: int = 20_000) -> None:
+    def __init__(self, client: Any, namespace: str | None, wanted: Sequence[MarketRef], start_ts: int,
+                 end_ts: int, batch: int = 20_000, datasets: Sequence[str] = ()) -> None:
+        from streams.archive.reader import holdings
+
         self.client = client
-        self.topic = qualified(VENUE_JOURNAL, namespace)
         self.wanted = sorted(wanted)
         self.start_ts = start_ts
         self.end_ts = end_ts
         self.batch = batch
+        named = [*datasets, *([qualified(VENUE_JOURNAL, namespace)] if namespace is not None else [])]
+        books = [(m.venue, m.pair) for m in self.wanted]
+        spans: dict[tuple[str, MarketRef], list[int]] = {}
+        for h in holdings(self.client, books, start_ts, end_ts, MARKET_TYPES[:3]):
+            span = spans.setdefault((h.topic, MarketRef(h.venue, h.pair)), [h.first_ts, h.last_ts, 0])
+            span[0], span[1], span[2] = min(span[0], h.first_ts), max(span[1], h.last_ts), span[2] + h.events
+        self.coverage = [Coverage(t, m, a, b, n) for (t, m), (a, b, n) in sorted(spans.items())]
+        known = None if not named else sorted({h.topic for h in holdings(self.client, books)} | set(
+            [qualified(VENUE_JOURNAL, namespace)] if namespace is not None else []))
+        self.chosen = choose(self.coverage, self.wanted, named, known)
 
     def _rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-        return list(self.client.query(sql, parameters={"t": self.topic, **params},
-                                      column_formats={"value": "bytes"}).result_rows)
+        return list(self.client.query(sql, parameters=params, column_formats={"value": "bytes"}).result_rows)
+
+    def used(self) -> dict[str, list[str]]:
+        """Dataset -> the markets read from it."""
+        out: dict[str, list[str]] = {}
+        for market, topic in sorted(self.chosen.items()):
+            out.setdefault(topic, []).append(str(market))
+        return out
+
+    def describe(self) -> list[str]:
+        """One line per dataset used: its name, where it came from, the markets read from it."""
+        return [f"{topic} ({origin(topic)}): {', '.join(markets)}" for topic, markets in self.used().items()]
 
     def listings(self) -> Sequence[MarketListed]:
+        from streams.archive.reader import backtest_topics
+
         codec = default_codec()
-        latest: dict[str, MarketListed] = {}
-        for (value,) in self._rows(
-                "SELECT value FROM archive_messages FINAL WHERE topic = {t:String}"
-                " AND event_type = 'MarketListed' AND ts < {e:Int64} ORDER BY ts, partition, offset",
-                e=self.end_ts):
+        own: dict[str, MarketListed] = {}
+        other: dict[str, MarketListed] = {}
+        topics = sorted(set(self.chosen.values()))
+        keys = sorted(venue_key(m.venue, m.pair) for m in self.chosen)
+        for topic, value in self._rows(
+                "SELECT topic, value FROM archive_messages FINAL WHERE event_type = 'MarketListed'"
+                " AND ts < {e:Int64} AND (topic IN {topics:Array(String)} OR key IN {keys:Array(String)})"
+                " AND topic NOT IN {runs:Array(String)} ORDER BY ts, topic, partition, offset",
+                e=self.end_ts, topics=topics, keys=keys, runs=backtest_topics(self.client)):
             event = codec.decode(value)
             assert isinstance(event, MarketListed)
-            latest[venue_key(event.venue, event.pair)] = event
+            # a book's rules from its own dataset, else (a capture without its product list) from any
+            (own if topic in topics else other)[venue_key(event.venue, event.pair)] = event
+        latest = {**other, **own}
         return [latest[k] for k in sorted(latest)]
 
     def markets(self) -> Sequence[MarketRef]:
-        rows = self._rows(
-            "SELECT DISTINCT key FROM archive_messages WHERE topic = {t:String}"
-            " AND event_type IN ('BookSnapshot', 'BookDelta', 'PublicTrade')"
-            " AND ts >= {s:Int64} AND ts < {e:Int64}", s=self.start_ts, e=self.end_ts)
-        out = []
-        for (key,) in rows:
-            text = key.decode() if isinstance(key, bytes) else str(key)
-            venue, _, pair = text.partition(":")
-            out.append(MarketRef(venue, pair))
-        return sorted(out)
+        return sorted(self.chosen)
 
-    def _from(self, key: str) -> int:
+    def _from(self, topic: str, key: str) -> int:
         rows = self._rows(
             "SELECT max(ts) FROM archive_messages WHERE topic = {t:String} AND key = {k:String}"
-            " AND event_type = 'BookSnapshot' AND ts <= {s:Int64}", k=key, s=self.start_ts)
+            " AND event_type = 'BookSnapshot' AND ts <= {s:Int64}", t=topic, k=key, s=self.start_ts)
         last = rows[0][0] if rows else None
         return int(last) if last else self.start_ts
 
-    def _book(self, market: MarketRef) -> Iterator[MarketEvent]:
+    def _book(self, market: MarketRef, topic: str) -> Iterator[MarketEvent]:
         codec = default_codec()
         key = venue_key(market.venue, market.pair)
-        start, after = self._from(key), -1
+        start, after = self._from(topic, key), -1
         while True:
             rows = self._rows(
                 "SELECT offset, value FROM archive_messages FINAL WHERE topic = {t:String}"
-                " AND key = {k:String} AND event_type IN ('BookSnapshot', 'BookDelta', 'PublicTrade')"
+                " AND key = {k:String} AND event_type IN {kinds:Array(String)}"
                 " AND ts >= {s:Int64} AND ts < {e:Int64} AND offset > {a:Int64}"
                 " ORDER BY offset LIMIT {n:UInt32}",
-                k=key, s=start, e=self.end_ts, a=after, n=self.batch)
+                t=topic, k=key, kinds=list(MARKET_TYPES), s=start, e=self.end_ts, a=after, n=self.batch)
             for offset, value in rows:
                 event = codec.decode(value)
-                assert isinstance(event, BookSnapshot | BookDelta | PublicTrade)
+                assert isinstance(event, BookSnapshot | BookDelta | PublicTrade | BookStatusChanged)
                 yield event
                 after = int(offset)
             if len(rows) < self.batch:
                 return
 
     def events(self) -> Iterator[MarketEvent]:
-        books = [self._book(m) for m in self.wanted]
+        books = [self._book(m, t) for m, t in sorted(self.chosen.items())]
         return heapq.merge(*books, key=lambda e: e.ts)
 
 

@@ -75,15 +75,18 @@ class Options:
     params: tuple[str, ...] = ()
     latency_ms: int = 50
     source: str = "synthetic"
-    namespace: str = ""
+    namespace: str | None = None  # with source "archive": read only this namespace's venue.journal
     seed: int = 7
     step_ms: int = 1000
     sample_s: int = 60
+    datasets: tuple[str, ...] = ()  # with source "archive": read only these datasets (None: any)
 
 
-def run_backtest(opts: Options, show_progress: bool = True, store: Callable[[], Any] | None = None
-                 ) -> tuple[Report, str]:
+def run_backtest(opts: Options, show_progress: bool = True, store: Callable[[], Any] | None = None,
+                 say: Callable[[str], None] | None = None) -> tuple[Report, str]:
     """Run the backtest described by ``opts``; (its report, the outputs' digest line).
+
+    On archived data, ``say`` gets one line per dataset read, before the run starts.
 
     With ``store`` (giving a ClickHouse client once the input is checked), the run's messages
     go to ``archive_messages`` under its namespace as it runs, and its row to ``runs`` at the
@@ -108,11 +111,17 @@ def run_backtest(opts: Options, show_progress: bool = True, store: Callable[[], 
         raise UsageError("--latency-ms cannot be negative")
     if opts.source not in SOURCES:
         raise UsageError(f"unknown --source {opts.source!r}; choose from {', '.join(SOURCES)}")
+    if opts.source != "archive" and (opts.datasets or opts.namespace is not None):
+        raise UsageError("--dataset and --namespace choose archived data: add --source archive")
     params = parse_pairs(list(opts.params))
     strategy = runnable.create(params)
     spec = new_run(runnable.name, params, allocations, start, end)
     markets = list(strategy.markets(spec.default_venue))
     source = _source(opts, allocations, markets, start, end)
+    described = _describe_source(opts, source)
+    if say is not None:
+        for line in described.get("datasets_read", ()):
+            say(f"data: {line}")
     config = BacktestConfig(start, end, Latency(opts.latency_ms * 1000, opts.latency_ms * 1000),
                             sample_us=opts.sample_s * US)
     journal = MemoryJournal({VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS})
@@ -130,8 +139,7 @@ def run_backtest(opts: Options, show_progress: bool = True, store: Callable[[], 
         from replay.runs import backtest_run, save_run
 
         archive.close()
-        save_run(client, backtest_run(result.runs[0], report, config, archive, _describe_source(opts),
-                                     datetime.now(UTC)))
+        save_run(client, backtest_run(result.runs[0], report, config, archive, described, datetime.now(UTC)))
     return report, _digest(journal)
 
 
@@ -142,9 +150,11 @@ def _client() -> Any:
     return get_client(get_settings().dsn)
 
 
-def _describe_source(opts: Options) -> dict[str, Any]:
-    if opts.source == "archive":
-        return {"kind": "archive", "namespace": opts.namespace}
+def _describe_source(opts: Options, source: MarketSource) -> dict[str, Any]:
+    from replay.sources import ArchiveSource
+
+    if isinstance(source, ArchiveSource):
+        return {"kind": "archive", "datasets": source.used(), "datasets_read": source.describe()}
     return {"kind": "synthetic", "seed": opts.seed, "step_ms": opts.step_ms}
 
 
@@ -156,7 +166,8 @@ def _source(opts: Options, allocations: list[Allocation], wanted: list[MarketRef
         from cryptick.settings import get_settings
         from streams.archive.clickhouse import get_client
 
-        return ArchiveSource(get_client(get_settings().dsn), opts.namespace, wanted, start, end)
+        return ArchiveSource(get_client(get_settings().dsn), opts.namespace, wanted, start, end,
+                             datasets=opts.datasets)
     venues = sorted({a.venue for a in allocations} | {m.venue for m in wanted})
     if len(venues) != 1:
         raise UsageError(f"the synthetic source simulates one venue; got {', '.join(venues)}")
@@ -236,7 +247,12 @@ def backtest(
         "--param", help="Strategy parameter KEY=VALUE, e.g. bases=BTC,ETH; repeatable.")] = None,
     latency_ms: Annotated[int, typer.Option(help="One-way latency to and from the venue.")] = 50,
     source: Annotated[str, typer.Option(help="Market data: synthetic or archive.")] = "synthetic",
-    namespace: Annotated[str, typer.Option(help="Archive namespace to read (with --source archive).")] = "",
+    namespace: Annotated[str | None, typer.Option(
+        help="With --source archive: read only this namespace's recorded venue.journal (\"\" the default "
+             "one).")] = None,
+    dataset: Annotated[list[str] | None, typer.Option(
+        "--dataset", help="With --source archive: read only this dataset (`cryptick market datasets` lists "
+                          "them); repeatable. Default: whichever one dataset holds each market.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 7,
     step_ms: Annotated[int, typer.Option(help="Synthetic market: event time between book updates.")] = 1000,
     sample_s: Annotated[int, typer.Option(help="Equity sampling interval (seconds of event time).")] = 60,
@@ -250,15 +266,16 @@ def backtest(
     """Run STRATEGY in-process over [start, end) with the given balances, then print its report."""
     from replay.engine import BacktestError
     from replay.report import to_html, to_text
-    from replay.sources import NoData
+    from replay.sources import NoData, OverlappingData
     from strategies.params import ParamError
     from strategies.registry import UnknownStrategy
 
     opts = Options(strategy, tuple(balance), start, end, tuple(param or ()), latency_ms, source, namespace,
-                   seed, step_ms, sample_s)
+                   seed, step_ms, sample_s, tuple(dataset or ()))
     try:
-        report, digest = run_backtest(opts, show_progress=progress, store=_client if store else None)
-    except (UsageError, UnknownStrategy, ParamError, BacktestError, NoData) as exc:
+        report, digest = run_backtest(opts, show_progress=progress, store=_client if store else None,
+                                      say=typer.echo)
+    except (UsageError, UnknownStrategy, ParamError, BacktestError, NoData, OverlappingData) as exc:
         typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(to_text(report))

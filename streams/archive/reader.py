@@ -308,3 +308,62 @@ def market_event_batches(client: Any, books: Iterable[tuple[str, str]], start: i
             out = []
     if out:
         yield out
+
+
+# --- what the archive holds ----------------------------------------------------------------------
+
+BOOK_KINDS = ("BookSnapshot", "BookDelta", "PublicTrade", "BookStatusChanged")
+"""The event types a backtest replays (listings are read apart)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What one archived topic holds of one book: one event type's count and time span."""
+
+    topic: str
+    venue: str
+    pair: str
+    event_type: str
+    first_ts: int
+    last_ts: int
+    events: int
+
+
+def backtest_topics(client: Any) -> list[str]:
+    """The topics stored backtests wrote: copies of their sources, never a dataset of their own."""
+    from schemas.topics import VENUE_JOURNAL, qualified
+
+    rows = client.query("SELECT DISTINCT namespace FROM runs WHERE mode = 'backtest'").result_rows
+    return sorted(qualified(VENUE_JOURNAL, str(ns)) for (ns,) in rows if ns)
+
+
+def holdings(client: Any, books: Iterable[tuple[str, str]] | None = None, start: int = 0, end: int = NEVER,
+             kinds: Sequence[str] = MARKET_TYPES) -> list[Holding]:
+    """Per topic, book and event type: the events with ``start <= ts < end`` (every book with ``books``
+    None), stored backtests' topics left out. Read from ``archive_messages``, which every writer fills."""
+    keys = None if books is None else sorted({f"{v}:{p}" for v, p in books})
+    if keys is not None and not keys:
+        return []
+    where = " AND key IN {keys:Array(String)}" if keys is not None else ""
+    rows = client.query(
+        "SELECT topic, key, event_type, min(ts), max(ts), uniqExact(partition, offset) FROM archive_messages"
+        " WHERE event_type IN {kinds:Array(String)} AND ts >= {s:Int64} AND ts < {e:Int64}"
+        " AND topic NOT IN {runs:Array(String)}" + where + " GROUP BY topic, key, event_type",
+        parameters={"kinds": list(kinds), "s": start, "e": end, "runs": backtest_topics(client),
+                    "keys": keys or []}).result_rows
+    out = []
+    for topic, key, event_type, first, last, n in rows:
+        text = key.decode() if isinstance(key, bytes) else str(key)
+        venue, _, pair = text.partition(":")
+        out.append(Holding(str(topic), venue, pair, str(event_type), int(first), int(last), int(n)))
+    return sorted(out, key=lambda h: (h.venue, h.pair, h.topic, h.event_type))
+
+
+def candle_widths(client: Any) -> dict[tuple[str, str, str], int]:
+    """(topic, venue, pair) -> candle width in µs, for trades made from candles (an OHLCV import or a
+    backfill: each candle's first trade has ``trade_id`` ``ohlcv:<start>:0``, received at its close)."""
+    rows = client.query(
+        "SELECT kafka_topic, venue, pair, min(recv_ts - ts) FROM archive_public_trade"
+        " WHERE startsWith(trade_id, 'ohlcv:') AND endsWith(trade_id, ':0')"
+        " GROUP BY kafka_topic, venue, pair").result_rows
+    return {(str(t), str(v), str(p)): int(w) for t, v, p, w in rows}
