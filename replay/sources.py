@@ -185,6 +185,64 @@ class SyntheticSource:
             yield event
 
 
+@dataclass(frozen=True, slots=True)
+class DatasetSummary:
+    """What one dataset holds of one book (``pair`` "*": the listings of a dataset that has only those)."""
+
+    dataset: str
+    origin: str
+    venue: str
+    pair: str
+    kinds: tuple[str, ...]  # "L2 book", "trades", "candles 5m", "listings"
+    first_ts: int
+    last_ts: int
+    events: int
+
+
+def _width(us: int) -> str:
+    for unit, size in (("d", 86_400 * US), ("h", 3_600 * US), ("m", 60 * US), ("s", US)):
+        if us % size == 0:
+            return f"{us // size}{unit}"
+    return f"{us}us"
+
+
+def dataset_summaries(client: Any) -> list[DatasetSummary]:
+    """Every dataset of the archive, per book: its kinds of data, first and last time, event count."""
+    from streams.archive.reader import candle_widths, holdings
+
+    widths = candle_widths(client)
+    books: dict[tuple[str, str, str], list[Any]] = {}
+    for h in holdings(client):
+        books.setdefault((h.topic, h.venue, h.pair), []).append(h)
+    out: list[DatasetSummary] = []
+    listed_only: dict[tuple[str, str], list[Any]] = {}
+    for (topic, venue, pair), held in sorted(books.items()):
+        if origin(topic) == "other topic":  # a ledger's copy of the listings, say
+            continue
+        types = {h.event_type for h in held}
+        kinds = []
+        if types & {"BookSnapshot", "BookDelta"}:
+            kinds.append("L2 book")
+        if "PublicTrade" in types:
+            width = widths.get((topic, venue, pair))
+            kinds.append("trades" if width is None else f"candles {_width(width)}")
+        if types == {"MarketListed"}:
+            listed_only.setdefault((topic, venue), []).extend(held)
+            continue
+        if "MarketListed" in types:
+            kinds.append("listings")
+        out.append(DatasetSummary(topic, origin(topic), venue, pair, tuple(kinds),
+                                  min(h.first_ts for h in held), max(h.last_ts for h in held),
+                                  sum(h.events for h in held)))
+    mixed = {s.dataset for s in out}
+    for (topic, venue), held in listed_only.items():
+        if topic not in mixed:  # a product list: one line, not one per market
+            out.append(DatasetSummary(topic, origin(topic), venue, "*", (f"listings of {len(held)} markets",),
+                                      min(h.first_ts for h in held), max(h.last_ts for h in held),
+                                      sum(h.events for h in held)))
+    return sorted(out, key=lambda s: (s.venue, s.pair, s.first_ts, s.dataset))
+
+
 class ArchiveSource:
     """Archived market events, each wanted book from one dataset (``choose``): in offset order, books
     merged by ``ts``; listings from the books' datasets, else the latest of any dataset.

@@ -174,7 +174,8 @@ def backfill(
         typer.echo(f"no candles for {venue} {pair} in that range")
         return
     key = f"{pair}:{lo}:{hi}:{width}:" + ",".join(f"{b.start}:{b.close}:{b.volume}" for b in bars)
-    topic = import_topic("backfill", venue, key.encode(), pair, str(width))
+    # its own prefix, so `market datasets` can tell a backfill from an imported file
+    topic = "backfill." + import_topic("backfill", venue, key.encode(), pair, str(width)).split(".", 1)[1]
     stats = ImportStats()
     write_events(get_client(get_settings().dsn), ohlcv_trades(bars, venue, pair, width), topic, stats)
     typer.echo(f"{len(bars)} candles of {venue} {pair} ({stats.events} events) as topic {topic}")
@@ -209,3 +210,28 @@ def candles(
         moment = datetime.fromtimestamp(c.start // 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         typer.echo("\t".join([moment, units(c.open), units(c.high), units(c.low), units(c.close),
                               units(c.volume), str(c.trades)]))
+
+
+def _utc(ts: int) -> str:
+    return datetime.fromtimestamp(ts / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@app.command()
+def datasets() -> None:
+    """What the archive holds per venue and pair: kind, first and last time, events, where it came from.
+
+    A backtest (``--source archive``) reads each market from the one dataset holding it in its range;
+    ``--dataset NAME`` picks one when several do.
+    """
+    from cryptick.settings import get_settings
+    from replay.sources import dataset_summaries
+    from streams.archive.clickhouse import get_client
+
+    rows = dataset_summaries(get_client(get_settings().dsn))
+    if not rows:
+        typer.echo("the archive holds no market data: `cryptick market import FILE` or `cryptick feed`")
+        return
+    typer.echo("venue\tpair\tkind\tfirst\tlast\tevents\tdataset\tfrom")
+    for r in rows:
+        typer.echo("\t".join([r.venue, r.pair, ", ".join(r.kinds), _utc(r.first_ts), _utc(r.last_ts),
+                              str(r.events), r.dataset, r.origin]))
