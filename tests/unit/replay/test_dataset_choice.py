@@ -81,3 +81,30 @@ def test_an_import_and_a_recording_of_one_book_are_refused_unless_one_is_named(
     assert [x.pair for x in source.listings()] == [pair]
     other = ArchiveSource(client, namespace, [book], LATER, LATER + 10 * S)
     assert other.used() == {recorded: [str(book)]} and len(list(other.events())) == 1
+
+
+def test_the_backtest_command_refuses_two_datasets_and_reads_the_one_named(
+        clickhouse_dsn: str, namespace: str) -> None:
+    from typer.testing import CliRunner
+
+    from cryptick.commands.backtest import app
+
+    client = get_client(clickhouse_dsn)
+    base = f"B{namespace.upper()}"
+    pair = f"{base}-USD"
+    imported, recorded = f"import.{namespace}.abc", qualified(VENUE_JOURNAL, namespace)
+    for topic in (imported, recorded):
+        archive(client, topic, [listing(pair), snapshot(LATER, [(9000, 1)], [(9001, 1)], pair=pair)])
+    start = datetime.fromtimestamp(LATER // S, UTC).strftime("%Y-%m-%dT%H:%M")
+    end = datetime.fromtimestamp(LATER // S + 120, UTC).strftime("%Y-%m-%dT%H:%M")
+    args = ["hodl", "--balance", "synthetic:USD=100000", "--param", f"bases={base}", "--source", "archive",
+            "--start", start, "--end", end, "--no-progress", "--no-store"]
+
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr.startswith(f"error: synthetic:{pair} is in 2 datasets in that time range: ")
+    assert imported in refused.stderr and recorded in refused.stderr and "--dataset NAME" in refused.stderr
+
+    chosen = CliRunner().invoke(app, [*args, "--dataset", imported])
+    assert chosen.exit_code == 0, chosen.stderr
+    assert chosen.stdout.splitlines()[0] == f"data: {imported} (import file): synthetic:{pair}"
