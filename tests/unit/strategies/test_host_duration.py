@@ -142,5 +142,5 @@ def test_a_control_message_stamped_by_the_wall_clock_does_not_end_a_run_on_an_ol
     behind = 1_514_764_800_000_000  # a 2018 feed; the dashboard's message is stamped now
     events = market(behind)
     control = ControlMessage("r10:control:x:1", "r10", "x", "{}", WALL)
-    h, strategy, outs = run_through("r10", start("r10", 3600 * S), [*events[:4], control, *events[4:]])
+    h, strategy, _outs = run_through("r10", start("r10", 3600 * S), [*events[:4], control, *events[4:]])
     assert len(strategy.trades) == 9 and h.state("r10") == "running"
