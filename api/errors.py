@@ -19,8 +19,8 @@ MAX_BODY_BYTES = 64 * 1024
 """The largest request body: every command fits in a few kilobytes."""
 RETRY_AFTER_S = 2
 
-_STATUS = {400: "invalid", 404: "not_found", 405: "invalid", 413: "too_large", 422: "invalid",
-           503: "unavailable"}
+_STATUS = {400: "invalid", 404: "not_found", 405: "invalid", 409: "conflict", 413: "too_large",
+           422: "invalid", 503: "unavailable"}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -43,6 +43,8 @@ UNAVAILABLE: dict[str, Any] = {
     "headers": {"Retry-After": {"description": "Seconds to wait before retrying.",
                                 "schema": {"type": "integer"}}}}
 
+CONFLICT: dict[str, Any] = {"model": ErrorOut, "description": "The command_id was used before for "
+                            "another request: nothing was sent."}
 READS: dict[int | str, dict[str, Any]] = {400: INVALID, 422: INVALID}
 """Routes that read: a bad query parameter."""
 SENDS: dict[int | str, dict[str, Any]] = {400: INVALID, 413: TOO_LARGE, 422: INVALID, 503: UNAVAILABLE}
@@ -134,7 +136,7 @@ class BodyLimit:
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                break
+                return  # the client went away mid-body: a partial body is never handed on as whole
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:

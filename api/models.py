@@ -100,7 +100,7 @@ class CommandOut(BaseModel):
 class ErrorOut(BaseModel):
     """Every error that is not a command's outcome: what went wrong, in words a user can act on."""
 
-    status: Literal["invalid", "not_found", "too_large", "unavailable", "error"]
+    status: Literal["invalid", "not_found", "conflict", "too_large", "unavailable", "error"]
     detail: str
     errors: list[dict[str, Any]] | None = Field(None, description="invalid: each field and its problem.")
     command_id: str | None = Field(None, description="unavailable: the command's id, to retry with.")
@@ -163,7 +163,7 @@ class RunOut(BaseModel):
     run_id: str
     wallet_set_id: str
     account: str
-    command_id: str
+    command_id: str = Field(description="The start's idempotency key: send the start again with it.")
     history_candles: int = Field(0, description="Archived candles journaled into the run's inbox.")
     history_note: str | None = Field(None, description="Why no archived history was given, if so.")
 
@@ -176,3 +176,4 @@ class StopIn(Strict):
 
 class SentOut(BaseModel):
     command_id: str
+    idempotency_key: str | None = Field(None, description="The key a retry sends (Idempotency-Key).")

@@ -8,7 +8,6 @@ from api.deps import AccountPath, IdPath, ViewsDep
 from api.errors import NOT_FOUND, READS
 from api.models import CommandOut
 from api.services.command_outcome import decided
-from schemas.topics import LEDGER_JOURNAL, partition_of
 
 router = APIRouter(prefix="/accounts/{account}/commands", tags=["commands"])
 
@@ -18,7 +17,7 @@ def command(account: AccountPath, command_id: IdPath, views: ViewsDep) -> Comman
     """The outcome of a command the ledger has seen (``status`` accepted or rejected, with the reason),
     or 404 if it has not (yet): after a 503, retry the command with the same id."""
     seen = views.seen(command_id)
-    if seen is None or seen.partition != partition_of(LEDGER_JOURNAL, account.encode()):
+    if seen is None or seen.account != account:
         raise HTTPException(404, f"no command {command_id!r} of account {account!r} has reached the "
                                  "ledger (or it is too old to be remembered); if it was not confirmed, "
                                  "send it again with the same id")

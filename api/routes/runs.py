@@ -7,19 +7,23 @@ dashboard components, logs) and the order and wallet streams.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, HTTPException, status
 
 from api.deps import CommandsDep, IdPath, SettingsDep
-from api.errors import SENDS
+from api.errors import CONFLICT, SENDS
 from api.fields import ID_PATTERN
 from api.models import RunIn, RunOut, SentOut, StopIn
+from api.services.command_outcome import REJECTIONS
+from api.services.commands import CommandNotDelivered, Outcome
 from api.services.names import check_names
-from schemas.events import Allocation
-from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL
+from schemas.events import Allocation, DeadLetter, HistoryLoaded
+from schemas.topics import STRATEGY_JOURNAL
 from strategies import commands, registry
 from strategies.params import ParamError
 from strategies.run import new_run
@@ -44,42 +48,67 @@ def strategies() -> list[dict[str, Any]]:
     return out
 
 
-@router.post("/runs", response_model=RunOut, status_code=status.HTTP_202_ACCEPTED, responses=SENDS)
-def start(body: RunIn, bus: CommandsDep, settings: SettingsDep) -> RunOut:
+@router.post("/runs", response_model=RunOut, status_code=status.HTTP_202_ACCEPTED,
+             responses={**SENDS, 409: CONFLICT})
+async def start(body: RunIn, bus: CommandsDep, settings: SettingsDep) -> RunOut:
     """Start a paper run; 422 with the reason for an unknown strategy, bad parameters or an unknown
-    venue or currency. Everything is checked before anything is sent; with a ``command_id`` the start
-    is idempotent (the same key and request start one run, with one deposit, however often sent).
-    Whether it runs (funded, subscribed) or fails is on the ``runs`` event stream."""
+    venue or currency. Everything is checked before anything is sent. The start is idempotent under its
+    ``command_id`` (made and returned when not given): sent again, the same key starts the same run
+    with one deposit; the same key with other balances is a 409. Whether it runs (funded, subscribed)
+    or fails is on the ``runs`` event stream."""
     try:
         strategy = registry.get(body.strategy).create(body.params)
     except (registry.UnknownStrategy, ParamError, ValueError, TypeError) as exc:
         raise HTTPException(status_code=422, detail=str(exc).strip("'\"")) from None
     check_names(bus.views, [(a.venue, a.currency) for a in body.balances])
+    key = body.command_id or f"run-{uuid.uuid4().hex}"
     now = _now()
     allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.balances]
     duration = body.duration_s * 1_000_000 if body.duration_s else None  # on the market's clock
-    tag = f"key:{body.command_id}" if body.command_id else str(now)
     spec = new_run(body.strategy, body.params, allocations, 0, None, mode="paper", account=body.account,
-                   tag=tag, duration_us=duration)
+                   duration_us=duration)
+    # the run's id comes from the account and the key alone: a retry is the same run, whatever else
+    run_id = new_run(body.strategy, {}, [], 0, None, mode="paper", account=body.account,
+                     tag=f"key:{key}").run_id
+    spec = dataclasses.replace(spec, run_id=run_id)
     loaded, note = [], None
     if body.history and strategy.history_candles:  # read before anything is sent: a slow archive
         try:                                         # delays the start, never splits it
-            from replay.history import ArchiveHistory
-            from streams.archive.clickhouse import get_client
-
-            loaded = commands.history(strategy, spec, ArchiveHistory(get_client(settings.dsn)), now)
+            loaded = await asyncio.to_thread(_history, strategy, spec, settings.dsn, now)
         except Exception as exc:  # the run goes on without archived history; say why
             note = f"no archived history: {type(exc).__name__}: {exc}"
-    if body.deposit:
-        for deposit in commands.deposits(spec, now):
-            bus.append(LEDGER_JOURNAL, spec.account, deposit)
-    cmd = commands.start_run(spec, now)
-    bus.append(STRATEGY_JOURNAL, spec.run_id, cmd)
-    for h in loaded:
-        bus.append(STRATEGY_JOURNAL, spec.run_id, h)
+    try:
+        if body.deposit:
+            for deposit in commands.deposits(spec, 0):  # no clock in it: a retry is the same command
+                _funded(key, await bus.send_async(spec.account, deposit))
+        cmd = commands.start_run(spec, now)
+        await bus.append_async(STRATEGY_JOURNAL, spec.run_id, cmd)
+        for h in loaded:
+            await bus.append_async(STRATEGY_JOURNAL, spec.run_id, h)
+    except CommandNotDelivered as exc:  # the client retries the whole start with its key
+        raise CommandNotDelivered(key, str(exc)) from None
     return RunOut(run_id=spec.run_id, wallet_set_id=spec.wallet_set_id, account=spec.account,
-                  command_id=cmd.event_id, history_candles=sum(len(h.candles) for h in loaded),
+                  command_id=key, history_candles=sum(len(h.candles) for h in loaded),
                   history_note=note)
+
+
+def _history(strategy: Any, spec: Any, dsn: str, now: int) -> list[HistoryLoaded]:
+    from replay.history import ArchiveHistory
+    from streams.archive.clickhouse import get_client
+
+    return commands.history(strategy, spec, ArchiveHistory(get_client(dsn)), now)
+
+
+def _funded(key: str, outcome: Outcome) -> None:
+    """409 when the key started a run with other balances; 422 when the ledger refused the deposit."""
+    if outcome.conflict is not None:
+        raise HTTPException(409, f"command_id {key!r} started a run with other balances; nothing was "
+                                 "sent. Use a new command_id for a new run.")
+    for e in outcome.events or []:
+        if isinstance(e, (*REJECTIONS, DeadLetter)):
+            raise HTTPException(422, f"the deposit was refused ({getattr(e, 'reason', '')}): "
+                                     f"{getattr(e, 'detail', None) or getattr(e, 'reason', '')}; the run was "
+                                     "not started")
 
 
 @router.post("/runs/{run_id}/stop", response_model=SentOut, status_code=status.HTTP_202_ACCEPTED,
@@ -89,7 +118,7 @@ def stop(run_id: IdPath, body: StopIn, bus: CommandsDep) -> SentOut:
     second stop, changes nothing."""
     cmd = commands.stop_run(run_id, body.reason, _now(), body.release)
     bus.append(STRATEGY_JOURNAL, run_id, cmd)
-    return SentOut(command_id=cmd.event_id)
+    return SentOut(command_id=cmd.event_id, idempotency_key=None)
 
 
 @router.post("/runs/{run_id}/components/{component_id}", response_model=SentOut,
@@ -97,10 +126,16 @@ def stop(run_id: IdPath, body: StopIn, bus: CommandsDep) -> SentOut:
 def post_to_component(run_id: IdPath, component_id: IdPath, bus: CommandsDep, payload: Payload,
                       idempotency_key: Annotated[str | None, Header(pattern=ID_PATTERN)] = None) -> SentOut:
     """Send a control message to one of the run's dashboard components (a slider moved, a confirm).
-    With an ``Idempotency-Key`` header, a retry with the same key is delivered once."""
+    A retry with the same ``Idempotency-Key`` header is delivered once; without one, the API makes a key
+    and returns it (``idempotency_key``): retry with it after a 503."""
+    key = idempotency_key or uuid.uuid4().hex
     try:
-        cmd = commands.control(run_id, component_id, payload, _now(), idempotency_key)
+        cmd = commands.control(run_id, component_id, payload, _now(), key)
     except (TypeError, ValueError) as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    bus.append(STRATEGY_JOURNAL, run_id, cmd)
-    return SentOut(command_id=cmd.event_id)
+    try:
+        bus.append(STRATEGY_JOURNAL, run_id, cmd)
+    except CommandNotDelivered as exc:
+        raise CommandNotDelivered(key, f"{exc} (send it again with the header Idempotency-Key: {key})"
+                                  ) from None
+    return SentOut(command_id=cmd.event_id, idempotency_key=key)

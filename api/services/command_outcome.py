@@ -7,15 +7,19 @@ from fastapi import Response
 from api.models import CommandOut
 from api.services.commands import Outcome
 from api.services.event_stream import to_json
-from schemas.events import CancelRejected, CommandRejected, Event, OrderRejected
+from schemas.events import CancelRejected, CommandRejected, DeadLetter, Event, OrderRejected
 
 REJECTIONS = (CommandRejected, OrderRejected, CancelRejected)
 
 
 def decided(command_id: str, events: list[Event]) -> tuple[int, CommandOut]:
     """The HTTP status and body of what the engines decided for a command."""
-    bodies = [to_json(e) for e in events]
+    bodies = [to_json(e) for e in events if not isinstance(e, DeadLetter)]
     for e in events:
+        if isinstance(e, DeadLetter):  # the ledger could not process it: nothing was applied
+            return 422, CommandOut(command_id=command_id, status="rejected", reason="not_processed",
+                                   detail=f"the ledger could not process this command, nothing was applied: "
+                                          f"{e.reason}", events=[])
         if isinstance(e, REJECTIONS):
             return 422, CommandOut(command_id=command_id, status="rejected", reason=e.reason,
                                    detail=getattr(e, "detail", None), events=bodies)
@@ -29,10 +33,12 @@ def outcome_response(outcome: Outcome, response: Response) -> CommandOut:
     command_id = outcome.event_id
     if outcome.conflict is not None:
         response.status_code = 409
-        _code, original = decided(command_id, outcome.conflict.events)
+        theirs = outcome.conflict.partition < 0  # another account's: its outcome is not shown
+        original = None if theirs else decided(command_id, outcome.conflict.events)[1]
         return CommandOut(command_id=command_id, status="conflict", reason="command_id_reused",
-                          detail=f"command id {command_id!r} was used before for another command; nothing "
-                                 "was applied. Use a new id for a new command.", original=original)
+                          detail=f"command id {command_id!r} was used before for another command"
+                                 f"{' (of another account)' if theirs else ''}; nothing was applied. Use a "
+                                 "new id for a new command.", original=original)
     if outcome.events is None:
         response.status_code = 202
         return CommandOut(command_id=command_id, status="pending",

@@ -16,7 +16,9 @@ must not believe it was applied.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -27,6 +29,8 @@ from schemas.codec import encode
 from schemas.events import Event
 from schemas.topics import LEDGER_JOURNAL, partition_of, qualified
 from streams.runtime.kafka import producer
+
+log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 900_000
 """Under the broker's default ``message.max.bytes`` (1 MB) with room for the key and headers."""
@@ -88,7 +92,8 @@ class _AsyncDelivery:
             self.future.set_result(result)
 
     def __call__(self, err: KafkaError | None, msg: Message) -> None:
-        self.loop.call_soon_threadsafe(self._set, (err, -1 if err is not None else msg.offset() or 0))
+        with contextlib.suppress(RuntimeError):  # the request's loop is closed: nobody waits any more
+            self.loop.call_soon_threadsafe(self._set, (err, -1 if err is not None else msg.offset() or 0))
 
 
 class CommandBus:
@@ -102,7 +107,10 @@ class CommandBus:
 
     def _poll(self) -> None:
         while not self._stop.is_set():
-            self._producer.poll(0.05)
+            try:
+                self._producer.poll(0.05)
+            except Exception:  # a callback failed: log it, keep serving delivery reports
+                log.exception("delivery report failed")
 
     def close(self) -> None:
         self._stop.set()
@@ -161,34 +169,26 @@ class CommandBus:
         mark = fingerprint(value)
         seen = self.views.seen(command.event_id)
         if seen is not None:
-            return self._known(command.event_id, mark, seen)
+            return self._known(command.event_id, account, mark, seen)
         partition, offset = await self._produce_async(LEDGER_JOURNAL, account, command, value)
-        events = await self.views.outcome_async(LEDGER_JOURNAL, partition, offset, wait)
+        events = await self.views.outcome(LEDGER_JOURNAL, partition, offset, wait)
         if events == [] and (seen := self.views.seen(command.event_id)) is not None \
                 and (seen.partition, seen.offset) != (partition, offset):
-            return self._known(command.event_id, mark, seen)  # raced with its first copy
+            return self._known(command.event_id, account, mark, seen)  # raced with its first copy
         return Outcome(command.event_id, partition, offset, events)
+
+    async def append_async(self, topic: str, key: str, command: Event) -> None:
+        """``append`` for a coroutine."""
+        await self._produce_async(topic, key, command, encode(command))
 
     def append(self, topic: str, key: str, command: Event) -> None:
         """Append ``command`` to an inbox (a run's ``strategy.journal``) without waiting for an answer."""
         self._produce(topic, key, command)
 
-    def send(self, account: str, command: Event, wait: float = 10.0) -> Outcome:
-        """Append ``command`` to ``ledger.journal`` under ``account``; the engines' decision."""
-        value = encode(command)
-        mark = fingerprint(value)
-        seen = self.views.seen(command.event_id)
-        if seen is not None:
-            return self._known(command.event_id, mark, seen)
-        partition, offset = self._produce(LEDGER_JOURNAL, account, command)
-        events = self.views.outcome(LEDGER_JOURNAL, partition, offset, wait)
-        if events == [] and (seen := self.views.seen(command.event_id)) is not None \
-                and (seen.partition, seen.offset) != (partition, offset):
-            return self._known(command.event_id, mark, seen)  # raced with its first copy
-        return Outcome(command.event_id, partition, offset, events)
-
     @staticmethod
-    def _known(event_id: str, mark: bytes, seen: Seen) -> Outcome:
+    def _known(event_id: str, account: str, mark: bytes, seen: Seen) -> Outcome:
+        if seen.account != account:  # another account's command: its outcome is not this caller's to read
+            return Outcome(event_id, seen.partition, seen.offset, [], conflict=Seen(b"", -1, -1, [], ""))
         if seen.fingerprint != mark:
             return Outcome(event_id, seen.partition, seen.offset, seen.events, conflict=seen)
         return Outcome(event_id, seen.partition, seen.offset, seen.events, duplicate=True)

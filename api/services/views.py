@@ -15,6 +15,7 @@ broker for good stops it, and ``/health`` says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -25,7 +26,17 @@ from dataclasses import dataclass, field
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from schemas.codec import default_codec
-from schemas.events import DeadLetter, Event
+from schemas.events import (
+    AdjustWalletSet,
+    CancelRequested,
+    CreateWalletSet,
+    DeactivateWalletSet,
+    DeadLetter,
+    DepositFunds,
+    Event,
+    OrderRequested,
+    WithdrawFunds,
+)
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, partition_of, qualified
 from streams.ledger.engine import Ledger
 from streams.matching.book import L2Book
@@ -37,6 +48,12 @@ log = logging.getLogger(__name__)
 RECENT_OUTCOMES = 10_000
 RECENT_COMMANDS = 100_000
 """Command ids remembered with their outcome: a retry within this many commands is answered exactly."""
+FOLD_CHUNK = 200
+"""Messages folded per hold of the lock: reads and requests wait at most that long."""
+COMMAND_TYPES: frozenset[type] = frozenset({
+    DepositFunds, WithdrawFunds, CreateWalletSet, AdjustWalletSet, DeactivateWalletSet, OrderRequested,
+    CancelRequested})
+"""What a client sends to the ledger under its own id: these ids are remembered for retries."""
 RECENT_PROBLEM_S = 300.0
 """A message the replica could not fold keeps ``/health`` degraded this long."""
 
@@ -52,6 +69,7 @@ class Seen:
     partition: int
     offset: int
     events: list[Event]
+    account: str
 
 
 @dataclass(slots=True)
@@ -83,7 +101,6 @@ class AgentViews:
             self._venue_topic: matching_processor(),
         }
         self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
         self._progress: dict[tuple[str, int], int] = {}  # next offset per (topic, partition)
         self._ends: dict[tuple[str, int], int] = {}  # high watermarks, as last fetched
         self._outcomes: OrderedDict[tuple[str, int, int], list[Event]] = OrderedDict()
@@ -130,26 +147,29 @@ class AgentViews:
                     last_ends = now
                 if not msgs:
                     continue
-                with self._changed:
-                    for m in msgs:
-                        if m.error() is None:
-                            self._apply(m.topic() or "", m.partition() or 0, m.offset() or 0,
-                                        m.key(), m.value() or b"", now)
-                    self._changed.notify_all()
-                    if self._waiters:
-                        self._wake()
+                for i in range(0, len(msgs), FOLD_CHUNK):  # the lock in short holds: requests read too
+                    with self._lock:
+                        for m in msgs[i:i + FOLD_CHUNK]:
+                            if m.error() is None:
+                                self._apply(m.topic() or "", m.partition() or 0, m.offset() or 0,
+                                            m.key(), m.value() or b"", now)
+                        if self._waiters:
+                            self._wake()
         except Exception as exc:  # the API reports it on /health rather than dying silently
             log.exception("agent views stopped")
             self.error = repr(exc)
         finally:
+            with self._lock:  # no request waits for a replica that is gone
+                self._wake(everyone=True)
             consumer.close()
 
-    def _wake(self) -> None:
+    def _wake(self, everyone: bool = False) -> None:
         """Resolve the futures of the requests whose command the replica has now folded (under the lock)."""
-        done = [k for k in self._waiters if self._progress.get((k[0], k[1]), 0) > k[2]]
+        done = [k for k in self._waiters if everyone or self._progress.get((k[0], k[1]), 0) > k[2]]
         for k in done:
             for loop, fut in self._waiters.pop(k):
-                loop.call_soon_threadsafe(_resolve, fut)
+                with contextlib.suppress(RuntimeError):  # its loop is closed: nobody waits any more
+                    loop.call_soon_threadsafe(_resolve, fut)
 
     def _record_ends(self, consumer: Consumer, assignment: list[TopicPartition]) -> None:
         ends = {}
@@ -181,23 +201,26 @@ class AgentViews:
             if key:
                 self._book_seen[key.decode(errors="replace")] = now
             return
-        events: list[Event] = [o.event for o in outputs
-                               if o.event is not None and not isinstance(o.event, DeadLetter)]
+        # a dead letter stays in the outcome: the command was not applied, and its answer says why
+        events: list[Event] = [o.event for o in outputs if o.event is not None]
         self._outcomes[(topic, partition, offset)] = events
         while len(self._outcomes) > RECENT_OUTCOMES:
             self._outcomes.popitem(last=False)
         self._index(value, partition, offset, events)
 
     def _index(self, value: bytes, partition: int, offset: int, events: list[Event]) -> None:
+        if self._codec.event_type(value) not in COMMAND_TYPES:
+            return  # venue events and listings are not commands anybody retries: keep the window for those
         try:
-            command_id = self._codec.decode(value).event_id
-        except Exception:  # not an event: dead-lettered above
+            command = self._codec.decode(value)
+        except Exception:  # dead-lettered above
             return
-        if command_id in self._commands:
+        if command.event_id in self._commands:
             return  # the first message with an id is the one that counts
         from api.services.commands import fingerprint
 
-        self._commands[command_id] = Seen(fingerprint(value), partition, offset, events)
+        self._commands[command.event_id] = Seen(fingerprint(value), partition, offset, events,
+                                                getattr(command, "account", ""))
         while len(self._commands) > RECENT_COMMANDS:
             self._commands.popitem(last=False)
 
@@ -245,27 +268,13 @@ class AgentViews:
         return out
 
     def seen(self, command_id: str) -> Seen | None:
-        """The first message on ``ledger.journal`` with this id and its outcome, if still remembered."""
-        with self._lock:
-            return self._commands.get(command_id)
+        """The first command on ``ledger.journal`` with this id and its outcome, if still remembered."""
+        return self._commands.get(command_id)  # one dict read: atomic, no lock to wait for
 
-    def outcome(self, topic: str, partition: int, offset: int, timeout: float = 10.0
-                ) -> list[Event] | None:
+    async def outcome(self, topic: str, partition: int, offset: int, timeout: float = 10.0
+                      ) -> list[Event] | None:
         """What the engines decided for the message at (topic, partition, offset); None if the replica
-        has not reached it within ``timeout``."""
-        full = qualified(topic, self.namespace)
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while self._progress.get((full, partition), 0) <= offset:
-                left = deadline - time.monotonic()
-                if left <= 0 or self.error is not None:
-                    return None
-                self._changed.wait(min(left, 0.5))
-            return self._outcomes.get((full, partition, offset), [])
-
-    async def outcome_async(self, topic: str, partition: int, offset: int, timeout: float = 10.0
-                            ) -> list[Event] | None:
-        """``outcome`` for a coroutine: waits on a future instead of a thread."""
+        has not reached it within ``timeout``. Waits on a future the fold thread resolves."""
         full = qualified(topic, self.namespace)
         key = (full, partition, offset)
         loop = asyncio.get_running_loop()
@@ -279,14 +288,17 @@ class AgentViews:
         try:
             await asyncio.wait_for(fut, timeout)
         except TimeoutError:
+            return None
+        finally:  # timed out or cancelled (the client went away): no waiter left behind
             with self._lock:
                 left = [w for w in self._waiters.get(key, []) if w[1] is not fut]
                 if left:
                     self._waiters[key] = left
                 else:
                     self._waiters.pop(key, None)
-                return None
         with self._lock:
+            if self._progress.get((full, partition), 0) <= offset:
+                return None  # woken because the replica stopped
             return self._outcomes.get(key, [])
 
     def status(self) -> ReplicaStatus:

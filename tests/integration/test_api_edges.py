@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,26 @@ def test_a_command_id_is_an_idempotency_key(api: str) -> None:
     assert httpx.get(f"{api}/accounts/bob/commands/never-sent", timeout=5).status_code == 404
 
 
+def test_another_accounts_command_id_is_refused_without_its_outcome(api: str) -> None:
+    assert deposit(api, "7", "dep-shared").status_code == 200
+    theirs = post(api, "/accounts/eve/deposits", {"venue": "synthetic", "currency": "USD", "amount": "7",
+                                                  "command_id": "dep-shared"})
+    assert theirs.status_code == 409, theirs.text
+    assert theirs.json()["original"] is None and "another account" in theirs.json()["detail"]
+    assert httpx.get(f"{api}/accounts/eve/commands/dep-shared", timeout=5).status_code == 404
+    assert httpx.get(f"{api}/accounts/eve/unallocated", timeout=5).json() == []
+    assert pool(api) == {"USD": "7"}
+
+
+def test_concurrent_copies_of_a_command_apply_once(api: str) -> None:
+    with ThreadPoolExecutor(8) as pool_:
+        answers = list(pool_.map(lambda _: deposit(api, "3", "dep-race"), range(8)))
+    statuses = sorted(a.json()["status"] for a in answers)
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    assert statuses == ["accepted"] + ["duplicate"] * 7
+    assert pool(api) == {"USD": "3"}
+
+
 def test_amounts_are_exact_or_refused(api: str) -> None:
     r = deposit(api, "1.000000000000000000000000000001", "dep-b")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "amount"
@@ -99,6 +120,16 @@ def test_names_ids_and_bodies_are_bounded(api: str) -> None:
     r = post(api, "/accounts/bob/wallet-sets/ws/deactivate", None, content=b"command_id=x",
              headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 422  # a cross-site form cannot deactivate a wallet set
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit counts what arrives
+        yield b'{"venue": "synthetic", "currency": "USD", "amount": "1", "command_id": "'
+        for _ in range(100):
+            yield b"x" * 1024
+        yield b'"}'
+
+    chunked = httpx.post(f"{api}/accounts/bob/deposits", content=chunks(),
+                         headers={"content-type": "application/json"}, timeout=20)
+    assert chunked.status_code == 413 and chunked.json()["status"] == "too_large"
     assert pool(api) == {}
 
 
@@ -109,14 +140,22 @@ def test_a_run_starts_once_per_key_and_validates_first(api: str) -> None:
     bad = post(api, "/runs", {"strategy": "hodl", "account": "bob", "params": {"nope": "1"},
                               "balances": [{"venue": "synthetic", "currency": "USD", "amount": "100"}]})
     assert bad.status_code == 422
-    time.sleep(1)
-    assert pool(api) == {}  # nothing was deposited by the refused starts
+    assert deposit(api, "1", "dep-marker").status_code == 200  # answered once the ledger has folded it:
+    assert pool(api) == {"USD": "1"}  # nothing was deposited by the refused starts before it
     body = {"strategy": "hodl", "account": "bob", "command_id": "start-1", "params": {"bases": "BTC"},
             "balances": [{"venue": "synthetic", "currency": "USD", "amount": "100"}]}
     first = post(api, "/runs", body)
     second = post(api, "/runs", body)
     assert first.status_code == second.status_code == 202, first.text
     assert first.json()["run_id"] == second.json()["run_id"]
+    assert first.json()["command_id"] == "start-1"
+    five = [{"venue": "synthetic", "currency": "USD", "amount": "5"}]
+    other = post(api, "/runs", body | {"balances": five})
+    assert other.status_code == 409 and "other balances" in other.json()["detail"], other.text
+    unkeyed = post(api, "/runs", {k: v for k, v in body.items() if k != "command_id"}
+                   | {"balances": [{"venue": "synthetic", "currency": "USD", "amount": "0.5"}]})
+    assert unkeyed.status_code == 202 and unkeyed.json()["command_id"].startswith("run-")
+    assert unkeyed.json()["run_id"] != first.json()["run_id"]
 
     def funded() -> list[dict[str, Any]]:
         return [ws for ws in httpx.get(f"{api}/accounts/bob/wallet-sets", timeout=5).json()]
@@ -124,10 +163,13 @@ def test_a_run_starts_once_per_key_and_validates_first(api: str) -> None:
     deadline = time.monotonic() + 30
     while not funded() and time.monotonic() < deadline:
         time.sleep(0.2)
+    while len(funded()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
     sets = funded()
-    assert [s["wallet_set_id"] for s in sets] == [f"{first.json()['run_id']}:ws"]
+    runs = sorted(f"{r.json()['run_id']}:ws" for r in (first, unkeyed))
+    assert sorted(s["wallet_set_id"] for s in sets) == runs
     worth = sum(float(v["usd"]) for v in httpx.get(f"{api}/accounts/bob/value", timeout=5).json())
-    assert worth == pytest.approx(100, rel=0.02)  # deposited once, though started twice
+    assert worth == pytest.approx(101.5, rel=0.02)  # 100 deposited once though started twice, 0.5, 1
 
 
 def test_the_replica_reports_a_message_it_cannot_fold_and_goes_on(

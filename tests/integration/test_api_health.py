@@ -35,7 +35,9 @@ def test_health_says_what_is_wrong(kafka_bootstrap: str, namespace: str, api_ser
     msgs.append(Message(VENUE_JOURNAL, venue_key("synthetic", "BTC-USD"),
                         BookStatusChanged("gap-1", "synthetic", "BTC-USD", True, "sequence_gap", 2)))
     publish(kafka_bootstrap, msgs, namespace)
-    time.sleep(1.5)  # the replica has folded them
+    deadline = time.monotonic() + 15  # until the replica has folded them
+    while "stale" not in (component(api_server, "feeds").get("detail") or "") and time.monotonic() < deadline:
+        time.sleep(0.2)
 
     workers = component(api_server, "workers")
     assert workers["status"] == "degraded" and "no worker is running" in workers["detail"]
