@@ -32,7 +32,10 @@ low and high (high first when the candle closed below its open), close at the
 last microsecond -- splitting the volume in four; they are *received* when the
 candle closes, so a backtest never sees a candle's extremes before its end.
 Candles at the file's width, and wider ones, come out exactly as the file
-says; narrower ones show the four-trade path.
+says; narrower ones show the four-trade path. After each candle's trades comes
+the book the bar-fill model (``producers.barfill``) makes of it, received at
+the same close, so a backtest's orders have a book to fill against; the
+model's parameters are part of the topic's digest.
 
 Streaming: ``plan_import`` reads a file of any size in constant memory. It
 is given a way to open the file (``Reopen``) rather than its contents, checks
@@ -54,6 +57,7 @@ from itertools import islice, pairwise
 from pathlib import PurePath
 from typing import TypeVar
 
+from producers.barfill import BarFill
 from producers.exchanges.bitfinex.markets import parse_pair_list
 from producers.exchanges.bitfinex.parse import BitfinexParser
 from producers.exchanges.capture import Direction, parse_capture_line
@@ -137,7 +141,7 @@ class ImportPlan:
 
 
 def plan_import(name: str, reopen: Reopen, venue: str | None, pair: str | None, interval_us: int | None,
-                kind: str, stats: ImportStats) -> ImportPlan:
+                kind: str, stats: ImportStats, model: BarFill | None = None) -> ImportPlan:
     """Check one file and name its topic, reading it in passes of constant memory (see the module doc).
 
     ``kind``: ``ohlcv``, ``capture`` or ``auto`` (a ``.csv`` name is OHLCV). Captures take two passes
@@ -148,9 +152,10 @@ def plan_import(name: str, reopen: Reopen, venue: str | None, pair: str | None, 
         if not venue or not pair:
             raise ImportFailed(f"{name}: an OHLCV file needs --venue and --pair")
         width = bar_width(name, iter_ohlcv(name, text_lines(name, reopen())), interval_us)
-        topic = stream_topic("ohlcv", venue, reopen(), pair, str(width))
+        model = model or BarFill()
+        topic = stream_topic("ohlcv", venue, reopen(), pair, str(width), *model.tag())
         bars = iter_ohlcv(name, text_lines(name, reopen()))
-        return ImportPlan(topic, venue, ohlcv_trades(bars, venue, pair, width))
+        return ImportPlan(topic, venue, ohlcv_events(bars, venue, pair, width, model))
     venue = venue or detect_venue(PurePath(name).name, islice(text_lines(name, reopen()), 20))
     if venue is None:
         raise ImportFailed(f"{name}: cannot tell the venue from the capture: pass --venue")
@@ -336,6 +341,15 @@ def ohlcv_trades(bars: Iterable[Bar], venue: str, pair: str, width: int) -> Iter
                 recv_ts=bar.start + width, trade_id=f"ohlcv:{bar.start}:{k}", price=price, size=size,
                 taker_side=None,
             )
+
+
+def ohlcv_events(bars: Iterable[Bar], venue: str, pair: str, width: int, model: BarFill) -> Iterator[Event]:
+    """Per candle: its four trades (``ohlcv_trades``), then the book ``model`` makes of it, if any."""
+    for bar in bars:
+        yield from ohlcv_trades((bar,), venue, pair, width)
+        book = model.book(venue, pair, bar.start, width, bar.high, bar.low, bar.close, bar.volume)
+        if book is not None:
+            yield book
 
 
 def records(events: Iterable[Event], topic: str, stats: ImportStats) -> Iterator[Record]:

@@ -16,7 +16,7 @@ their books through the fan-out; their inboxes replay through the real worker
 
 | from -> to                                  | delay                  |
 | ------------------------------------------- | ---------------------- |
-| market -> venue, market -> subscribed runs  | 0 (at the event's ts)  |
+| market -> venue, market -> subscribed runs  | 0 (when received)      |
 | run -> ledger (orders, cancels, wallet set) | 0                      |
 | run -> venue (market subscriptions)         | 0                      |
 | ledger -> venue (accepted orders, cancels)  | ``latency.order_us``   |
@@ -42,12 +42,14 @@ is, until nothing is left — so holds are released and every fill is settled
 before the last sample. Equity is sampled every ``sample_us`` from ``start_ts``: the run's wallet set
 (the ledger's projection) valued in USD at the venue books' mids, after every
 delivery up to and including that time, plus one last sample at ``end_ts``;
-a sample is skipped while some holding has no price yet (no book with both sides).
+a sample is skipped while some holding has no price yet (no book with both sides); a run's first
+sample, if its holdings had no price at the start, is taken right after the delivery that prices them
+(at that delivery's time), so its returns count from its first price, not a sample interval later.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
@@ -55,7 +57,7 @@ from typing import cast
 from producers.clock import tick as clock_tick
 from replay.report import Valuer
 from replay.scheduler import Priority, Scheduler
-from replay.sources import JournalSink, MarketEvent, MarketSource, NullJournal, require
+from replay.sources import JournalSink, MarketEvent, MarketSource, NullJournal, received, require
 from schemas.codec import default_codec
 from schemas.events import (
     SCALE,
@@ -104,6 +106,7 @@ Delivery = tuple[str, str, Item, bytes | None]
 PRIORITY = {VENUE_JOURNAL: Priority.VENUE, LEDGER_JOURNAL: Priority.LEDGER,
             STRATEGY_JOURNAL: Priority.STRATEGY}
 US = 1_000_000
+MARKET_NOTIONAL = 10**9 * SCALE  # USD per market of the market benchmark's holdings (then scaled to the run)
 END_REASON = "end of the run reached"
 
 
@@ -137,6 +140,7 @@ class BacktestConfig:
     end_ts: int
     latency: Latency = field(default_factory=Latency)
     sample_us: int = 60 * US
+    gap_us: int = 3600 * US  # a market silent longer than this is reported as a gap in the data
     setup_lead_us: int = US
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     ledger: LedgerConfig = field(default_factory=LedgerConfig)
@@ -173,6 +177,18 @@ class RunResult:
     cancels: int
     outputs: int
     final: WalletSetView | None
+    market: tuple[tuple[int, float], ...] = ()  # HODL of the run's markets (equal USD weights)
+    gaps: tuple[Gap, ...] = ()  # the run's markets' silences longer than ``BacktestConfig.gap_us``
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A market of a run that went silent (no event received) for longer than the config's ``gap_us``."""
+
+    market: str  # venue:PAIR
+    count: int
+    longest_us: int
+    first_ts: int  # where the longest began
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +213,9 @@ class _Run:
     rejected: int = 0
     cancels: int = 0
     outputs: int = 0
+    market: list[tuple[int, float]] = field(default_factory=list)
+    units: dict[str, int] | None = None  # the market benchmark's holdings, fixed at the first sample
+    market_start: int = 0  # the run's value then (fixed-point USD)
 
 
 Progress = Callable[[int, int], None]
@@ -218,6 +237,9 @@ class Backtest:
         if len(set(ids)) != len(ids):
             raise BacktestError("two runs share a run id; give one of them a tag")
         self._runs: dict[str, _Run] = {}
+        self._unpriced: set[str] = set()  # runs whose first sample waits for prices
+        self._last_heard: dict[str, int] = {}  # venue:PAIR -> when its last event was received
+        self._gaps: dict[str, tuple[int, int, int]] = {}  # venue:PAIR -> (gaps, longest, its start)
         for setup in sorted(runs, key=lambda r: r.spec.run_id):
             markets = tuple(setup.strategy.markets(setup.spec.default_venue))
             self._runs[setup.spec.run_id] = _Run(setup, markets)
@@ -274,6 +296,7 @@ class Backtest:
                 self._sample(next_sample)
                 next_sample += cfg.sample_us
             if priority == Priority.MARKET:
+                self._heard(cast(MarketEvent, item), time)
                 deliver_market(cast(MarketEvent, item))
                 self._market_events += 1
                 if progress is not None and self._market_events % every == 0:
@@ -281,10 +304,17 @@ class Backtest:
             else:
                 deliver(time, cast(Delivery, item))
             self._deliveries += 1
+            if self._unpriced and time >= cfg.start_ts:
+                self._sample(time, self._unpriced)
         while next_sample < end:
             self._sample(next_sample)
             next_sample += cfg.sample_us
         self._sample(end)  # after the runs' ends have settled: fills reported late are in the wallet
+        for key, last in self._last_heard.items():
+            self._silence(key, last, end)
+        for key in {venue_key(m.venue, m.pair) for r in self._runs.values() for m in r.markets}:
+            if key not in self._last_heard:
+                self._silence(key, cfg.start_ts, end)
         if progress is not None:
             progress(self._market_events, end)
         return self._result()
@@ -306,7 +336,7 @@ class Backtest:
 
     def _market_items(self) -> Iterator[tuple[int, MarketEvent]]:
         for event in self.source.events():
-            yield event.ts, event
+            yield received(event), event
 
     def _setup(self, listings: Sequence[MarketListed], at: int) -> None:
         accounts = sorted({r.setup.spec.account for r in self._runs.values()})
@@ -353,6 +383,20 @@ class Backtest:
                 self._fanouts[part] = MarketFanOut()
             cores = self._books[key] = (engine, self._fanouts[part])
         return cores
+
+    def _heard(self, event: MarketEvent, time: int) -> None:
+        key = event.venue + ":" + event.pair
+        last = self._last_heard.get(key)
+        self._last_heard[key] = time
+        if time - (self.config.start_ts if last is None else last) > self.config.gap_us:
+            self._silence(key, self.config.start_ts if last is None else last, time)
+
+    def _silence(self, key: str, since: int, until: int) -> None:
+        since = max(since, self.config.start_ts)
+        if until - since <= self.config.gap_us:
+            return
+        count, longest, at = self._gaps.get(key, (0, 0, 0))
+        self._gaps[key] = (count + 1, *((until - since, since) if until - since > longest else (longest, at)))
 
     def _deliver_market(self, event: MarketEvent) -> None:
         self._to_venue(event.venue + ":" + event.pair, event, None)
@@ -482,9 +526,12 @@ class Backtest:
         run.fees += self._valuer.usd({fill.fee_currency: fill.fee}, prices) or 0
         run.traded += self._valuer.usd({quote: notional(fill.price, fill.size)}, prices) or 0
 
-    def _sample(self, ts: int) -> None:
+    def _sample(self, ts: int, only: set[str] | None = None) -> None:
+        """Append each run's equity and benchmark at ``ts``; a run not yet valued once (some holding had
+        no price at the start) is retried after every delivery (``only``) until it is."""
         prices = self._valuer.prices(self._mid)
-        for run in self._runs.values():
+        for run_id in sorted(self._runs if only is None else only):
+            run = self._runs[run_id]
             spec = run.setup.spec
             view = self._wallet(spec)
             if view is None:
@@ -499,6 +546,26 @@ class Backtest:
             if value is not None and bench is not None:
                 run.equity.append((ts, value / SCALE))
                 run.benchmark.append((ts, bench / SCALE))
+                self._sample_market(run, ts, bench, prices)
+                self._unpriced.discard(run_id)
+            elif not run.equity:
+                self._unpriced.add(run_id)
+
+    def _sample_market(self, run: _Run, ts: int, start_value: int,
+                       prices: Mapping[tuple[str, str], int]) -> None:
+        """HODL of the run's markets: at its first sample the initial value split equally over the bases
+        of its markets, held at their prices since (from prices, so it moves even if the run never fills)."""
+        if run.units is None:
+            bases = sorted({m.base for m in run.markets})
+            per = {b: self._valuer.usd({b: SCALE}, prices) for b in bases}
+            if not bases or any(not p for p in per.values()):
+                return
+            # units of a notional large enough to be exact whatever the run's size; scaled to it below
+            run.units = {b: MARKET_NOTIONAL * SCALE // p for b, p in per.items() if p}
+            run.market_start = start_value
+        value = self._valuer.usd(run.units, prices)
+        if value is not None:
+            run.market.append((ts, value * run.market_start / (MARKET_NOTIONAL * len(run.units)) / SCALE))
 
     def _mid(self, venue: str, pair: str) -> int | None:
         cores = self._books.get(venue_key(venue, pair))
@@ -512,10 +579,15 @@ class Backtest:
         ledger = self._ledgers.get(partition_of(LEDGER_JOURNAL, spec.account.encode()))
         return ledger.wallet_set(spec.account, spec.wallet_set_id) if ledger is not None else None
 
+    def _run_gaps(self, run: _Run) -> tuple[Gap, ...]:
+        keys = sorted({venue_key(m.venue, m.pair) for m in run.markets})
+        return tuple(Gap(k, *self._gaps[k]) for k in keys if k in self._gaps)
+
     def _result(self) -> BacktestResult:
         runs = tuple(
             RunResult(r.setup.spec, tuple(r.equity), tuple(r.benchmark), r.fees / SCALE, r.traded / SCALE,
-                      r.orders, r.fills, r.rejected, r.cancels, r.outputs, self._wallet(r.setup.spec))
+                      r.orders, r.fills, r.rejected, r.cancels, r.outputs, self._wallet(r.setup.spec),
+                      tuple(r.market), self._run_gaps(r))
             for r in self._runs.values())
         return BacktestResult(runs, self._market_events, self._deliveries, self.config.start_ts,
                               self.config.end_ts)

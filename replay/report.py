@@ -163,18 +163,31 @@ class Report:
     cancels: int
     equity: Curve
     benchmark: Curve
+    market_return: float | None = None  # HODL of the run's markets, equal weights, from their prices
+    notes: tuple[str, ...] = ()  # what a reader must know to trust the figures (no fills, gaps, candles)
 
 
-def build_report(run: RunResult, start_ts: int, end_ts: int, sample_us: int) -> Report:
-    """The report of one run of a backtest sampled every ``sample_us``."""
+def build_report(run: RunResult, start_ts: int, end_ts: int, sample_us: int, notes: Sequence[str] = ()
+                 ) -> Report:
+    """The report of one run of a backtest sampled every ``sample_us``; ``notes`` from the caller (the data
+    it read) come after the run's own (it traded nothing, its markets' data had gaps)."""
     ppy = YEAR_US / sample_us
     result, hodl = metrics(run.equity, ppy), metrics(run.benchmark, ppy)
     mean_equity = statistics.fmean(v for _, v in run.equity)
     turnover = run.traded_usd / mean_equity if mean_equity > 0 else 0.0
     spec = run.spec
+    market = metrics(run.market, ppy).total_return if run.market else None
+    own = []
+    if run.fills == 0:
+        moved = "" if market is None else f" while its markets moved {_pct(market)}"
+        own.append(f"the run traded nothing ({run.orders} orders, {run.rejected} rejected){moved}: "
+                   "its return is what it held, not a strategy's")
+    for g in run.gaps:
+        own.append(f"gap in the data: {g.market} received nothing for more than {_span(g.longest_us)} "
+                   f"from {_when(g.first_ts)} UTC ({g.count} gap{'s' if g.count > 1 else ''} in all)")
     return Report(spec.run_id, spec.strategy, spec.params, start_ts, end_ts, result, hodl, run.fees_usd,
                   run.traded_usd, turnover, run.orders, run.fills, run.rejected, run.cancels, run.equity,
-                  run.benchmark)
+                  run.benchmark, market, (*own, *notes))
 
 
 def _pct(x: float | None) -> str:
@@ -228,6 +241,7 @@ def activity(report: Report) -> list[tuple[str, str]]:
         ("turnover (traded / mean equity)", f"{report.turnover:.2f}x"),
         ("orders / fills", f"{report.orders} / {report.fills}"),
         ("rejected / cancel requests", f"{report.rejected} / {report.cancels}"),
+        ("its markets held (equal weights)", _pct(report.market_return)),
     ]
 
 
@@ -248,6 +262,8 @@ def to_text(report: Report) -> str:
     lines += [f"{name:<{width}}  {run:>{w1}}  {hodl:>{w2}}" for name, run, hodl in table]
     lines.append("")
     lines += [f"{name:<{width}}  {value:>{w1}}" for name, value in more]
+    if report.notes:
+        lines += ["", *(f"note: {n}" for n in report.notes)]
     return "\n".join(lines)
 
 
@@ -304,5 +320,7 @@ def to_html(report: Report) -> str:
         f"<p>run {esc(report.run_id)}, {esc(_when(report.start_ts))} to {esc(_when(report.end_ts))} UTC</p>"
         f"{svg_chart(report)}"
         f"<table><tr><th></th><th>run</th><th>HODL initial</th></tr>{metric_rows}</table>"
-        f"<table>{activity_rows}</table></body></html>\n"
+        f"<table>{activity_rows}</table>"
+        + "".join(f"<p class=\"note\">note: {esc(n)}</p>" for n in report.notes)
+        + "</body></html>\n"
     )

@@ -211,7 +211,7 @@ def report_from_json(text: str) -> Report:
         d["run_id"], d["strategy"], tuple((str(k), str(v)) for k, v in d["params"]), d["start_ts"],
         d["end_ts"], Metrics(**d["result"]), Metrics(**d["hodl"]), d["fees_usd"], d["traded_usd"],
         d["turnover"], d["orders"], d["fills"], d["rejected"], d["cancels"], curve(d["equity"]),
-        curve(d["benchmark"]))
+        curve(d["benchmark"]), d.get("market_return"), tuple(d.get("notes", ())))
 
 
 def _row(run: StoredRun) -> list[Any]:

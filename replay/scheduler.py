@@ -4,9 +4,9 @@ Everything the backtest delivers goes through one queue ordered by
 ``(time, priority, sequence)`` — never by chance:
 
 1. **time**: the delivery time in event-time microseconds. A market event's
-   time is its ``ts`` (clamped to be non-decreasing: an event stamped earlier
-   than the one before it keeps the source's order and is delivered at the
-   previous one's time). A scheduled delivery's time is given by whoever
+   time is when it was received (``replay.sources.received``), clamped to be
+   non-decreasing: an event received earlier than the one before it keeps the
+   source's order and is delivered at the previous one's time. A scheduled delivery's time is given by whoever
    schedules it, never earlier than the current time.
 2. **priority**, at equal times (``Priority``): the market moves first, then
    what reaches the venue, the ledger, the strategies, and last the timer

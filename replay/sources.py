@@ -38,6 +38,16 @@ from schemas.topics import VENUE_JOURNAL, partition_of, qualified, venue_key
 from strategies.api import MarketRef
 
 MarketEvent = BookSnapshot | BookDelta | PublicTrade | BookStatusChanged
+
+
+def received(event: MarketEvent) -> int:
+    """When the event reached us: its ``recv_ts`` (a status change, made by us, at its ``ts``).
+
+    A backtest delivers each market event at this time, as the live journal holds events in the order
+    they were received: so a candle's imported trades (stamped inside the candle, received at its close)
+    are seen only once the candle has closed.
+    """
+    return event.ts if isinstance(event, BookStatusChanged) else event.recv_ts
 MARKET_TYPES = ("BookSnapshot", "BookDelta", "PublicTrade", "BookStatusChanged")
 """What a backtest replays of a book: live, the matching engine gets all four (a stale report too)."""
 US = 1_000_000
@@ -107,6 +117,15 @@ def choose(coverage: Sequence[Coverage], wanted: Sequence[MarketRef], named: Seq
         if held:
             chosen[market] = held[0].dataset
     return chosen
+
+
+def unruled_listing(market: MarketRef, ts: int) -> MarketListed:
+    """The listing of a market whose data came without its venue's trading rules (candles): the finest
+    increments the wire carries (1e-8), no minimum beyond one unit, no maximum."""
+    base, _, quote = market.pair.partition("-")
+    return MarketListed(f"{venue_key(market.venue, market.pair)}:unruled", market.venue, market.pair, base,
+                        quote, price_increment=1, size_increment=1, min_size=1, max_size=None,
+                        min_notional=None, ts=ts)
 
 
 class MarketSource(Protocol):
@@ -193,7 +212,7 @@ class DatasetSummary:
     origin: str
     venue: str
     pair: str
-    kinds: tuple[str, ...]  # "L2 book", "trades", "candles 5m", "listings"
+    kinds: tuple[str, ...]  # "L2 book", "trades", "candles 5m", "bar-fill books", "listings"
     first_ts: int
     last_ts: int
     events: int
@@ -204,6 +223,10 @@ def _width(us: int) -> str:
         if us % size == 0:
             return f"{us // size}{unit}"
     return f"{us}us"
+
+
+BAR_FILL_KIND = "bar-fill books"
+"""The kind of a candle dataset's books: made from its candles (``producers.barfill``), not a venue's."""
 
 
 def dataset_summaries(client: Any) -> list[DatasetSummary]:
@@ -221,11 +244,13 @@ def dataset_summaries(client: Any) -> list[DatasetSummary]:
             continue
         types = {h.event_type for h in held}
         kinds = []
+        width = widths.get((topic, venue, pair))
+        if "PublicTrade" in types and width is not None:
+            kinds.append(f"candles {_width(width)}")
         if types & {"BookSnapshot", "BookDelta"}:
-            kinds.append("L2 book")
-        if "PublicTrade" in types:
-            width = widths.get((topic, venue, pair))
-            kinds.append("trades" if width is None else f"candles {_width(width)}")
+            kinds.append("L2 book" if width is None else BAR_FILL_KIND)
+        if "PublicTrade" in types and width is None:
+            kinds.append("trades")
         if types == {"MarketListed"}:
             listed_only.setdefault((topic, venue), []).extend(held)
             continue
@@ -283,6 +308,13 @@ class ArchiveSource:
             out.setdefault(topic, []).append(str(market))
         return out
 
+    def from_candles(self) -> list[str]:
+        """The markets (venue:PAIR) read from candle datasets: their fills come from bar-fill books."""
+        from streams.archive.reader import candle_widths
+
+        widths = candle_widths(self.client)
+        return [str(m) for m, topic in sorted(self.chosen.items()) if (topic, m.venue, m.pair) in widths]
+
     def describe(self) -> list[str]:
         """One line per dataset used: its name, where it came from, the markets read from it."""
         return [f"{topic} ({origin(topic)}): {', '.join(markets)}" for topic, markets in self.used().items()]
@@ -305,6 +337,8 @@ class ArchiveSource:
             # a book's rules from its own dataset, else (a capture without its product list) from any
             (own if topic in topics else other)[venue_key(event.venue, event.pair)] = event
         latest = {**other, **own}
+        for market in self.chosen:  # candles only (an OHLCV import, a backfill): no venue rules recorded
+            latest.setdefault(venue_key(market.venue, market.pair), unruled_listing(market, self.start_ts))
         return [latest[k] for k in sorted(latest)]
 
     def markets(self) -> Sequence[MarketRef]:
@@ -338,7 +372,7 @@ class ArchiveSource:
 
     def events(self) -> Iterator[MarketEvent]:
         books = [self._book(m, t) for m, t in sorted(self.chosen.items())]
-        return heapq.merge(*books, key=lambda e: e.ts)
+        return heapq.merge(*books, key=received)
 
 
 class JournalSink(Protocol):

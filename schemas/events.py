@@ -145,7 +145,11 @@ class PostingLeg:
 
 @dataclass(frozen=True, slots=True)
 class BookSnapshot:
-    """The full L2 book of one venue and pair, best level first on each side."""
+    """The full L2 book of one venue and pair, best level first on each side.
+
+    ``derived_from`` is None for a book the venue showed; ``"candles"`` for a book the bar-fill model
+    (``producers.barfill``) made from a closed candle, for backtests on candles only.
+    """
 
     event_id: str
     venue: str
@@ -155,6 +159,7 @@ class BookSnapshot:
     seq: int | None
     bids: list[Level] = field(default_factory=list)
     asks: list[Level] = field(default_factory=list)
+    derived_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

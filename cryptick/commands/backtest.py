@@ -134,7 +134,7 @@ def run_backtest(opts: Options, show_progress: bool = True, store: Callable[[], 
         history = _history(source)
         result = Backtest(config, source, [RunSetup(spec, strategy, history=history)], archive or journal,
                           progress).run()
-    report = build_report(result.runs[0], start, end, config.sample_us)
+    report = build_report(result.runs[0], start, end, config.sample_us, _notes(described))
     if archive is not None:
         from replay.runs import backtest_run, save_run
 
@@ -154,8 +154,17 @@ def _describe_source(opts: Options, source: MarketSource) -> dict[str, Any]:
     from replay.sources import ArchiveSource
 
     if isinstance(source, ArchiveSource):
-        return {"kind": "archive", "datasets": source.used(), "datasets_read": source.describe()}
+        return {"kind": "archive", "datasets": source.used(), "datasets_read": source.describe(),
+                "fills_from_candles": source.from_candles()}
     return {"kind": "synthetic", "seed": opts.seed, "step_ms": opts.step_ms}
+
+
+def _notes(described: dict[str, Any]) -> list[str]:
+    candles = described.get("fills_from_candles") or []
+    if not candles:
+        return []
+    return [f"fills on {', '.join(candles)} came from bar-fill books made from candles (see "
+            "`cryptick market import --help`), not from a venue's order book: prices and depth are modelled"]
 
 
 def _source(opts: Options, allocations: list[Allocation], wanted: list[MarketRef], start: int, end: int

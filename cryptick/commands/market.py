@@ -14,12 +14,13 @@ from typing import Annotated, Any
 
 import typer
 
+from producers.barfill import DEPTH, LEVELS, SPREAD_BPS, BarFill
 from producers.importer import (
     ImportFailed,
     ImportStats,
     batches,
     import_topic,
-    ohlcv_trades,
+    ohlcv_events,
     plan_import,
     records,
 )
@@ -76,12 +77,25 @@ class Imported:
     stats: ImportStats
 
 
+SpreadOpt = Annotated[int, typer.Option(help="Bar-fill book of each candle: bid-ask spread in basis points.")]
+DepthOpt = Annotated[float, typer.Option(help="Bar-fill book: fraction of the candle's volume on each side.")]
+LevelsOpt = Annotated[int, typer.Option(help="Bar-fill book: price levels on each side.")]
+
+
+def _model(spread_bps: int, depth: float, levels: int) -> BarFill:
+    try:
+        return BarFill(spread_bps, depth, levels)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise
+
+
 def import_file(client: Any, path: Path, venue: str | None, pair: str | None, interval_us: int | None,
-                kind: str) -> Imported:
+                kind: str, model: BarFill | None = None) -> Imported:
     """Stream one file through the archive writer in bounded batches, then refresh candles."""
     stats = ImportStats()
     try:
-        plan = plan_import(str(path), lambda: _lines(path), venue, pair, interval_us, kind, stats)
+        plan = plan_import(str(path), lambda: _lines(path), venue, pair, interval_us, kind, stats, model)
         write_events(client, plan.events, plan.topic, stats)
     except OSError as exc:
         raise ImportFailed(f"{path}: {exc.strerror or exc}") from None
@@ -117,11 +131,16 @@ def import_(
     interval: Annotated[str | None, typer.Option(help="CSV candle width (1m, 1h, 1d); default: "
                                                        "the smallest step between rows.")] = None,
     kind: Annotated[str, typer.Option("--format", help="auto (.csv is OHLCV), capture or ohlcv.")] = "auto",
+    spread_bps: SpreadOpt = SPREAD_BPS,
+    depth: DepthOpt = DEPTH,
+    levels: LevelsOpt = LEVELS,
 ) -> None:
     """Import recorded captures and OHLCV CSV files into the archive (replayable, in candles).
 
     OHLCV CSV: header timestamp,open,high,low,close,volume; timestamp = candle
-    start as Unix seconds, Unix milliseconds or ISO 8601 (UTC); decimals.
+    start as Unix seconds, Unix milliseconds or ISO 8601 (UTC); decimals. Each
+    candle also gives a book to backtest against (the bar-fill model: --spread-bps,
+    --depth, --levels).
     """
     from cryptick.settings import get_settings
     from streams.archive.clickhouse import get_client
@@ -129,10 +148,11 @@ def import_(
     if kind not in ("auto", "capture", "ohlcv"):
         _fail(f"--format {kind!r}: use auto, capture or ohlcv")
     width = parse_interval(interval) if interval else None
+    model = _model(spread_bps, depth, levels)
     client = get_client(get_settings().dsn)
     for path in files:
         try:
-            done = import_file(client, path, venue, pair, width, kind)
+            done = import_file(client, path, venue, pair, width, kind, model)
         except ImportFailed as exc:
             _fail(str(exc))
             return
@@ -151,6 +171,9 @@ def backfill(
     venue: Annotated[str, typer.Option(help="Venue (coinbase).")] = "coinbase",
     url: Annotated[str | None, typer.Option(help="Another REST base URL.")] = None,
     rate: Annotated[float, typer.Option(help="Requests per second at most.")] = 3.0,
+    spread_bps: SpreadOpt = SPREAD_BPS,
+    depth: DepthOpt = DEPTH,
+    levels: LevelsOpt = LEVELS,
 ) -> None:
     """Fetch OHLCV candles over REST (paged, rate-limited) into the archive, as an OHLCV import would."""
     import asyncio
@@ -163,6 +186,7 @@ def backfill(
     if venue != "coinbase":
         _fail(f"backfill serves coinbase only for now, not {venue!r}")
     pair = pair.upper()
+    model = _model(spread_bps, depth, levels)
     try:
         lo, hi, width = parse_time(start), parse_time(end), parse_interval(interval)
         client = RestClient(RateLimiter(rate, burst=1))
@@ -175,9 +199,10 @@ def backfill(
         return
     key = f"{pair}:{lo}:{hi}:{width}:" + ",".join(f"{b.start}:{b.close}:{b.volume}" for b in bars)
     # its own prefix, so `market datasets` can tell a backfill from an imported file
-    topic = "backfill." + import_topic("backfill", venue, key.encode(), pair, str(width)).split(".", 1)[1]
+    digest = import_topic("backfill", venue, key.encode(), pair, str(width), *model.tag()).split(".", 1)[1]
+    topic = f"backfill.{digest}"
     stats = ImportStats()
-    write_events(get_client(get_settings().dsn), ohlcv_trades(bars, venue, pair, width), topic, stats)
+    write_events(get_client(get_settings().dsn), ohlcv_events(bars, venue, pair, width, model), topic, stats)
     typer.echo(f"{len(bars)} candles of {venue} {pair} ({stats.events} events) as topic {topic}")
 
 

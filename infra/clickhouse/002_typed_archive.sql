@@ -17,12 +17,14 @@ CREATE TABLE IF NOT EXISTS archive_book_snapshot
     seq Nullable(Int64),
     bids Array(Tuple(price Int64, size Int64)),
     asks Array(Tuple(price Int64, size Int64)),
+    derived_from Nullable(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts),
     receive_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(recv_ts),
     INDEX ts_range ts TYPE minmax GRANULARITY 1
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (venue, pair, kafka_topic, kafka_partition, kafka_offset);
+ALTER TABLE archive_book_snapshot ADD COLUMN IF NOT EXISTS derived_from Nullable(String);
 
 -- BookDelta: Changes to an L2 book; ``seq`` follows the venue's own numbering where it has one.
 CREATE TABLE IF NOT EXISTS archive_book_delta

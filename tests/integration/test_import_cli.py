@@ -61,7 +61,7 @@ def test_ohlcv_csv_round_trip_through_candles(tmp_path: Path, clickhouse_dsn: st
     )
     run = CliRunner().invoke(app, ["import", str(csv_file), "--venue", venue, "--pair", "BTC-USD"])
     assert run.exit_code == 0, run.output
-    assert "8 events (8 PublicTrade)" in run.output
+    assert "10 events (2 BookSnapshot, 8 PublicTrade)" in run.output  # a bar-fill book per candle
     out = CliRunner().invoke(
         app,
         [
@@ -116,15 +116,15 @@ def test_a_file_larger_than_a_batch_reaches_the_writer_in_bounded_batches(
             return _original(self, batch)
 
         monkeypatch.setattr(ArchiveWriter, method, spy)
-    rows = BATCH // 2 + 100  # four trades a candle: two full batches and 400 trades
+    rows = 2 * BATCH // 5 + 100  # four trades and a book a candle: two full batches and 500 events
     csv_file = tmp_path / "big.csv"
     with csv_file.open("w") as out:
         out.write("timestamp,open,high,low,close,volume\n")
         out.writelines(f"{1_514_764_800 + 60 * i},100,110,90,105,1\n" for i in range(rows))
     run = CliRunner().invoke(app, ["import", str(csv_file), "--venue", f"big{namespace}", "--pair", "A-B"])
     assert run.exit_code == 0, run.output
-    assert f"{4 * rows} events ({4 * rows} PublicTrade)" in run.output
-    assert handed == [BATCH, BATCH, 400]
+    assert f"{5 * rows} events ({rows} BookSnapshot, {4 * rows} PublicTrade)" in run.output
+    assert handed == [BATCH, BATCH, 500]
 
 
 @pytest.mark.parametrize(

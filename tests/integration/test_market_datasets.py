@@ -34,8 +34,8 @@ def test_imports_are_listed_per_book_with_their_kind_span_and_origin(tmp_path: P
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "venue\tpair\tkind\tfirst\tlast\tevents\tdataset\tfrom"
-    assert (f"{venue}\tBTC-USD\tcandles 1m\t2018-01-01T00:00:00Z\t2018-01-01T00:01:59Z\t8\t{topics[0]}"
-            "\timport file") in lines
+    assert (f"{venue}\tBTC-USD\tcandles 1m, bar-fill books\t2018-01-01T00:00:00Z\t2018-01-01T00:02:00Z\t10"
+            f"\t{topics[0]}\timport file") in lines
     assert (f"coinbase\t*\tlistings of 162 markets\t2021-04-17T16:43:36Z\t2021-04-17T16:43:36Z\t162"
             f"\t{topics[1]}\timport file") in lines
     skl = [line for line in lines if line.startswith("coinbase\tSKL-USD\t") and topics[2] in line]

@@ -79,7 +79,8 @@ def test_arrays_written_in_sized_blocks_are_read() -> None:
         b"".join(_zigzag(len(s)) + s.encode() for s in ("s", "v", "P")) + _zigzag(1) + _zigzag(2) + _zigzag(0)
     )
     body += _zigzag(-1) + _zigzag(len(items[0])) + items[0] + _zigzag(1) + items[1] + _zigzag(0)
-    body += _zigzag(0)
+    body += _zigzag(0)  # no asks
+    body += _zigzag(0)  # derived_from: the null branch
     value = header + body
     assert codec.decode(value) == codec.decode(plain)
     table, ok = _decode(BookSnapshot, [value])

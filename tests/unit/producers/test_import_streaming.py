@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from producers.barfill import BarFill
 from producers.importer import (
     ImportFailed,
     ImportStats,
@@ -68,8 +69,13 @@ def whole_file(name: str, data: bytes, venue: str | None, pair: str | None, inte
             raise ImportFailed(f"{name}: an OHLCV file needs --venue and --pair")
         bars = read_ohlcv(name, lines)
         width = bar_width(name, bars, interval_us)
-        return (import_topic("ohlcv", venue, data, pair, str(width)), venue,
-                list(ohlcv_trades(bars, venue, pair, width)))
+        model = BarFill()
+        events: list[Event] = []
+        for bar in bars:
+            events += ohlcv_trades([bar], venue, pair, width)
+            book = model.book(venue, pair, bar.start, width, bar.high, bar.low, bar.close, bar.volume)
+            events += [book] if book else []
+        return import_topic("ohlcv", venue, data, pair, str(width), *model.tag()), venue, events
     venue = venue or detect_venue(Path(name).name, lines[:20])
     if venue is None:
         raise ImportFailed(f"{name}: cannot tell the venue from the capture: pass --venue")
@@ -117,8 +123,8 @@ def test_a_large_ohlcv_file_reaches_the_writer_in_bounded_batches_as_it_is_read(
     for batch in batches(records(plan.events, plan.topic, stats), 10_000):
         sizes.append(len(batch))
         read_when_handed.append(file.read)
-    assert sizes == [10_000] * 8  # four trades a candle
-    assert read_when_handed == [2_501 + 2_500 * k for k in range(8)]  # 2 500 rows a batch, + the header
+    assert sizes == [10_000] * 10  # four trades and a bar-fill book a candle
+    assert read_when_handed == [2_001 + 2_000 * k for k in range(10)]  # 2 000 rows a batch, + the header
 
 
 def test_a_capture_streams_to_what_the_whole_file_gave() -> None:
