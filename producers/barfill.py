@@ -74,6 +74,6 @@ class BarFill:
         bids = [Level(p, size) for i in range(self.levels) if (p := close - half - i * step) > 0]
         closed = start + width
         return BookSnapshot(
-            event_id=f"{venue}:{pair}:ohlcv:{start}:book", venue=venue, pair=pair, ts=closed, recv_ts=closed,
-            seq=None, bids=bids, asks=asks, derived_from=DERIVED_FROM_CANDLES,
+            event_id=f"{venue}:{pair}:ohlcv:{width}:{start}:book", venue=venue, pair=pair, ts=closed,
+            recv_ts=closed, seq=None, bids=bids, asks=asks, derived_from=DERIVED_FROM_CANDLES,
         )

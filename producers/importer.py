@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import InvalidOperation
@@ -308,6 +308,26 @@ def _check(bar: Bar, previous: Bar | None) -> None:
         raise ValueError("timestamps must increase from row to row")
 
 
+def overlapping_files(files: Sequence[tuple[str, Reopen]]) -> str | None:
+    """The first two OHLCV files whose candles overlap in time, described, or None (one pass each)."""
+    spans = []
+    for name, reopen in files:
+        first = last = None
+        for bar in iter_ohlcv(name, text_lines(name, reopen())):
+            first = bar.start if first is None else first
+            last = bar.start
+        assert first is not None and last is not None  # iter_ohlcv raises on a file without rows
+        spans.append((first, last, name))
+    spans.sort()
+    reach, holder = spans[0][1], spans[0][2]  # the latest candle so far, and its file
+    for first, last, name in spans[1:]:
+        if first <= reach:
+            when = datetime.fromtimestamp(first / 1e6, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return f"{holder} and {name} both hold candles from {when}"
+        reach, holder = last, name
+    return None
+
+
 def bar_width(name: str, bars: Iterable[Bar], interval_us: int | None) -> int:
     """The candle width: ``interval_us`` if given, else the smallest step between rows (read once)."""
     smallest: int | None = None
@@ -337,7 +357,7 @@ def ohlcv_trades(bars: Iterable[Bar], venue: str, pair: str, width: int) -> Iter
         sizes = (quarter, quarter, quarter, bar.volume - 3 * quarter)
         for k, (price, ts, size) in enumerate(zip(path, times, sizes, strict=True)):
             yield PublicTrade(
-                event_id=f"{venue}:{pair}:ohlcv:{bar.start}:{k}", venue=venue, pair=pair, ts=ts,
+                event_id=f"{venue}:{pair}:ohlcv:{width}:{bar.start}:{k}", venue=venue, pair=pair, ts=ts,
                 recv_ts=bar.start + width, trade_id=f"ohlcv:{bar.start}:{k}", price=price, size=size,
                 taker_side=None,
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,7 @@ from producers.importer import (
     batches,
     import_topic,
     ohlcv_events,
+    overlapping_files,
     plan_import,
     records,
 )
@@ -111,8 +113,9 @@ def write_events(client: Any, events: Any, topic: str, stats: ImportStats) -> No
     """Write events through the archive writer under ``topic``, then refresh their candles."""
     from streams.archive.batch import RawBatch
     from streams.archive.writer import ArchiveWriter
-    from streams.market.store import refresh_candles
+    from streams.market.store import record_import, refresh_candles
 
+    record_import(client, topic)  # where its trades overlap an earlier import's, this one's win
     writer = ArchiveWriter(client)
     spans: dict[tuple[str, str], tuple[int, int]] = {}
     for chunk in batches(records(events, topic, stats), BATCH):
@@ -149,6 +152,18 @@ def import_(
         _fail(f"--format {kind!r}: use auto, capture or ohlcv")
     width = parse_interval(interval) if interval else None
     model = _model(spread_bps, depth, levels)
+    ohlcv = [f for f in files if kind == "ohlcv" or (kind == "auto" and f.suffix.lower() == ".csv")]
+    if pair and len(ohlcv) > 1:
+        try:
+            clash = overlapping_files([(str(f), partial(_lines, f)) for f in ohlcv])
+        except (ImportFailed, OSError) as exc:
+            _fail(str(exc))
+            return
+        if clash:
+            _fail(f"{clash}: with one --pair {pair} they would be merged into one market. Import files of "
+                  "different pairs one at a time, each with its own --pair; to replace a file's candles "
+                  "with a corrected version, import that file alone (the last import wins)")
+            return
     client = get_client(get_settings().dsn)
     for path in files:
         try:

@@ -12,6 +12,7 @@ re-delivered trade would count twice; a refresh reads the deduplicated table.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
@@ -26,12 +27,18 @@ TRADES = "archive_public_trade"
 CANDLES = "market_candles"
 COLUMNS = "venue, pair, width_us, start, open, high, low, close, volume, trades, last_recv_ts"
 
-# Trades in journal order deduplicated by event id: the first copy (by coordinates) counts.
-# No FINAL: the copies of a re-delivered message share its event id, so LIMIT 1 BY drops them too.
+IMPORTS = "archive_imports"
+
+# Trades deduplicated by event id: the copy of the latest import counts (``record_import``; live
+# topics rank 0), then the first copy by coordinates. No FINAL: the copies of a re-delivered message
+# share its event id, so LIMIT 1 BY drops them too.
 _TRADES = (
-    "SELECT venue, pair, ts, recv_ts, price, size, kafka_topic, kafka_partition, kafka_offset"
-    f" FROM {TRADES} WHERE {{where}}"
-    " ORDER BY kafka_topic, kafka_partition, kafka_offset LIMIT 1 BY venue, pair, event_id"
+    "SELECT t.venue AS venue, t.pair AS pair, t.ts AS ts, t.recv_ts AS recv_ts, t.price AS price,"
+    " t.size AS size, t.kafka_topic AS kafka_topic, t.kafka_partition AS kafka_partition,"
+    " t.kafka_offset AS kafka_offset"
+    f" FROM {TRADES} AS t LEFT JOIN (SELECT topic, max(seq) AS rank FROM {IMPORTS} GROUP BY topic) AS i"
+    " ON t.kafka_topic = i.topic WHERE {where}"
+    " ORDER BY i.rank DESC, kafka_topic, kafka_partition, kafka_offset LIMIT 1 BY venue, pair, t.event_id"
 )
 _ORDER = "(ts, kafka_topic, kafka_partition, kafka_offset)"
 
@@ -46,6 +53,14 @@ def _spans_filter(spans: Mapping[tuple[str, str], tuple[int, int]], width: int, 
         terms.append(f"(venue = {{v{i}:String}} AND pair = {{p{i}:String}}"
                      f" AND {column} >= {{lo{i}:Int64}} AND {column} < {{hi{i}:Int64}})")
     return " OR ".join(terms)
+
+
+def record_import(client: Any, topic: str) -> int:
+    """Rank ``topic`` as the latest import (before its events are written, so its candles use it)."""
+    rows = client.query(f"SELECT max(seq) FROM {IMPORTS}").result_rows
+    seq = max(time.time_ns() // 1000, int(rows[0][0] or 0) + 1 if rows else 0)
+    client.insert(IMPORTS, [[topic, seq]], column_names=["topic", "seq"])
+    return seq
 
 
 def refresh_candles(client: Any, spans: Mapping[tuple[str, str], tuple[int, int]]) -> None:

@@ -13,6 +13,7 @@ from replay.archive_reader import count
 from streams.archive.clickhouse import get_client
 from streams.archive.reader import market_events
 from streams.archive.writer import ArchiveWriter
+from streams.market.store import candles
 
 pytestmark = pytest.mark.integration
 
@@ -217,3 +218,42 @@ def test_import_memory_does_not_grow_with_the_file(
         sizes.append(len(one) * copies)
     # five times the file, the same memory (a whole-file read peaks at several times the file)
     assert peaks[1] < 1.25 * peaks[0] and peaks[1] < sizes[1], (peaks, sizes)
+
+
+def test_the_last_import_of_the_same_candles_wins_in_import_order(
+        tmp_path: Path, clickhouse_dsn: str, namespace: str) -> None:
+    venue = f"re{namespace}"
+    versions = {}
+    for name, close in (("a", 110), ("b", 125), ("c", 117)):  # three versions of one candle
+        versions[name] = tmp_path / f"{name}.csv"
+        versions[name].write_text(f"timestamp,open,high,low,close,volume\n1514764800,100,130,90,{close},1\n")
+
+    def close_after(name: str) -> int:
+        done = CliRunner().invoke(app, ["import", str(versions[name]), "--venue", venue,
+                                        "--pair", "BTC-USD", "--interval", "1m"])
+        assert done.exit_code == 0, done.output
+        (candle,) = candles(get_client(clickhouse_dsn), venue, "BTC-USD", 1_514_764_800_000_000,
+                            1_514_764_860_000_000, "1m")
+        return candle.close // 100_000_000
+
+    assert [close_after(n) for n in ("a", "b", "c", "a", "c")] == [110, 125, 117, 110, 117]
+
+
+def test_several_csv_files_with_one_pair_must_not_overlap(tmp_path: Path, clickhouse_dsn: str) -> None:
+    header = "timestamp,open,high,low,close,volume\n"
+    jan = tmp_path / "jan.csv"
+    jan.write_text(header + "".join(f"{1_514_764_800 + 60 * i},1,1,1,1,1\n" for i in range(30)))
+    feb = tmp_path / "feb.csv"
+    feb.write_text(header + "".join(f"{1_514_764_800 + 1800 + 60 * i},1,1,1,1,1\n" for i in range(30)))
+    eth = tmp_path / "eth.csv"
+    eth.write_text(header + "".join(f"{1_514_764_800 + 600 + 60 * i},2,2,2,2,1\n" for i in range(5)))
+
+    refused = CliRunner().invoke(app, ["import", str(jan), str(feb), str(eth), "--venue", "v",
+                                       "--pair", "BTC-USD"])
+
+    assert refused.exit_code == 2
+    assert f"{jan} and {eth} both hold candles from 2018-01-01T00:10:00Z" in refused.output
+    assert "one at a time" in refused.output
+    fine = CliRunner().invoke(app, ["import", str(jan), str(feb), "--venue", f"ok{tmp_path.name[-6:]}",
+                                    "--pair", "BTC-USD"])
+    assert fine.exit_code == 0, fine.output
