@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import InvalidOperation
@@ -372,10 +372,12 @@ def ohlcv_events(bars: Iterable[Bar], venue: str, pair: str, width: int, model: 
             yield book
 
 
-def records(events: Iterable[Event], topic: str, stats: ImportStats) -> Iterator[Record]:
-    """Encode events as archive records with synthetic coordinates (see the module doc)."""
+def records(events: Iterable[Event], topic: str, stats: ImportStats,
+            first_offsets: Mapping[int, int] | None = None) -> Iterator[Record]:
+    """Encode events as archive records with synthetic coordinates (see the module doc); ``first_offsets``:
+    partition -> the next offset, where a resumed backfill goes on writing its topic."""
     codec = default_codec()
-    offsets: dict[int, int] = {}
+    offsets: dict[int, int] = dict(first_offsets or {})
     for event in events:
         venue, pair = getattr(event, "venue", None), getattr(event, "pair", None)
         key = (venue_key(venue, pair) if venue and pair else event.event_id).encode()

@@ -109,7 +109,8 @@ def _lines(path: Path) -> Iterator[bytes]:
         yield from file
 
 
-def write_events(client: Any, events: Any, topic: str, stats: ImportStats) -> None:
+def write_events(client: Any, events: Any, topic: str, stats: ImportStats,
+                 first_offsets: dict[int, int] | None = None) -> None:
     """Write events through the archive writer under ``topic``, then refresh their candles."""
     from streams.archive.batch import RawBatch
     from streams.archive.writer import ArchiveWriter
@@ -118,7 +119,7 @@ def write_events(client: Any, events: Any, topic: str, stats: ImportStats) -> No
     record_import(client, topic)  # where its trades overlap an earlier import's, this one's win
     writer = ArchiveWriter(client)
     spans: dict[tuple[str, str], tuple[int, int]] = {}
-    for chunk in batches(records(events, topic, stats), BATCH):
+    for chunk in batches(records(events, topic, stats, first_offsets), BATCH):
         written = writer.write(RawBatch.from_records(chunk))
         for book, (lo, hi) in written.trade_spans.items():
             old = spans.get(book)
@@ -182,43 +183,69 @@ def backfill(
     pair: Annotated[str, typer.Option(help="Pair BASE-QUOTE, e.g. BTC-USD.")],
     start: Annotated[str, typer.Option(help="First candle: ISO 8601 (UTC) or Unix seconds.")],
     end: Annotated[str, typer.Option(help="End (exclusive): ISO 8601 (UTC) or Unix seconds.")],
-    interval: Annotated[str, typer.Option(help="Candle width: 1m, 5m, 15m, 1h, 6h or 1d.")] = "1h",
-    venue: Annotated[str, typer.Option(help="Venue (coinbase).")] = "coinbase",
-    url: Annotated[str | None, typer.Option(help="Another REST base URL.")] = None,
+    interval: Annotated[str, typer.Option(help="Candle width: 1m, 5m, 15m, 30m, 1h, 6h or 1d.")] = "1h",
+    venue: Annotated[str, typer.Option(help="Venue: coinbase, bitfinex, kraken or poloniex.")] = "coinbase",
+    url: Annotated[str | None, typer.Option(help="Another REST base URL (a mirror, a test server).")] = None,
     rate: Annotated[float, typer.Option(help="Requests per second at most.")] = 3.0,
+    retries: Annotated[int, typer.Option(help="Retries of a failed request (network, rate limit, outage), "
+                                              "pausing 1 s, 2 s, 4 s ...")] = 5,
     spread_bps: SpreadOpt = SPREAD_BPS,
     depth: DepthOpt = DEPTH,
     levels: LevelsOpt = LEVELS,
 ) -> None:
-    """Fetch OHLCV candles over REST (paged, rate-limited) into the archive, as an OHLCV import would."""
-    import asyncio
+    """Fetch OHLCV candles through ccxt (paged, rate-limited, retried) into the archive, as an OHLCV import.
 
+    Resumable: each page is archived as it arrives, under one topic per venue, pair, width and bar-fill
+    model; run the same command again and it goes on after the last candle archived.
+    """
     from cryptick.settings import get_settings
-    from producers.exchanges.ohlcv import COINBASE_URL, backfill_coinbase
-    from producers.exchanges.rest import RateLimiter, RestClient, RestError
+    from producers.exchanges.backfill import BackfillError, Progress, exchange, pages, resume_from
     from streams.archive.clickhouse import get_client
 
-    if venue != "coinbase":
-        _fail(f"backfill serves coinbase only for now, not {venue!r}")
     pair = pair.upper()
     model = _model(spread_bps, depth, levels)
     try:
         lo, hi, width = parse_time(start), parse_time(end), parse_interval(interval)
-        client = RestClient(RateLimiter(rate, burst=1))
-        bars = asyncio.run(backfill_coinbase(client, pair, lo, hi, width // 1_000_000, url or COINBASE_URL))
-    except (ValueError, RestError) as exc:
+        ex = exchange(venue, rate, url)
+    except (ValueError, BackfillError) as exc:
         _fail(str(exc))
         return
-    if not bars:
+    # one topic per venue, pair, width and model (not per content): a second run resumes it
+    digest = import_topic("backfill", venue, b"", pair, str(width), *model.tag()).split(".", 1)[1]
+    topic = f"backfill.{digest}"
+    client = get_client(get_settings().dsn)
+    last, offsets = _archived(client, topic)
+    begin = resume_from(lo, width, last)
+    if begin >= hi:
+        typer.echo(f"{venue} {pair} is archived up to {_utc(hi)} already (topic {topic})")
+        return
+    if begin > lo:
+        typer.echo(f"resuming after the last candle archived, at {_utc(begin)}")
+    progress, stats = Progress(), ImportStats()
+    try:
+        for bars in pages(ex, venue, pair, begin, hi, width // 1_000_000, progress, retries=max(retries, 0)):
+            write_events(client, ohlcv_events(bars, venue, pair, width, model), topic, stats, offsets)
+            offsets = _archived(client, topic)[1]
+    except BackfillError as exc:
+        kept = f"; {progress.candles} candles archived, run again to resume" if progress.candles else ""
+        _fail(f"{exc}{kept}")
+        return
+    if not progress.candles:
         typer.echo(f"no candles for {venue} {pair} in that range")
         return
-    key = f"{pair}:{lo}:{hi}:{width}:" + ",".join(f"{b.start}:{b.close}:{b.volume}" for b in bars)
-    # its own prefix, so `market datasets` can tell a backfill from an imported file
-    digest = import_topic("backfill", venue, key.encode(), pair, str(width), *model.tag()).split(".", 1)[1]
-    topic = f"backfill.{digest}"
-    stats = ImportStats()
-    write_events(get_client(get_settings().dsn), ohlcv_events(bars, venue, pair, width, model), topic, stats)
-    typer.echo(f"{len(bars)} candles of {venue} {pair} ({stats.events} events) as topic {topic}")
+    if progress.first_served is not None and progress.first_served > begin:
+        typer.echo(f"{venue} had candles from {_utc(progress.first_served)} only (asked from {_utc(begin)})")
+    typer.echo(f"{progress.candles} candles of {venue} {pair} ({stats.events} events, {progress.requests} "
+               f"requests, {progress.retries} retried) as topic {topic}")
+
+
+def _archived(client: Any, topic: str) -> tuple[int | None, dict[int, int]]:
+    """The last candle trade time archived in ``topic`` and, per partition, its next offset."""
+    last = client.query("SELECT max(ts), count() FROM archive_public_trade WHERE kafka_topic = {t:String}",
+                        parameters={"t": topic}).result_rows
+    parts = client.query("SELECT partition, max(offset) + 1 FROM archive_messages WHERE topic = {t:String}"
+                         " GROUP BY partition", parameters={"t": topic}).result_rows
+    return (int(last[0][0]) if last and last[0][1] else None), {int(p): int(n) for p, n in parts}
 
 
 @app.command()
