@@ -43,6 +43,12 @@ UNAVAILABLE: dict[str, Any] = {
     "headers": {"Retry-After": {"description": "Seconds to wait before retrying.",
                                 "schema": {"type": "integer"}}}}
 
+ARCHIVE_UNAVAILABLE: dict[str, Any] = {
+    "model": ErrorOut,
+    "description": "The archive (ClickHouse) cannot be read now: the embedded store is held by another "
+                   "process (one process owns it), or the server is down. The detail says which.",
+    "headers": UNAVAILABLE["headers"]}
+
 CONFLICT: dict[str, Any] = {"model": ErrorOut, "description": "The command_id was used before for "
                             "another request: nothing was sent."}
 READS: dict[int | str, dict[str, Any]] = {400: INVALID, 422: INVALID}

@@ -134,6 +134,19 @@ class Valued(BaseModel):
     usd: str | None = Field(description="None: no price route to USD (not zero).")
 
 
+class DatasetOut(BaseModel):
+    """What one dataset of the archive holds of one book (``pair`` "*": a product list)."""
+
+    venue: str
+    pair: str
+    kinds: list[str] = Field(description='"L2 book", "trades", "candles 5m", "bar-fill books", "listings"')
+    first: str = Field(description="first event time, ISO 8601 UTC")
+    last: str = Field(description="last event time, ISO 8601 UTC")
+    events: int
+    dataset: str = Field(description="the archived topic: pass it to a backtest as --dataset")
+    origin: str = Field(description='"live namespace …", "import file" or "backfill"')
+
+
 class BookOut(BaseModel):
     venue: str
     pair: str

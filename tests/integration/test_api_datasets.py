@@ -1,0 +1,51 @@
+"""``GET /markets/datasets``: the archive's datasets over HTTP, as ``cryptick market datasets`` lists them;
+and a clear 503 when the embedded archive is held by another process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+CSV = "timestamp,open,high,low,close,volume\n2018-01-01T00:00:00Z,13000.5,13100,12900,13050.25,12.5\n" \
+      "2018-01-01T00:01:00Z,13050.25,13060,13000,13001,0.125\n"
+
+
+@pytest.fixture()
+def own_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh embedded archive with one OHLCV import, written by the CLI (which then lets it go)."""
+    dsn = f"chdb://{tmp_path / 'archive'}"
+    (tmp_path / "btc.csv").write_text(CSV)
+    cli = [sys.executable, "-m", "cryptick.cli", "market", "import", str(tmp_path / "btc.csv"),
+           "--venue", "coinbase", "--pair", "BTC-USD"]
+    done = subprocess.run(cli, env=dict(os.environ, CLICKHOUSE_DSN=dsn), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    monkeypatch.setenv("CLICKHOUSE_DSN", dsn)  # the API started next owns this archive
+    return done.stdout.rsplit("as topic ", 1)[1].strip()
+
+
+def test_the_api_lists_the_datasets_of_the_archive_it_owns(own_archive: str, api_server: str) -> None:
+    got = httpx.get(f"{api_server}/markets/datasets", timeout=60)
+    assert got.status_code == 200, got.text
+    assert got.json() == [{"venue": "coinbase", "pair": "BTC-USD", "kinds": ["candles 1m", "bar-fill books"],
+                           "first": "2018-01-01T00:00:00Z", "last": "2018-01-01T00:02:00Z", "events": 10,
+                           "dataset": own_archive, "origin": "import file"}]
+
+
+def test_an_archive_held_by_another_process_is_a_503_that_says_so(clickhouse_dsn: str, api_server: str
+                                                                  ) -> None:
+    from streams.archive.clickhouse import get_client
+
+    if not clickhouse_dsn.startswith("chdb://"):
+        pytest.skip("a ClickHouse server is shared, not held")
+    get_client(clickhouse_dsn)  # this process holds the embedded store the API would open
+    got = httpx.get(f"{api_server}/markets/datasets", timeout=60)
+    assert got.status_code == 503 and got.headers["Retry-After"]
+    assert got.json()["detail"].startswith("the archive cannot be read: ")
