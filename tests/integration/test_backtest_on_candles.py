@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from cryptick.commands.backtest import Options, run_backtest
 from cryptick.commands.market import app as market_app
-from cryptick.commands.runs import check_parity
+from cryptick.commands.runs import check_parity, show_lines
+from replay.runs import get_run
 from streams.archive.clickhouse import get_client
 
 pytestmark = pytest.mark.integration
@@ -135,6 +136,10 @@ def test_a_candle_backtest_replays_through_kafka_with_the_same_outputs(
                    source="archive", sample_s=300)
     report, _ = run_backtest(opts, show_progress=False, store=lambda: client)
     assert report.fills > 0
+    stored = get_run(client, report.run_id)  # `cryptick run show` says where the fills came from
+    assert stored is not None
+    assert stored.source["fills_from_candles"] == [f"{venue}:BTC-USD", f"{venue}:ETH-USD"]
+    assert any("note: fills on" in line and "bar-fill books" in line for line in show_lines(stored))
     lines: list[str] = []
     check = check_parity(client, kafka_bootstrap, report.run_id, namespace, lines.append, tmp_path)
     assert check.identical, (lines, (tmp_path / f"worker-{namespace}.log").read_text())
