@@ -190,3 +190,57 @@ class StopIn(Strict):
 class SentOut(BaseModel):
     command_id: str
     idempotency_key: str | None = Field(None, description="The key a retry sends (Idempotency-Key).")
+
+
+class RunSummaryOut(BaseModel):
+    """A run as the list shows it."""
+
+    run_id: str
+    strategy: str
+    mode: str = Field(description='"paper", "backtest" or "" when its start was not seen')
+    account: str
+    wallet_set_id: str
+    state: str = Field(description='"requested" until the host answers, then starting, running, stopped, '
+                                   'failed ...')
+    detail: str = Field(description="the reason of the last state change")
+    started: str | None = Field(description="when it was asked to start, ISO 8601 UTC")
+    state_changed: str | None = Field(description="when its state last changed, ISO 8601 UTC")
+    component_count: int
+
+
+class ComponentOut(BaseModel):
+    """A UI component of a run: its declaration and latest data, so a page opened mid-run renders."""
+
+    component_id: str
+    kind: str = Field(description='"scatter", "line_chart", "bar_chart", "slider", "sliders", "table" ...; '
+                                  '"" for data of a component not declared')
+    spec: Any = Field(description="the declaration, as the strategy gave it")
+    data: Any = Field(description="the latest data (null before the first update)")
+    declared: str
+    updated: str | None
+    updates: int
+
+
+class HoldingOut(BaseModel):
+    venue: str
+    currency: str
+    amount: str
+
+
+class RunDetailOut(RunSummaryOut):
+    """Everything the read model knows of a run."""
+
+    params: dict[str, str]
+    allocations: list[HoldingOut]
+    end: str | None = Field(description="its end on the market's clock, if it has one")
+    duration_s: float | None
+    stop_requested: str | None = Field(description="the reason of a stop request, once sent")
+    inbox: dict[str, int] = Field(description="messages received, by type")
+    outputs: dict[str, int] = Field(description="messages emitted, by type")
+    components: list[ComponentOut]
+
+
+class LogOut(BaseModel):
+    ts: str
+    level: str
+    message: str

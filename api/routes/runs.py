@@ -1,4 +1,5 @@
-"""Strategy runs: the runnable strategies, paper runs started and stopped, dashboard control messages.
+"""Strategy runs: the runnable strategies, paper runs started and stopped, dashboard control messages;
+the runs read back (list, details, components with their latest data, logs) from the API's read model.
 
 Commands go to the strategy agent's inbox (``strategy.journal``, key run id);
 what the run does comes back on ``/streams/events?kinds=runs`` (states,
@@ -13,15 +14,27 @@ import time
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, HTTPException, status
+from fastapi import APIRouter, Body, Header, HTTPException, Query, status
 
-from api.deps import CommandsDep, IdPath, SettingsDep
-from api.errors import CONFLICT, SENDS
+from api.deps import CommandsDep, IdPath, SettingsDep, ViewsDep
+from api.errors import CONFLICT, NOT_FOUND, READS, SENDS
 from api.fields import ID_PATTERN
-from api.models import RunIn, RunOut, SentOut, StopIn
+from api.models import (
+    ComponentOut,
+    HoldingOut,
+    LogOut,
+    RunDetailOut,
+    RunIn,
+    RunOut,
+    RunSummaryOut,
+    SentOut,
+    StopIn,
+    show,
+)
 from api.services.command_outcome import REJECTIONS
 from api.services.commands import CommandNotDelivered, Outcome
 from api.services.names import check_names
+from api.services.run_views import Component, RunView
 from schemas.events import Allocation, DeadLetter, HistoryLoaded
 from schemas.topics import STRATEGY_JOURNAL
 from strategies import commands, registry
@@ -139,3 +152,84 @@ def post_to_component(run_id: IdPath, component_id: IdPath, bus: CommandsDep, pa
         raise CommandNotDelivered(key, f"{exc} (send it again with the header Idempotency-Key: {key})"
                                   ) from None
     return SentOut(command_id=cmd.event_id, idempotency_key=key)
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def _iso(ts: int | None) -> str | None:
+    if ts is None:
+        return None
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _summary(run: RunView) -> dict[str, Any]:
+    return {"run_id": run.run_id, "strategy": run.strategy, "mode": run.mode, "account": run.account,
+            "wallet_set_id": run.wallet_set_id, "state": run.state, "detail": run.detail,
+            "started": _iso(run.start_ts), "state_changed": _iso(run.state_ts),
+            "component_count": len(run.components)}
+
+
+def _component(c: Component) -> ComponentOut:
+    return ComponentOut(component_id=c.component_id, kind=c.kind, spec=c.spec, data=c.data,
+                        declared=_iso(c.declared_ts) or "", updated=_iso(c.updated_ts), updates=c.updates)
+
+
+def _found(views: ViewsDep, run_id: str) -> tuple[RunView, Any]:
+    fold, lock = views.run_views()
+    run = fold.runs.get(run_id)
+    if run is None:
+        raise HTTPException(404, f"no run {run_id} (yet)")
+    return run, lock
+
+
+@router.get("/runs", response_model=list[RunSummaryOut], responses=READS)
+def runs(views: ViewsDep,
+         state: Annotated[str | None, Query(pattern=ID_PATTERN, description="e.g. running")] = None,
+         strategy: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+         account: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[RunSummaryOut]:
+    """The namespace's runs, newest start first, filtered by state, strategy and account; paged."""
+    fold, lock = views.run_views()
+    with lock:
+        chosen = [r for r in fold.runs.values()
+                  if (state is None or r.state == state) and (strategy is None or r.strategy == strategy)
+                  and (account is None or r.account == account)]
+        chosen.sort(key=lambda r: (-(r.start_ts or 0), r.run_id))
+        page = [_summary(r) for r in chosen[offset:offset + limit]]
+    return [RunSummaryOut(**p) for p in page]
+
+
+@router.get("/runs/{run_id}", response_model=RunDetailOut, responses={**READS, 404: NOT_FOUND})
+def run_detail(run_id: IdPath, views: ViewsDep) -> RunDetailOut:
+    """One run: parameters, allocations, state and reason, message counts, components with their data."""
+    run, lock = _found(views, run_id)
+    with lock:
+        return RunDetailOut(
+            **_summary(run), params=dict(run.params),
+            allocations=[HoldingOut(venue=v, currency=c, amount=show(a)) for v, c, a in run.allocations],
+            end=_iso(run.end_ts), duration_s=None if run.duration_us is None else run.duration_us / 1e6,
+            stop_requested=run.stop_requested, inbox=dict(run.inbox), outputs=dict(run.outputs),
+            components=[_component(c) for c in run.components.values()])
+
+
+@router.get("/runs/{run_id}/components", response_model=list[ComponentOut],
+            responses={**READS, 404: NOT_FOUND})
+def run_components(run_id: IdPath, views: ViewsDep) -> list[ComponentOut]:
+    """The run's UI components in declaration order, each with its latest data."""
+    run, lock = _found(views, run_id)
+    with lock:
+        return [_component(c) for c in run.components.values()]
+
+
+@router.get("/runs/{run_id}/logs", response_model=list[LogOut], responses={**READS, 404: NOT_FOUND})
+def run_logs(run_id: IdPath, views: ViewsDep,
+             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[LogOut]:
+    """The run's latest log lines (at most the last 500 are kept), oldest first."""
+    run, lock = _found(views, run_id)
+    with lock:
+        lines = list(run.logs)[-limit:]
+    return [LogOut(ts=_iso(ts) or "", level=level, message=message) for ts, level, message in lines]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
+from api.services.run_views import RunsFold
 from schemas.codec import default_codec
 from schemas.events import (
     AdjustWalletSet,
@@ -37,7 +38,14 @@ from schemas.events import (
     OrderRequested,
     WithdrawFunds,
 )
-from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, partition_of, qualified
+from schemas.topics import (
+    LEDGER_JOURNAL,
+    STRATEGY_EVENTS,
+    STRATEGY_JOURNAL,
+    VENUE_JOURNAL,
+    partition_of,
+    qualified,
+)
 from streams.ledger.engine import Ledger
 from streams.matching.book import L2Book
 from streams.matching.engine import MatchingEngine
@@ -86,7 +94,8 @@ class ReplicaStatus:
 
 
 class AgentViews:
-    """Follows ``ledger.journal`` and ``venue.journal`` of a namespace through the engines."""
+    """Follows ``ledger.journal`` and ``venue.journal`` of a namespace through the engines, and the
+    strategy inbox and outputs into the runs' read model (``api.services.run_views``)."""
 
     def __init__(self, bootstrap: str, namespace: str) -> None:
         from streams.ledger.agent import processor as ledger_processor
@@ -100,6 +109,9 @@ class AgentViews:
             self._ledger_topic: ledger_processor(),
             self._venue_topic: matching_processor(),
         }
+        self._run_topics = {qualified(STRATEGY_JOURNAL, namespace): True,
+                            qualified(STRATEGY_EVENTS, namespace): False}  # topic -> is the inbox
+        self.runs = RunsFold()
         self._lock = threading.Lock()
         self._progress: dict[tuple[str, int], int] = {}  # next offset per (topic, partition)
         self._ends: dict[tuple[str, int], int] = {}  # high watermarks, as last fetched
@@ -130,7 +142,7 @@ class AgentViews:
         })
         try:
             assignment = []
-            for topic in self._procs:
+            for topic in [*self._procs, *self._run_topics]:
                 meta = consumer.list_topics(topic, timeout=10).topics[topic]
                 if meta.error is not None or not meta.partitions:
                     raise RuntimeError(f"topic {topic} does not exist: create the namespace's topics")
@@ -185,6 +197,16 @@ class AgentViews:
 
     def _apply(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes,
                now: float) -> None:
+        inbox = self._run_topics.get(topic)
+        if inbox is not None:
+            self._progress[(topic, partition)] = offset + 1
+            try:
+                event = self._codec.decode(value)
+            except Exception as exc:  # the strategy agent dead-letters it; the read model skips it
+                self._problem(now, f"{topic}[{partition}]@{offset}: {exc!r}")
+                return
+            (self.runs.inbox if inbox else self.runs.output)(event)
+            return
         proc = self._procs[topic]
         try:
             outputs = proc.process(partition, offset, key, value)
@@ -228,6 +250,10 @@ class AgentViews:
         self._last_problem = (now, what)
 
     # --- reads -------------------------------------------------------------------
+
+    def run_views(self) -> tuple[RunsFold, threading.Lock]:
+        """The runs' read model and the lock to hold while reading it."""
+        return self.runs, self._lock
 
     def ledger(self, account: str) -> tuple[Ledger | None, threading.Lock]:
         """The engine holding ``account`` (None before anything of it was seen), and the lock."""

@@ -113,3 +113,53 @@ def test_a_paper_run_over_http(live: str) -> None:
     ended = sse(live, "runs", lambda got: any(n == "RunStateChanged" and b["state"] == "stopped"
                                               for n, b in got))
     assert ("stopped", "enough") in [(b["state"], b["detail"]) for n, b in ended if n == "RunStateChanged"]
+
+
+def poll(url: str, ok: Any, timeout: float = 60) -> Any:
+    """GET ``url`` until ``ok(json)``; the last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = httpx.get(url, timeout=10)
+        if got.status_code == 200 and ok(got.json()):
+            return got.json()
+        assert time.monotonic() < deadline, (url, got.status_code, got.text[:500])
+        time.sleep(0.2)
+
+
+def test_a_run_is_read_back_mid_way_without_the_stream(live: str) -> None:
+    body = {"strategy": "demo", "account": "reader", "params": {"interval_s": "1"},
+            "balances": [{"venue": "synthetic", "currency": "USD", "amount": "10000"}]}
+    r = httpx.post(f"{live}/runs", json=body, timeout=10)
+    assert r.status_code == 202, r.text
+    run_id = r.json()["run_id"]
+
+    # a page opened after the start renders at once: state, and each component with its latest data
+    detail = poll(f"{live}/runs/{run_id}", lambda d: d["state"] == "running"
+                  and any(c["data"] is not None for c in d["components"]))
+    assert (detail["strategy"], detail["mode"], detail["account"]) == ("demo", "paper", "reader")
+    assert detail["params"]["interval_s"] == "1"
+    assert detail["allocations"] == [{"venue": "synthetic", "currency": "USD", "amount": "10000"}]
+    kinds = {c["component_id"]: c["kind"] for c in detail["components"]}
+    assert kinds == {"quotes": "table", "settings": "slider"}
+    assert detail["inbox"]["StartRun"] == 1 and detail["outputs"]["UiComponentDeclared"] == 2
+    components = httpx.get(f"{live}/runs/{run_id}/components", timeout=10).json()
+    assert [c["component_id"] for c in components] == ["quotes", "settings"]
+
+    listed = httpx.get(f"{live}/runs", params={"account": "reader", "state": "running"}, timeout=10).json()
+    assert [x["run_id"] for x in listed] == [run_id] and listed[0]["component_count"] == 2
+    other = httpx.get(f"{live}/runs", params={"strategy": "hodl", "account": "reader"}, timeout=10)
+    assert other.json() == []
+
+    moved = httpx.post(f"{live}/runs/{run_id}/components/settings", json={"offset_bps": 7}, timeout=10)
+    assert moved.status_code == 202
+    logs = poll(f"{live}/runs/{run_id}/logs", lambda lines: any("offset now 7 bps" in x["message"]
+                                                               for x in lines))
+    assert all(set(x) == {"ts", "level", "message"} for x in logs)
+    stopped = httpx.post(f"{live}/runs/{run_id}/stop", json={"reason": "read enough"}, timeout=10)
+    assert stopped.status_code == 202
+    done = poll(f"{live}/runs/{run_id}", lambda d: d["state"] == "stopped")
+    assert done["detail"] == "read enough" and done["stop_requested"] == "read enough"
+    assert done["inbox"]["ControlMessage"] == 1
+
+    assert httpx.get(f"{live}/runs/no-such-run", timeout=10).status_code == 404
+    assert httpx.get(f"{live}/runs/no-such-run/components", timeout=10).status_code == 404
