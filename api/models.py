@@ -147,12 +147,16 @@ class DatasetOut(BaseModel):
     origin: str = Field(description='"live namespace …", "import file" or "backfill"')
 
 
+LevelOut = Annotated[list[str], Field(min_length=2, max_length=2, description="[price, size]")]
+"""A book level as two decimal strings (a list, not a tuple: OpenAPI 3.0 has no fixed-length arrays)."""
+
+
 class BookOut(BaseModel):
     venue: str
     pair: str
     stale: bool
-    bids: list[tuple[str, str]]
-    asks: list[tuple[str, str]]
+    bids: list[LevelOut]
+    asks: list[LevelOut]
 
 
 MAX_DURATION_S = 10 * 366 * 86_400
@@ -244,3 +248,40 @@ class LogOut(BaseModel):
     ts: str
     level: str
     message: str
+
+
+class MarketStatusOut(BaseModel):
+    """A book as the API's replica has it."""
+
+    stale: bool = Field(description="true before its first snapshot, after a feed gap, or when empty")
+    bid: str | None
+    ask: str | None
+    last_update_age_s: float | None = Field(description="seconds since its last message reached the API")
+
+
+class MarketOut(BaseModel):
+    """A listed market: its trading rules and its book's status."""
+
+    venue: str
+    pair: str
+    base: str
+    quote: str
+    price_increment: str
+    size_increment: str
+    min_size: str
+    max_size: str | None
+    min_notional: str | None
+    book: MarketStatusOut | None = Field(description="null while no message of its book was seen")
+
+
+class CandleOut(BaseModel):
+    """One OHLCV candle of archived trades (decimal strings)."""
+
+    start: str
+    end: str
+    open: str
+    high: str
+    low: str
+    close: str
+    volume: str
+    trades: int

@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
 from api.deps import PairPath, SettingsDep, VenuePath, ViewsDep
 from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS
-from api.models import BookOut, DatasetOut, show
+from api.models import BookOut, CandleOut, DatasetOut, MarketOut, MarketStatusOut, show
+from streams.market.candles import Candle
 
 router = APIRouter(tags=["markets"])
+
+
+@router.get("/markets", response_model=list[MarketOut])
+def markets(views: ViewsDep) -> list[MarketOut]:
+    """Every listed market: venue, pair, trading rules (decimal strings), and its book's status —
+    fresh or stale, best bid and ask, and how long ago its last message arrived."""
+
+    def opt(units: int | None) -> str | None:
+        return None if units is None else show(units)
+
+    out = []
+    for r, b in views.listed():
+        book = None if b is None else MarketStatusOut(stale=b[0], bid=opt(b[1]), ask=opt(b[2]),
+                                                      last_update_age_s=b[3])
+        out.append(MarketOut(venue=r.venue, pair=r.pair, base=r.base, quote=r.quote,
+                             price_increment=show(r.price_increment), size_increment=show(r.size_increment),
+                             min_size=show(r.min_size), max_size=opt(r.max_size),
+                             min_notional=opt(r.min_notional), book=book))
+    return out
 
 
 @router.get("/markets/{venue}/{pair}/book", response_model=BookOut, responses={**READS, 404: NOT_FOUND})
@@ -23,8 +43,8 @@ def book(venue: VenuePath, pair: PairPath, views: ViewsDep,
     if b is None:
         raise HTTPException(404, f"no book for {pair} on {venue} yet")
     return BookOut(venue=venue, pair=pair, stale=b.stale,
-                   bids=[(show(lv.price), show(lv.size)) for lv in b.depth("bid", depth)],
-                   asks=[(show(lv.price), show(lv.size)) for lv in b.depth("ask", depth)])
+                   bids=[[show(lv.price), show(lv.size)] for lv in b.depth("bid", depth)],
+                   asks=[[show(lv.price), show(lv.size)] for lv in b.depth("ask", depth)])
 
 
 @router.get("/prices", response_model=dict[str, str])
@@ -44,13 +64,59 @@ async def datasets(settings: SettingsDep) -> list[DatasetOut]:
         raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
 
 
+def _iso(us: int) -> str:
+    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _datasets(dsn: str) -> list[DatasetOut]:
     from replay.sources import dataset_summaries
     from streams.archive.clickhouse import get_client
 
-    def iso(us: int) -> str:
-        return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    return [DatasetOut(venue=d.venue, pair=d.pair, kinds=list(d.kinds), first=iso(d.first_ts),
-                       last=iso(d.last_ts), events=d.events, dataset=d.dataset, origin=d.origin)
+    return [DatasetOut(venue=d.venue, pair=d.pair, kinds=list(d.kinds), first=_iso(d.first_ts),
+                       last=_iso(d.last_ts), events=d.events, dataset=d.dataset, origin=d.origin)
             for d in dataset_summaries(get_client(dsn))]
+
+
+MAX_CANDLES = 100_000
+Freq = Literal["1m", "5m", "1h", "1d", "highest", "daily"]
+
+
+def _us(moment: datetime) -> int:
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return int(moment.replace(microsecond=0).timestamp()) * 1_000_000 + moment.microsecond
+
+
+@router.get("/markets/{venue}/{pair}/candles", response_model=list[CandleOut],
+            responses={**READS, 503: ARCHIVE_UNAVAILABLE})
+async def candles(venue: VenuePath, pair: PairPath, settings: SettingsDep,
+                  start: Annotated[datetime, Query(description="first bucket, ISO 8601 (UTC if no zone)")],
+                  end: Annotated[datetime, Query(description="end, exclusive, ISO 8601")],
+                  freq: Freq = "1m",
+                  received_before: Annotated[datetime | None, Query(
+                      description="only trades received before this time count (no lookahead)")] = None,
+                  ) -> list[CandleOut]:
+    """OHLCV candles of the archive's trades (imports, backfills and live recordings), oldest first."""
+    from streams.market.freq import width_us
+
+    lo, hi = _us(start), _us(end)
+    if hi <= lo:
+        raise HTTPException(422, "end must be after start")
+    if (hi - lo) // width_us(freq) > MAX_CANDLES:
+        raise HTTPException(422, f"at most {MAX_CANDLES} candles a request: narrow the range or widen freq")
+    cut = None if received_before is None else _us(received_before)
+    try:
+        rows = await asyncio.to_thread(_candles, settings.dsn, venue, pair, lo, hi, freq, cut)
+    except Exception as exc:  # a locked embedded store, a server down
+        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+    iso = _iso
+    return [CandleOut(start=iso(c.start), end=iso(c.start + width_us(freq)), open=show(c.open),
+                      high=show(c.high), low=show(c.low), close=show(c.close), volume=show(c.volume),
+                      trades=c.trades) for c in rows]
+
+
+def _candles(dsn: str, venue: str, pair: str, lo: int, hi: int, freq: str, cut: int | None
+             ) -> list[Candle]:
+    from streams.archive.clickhouse import get_client
+    from streams.market.store import candles as stored
+
+    return stored(get_client(dsn), venue, pair, lo, hi, freq, received_before=cut)

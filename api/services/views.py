@@ -47,6 +47,7 @@ from schemas.topics import (
     qualified,
 )
 from streams.ledger.engine import Ledger
+from streams.ledger.markets import MarketRules
 from streams.matching.book import L2Book
 from streams.matching.engine import MatchingEngine
 from streams.runtime.inbox import InboxProcessor
@@ -91,6 +92,10 @@ class ReplicaStatus:
     last_problem: str | None
     last_problem_age_s: float | None
     books: dict[str, tuple[bool, float]] = field(default_factory=dict)  # key -> (stale, seconds since)
+
+
+BookStatus = tuple[bool, int | None, int | None, float | None]
+"""A book as the replica has it: stale, best bid, best ask, seconds since its last message."""
 
 
 class AgentViews:
@@ -269,6 +274,27 @@ class AgentViews:
             return None
         book = engine.book(venue, pair)
         return book if book.best_bid() or book.best_ask() else None
+
+    def listed(self) -> list[tuple[MarketRules, BookStatus | None]]:
+        """Every listed market with its book as the replica has it: (stale, best bid, best ask, seconds
+        since its last message), or None while no message of the book was seen."""
+        now = time.monotonic()
+        with self._lock:
+            rules: dict[tuple[str, str], MarketRules] = {}
+            for engine in self._procs[self._ledger_topic].engines.values():
+                if isinstance(engine, Ledger):
+                    rules.update({(r.venue, r.pair): r for r in engine.market_rules()})
+            out: list[tuple[MarketRules, BookStatus | None]] = []
+            for (venue, pair), r in sorted(rules.items()):
+                book, seen = self.book(venue, pair), self._book_seen.get(f"{venue}:{pair}")
+                if book is None and seen is None:
+                    out.append((r, None))
+                    continue
+                bid = book.best_bid() if book else None
+                ask = book.best_ask() if book else None
+                out.append((r, (book.stale if book else True, bid.price if bid else None,
+                                ask.price if ask else None, None if seen is None else now - seen)))
+            return out
 
     def markets(self) -> list[tuple[str, str]]:
         """(venue, pair) of every book the replica has seen."""

@@ -128,6 +128,10 @@ class Ledger:
         self._state = _state
         self._fee_bps: dict[str, int] = {}
 
+    def market_rules(self) -> list[MarketRules]:
+        """The trading rules this ledger knows (listings, and static rules where none was listed)."""
+        return [self._state.markets[k] for k in sorted(self._state.markets)]
+
     # --- decide then evolve -------------------------------------------------------
 
     def handle(self, event: Event) -> list[Event]:

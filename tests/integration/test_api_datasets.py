@@ -1,5 +1,5 @@
-"""``GET /markets/datasets``: the archive's datasets over HTTP, as ``cryptick market datasets`` lists them;
-and a clear 503 when the embedded archive is held by another process."""
+"""``GET /markets/datasets`` and ``/markets/{venue}/{pair}/candles``: the archive over HTTP, as the CLI
+reads it; and a clear 503 when the embedded archive is held by another process."""
 
 from __future__ import annotations
 
@@ -39,6 +39,26 @@ def test_the_api_lists_the_datasets_of_the_archive_it_owns(own_archive: str, api
                            "dataset": own_archive, "origin": "import file"}]
 
 
+def test_candles_of_an_import_over_http(own_archive: str, api_server: str) -> None:
+    url = f"{api_server}/markets/coinbase/BTC-USD/candles"
+    got = httpx.get(url, params={"start": "2018-01-01T00:00:00Z", "end": "2018-01-01T00:05"}, timeout=60)
+    assert got.status_code == 200, got.text
+    assert got.json() == [
+        {"start": "2018-01-01T00:00:00Z", "end": "2018-01-01T00:01:00Z", "open": "13000.5", "high": "13100",
+         "low": "12900", "close": "13050.25", "volume": "12.5", "trades": 4},
+        {"start": "2018-01-01T00:01:00Z", "end": "2018-01-01T00:02:00Z", "open": "13050.25", "high": "13060",
+         "low": "13000", "close": "13001", "volume": "0.125", "trades": 4}]
+    cut = httpx.get(url, params={"start": "2018-01-01T00:00", "end": "2018-01-01T00:05",
+                                 "received_before": "2018-01-01T00:01:30Z"}, timeout=60)
+    assert [c["start"] for c in cut.json()] == ["2018-01-01T00:00:00Z"]  # the second closes at 00:02
+    daily = httpx.get(url, params={"start": "2018-01-01", "end": "2018-01-02", "freq": "daily"}, timeout=60)
+    assert daily.json()[0]["close"] == "13001" and daily.json()[0]["end"] == "2018-01-02T00:00:00Z"
+    bad = httpx.get(url, params={"start": "2018-01-02", "end": "2018-01-01"}, timeout=60)
+    assert bad.status_code == 422 and "end must be after start" in bad.text
+    wide = httpx.get(url, params={"start": "2000-01-01", "end": "2018-01-01"}, timeout=60)
+    assert wide.status_code == 422 and "at most 100000 candles" in wide.text
+
+
 def test_an_archive_held_by_another_process_is_a_503_that_says_so(clickhouse_dsn: str, api_server: str
                                                                   ) -> None:
     from streams.archive.clickhouse import get_client
@@ -46,6 +66,7 @@ def test_an_archive_held_by_another_process_is_a_503_that_says_so(clickhouse_dsn
     if not clickhouse_dsn.startswith("chdb://"):
         pytest.skip("a ClickHouse server is shared, not held")
     get_client(clickhouse_dsn)  # this process holds the embedded store the API would open
-    got = httpx.get(f"{api_server}/markets/datasets", timeout=60)
-    assert got.status_code == 503 and got.headers["Retry-After"]
-    assert got.json()["detail"].startswith("the archive cannot be read: ")
+    for path in ("datasets", "coinbase/BTC-USD/candles?start=2018-01-01&end=2018-01-02"):
+        got = httpx.get(f"{api_server}/markets/{path}", timeout=60)
+        assert got.status_code == 503 and got.headers["Retry-After"]
+        assert got.json()["detail"].startswith("the archive cannot be read: ")

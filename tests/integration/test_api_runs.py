@@ -163,3 +163,12 @@ def test_a_run_is_read_back_mid_way_without_the_stream(live: str) -> None:
 
     assert httpx.get(f"{live}/runs/no-such-run", timeout=10).status_code == 404
     assert httpx.get(f"{live}/runs/no-such-run/components", timeout=10).status_code == 404
+
+
+def test_markets_are_listed_with_their_rules_and_book_status(live: str) -> None:
+    markets = poll(f"{live}/markets", lambda ms: ms and all(m["book"] and not m["book"]["stale"] for m in ms))
+    btc = next(m for m in markets if m["pair"] == "BTC-USD")
+    assert (btc["venue"], btc["base"], btc["quote"]) == ("synthetic", "BTC", "USD")
+    assert float(btc["price_increment"]) > 0 and float(btc["min_size"]) > 0
+    book = btc["book"]
+    assert float(book["bid"]) < float(book["ask"]) and 0 <= book["last_update_age_s"] < 30
