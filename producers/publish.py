@@ -10,6 +10,10 @@ from schemas.codec import default_codec
 from schemas.topics import partition_of, qualified
 from streams.runtime.kafka import Deliveries, producer
 
+DELIVERY_WAIT_S = 330.0
+"""How long ``publish`` waits for the last messages: past the producer's 300 s delivery timeout, so a
+message is either delivered (the broker came back) or reported failed, never abandoned in the queue."""
+
 
 def publish(bootstrap: str, messages: Iterable[Message], namespace: str = "",
             speed: float | None = None) -> int:
@@ -43,8 +47,12 @@ def publish(bootstrap: str, messages: Iterable[Message], namespace: str = "",
         n += 1
         if n % 5000 == 0:
             prod.poll(0)
-    left = prod.flush(60)
+    # a broker that is down keeps messages queued: librdkafka delivers them when it is back, or fails them
+    # after its delivery timeout (message.timeout.ms, 5 min); wait for one or the other, not for less
+    deadline = time.monotonic() + DELIVERY_WAIT_S
+    while (left := prod.flush(5)) and time.monotonic() < deadline:
+        pass
     if left:
-        raise RuntimeError(f"{left} messages were not delivered to Kafka")
+        raise RuntimeError(f"{left} messages were not delivered to Kafka within {DELIVERY_WAIT_S:.0f}s")
     deliveries.check()
     return n

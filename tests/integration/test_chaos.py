@@ -321,7 +321,7 @@ def test_broker_stopped_and_restarted_mid_run(kafka_bootstrap: str, tmp_path: Pa
             restart(kafka)  # the same broker, same port and data, left running for the session
         print(f"broker down for {time.monotonic() - down:.1f}s")
         for _, _, feeder in runs.values():
-            feeder.finish(timeout=90)
+            feeder.finish(timeout=240)  # the last messages wait for the broker to be back
         for _, worker, _ in runs.values():
             worker.wait_caught_up(idle=1.5, timeout=90)
     finally:
