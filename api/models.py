@@ -285,3 +285,32 @@ class CandleOut(BaseModel):
     close: str
     volume: str
     trades: int
+
+
+class OrderStepOut(BaseModel):
+    ts: str
+    type: str = Field(description="OrderRequested, OrderAccepted, OrderOpened, OrderFilled, OrderDone ...")
+    event_id: str
+
+
+class OrderViewOut(BaseModel):
+    """An order as the ledger and the venue have told it."""
+
+    order_id: str
+    account: str
+    run_id: str
+    wallet_set_id: str
+    venue: str
+    pair: str
+    side: str
+    type: str
+    size: str
+    price: str | None
+    state: str = Field(description="requested, accepted, open, rejected or done")
+    filled: str
+    avg_price: str | None
+    fees: dict[str, str] = Field(description="per currency")
+    reason: str | None = Field(description="why it ended (done) or was rejected")
+    created: str | None
+    updated: str | None
+    trail: list[OrderStepOut] | None = Field(None, description="every message about it (one order's read)")

@@ -1,16 +1,21 @@
-"""Orders: submit and cancel (they go through the ledger's pre-trade check to the venue)."""
+"""Orders: submit and cancel (they go through the ledger's pre-trade check to the venue); read them back,
+open and recent, one with its whole trail (the API's read model of the ledger's inbox and decisions)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 
-from api.deps import AccountPath, CommandsDep, IdPath
-from api.errors import COMMANDS
-from api.models import CancelIn, CommandOut, OrderIn
+from api.deps import AccountPath, CommandsDep, IdPath, ViewsDep
+from api.errors import COMMANDS, NOT_FOUND, READS
+from api.fields import ID_PATTERN
+from api.models import CancelIn, CommandOut, OrderIn, OrderStepOut, OrderViewOut, show
 from api.services.command_outcome import outcome_response
 from api.services.names import check_names
+from api.services.order_views import OrderView
 from schemas.events import CancelRequested, OrderRequested
 
 router = APIRouter(prefix="/accounts/{account}/orders", tags=["orders"])
@@ -39,3 +44,44 @@ async def cancel(account: AccountPath, order_id: IdPath, body: CancelIn, command
     cmd = CancelRequested(event_id=command_id, order_id=order_id, account=account, run_id=body.run_id,
                           venue=body.venue, pair=body.pair, ts=0)
     return outcome_response(await commands.send_async(account, cmd), response)
+
+
+def _iso(ts: int | None) -> str | None:
+    return None if not ts else datetime.fromtimestamp(ts / 1e6, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _out(o: OrderView, trail: bool) -> OrderViewOut:
+    return OrderViewOut(
+        order_id=o.order_id, account=o.account, run_id=o.run_id, wallet_set_id=o.wallet_set_id, venue=o.venue,
+        pair=o.pair, side=o.side, type=o.order_type, size=show(o.size),
+        price=None if o.price is None else show(o.price), state=o.state, filled=show(o.filled),
+        avg_price=None if o.avg_price is None else show(o.avg_price),
+        fees={c: show(f) for c, f in sorted(o.fees.items())}, reason=o.reason, created=_iso(o.created_ts),
+        updated=_iso(o.updated_ts),
+        trail=[OrderStepOut(ts=_iso(ts) or "", type=t, event_id=e) for ts, t, e in o.trail] if trail
+        else None)
+
+
+@router.get("", response_model=list[OrderViewOut], responses=READS)
+def orders(account: AccountPath, views: ViewsDep,
+           state: Literal["open", "done", "all"] = "all",
+           run_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[OrderViewOut]:
+    """The account's open orders and its last 1,000 finished ones, newest first; by state and run."""
+    fold, lock = views.order_views()
+    with lock:
+        mine = list(fold.accounts.get(account, {}).values())
+        chosen = [o for o in reversed(mine) if (state == "all" or o.open == (state == "open"))
+                  and (run_id is None or o.run_id == run_id)][:limit]
+        return [_out(o, trail=False) for o in chosen]
+
+
+@router.get("/{order_id}", response_model=OrderViewOut, responses={**READS, 404: NOT_FOUND})
+def order(account: AccountPath, order_id: IdPath, views: ViewsDep) -> OrderViewOut:
+    """One order with its whole trail: request, the ledger's decision, the venue's reports."""
+    fold, lock = views.order_views()
+    with lock:
+        o = fold.order(account, order_id)
+        if o is None:
+            raise HTTPException(404, f"no order {order_id} of {account} (yet, or finished long ago)")
+        return _out(o, trail=True)

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
+from api.services.order_views import TYPES as ORDER_TYPES
+from api.services.order_views import OrdersFold
 from api.services.run_views import RunsFold
 from schemas.codec import default_codec
 from schemas.events import (
@@ -117,6 +119,7 @@ class AgentViews:
         self._run_topics = {qualified(STRATEGY_JOURNAL, namespace): True,
                             qualified(STRATEGY_EVENTS, namespace): False}  # topic -> is the inbox
         self.runs = RunsFold()
+        self.orders = OrdersFold()
         self._lock = threading.Lock()
         self._progress: dict[tuple[str, int], int] = {}  # next offset per (topic, partition)
         self._ends: dict[tuple[str, int], int] = {}  # high watermarks, as last fetched
@@ -230,10 +233,20 @@ class AgentViews:
             return
         # a dead letter stays in the outcome: the command was not applied, and its answer says why
         events: list[Event] = [o.event for o in outputs if o.event is not None]
+        self._fold_orders(value, events)
         self._outcomes[(topic, partition, offset)] = events
         while len(self._outcomes) > RECENT_OUTCOMES:
             self._outcomes.popitem(last=False)
         self._index(value, partition, offset, events)
+
+    def _fold_orders(self, value: bytes, events: list[Event]) -> None:
+        """An order's life into the orders' read model: the inbox message, then what the ledger decided."""
+        if self._codec.event_type(value) in ORDER_TYPES:
+            with contextlib.suppress(Exception):  # what does not decode was dead-lettered by the processor
+                self.orders.apply(self._codec.decode(value))
+        for e in events:
+            if type(e) in ORDER_TYPES:
+                self.orders.apply(e)
 
     def _index(self, value: bytes, partition: int, offset: int, events: list[Event]) -> None:
         if self._codec.event_type(value) not in COMMAND_TYPES:
@@ -255,6 +268,10 @@ class AgentViews:
         self._last_problem = (now, what)
 
     # --- reads -------------------------------------------------------------------
+
+    def order_views(self) -> tuple[OrdersFold, threading.Lock]:
+        """The orders' read model and the lock to hold while reading it."""
+        return self.orders, self._lock
 
     def run_views(self) -> tuple[RunsFold, threading.Lock]:
         """The runs' read model and the lock to hold while reading it."""

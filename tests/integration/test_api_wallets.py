@@ -114,6 +114,27 @@ def test_funds_wallet_sets_and_orders_over_http(market: str) -> None:
     until(lambda: httpx.get(f"{base}/accounts/alice/wallet-sets/ws1", timeout=5).json()["open_orders"] == 0)
     assert post(base, "/wallet-sets/ws1/deactivate").status_code == 200
 
+    # the orders read back: states, fills, average price, fees, reasons, one order's whole trail
+    def both_done() -> list[dict[str, Any]] | None:
+        got = httpx.get(f"{base}/accounts/alice/orders", timeout=5).json()
+        states = {o["order_id"]: o["state"] for o in got}
+        return got if states == {"rest-1": "done", "buy-1": "done"} else None
+
+    listed = until(both_done)
+    assert listed is not None and [o["order_id"] for o in listed] == ["rest-1", "buy-1"]  # newest first
+    bought = listed[1]
+    assert (bought["filled"], bought["reason"], bought["type"]) == ("0.1", "filled", "market")
+    assert float(bought["avg_price"]) == pytest.approx(best_ask, rel=0.01)
+    assert float(bought["fees"]["USD"]) > 0
+    assert (listed[0]["filled"], listed[0]["reason"], listed[0]["avg_price"]) == ("0", "cancelled", None)
+    assert httpx.get(f"{base}/accounts/alice/orders", params={"state": "open"}, timeout=5).json() == []
+    assert httpx.get(f"{base}/accounts/alice/orders", params={"run_id": "other"}, timeout=5).json() == []
+    trail = httpx.get(f"{base}/accounts/alice/orders/buy-1", timeout=5).json()["trail"]
+    steps = [t["type"] for t in trail]
+    assert steps[:2] == ["OrderRequested", "OrderAccepted"] and steps[-1] == "OrderDone"
+    assert "OrderFilled" in steps
+    assert httpx.get(f"{base}/accounts/alice/orders/nope", timeout=5).status_code == 404
+
     values = {v["currency"]: v for v in httpx.get(f"{base}/accounts/alice/value", timeout=5).json()}
     assert float(values["BTC"]["usd"]) == pytest.approx(0.1 * best_ask, rel=0.01)
     assert values["USD"]["usd"] == values["USD"]["amount"]
