@@ -10,6 +10,15 @@ from api.fields import Currency, DecimalAmount, Id, Pair, ShortText, SignedDecim
 from streams.money import to_decimal_str
 
 
+def iso_time(ts: int | None) -> str | None:
+    """Event time (µs since the epoch) as ISO 8601 UTC with microseconds; None for none (or 0: no time)."""
+    if not ts:
+        return None
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def show(units: int) -> str:
     return to_decimal_str(units)
 

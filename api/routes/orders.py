@@ -4,7 +4,6 @@ open and recent, one with its whole trail (the API's read model of the ledger's 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -12,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from api.deps import AccountPath, CommandsDep, IdPath, ViewsDep
 from api.errors import COMMANDS, NOT_FOUND, READS
 from api.fields import ID_PATTERN
-from api.models import CancelIn, CommandOut, OrderIn, OrderStepOut, OrderViewOut, show
+from api.models import CancelIn, CommandOut, OrderIn, OrderStepOut, OrderViewOut, iso_time, show
 from api.services.command_outcome import outcome_response
 from api.services.names import check_names
 from api.services.order_views import OrderView
@@ -46,19 +45,15 @@ async def cancel(account: AccountPath, order_id: IdPath, body: CancelIn, command
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
-def _iso(ts: int | None) -> str | None:
-    return None if not ts else datetime.fromtimestamp(ts / 1e6, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _out(o: OrderView, trail: bool) -> OrderViewOut:
     return OrderViewOut(
         order_id=o.order_id, account=o.account, run_id=o.run_id, wallet_set_id=o.wallet_set_id, venue=o.venue,
         pair=o.pair, side=o.side, type=o.order_type, size=show(o.size),
         price=None if o.price is None else show(o.price), state=o.state, filled=show(o.filled),
         avg_price=None if o.avg_price is None else show(o.avg_price),
-        fees={c: show(f) for c, f in sorted(o.fees.items())}, reason=o.reason, created=_iso(o.created_ts),
-        updated=_iso(o.updated_ts),
-        trail=[OrderStepOut(ts=_iso(ts) or "", type=t, event_id=e) for ts, t, e in o.trail] if trail
+        fees={c: show(f) for c, f in sorted(o.fees.items())}, reason=o.reason, created=iso_time(o.created_ts),
+        updated=iso_time(o.updated_ts),
+        trail=[OrderStepOut(ts=iso_time(ts) or "", type=t, event_id=e) for ts, t, e in o.trail] if trail
         else None)
 
 

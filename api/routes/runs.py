@@ -29,6 +29,7 @@ from api.models import (
     RunSummaryOut,
     SentOut,
     StopIn,
+    iso_time,
     show,
 )
 from api.services.command_outcome import REJECTIONS
@@ -157,24 +158,17 @@ def post_to_component(run_id: IdPath, component_id: IdPath, bus: CommandsDep, pa
 # --- reads ----------------------------------------------------------------------------------
 
 
-def _iso(ts: int | None) -> str | None:
-    if ts is None:
-        return None
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(ts / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _summary(run: RunView) -> dict[str, Any]:
     return {"run_id": run.run_id, "strategy": run.strategy, "mode": run.mode, "account": run.account,
             "wallet_set_id": run.wallet_set_id, "state": run.state, "detail": run.detail,
-            "started": _iso(run.start_ts), "state_changed": _iso(run.state_ts),
+            "started": iso_time(run.start_ts), "state_changed": iso_time(run.state_ts),
             "component_count": len(run.components)}
 
 
 def _component(c: Component) -> ComponentOut:
     return ComponentOut(component_id=c.component_id, kind=c.kind, spec=c.spec, data=c.data,
-                        declared=_iso(c.declared_ts) or "", updated=_iso(c.updated_ts), updates=c.updates)
+                        declared=iso_time(c.declared_ts) or "", updated=iso_time(c.updated_ts),
+                        updates=c.updates)
 
 
 def _found(views: ViewsDep, run_id: str) -> tuple[RunView, Any]:
@@ -211,7 +205,7 @@ def run_detail(run_id: IdPath, views: ViewsDep) -> RunDetailOut:
         return RunDetailOut(
             **_summary(run), params=dict(run.params),
             allocations=[HoldingOut(venue=v, currency=c, amount=show(a)) for v, c, a in run.allocations],
-            end=_iso(run.end_ts), duration_s=None if run.duration_us is None else run.duration_us / 1e6,
+            end=iso_time(run.end_ts), duration_s=None if run.duration_us is None else run.duration_us / 1e6,
             stop_requested=run.stop_requested, inbox=dict(run.inbox), outputs=dict(run.outputs),
             components=[_component(c) for c in run.components.values()])
 
@@ -232,4 +226,4 @@ def run_logs(run_id: IdPath, views: ViewsDep,
     run, lock = _found(views, run_id)
     with lock:
         lines = list(run.logs)[-limit:]
-    return [LogOut(ts=_iso(ts) or "", level=level, message=message) for ts, level, message in lines]
+    return [LogOut(ts=iso_time(ts) or "", level=level, message=message) for ts, level, message in lines]

@@ -83,13 +83,21 @@ class RunsFold:
             run = self.runs[run_id] = RunView(run_id)
         return run
 
-    def inbox(self, event: Event) -> None:
+    def _counted(self, event: Event, inbox: bool) -> RunView | None:
+        """The run an event is about, with the event counted; None for an event of no run."""
         run_id = getattr(event, "run_id", None)
         if not isinstance(run_id, str) or not run_id:
-            return
+            return None
         run = self._run(run_id)
+        counts = run.inbox if inbox else run.outputs
         name = type(event).__name__
-        run.inbox[name] = run.inbox.get(name, 0) + 1
+        counts[name] = counts.get(name, 0) + 1
+        return run
+
+    def inbox(self, event: Event) -> None:
+        run = self._counted(event, inbox=True)
+        if run is None:
+            return
         if isinstance(event, StartRun) and run.start_ts is None:  # a repeated start changes nothing
             params = _json(event.params_json)
             run.strategy, run.account, run.wallet_set_id = event.strategy, event.account, event.wallet_set_id
@@ -101,12 +109,9 @@ class RunsFold:
             run.stop_requested = event.reason
 
     def output(self, event: Event) -> None:
-        run_id = getattr(event, "run_id", None)
-        if not isinstance(run_id, str) or not run_id:
+        run = self._counted(event, inbox=False)
+        if run is None:
             return
-        run = self._run(run_id)
-        name = type(event).__name__
-        run.outputs[name] = run.outputs.get(name, 0) + 1
         if isinstance(event, RunStateChanged):
             run.state, run.detail, run.state_ts = event.state, event.detail, event.ts
             run.strategy = run.strategy or event.strategy
