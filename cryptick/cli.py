@@ -47,20 +47,20 @@ def _fail(message: str) -> None:
 
 
 def _local_kafka() -> LocalKafka:
-
-    s = get_settings()
-    return LocalKafka(cache=s.cryptick_cache, port=s.cryptick_kafka_port,
-                      controller_port=s.cryptick_kafka_port + 1)
+    return get_settings().local_kafka()
 
 
 @infra_app.command("up")
-def infra_up(fresh: Annotated[bool, typer.Option(help="Wipe the broker's data first.")] = False) -> None:
+def infra_up(
+    fresh: Annotated[bool, typer.Option(help="Wipe the broker's data first.")] = False,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for the broker to answer.")] = 180.0,
+) -> None:
     """Fetch Kafka 3.9 with Maven (once), format KRaft storage and start the broker."""
     from infra.kafka.local import KafkaError
 
     kafka = _local_kafka()
     try:
-        kafka.start(fresh=fresh)
+        kafka.start(wait=wait, fresh=fresh)
     except KafkaError as exc:
         _fail(str(exc))
     typer.echo(kafka.status())
@@ -90,6 +90,26 @@ def topics_create(namespace: Namespace = "") -> None:
 
     made = create_topics(get_settings().bootstrap, all_topics(namespace))
     typer.echo(f"created {len(made)} topics" + (": " + ", ".join(made) if made else ""))
+
+
+@topics_app.command("delete")
+def topics_delete(
+    namespace: Annotated[str, typer.Option(help="The namespace whose topics go (not the live one).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Delete without asking.")] = False,
+) -> None:
+    """Delete a namespace's topics (a finished demo, replay or test): every message in them is lost."""
+    from streams.runtime.kafka import delete_topics, namespace_topics
+
+    if not namespace:
+        _fail("--namespace is required; the live namespace is never deleted from here")
+    names = namespace_topics(get_settings().bootstrap, namespace)
+    if not names:
+        typer.echo(f"no topics in namespace {namespace!r}")
+        return
+    if not yes and not typer.confirm(f"delete {len(names)} topics of {namespace!r} and their messages?"):
+        raise typer.Exit(1)
+    delete_topics(get_settings().bootstrap, names)
+    typer.echo(f"deleted {len(names)} topics of {namespace!r}")
 
 
 @topics_app.command("list")

@@ -92,10 +92,7 @@ def ensure_kafka(settings: Settings, echo: Echo) -> bool:
     """Start the local broker unless one is configured; True if this call started it."""
     if settings.kafka_bootstrap_servers:
         return False
-    from infra.kafka.local import LocalKafka
-
-    kafka = LocalKafka(cache=settings.cryptick_cache, port=settings.cryptick_kafka_port,
-                       controller_port=settings.cryptick_kafka_port + 1)
+    kafka = settings.local_kafka()
     if kafka.pid() and kafka.healthy():
         return False
     echo(f"starting Kafka on {kafka.bootstrap} (first time: fetching it with Maven)...")
@@ -204,7 +201,4 @@ def run_demo(settings: Settings, steps: int, speed: float, echo: Echo, keep_kafk
         return replay_and_compare(settings, namespace, f"{namespace}-replay", True, echo, log_dir)
     finally:
         if started and not keep_kafka:
-            from infra.kafka.local import LocalKafka
-
-            LocalKafka(settings.cryptick_cache, settings.cryptick_kafka_port,
-                       settings.cryptick_kafka_port + 1).stop()
+            settings.local_kafka().stop()

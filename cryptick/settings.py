@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from infra.kafka.local import LocalKafka
 
 
 def _default_cache() -> Path:
@@ -23,6 +27,10 @@ class Settings(BaseSettings):
     )
     cryptick_cache: Path = Field(default_factory=_default_cache)
     cryptick_kafka_port: int = 9092
+    cryptick_kafka_home: Path | None = Field(
+        default=None, description="the local broker's data, log and pid directory; "
+        "empty: <CRYPTICK_CACHE>/kafka-<port> (CI uses its own, started fresh)"
+    )
     account: str = "main"
     cryptick_feeds: str = Field(
         default="coinbase:BTC-USD,ETH-USD,LTC-USD,BCH-USD,ZEC-USD",
@@ -45,6 +53,13 @@ class Settings(BaseSettings):
     @property
     def dsn(self) -> str:
         return self.clickhouse_dsn or f"chdb://{self.cryptick_cache / 'chdb'}"
+
+    def local_kafka(self) -> LocalKafka:
+        """The local broker these settings describe (``cryptick infra up``)."""
+        from infra.kafka.local import LocalKafka
+
+        return LocalKafka(cache=self.cryptick_cache, port=self.cryptick_kafka_port,
+                          controller_port=self.cryptick_kafka_port + 1, home_dir=self.cryptick_kafka_home)
 
 
 def get_settings() -> Settings:

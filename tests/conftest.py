@@ -55,7 +55,24 @@ def clickhouse_dsn() -> str:
     return dsn
 
 
+def drop_namespaces(*namespaces: str) -> None:
+    """Delete the topics of test namespaces (and of their replays, ``<ns>r``/``<ns>-replay``) once the
+    test is done: a broker that keeps every test's partitions takes minutes to start (CI failed so)."""
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not bootstrap:
+        return  # the test never reached a broker
+    from streams.runtime.kafka import delete_topics, list_topics
+
+    try:
+        names = [n for n in list_topics(bootstrap, timeout=5) if n.split(".", 1)[0].startswith(namespaces)]
+        delete_topics(bootstrap, names, timeout=30)
+    except Exception as exc:  # best effort: the broker may be down (chaos tests)
+        print(f"could not delete the topics of {namespaces}: {exc}")
+
+
 @pytest.fixture()
-def namespace() -> str:
-    """A fresh topic namespace per test."""
-    return f"t{uuid.uuid4().hex[:10]}"
+def namespace() -> Iterator[str]:
+    """A fresh topic namespace per test; its topics are deleted after it."""
+    ns = f"t{uuid.uuid4().hex[:10]}"
+    yield ns
+    drop_namespaces(ns)

@@ -46,12 +46,14 @@ class LocalKafka:
     cache: Path
     port: int = 9092
     controller_port: int = 9093
+    home_dir: Path | None = None  # default: <cache>/kafka-<port>
 
     @classmethod
     def from_env(cls) -> LocalKafka:
         cache = Path(os.environ.get("CRYPTICK_CACHE", Path.home() / ".cache" / "cryptick"))
         port = int(os.environ.get("CRYPTICK_KAFKA_PORT", "9092"))
-        return cls(cache=cache, port=port, controller_port=port + 1)
+        home = os.environ.get("CRYPTICK_KAFKA_HOME")
+        return cls(cache=cache, port=port, controller_port=port + 1, home_dir=Path(home) if home else None)
 
     @property
     def bootstrap(self) -> str:
@@ -63,7 +65,7 @@ class LocalKafka:
 
     @property
     def home(self) -> Path:
-        return self.cache / f"kafka-{self.port}"
+        return self.home_dir or self.cache / f"kafka-{self.port}"
 
     @property
     def data_dir(self) -> Path:
@@ -155,8 +157,9 @@ class LocalKafka:
             return False
         return bool(meta.brokers)
 
-    def start(self, wait: float = 90.0, fresh: bool = False) -> None:
-        """Provision, format and start the broker; return once it answers."""
+    def start(self, wait: float = 180.0, fresh: bool = False) -> None:
+        """Provision, format and start the broker; return once it answers (a broker holding many
+        thousand partitions takes minutes to load them: ``cryptick topics delete`` keeps it small)."""
         if self.pid() and self.healthy():
             return
         if self.port_open():
@@ -179,8 +182,9 @@ class LocalKafka:
             time.sleep(0.5)
         raise KafkaError(f"Kafka did not answer on {self.bootstrap} within {wait:.0f}s; see {self.log_file}")
 
-    def stop(self, wait: float = 30.0) -> bool:
-        """Stop the broker if it runs; True if one was stopped."""
+    def stop(self, wait: float = 120.0) -> bool:
+        """Stop the broker if it runs; True if one was stopped. It is given time to close its logs
+        cleanly: a killed broker recovers every partition at its next start."""
         pid = self.pid()
         if pid is None:
             return False

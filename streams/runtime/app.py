@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -37,12 +39,16 @@ def create_app(bootstrap: str, namespace: str = "", app_id: str = "cryptick",
     ``instance``: a static member of the group (``group.instance.id``, KIP-345): a worker restarted
     under the same instance takes its partitions back at once, without waiting for the dead process's
     session to expire and without a rebalance of the others. Each running worker needs its own."""
+    datadir = Path(tempfile.gettempdir()) / "cryptick-faust"  # Faust makes its own dir in it, not parents
+    datadir.mkdir(parents=True, exist_ok=True)
     return faust.App(
         f"{app_id}-{namespace or 'live'}",
         broker=f"kafka://{bootstrap}",
         key_serializer="raw",
         value_serializer="raw",
         store="memory://",
+        # Faust makes a data directory even for memory stores; not in the caller's working directory
+        datadir=str(datadir / f"{app_id}-{namespace or 'live'}"),
         web_enabled=False,
         topic_allow_declare=False,  # topics are created explicitly, with partition counts
         topic_disable_leader=True,

@@ -19,7 +19,7 @@ from confluent_kafka import (
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from schemas.events import Event
-from schemas.topics import TopicSpec, qualified
+from schemas.topics import DEFAULT_PARTITIONS, TopicSpec, qualified
 from streams.core import Engine, KeyedEngine
 from streams.runtime.inbox import History, InboxProcessor
 
@@ -106,6 +106,18 @@ def delete_topics(bootstrap: str, names: Iterable[str], timeout: float = 30.0) -
         except KafkaException as exc:
             if "UNKNOWN_TOPIC" not in str(exc):
                 raise
+    deadline = time.monotonic() + timeout  # gone from the metadata too, so a caller sees them gone
+    while set(client.list_topics(timeout=timeout).topics) & set(names) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def namespace_topics(bootstrap: str, namespace: str, timeout: float = 10.0) -> list[str]:
+    """The topics of ``namespace`` on the broker: ``<namespace>.<topic>`` for each of our topics (so
+    namespace ``venue`` is not taken for the live ``venue.journal.v1``)."""
+    if not namespace:
+        raise ValueError("a namespace is needed: the live namespace's topics have no prefix")
+    present = list_topics(bootstrap, timeout)
+    return sorted(n for n in (qualified(t, namespace) for t in DEFAULT_PARTITIONS) if n in present)
 
 
 def list_topics(bootstrap: str, timeout: float = 10.0) -> dict[str, int]:
