@@ -46,7 +46,7 @@ import httpx
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from cryptick.flows import WorkerProcess
+from cryptick.flows import ApiProcess, WorkerProcess
 from cryptick.settings import get_settings
 from cryptick.worker import ROLES
 from producers.publish import publish
@@ -139,21 +139,9 @@ def listing_messages_for(feed: SyntheticFeed, accounts: Sequence[str]) -> list[M
 
 
 def start_api(bootstrap: str, ns: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=bootstrap)
-    cmd = [sys.executable, "-m", "cryptick.cli", "api", "--namespace", ns, "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            raise RuntimeError(f"the API did not start; see {log}")
-        time.sleep(0.2)
+    api = ApiProcess(bootstrap, ns, log_path=log).start()
+    assert api.proc is not None
+    return api.proc, api.base
 
 
 def until(fn: Callable[[], object], timeout: float, what: str) -> object:

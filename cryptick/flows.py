@@ -88,6 +88,63 @@ class WorkerProcess:
             raise RuntimeError(f"{exc}; see {self.log_path}") from None
 
 
+@dataclass
+class ApiProcess:
+    """``cryptick api`` in a child process on a free port; ``start`` returns once /health answers."""
+
+    bootstrap: str
+    namespace: str
+    env: dict[str, str] = field(default_factory=dict)  # settings, e.g. SSE_MAX_PENDING
+    log_path: Path | None = None
+    args: Sequence[str] = ()  # more options of ``cryptick api``, e.g. --archive
+    port: int = 0  # 0: a free one
+    host: str = "127.0.0.1"
+    proc: subprocess.Popen[bytes] | None = field(default=None)
+    base: str = ""
+
+    def start(self, timeout: float = 30.0) -> ApiProcess:
+        import socket
+
+        import httpx
+
+        port = self.port
+        if not port:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = int(s.getsockname()[1])
+        out = self.log_path.open("ab") if self.log_path else None
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cryptick.cli", "api", "--namespace", self.namespace, "--host", self.host,
+             "--port", str(port), *self.args],
+            env=dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=self.bootstrap, **self.env),
+            stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True,
+        )
+        self.base = f"http://{'127.0.0.1' if self.host in ('0.0.0.0', '::') else self.host}:{port}"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"the API did not start; see {self.log_path or 'its output'}")
+            time.sleep(0.2)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+
+
 def ensure_kafka(settings: Settings, echo: Echo) -> bool:
     """Start the local broker unless one is configured; True if this call started it."""
     if settings.kafka_bootstrap_servers:

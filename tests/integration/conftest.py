@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
+from cryptick.flows import ApiProcess
 from schemas.topics import all_topics
 from streams.runtime.kafka import create_topics
 
@@ -22,29 +19,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@contextlib.contextmanager
+def running_api(bootstrap: str, namespace: str, **env: str) -> Iterator[str]:
+    """``cryptick api`` for ``namespace`` in a child process (``env``: settings such as SSE_MAX_PENDING);
+    yields its base URL once /health answers, terminates it after."""
+    api = ApiProcess(bootstrap, namespace, env).start()
+    try:
+        yield api.base
+    finally:
+        api.stop()
+
+
 @pytest.fixture()
 def api_server(kafka_bootstrap: str, namespace: str) -> Iterator[str]:
     """``cryptick api`` for the test's namespace; yields its base URL."""
     create_topics(kafka_bootstrap, all_topics(namespace))
-    port = free_port()
-    env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cryptick.cli", "api", "--namespace", namespace, "--port", str(port)],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("API server did not start")
-            time.sleep(0.2)
+    with running_api(kafka_bootstrap, namespace) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)

@@ -4,10 +4,7 @@ is applied once, however the client retries it. On a broker of its own (the shar
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cryptick.flows import WorkerProcess
+from cryptick.flows import ApiProcess, WorkerProcess
 from infra.kafka.local import LocalKafka
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
@@ -48,25 +45,13 @@ def api(broker: LocalKafka, namespace: str, tmp_path: Path) -> Iterator[str]:
     publish(broker.bootstrap, listings, namespace)
     worker = WorkerProcess(broker.bootstrap, namespace, log_path=tmp_path / "worker.log",
                            runtime="direct").start()
-    port = free_port()
-    env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap)
-    proc = subprocess.Popen([sys.executable, "-m", "cryptick.cli", "api", "--namespace", namespace,
-                             "--port", str(port)], env=env)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and proc.poll() is None, "API server did not start"
-            time.sleep(0.2)
-        yield base
+        api = ApiProcess(broker.bootstrap, namespace).start()
+        try:
+            yield api.base
+        finally:
+            api.stop()
     finally:
-        proc.terminate()
-        proc.wait(10)
         worker.stop()
 
 

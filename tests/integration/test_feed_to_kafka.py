@@ -48,7 +48,15 @@ def test_a_replayed_coinbase_feed_lands_on_venue_journal_in_order(
             stop = asyncio.Event()
             task = asyncio.create_task(run_feeds(kafka_bootstrap, namespace, [spec], tick_s=0.2, stop=stop,
                                                  options=ConnectorOptions(seed=1)))
-            await asyncio.sleep(3.0)
+            # until every market event is on the journal (not a fixed sleep: a busy machine is slower)
+            topic = qualified(VENUE_JOURNAL, namespace)
+            deadline = asyncio.get_running_loop().time() + 90
+            while asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.5)
+                records = await asyncio.to_thread(read_topic, kafka_bootstrap, topic)
+                if sum(type(decode(r.value)).__name__ != "ClockTick" for r in records) >= len(expected):
+                    break
+            await asyncio.sleep(0.5)  # a few clock ticks more
             stop.set()
             return await task
 
