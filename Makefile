@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup demo test lint unit integration bench kafka-up kafka-down clean
+.PHONY: setup demo up test lint unit integration bench kafka-up kafka-down clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ kafka-down: setup
 
 demo: kafka-up
 	$(BIN)/cryptick demo
+
+up: setup
+	$(BIN)/cryptick up
 
 lint: setup
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Request
 
 from api.fields import ID_PATTERN, PAIR_PATTERN, VENUE_PATTERN
 from api.services.commands import CommandBus
+from api.services.event_hub import EventHub
 from api.services.views import AgentViews
 from cryptick.settings import Settings
 
@@ -27,6 +28,11 @@ async def _views(request: Request) -> AgentViews:
     return views
 
 
+async def _hub(request: Request) -> EventHub:
+    hub: EventHub = request.app.state.hub
+    return hub
+
+
 async def _commands(request: Request) -> CommandBus:
     bus: CommandBus = request.app.state.commands
     return bus
@@ -35,6 +41,7 @@ async def _commands(request: Request) -> CommandBus:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 NamespaceDep = Annotated[str, Depends(_namespace)]
 ViewsDep = Annotated[AgentViews, Depends(_views)]
+HubDep = Annotated[EventHub, Depends(_hub)]
 CommandsDep = Annotated[CommandBus, Depends(_commands)]
 AccountPath = Annotated[str, Path(pattern=ID_PATTERN, description="The account's id.")]
 IdPath = Annotated[str, Path(pattern=ID_PATTERN)]

@@ -32,6 +32,10 @@ app.command("control")(control_command)
 
 register_runs(app)
 
+from cryptick.commands.up import up as up_command  # noqa: E402
+
+app.command("up")(up_command)
+
 from cryptick.commands.market import app as market_app  # noqa: E402
 
 app.add_typer(market_app, name="market")
@@ -150,13 +154,11 @@ def archive(
     """Write every topic of a namespace to ClickHouse with its Kafka coordinates."""
     import threading
 
-    from schemas.topics import all_topics
     from streams.archive.clickhouse import get_client
     from streams.archive.sink import ArchiveSink
 
     s = get_settings()
-    sink = ArchiveSink(get_client(s.dsn), s.bootstrap, [t.name for t in all_topics(namespace)],
-                       group_id=f"cryptick-archive-{namespace or 'live'}")
+    sink = ArchiveSink.for_namespace(get_client(s.dsn), s.bootstrap, namespace)
     try:
         if follow:
             stop = threading.Event()
@@ -202,11 +204,34 @@ def demo(
         raise typer.Exit(1)
 
 
+@app.command("strategies")
+def strategies_list() -> None:
+    """The runnable strategies with their parameters and defaults, the user's own included
+    (CRYPTICK_STRATEGIES, or the entry point group cryptick.strategies); exit 1 if one did not load."""
+    import dataclasses
+
+    from strategies import registry
+
+    for name in registry.names():
+        r = registry.get(name)
+        params = ", ".join(f"{f.name}={f.default!r}" if f.default is not dataclasses.MISSING else f.name
+                           for f in dataclasses.fields(r.params_type))
+        typer.echo(f"{name:<20} {r.description}\n{'':<20} params: {params or 'none'}")
+    problems = registry.problems()
+    for label, why in problems.items():
+        typer.echo(f"error: {label} did not load: {why}", err=True)
+    if problems:
+        raise typer.Exit(1)
+
+
 @app.command()
 def api(
     namespace: Namespace = "",
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    archive: Annotated[bool, typer.Option(
+        help="Also archive the namespace to ClickHouse from this process, which then owns the embedded "
+             "store and serves its reads (candles, datasets, histories) while archiving.")] = False,
 ) -> None:
     """Serve the HTTP API and the SSE event streams."""
     import uvicorn
@@ -214,7 +239,7 @@ def api(
     from api.app import create_app
 
     s = get_settings()
-    uvicorn.run(create_app(s, namespace), host=host or s.api_host, port=port or s.api_port,
+    uvicorn.run(create_app(s, namespace, archive=archive), host=host or s.api_host, port=port or s.api_port,
                 log_level="warning")
 
 

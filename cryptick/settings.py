@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    sse_heartbeat_s: float = Field(default=15.0, gt=0, description="a comment line on an idle stream "
+                                   "this often, so proxies keep it open")
+    sse_max_pending: int = Field(default=10_000, ge=1, description="events waiting for one SSE client "
+                                 "before it is dropped as too slow (it resumes with Last-Event-ID)")
+    sse_max_catch_up: int = Field(default=200_000, ge=0, description="events a resuming SSE client may "
+                                  "have missed; further back it is told to reload")
 
     @field_validator("clickhouse_dsn")
     @classmethod

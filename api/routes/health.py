@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from api.deps import NamespaceDep, SettingsDep, ViewsDep
+from api.deps import HubDep, NamespaceDep, SettingsDep, ViewsDep
 from api.services.health import components
 from streams.runtime.kafka import list_topics
 
@@ -30,8 +30,9 @@ class Health(BaseModel):
 
 
 @router.get("/health", response_model=Health)
-async def health(settings: SettingsDep, namespace: NamespaceDep, views: ViewsDep) -> Health:
-    """The broker, the API's read replica, the workers' lag and the feeds' freshness."""
+async def health(request: Request, settings: SettingsDep, namespace: NamespaceDep, views: ViewsDep,
+                 hub: HubDep) -> Health:
+    """The broker, the API's read replica, its event streams, the workers' lag and the feeds' freshness."""
     try:
         topics = await asyncio.to_thread(list_topics, settings.bootstrap, 3.0)
     except Exception as exc:
@@ -40,7 +41,8 @@ async def health(settings: SettingsDep, namespace: NamespaceDep, views: ViewsDep
                       components=[kafka])
     parts = [Component(name="kafka", status="ok", detail=settings.bootstrap)]
     parts += [Component.model_validate({"name": n, "status": s, "detail": d})
-              for n, s, d in await asyncio.to_thread(components, settings.bootstrap, namespace, views)]
+              for n, s, d in await asyncio.to_thread(components, settings.bootstrap, namespace, views, hub,
+                                                     request.app.state.archive)]
     degraded = any(p.status == "degraded" for p in parts)
     return Health(status="degraded" if degraded else "ok", kafka=settings.bootstrap, namespace=namespace,
                   topics=len(topics), components=parts)

@@ -70,11 +70,11 @@ def _iso(us: int) -> str:
 
 def _datasets(dsn: str) -> list[DatasetOut]:
     from replay.sources import dataset_summaries
-    from streams.archive.clickhouse import get_client
+    from streams.archive.clickhouse import thread_client
 
     return [DatasetOut(venue=d.venue, pair=d.pair, kinds=list(d.kinds), first=_iso(d.first_ts),
                        last=_iso(d.last_ts), events=d.events, dataset=d.dataset, origin=d.origin)
-            for d in dataset_summaries(get_client(dsn))]
+            for d in dataset_summaries(thread_client(dsn))]
 
 
 MAX_CANDLES = 100_000
@@ -116,7 +116,7 @@ async def candles(venue: VenuePath, pair: PairPath, settings: SettingsDep,
 
 def _candles(dsn: str, venue: str, pair: str, lo: int, hi: int, freq: str, cut: int | None
              ) -> list[Candle]:
-    from streams.archive.clickhouse import get_client
+    from streams.archive.clickhouse import thread_client
     from streams.market.store import candles as stored
 
-    return stored(get_client(dsn), venue, pair, lo, hi, freq, received_before=cut)
+    return stored(thread_client(dsn), venue, pair, lo, hi, freq, received_before=cut)

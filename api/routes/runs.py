@@ -108,9 +108,9 @@ async def start(body: RunIn, bus: CommandsDep, settings: SettingsDep) -> RunOut:
 
 def _history(strategy: Any, spec: Any, dsn: str, now: int) -> list[HistoryLoaded]:
     from replay.history import ArchiveHistory
-    from streams.archive.clickhouse import get_client
+    from streams.archive.clickhouse import thread_client
 
-    return commands.history(strategy, spec, ArchiveHistory(get_client(dsn)), now)
+    return commands.history(strategy, spec, ArchiveHistory(thread_client(dsn)), now)
 
 
 def _funded(key: str, outcome: Outcome) -> None:

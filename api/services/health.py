@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from api.services.archive import ArchiveThread
+from api.services.event_hub import EventHub
 from api.services.views import RECENT_PROBLEM_S, AgentViews
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, qualified
 
@@ -12,8 +14,24 @@ STALE_FEED_S = 60.0
 REPLICA_BEHIND_LIMIT = 10_000
 
 
-def components(bootstrap: str, namespace: str, views: AgentViews) -> list[tuple[str, str, str]]:
-    return [_replica(views), _workers(bootstrap, namespace), _feeds(views)]
+def components(bootstrap: str, namespace: str, views: AgentViews, hub: EventHub,
+               archive: ArchiveThread | None = None) -> list[tuple[str, str, str]]:
+    parts = [_replica(views), _streams(hub), _workers(bootstrap, namespace), _feeds(views)]
+    if archive is not None:
+        parts.append(_archive(archive))
+    return parts
+
+
+def _archive(archive: ArchiveThread) -> tuple[str, str, str]:
+    if not archive.alive:
+        return "archive", "degraded", f"the sink stopped: {archive.error or 'not running'}"
+    return "archive", "ok", f"{archive.sink.archived} messages archived by this process"
+
+
+def _streams(hub: EventHub) -> tuple[str, str, str]:
+    if not hub.alive:
+        return "streams", "degraded", f"stopped: {hub.error or 'not running'}; /streams/events answers 503"
+    return "streams", "ok", f"{hub.clients} clients, {hub.events} events streamed"
 
 
 def _replica(views: AgentViews) -> tuple[str, str, str]:

@@ -277,6 +277,12 @@ class AgentViews:
         """The runs' read model and the lock to hold while reading it."""
         return self.runs, self._lock
 
+    def run_owner(self, run_id: str) -> tuple[str, str] | None:
+        """A run's account and wallet set, once its start was folded."""
+        with self._lock:
+            run = self.runs.runs.get(run_id)
+            return (run.account, run.wallet_set_id) if run is not None and run.account else None
+
     def ledger(self, account: str) -> tuple[Ledger | None, threading.Lock]:
         """The engine holding ``account`` (None before anything of it was seen), and the lock."""
         proc = self._procs[self._ledger_topic]

@@ -45,6 +45,24 @@ def get_client(dsn: str) -> Any:
         return client
 
 
+_per_thread = threading.local()
+
+
+def thread_client(dsn: str) -> Any:
+    """A connection of this thread's own to ``dsn`` (the DDL applied once, through ``get_client``).
+
+    A chDB connection is one handle: a server's request threads, or a server that also runs the archive
+    sink, each read through their own (chDB runs queries of different connections in parallel)."""
+    clients: dict[str, Any] | None = getattr(_per_thread, "clients", None)
+    if clients is None:
+        clients = _per_thread.clients = {}
+    client = clients.get(dsn)
+    if client is None:
+        get_client(dsn)  # the DDL, once per process
+        client = clients[dsn] = clickhouse_connect.get_client(dsn=dsn)
+    return client
+
+
 def second_client(client: Any) -> Any | None:
     """Another connection to the engine or server of ``client`` (a ``get_client`` one), else None.
 

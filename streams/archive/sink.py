@@ -59,6 +59,14 @@ class ArchiveSink:
         })
         self._consumer.subscribe(self.topics)
 
+    @classmethod
+    def for_namespace(cls, client: Any, bootstrap: str, namespace: str, **kw: Any) -> ArchiveSink:
+        """Every topic of ``namespace``, in the namespace's archive consumer group."""
+        from schemas.topics import all_topics
+
+        return cls(client, bootstrap, [t.name for t in all_topics(namespace)],
+                   group_id=f"cryptick-archive-{namespace or 'live'}", **kw)
+
     def poll_batch(self, timeout: float = 0.5) -> int:
         """Consume up to one batch and hand it to the writer; the number of messages taken.
 

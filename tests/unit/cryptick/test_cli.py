@@ -31,7 +31,7 @@ def command_paths() -> list[list[str]]:
 def test_the_cli_has_the_commands_a_user_needs() -> None:
     names = {" ".join(p) for p in command_paths()}
     assert {"infra up", "infra down", "infra status", "worker", "archive", "replay", "demo", "api",
-            "topics create", "wallets show", "wallets history"} <= names
+            "topics create", "topics delete", "wallets show", "wallets history", "up", "strategies"} <= names
 
 
 @pytest.mark.parametrize("path", command_paths(), ids=lambda p: " ".join(p) or "cryptick")

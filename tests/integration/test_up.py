@@ -1,0 +1,113 @@
+"""`cryptick up`: one command brings the stack up (worker, API archiving to the embedded store, the
+synthetic feed); a run trades, candles and datasets are read from the archive while it archives; Ctrl-C
+stops everything."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.conftest import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def poll(url: str, ok: Any, timeout: float = 90) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            got = httpx.get(url, timeout=10)
+            if got.status_code == 200 and ok(got.json()):
+                return got.json()
+            seen = (got.status_code, got.text[:300])
+        except httpx.HTTPError as exc:
+            seen = (0, str(exc))
+        assert time.monotonic() < deadline, (url, seen)
+        time.sleep(0.5)
+
+
+@pytest.mark.timeout(300)
+def test_up_runs_the_stack_reads_the_archive_while_it_archives_and_stops_on_ctrl_c(
+    kafka_bootstrap: str, namespace: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, CRYPTICK_CACHE=str(tmp_path),
+               CLICKHOUSE_DSN=f"chdb://{tmp_path / 'chdb'}")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cryptick.cli", "up", "--namespace", namespace, "--port", str(port),
+         "--runtime", "direct"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for x in proc.stdout or ():
+            lines.put(x)
+
+    threading.Thread(target=pump, daemon=True).start()
+    output: list[str] = []
+
+    def read_until(text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(text in x for x in output):
+            assert time.monotonic() < deadline and proc.poll() is None, "".join(output)
+            with contextlib.suppress(queue.Empty):
+                output.append(lines.get(timeout=1))
+
+    base = f"http://127.0.0.1:{port}"
+    try:
+        read_until("ready: ", 120)
+        assert base in "".join(output)
+        poll(f"{base}/markets", lambda ms: any(
+            m["venue"] == "synthetic" and m["book"] and not m["book"]["stale"] for m in ms))
+        body = {"strategy": "hodl", "account": "upper", "params": {"bases": "BTC"},
+                "balances": [{"venue": "synthetic", "currency": "USD", "amount": "1000"}]}
+        r = httpx.post(f"{base}/runs", json=body, timeout=30)
+        assert r.status_code == 202, r.text
+        run_id = r.json()["run_id"]
+        poll(f"{base}/runs/{run_id}", lambda d: d["state"] == "running")
+        orders = poll(f"{base}/accounts/upper/orders?state=all&run_id={run_id}",
+                      lambda os_: any(o["state"] == "done" and o["filled"] != "0" for o in os_))
+        assert orders[0]["run_id"] == run_id
+
+        # the archive, read while the same process writes it
+        now = datetime.now(UTC)
+        params = {"start": (now - timedelta(minutes=10)).isoformat(),
+                  "end": (now + timedelta(minutes=1)).isoformat(), "freq": "1m"}
+        candles = poll(f"{base}/markets/synthetic/BTC-USD/candles?" + str(httpx.QueryParams(params)),
+                       lambda cs: len(cs) >= 1)
+        assert all(float(c["volume"]) > 0 for c in candles)
+        datasets = poll(f"{base}/markets/datasets", lambda ds: any(d["pair"] == "BTC-USD" for d in ds))
+        assert any(namespace in d["origin"] or namespace in d["dataset"] for d in datasets), datasets
+        health = httpx.get(f"{base}/health", timeout=20).json()
+        parts = {c["name"]: c for c in health["components"]}
+        assert parts["archive"]["status"] == "ok" and "archived" in parts["archive"]["detail"]
+        read_until("health:", 30)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            output.append(lines.get(timeout=0.5))
+        except queue.Empty:
+            break
+    text = "".join(output)
+    assert code == 0, text
+    assert "stopping: feed, API, worker" in text and "stopped" in text
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{base}/health", timeout=2)
