@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.fields import Currency, DecimalAmount, Id, Pair, ShortText, SignedDecimalAmount, Venue
 from streams.money import to_decimal_str
+
+
+def micros(moment: datetime) -> int:
+    """A query's time (UTC when it has no zone) as µs since the epoch, exactly."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return int(moment.replace(microsecond=0).timestamp()) * 1_000_000 + moment.microsecond
 
 
 def iso_time(ts: int | None) -> str | None:
@@ -141,6 +148,23 @@ class Valued(BaseModel):
     currency: str
     amount: str
     usd: str | None = Field(description="None: no price route to USD (not zero).")
+
+
+class HistoryPoint(BaseModel):
+    time: str
+    holdings: list[Amount] = Field(description="balance (available + hold) per venue and currency")
+    usd: str | None = Field(description="their value in USD from the last candles closed by then; null when "
+                                        "a currency held has no price route (listed in unpriced)")
+    unpriced: list[str] = []
+
+
+class WalletHistoryOut(BaseModel):
+    """Holdings over time, from the archive: one point per step, each as it stood at that time."""
+
+    account: str
+    wallet_set: str | None = Field(description="null: the whole account, its pool included")
+    step: str
+    points: list[HistoryPoint]
 
 
 class DatasetOut(BaseModel):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from api.deps import PairPath, SettingsDep, VenuePath, ViewsDep
 from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS
-from api.models import BookOut, CandleOut, DatasetOut, MarketOut, MarketStatusOut, show
+from api.models import BookOut, CandleOut, DatasetOut, MarketOut, MarketStatusOut, micros, show
 from streams.market.candles import Candle
 
 router = APIRouter(tags=["markets"])
@@ -81,11 +81,6 @@ MAX_CANDLES = 100_000
 Freq = Literal["1m", "5m", "1h", "1d", "highest", "daily"]
 
 
-def _us(moment: datetime) -> int:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return int(moment.replace(microsecond=0).timestamp()) * 1_000_000 + moment.microsecond
-
-
 @router.get("/markets/{venue}/{pair}/candles", response_model=list[CandleOut],
             responses={**READS, 503: ARCHIVE_UNAVAILABLE})
 async def candles(venue: VenuePath, pair: PairPath, settings: SettingsDep,
@@ -98,12 +93,12 @@ async def candles(venue: VenuePath, pair: PairPath, settings: SettingsDep,
     """OHLCV candles of the archive's trades (imports, backfills and live recordings), oldest first."""
     from streams.market.freq import width_us
 
-    lo, hi = _us(start), _us(end)
+    lo, hi = micros(start), micros(end)
     if hi <= lo:
         raise HTTPException(422, "end must be after start")
     if (hi - lo) // width_us(freq) > MAX_CANDLES:
         raise HTTPException(422, f"at most {MAX_CANDLES} candles a request: narrow the range or widen freq")
-    cut = None if received_before is None else _us(received_before)
+    cut = None if received_before is None else micros(received_before)
     try:
         rows = await asyncio.to_thread(_candles, settings.dsn, venue, pair, lo, hi, freq, cut)
     except Exception as exc:  # a locked embedded store, a server down

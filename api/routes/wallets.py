@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Query, Response
 
-from api.deps import AccountPath, CommandsDep, IdPath, ViewsDep
-from api.errors import COMMANDS, NOT_FOUND, READS
+from api.deps import AccountPath, CommandsDep, IdPath, NamespaceDep, SettingsDep, ViewsDep
+from api.errors import ARCHIVE_UNAVAILABLE, COMMANDS, NOT_FOUND, READS
+from api.fields import ID_PATTERN
 from api.models import (
     AdjustIn,
     Amount,
@@ -16,9 +19,13 @@ from api.models import (
     CommandIn,
     CommandOut,
     FundsIn,
+    HistoryPoint,
     Valued,
+    WalletHistoryOut,
     WalletSetIn,
     WalletSetOut,
+    iso_time,
+    micros,
     show,
 )
 from api.services.command_outcome import outcome_response
@@ -165,3 +172,46 @@ def value(account: AccountPath, views: ViewsDep) -> list[Valued]:
         out.append(Valued(currency=currency, amount=show(amount),
                           usd=None if isinstance(usd, str) else show(usd)))
     return out
+
+
+MAX_POINTS = 10_000
+
+
+@router.get("/history", response_model=WalletHistoryOut, responses={**READS, 503: ARCHIVE_UNAVAILABLE})
+async def history(account: AccountPath, settings: SettingsDep, namespace: NamespaceDep,
+                  start: Annotated[datetime, Query(description="first point, ISO 8601 (UTC if no zone)")],
+                  end: Annotated[datetime, Query(description="last point at or before this time")],
+                  step: Annotated[Literal["1m", "5m", "1h", "1d"], Query(
+                      description="time between points; prices come from candles of this width")] = "1h",
+                  wallet_set: Annotated[str | None, Query(pattern=ID_PATTERN, description="one wallet set; "
+                                                          "default: the whole account")] = None,
+                  ) -> WalletHistoryOut:
+    """The account's (or one wallet set's) holdings at each step from ``start`` to ``end``, valued in
+    USD, from the archive: the ledger's events and the markets' candles (``503`` when the archive is held
+    by another process; ``cryptick api --archive`` or ``cryptick up`` serve it while archiving)."""
+    from streams.market.freq import WIDTHS
+
+    lo, hi, width = micros(start), micros(end), WIDTHS[step]
+    if hi < lo:
+        raise HTTPException(422, "end must not be before start")
+    if (hi - lo) // width + 1 > MAX_POINTS:
+        raise HTTPException(422, f"at most {MAX_POINTS:,} points a request: narrow the range or widen step")
+    times = list(range(lo, hi + 1, width))
+    try:
+        points = await asyncio.to_thread(_history, settings.dsn, namespace, account, wallet_set, times, step)
+    except Exception as exc:  # a locked embedded store, a server down
+        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+    return WalletHistoryOut(account=account, wallet_set=wallet_set, step=step, points=[
+        HistoryPoint(time=iso_time(p.ts) or "", usd=None if p.usd is None else show(p.usd),
+                     unpriced=list(p.unpriced),
+                     holdings=[Amount(venue=v, currency=c, amount=show(n))
+                               for (v, c), n in p.holdings.items()])
+        for p in points])
+
+
+def _history(dsn: str, namespace: str, account: str, wallet_set: str | None, times: list[int], step: str
+             ) -> list[Any]:
+    from api.services.wallet_history import wallet_history
+    from streams.archive.clickhouse import thread_client
+
+    return wallet_history(thread_client(dsn), namespace, account, wallet_set, times, step)

@@ -89,6 +89,15 @@ def test_up_runs_the_stack_reads_the_archive_while_it_archives_and_stops_on_ctrl
         assert all(float(c["volume"]) > 0 for c in candles)
         datasets = poll(f"{base}/markets/datasets", lambda ds: any(d["pair"] == "BTC-USD" for d in ds))
         assert any(namespace in d["origin"] or namespace in d["dataset"] for d in datasets), datasets
+        # the account's holdings over time, valued from the archived candles
+        span = {"start": (now - timedelta(minutes=3)).isoformat(),
+                "end": (now + timedelta(minutes=2)).isoformat(), "step": "1m"}
+        history = poll(f"{base}/accounts/upper/history?" + str(httpx.QueryParams(span)),
+                       lambda h: any(a["currency"] == "BTC" for a in h["points"][-1]["holdings"]))
+        last = history["points"][-1]
+        assert len(history["points"]) == 6 and history["wallet_set"] is None
+        assert last["usd"] is not None and 900 < float(last["usd"]) < 1100, last  # 1,000 USD, some in BTC
+        assert history["points"][0]["holdings"] == [] or history["points"][0]["usd"] is not None
         health = httpx.get(f"{base}/health", timeout=20).json()
         parts = {c["name"]: c for c in health["components"]}
         assert parts["archive"]["status"] == "ok" and "archived" in parts["archive"]["detail"]
