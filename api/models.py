@@ -277,6 +277,21 @@ class RunDetailOut(RunSummaryOut):
     components: list[ComponentOut]
 
 
+class RunMessageOut(BaseModel):
+    direction: Literal["inbox", "outputs"]
+    type: str
+    time: str
+    topic: str
+    partition: int
+    offset: int
+    event: dict[str, Any] = Field(description="the event as JSON, with its type")
+
+
+class RunMessagesOut(BaseModel):
+    messages: list[RunMessageOut]
+    next: str | None = Field(description="pass as `after` for the next page; null: this is the last")
+
+
 class LogOut(BaseModel):
     ts: str
     level: str

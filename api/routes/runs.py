@@ -12,12 +12,12 @@ import asyncio
 import dataclasses
 import time
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, HTTPException, Query, status
 
-from api.deps import CommandsDep, IdPath, SettingsDep, ViewsDep
-from api.errors import CONFLICT, NOT_FOUND, READS, SENDS
+from api.deps import CommandsDep, IdPath, NamespaceDep, SettingsDep, ViewsDep
+from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS, SENDS
 from api.fields import ID_PATTERN
 from api.models import (
     ComponentOut,
@@ -25,6 +25,8 @@ from api.models import (
     LogOut,
     RunDetailOut,
     RunIn,
+    RunMessageOut,
+    RunMessagesOut,
     RunOut,
     RunSummaryOut,
     SentOut,
@@ -217,6 +219,46 @@ def run_components(run_id: IdPath, views: ViewsDep) -> list[ComponentOut]:
     run, lock = _found(views, run_id)
     with lock:
         return [_component(c) for c in run.components.values()]
+
+
+@router.get("/runs/{run_id}/messages", response_model=RunMessagesOut,
+            responses={**READS, 503: ARCHIVE_UNAVAILABLE})
+async def run_messages(
+    run_id: IdPath, settings: SettingsDep, namespace: NamespaceDep,
+    direction: Literal["inbox", "outputs", "all"] = "all",
+    types: Annotated[str | None, Query(max_length=1000, description="comma-separated event types, "
+                                       "e.g. OrderFilled,StrategyLogged")] = None,
+    after: Annotated[str | None, Query(max_length=300, description="the `next` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> RunMessagesOut:
+    """The run's messages in time order — what it received (``inbox``: its start, the markets it
+    follows, its orders' reports, control messages) and what it emitted (``outputs``: orders, logs,
+    components, state) — from the archive, paged (``503`` when the archive is held by another process;
+    ``cryptick up`` serves it while archiving)."""
+    from api.services.run_messages import decode_cursor
+
+    names = [t.strip() for t in (types or "").split(",") if t.strip()]
+    if after:
+        try:
+            decode_cursor(after)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+    try:
+        page, cursor = await asyncio.to_thread(_messages, settings.dsn, namespace, run_id, direction, names,
+                                               after, limit)
+    except Exception as exc:  # a locked embedded store, a server down
+        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+    return RunMessagesOut(next=cursor, messages=[
+        RunMessageOut(direction=m.direction, type=m.type, time=iso_time(m.ts) or "", topic=m.topic,
+                      partition=m.partition, offset=m.offset, event=m.event) for m in page])
+
+
+def _messages(dsn: str, namespace: str, run_id: str, direction: str, types: list[str], after: str | None,
+              limit: int) -> tuple[list[Any], str | None]:
+    from api.services.run_messages import run_messages as read
+    from streams.archive.clickhouse import thread_client
+
+    return read(thread_client(dsn), namespace, run_id, direction, types, after, limit)
 
 
 @router.get("/runs/{run_id}/logs", response_model=list[LogOut], responses={**READS, 404: NOT_FOUND})

@@ -109,7 +109,7 @@ class HubEvent:
     frame: bytes
 
 
-def _body(event: Event) -> dict[str, Any]:
+def event_body(event: Event) -> dict[str, Any]:
     body = to_json(event)
     if isinstance(event, DeadLetter):  # the poisoned bytes are for the archive, not for a browser
         body["value"] = f"{len(event.value)} bytes"
@@ -334,7 +334,7 @@ class EventHub:
                 self._runs[run_id] = (account, wallet_sets[0])
             elif not account:
                 account = self._run_info(run_id)[0]
-        data = json.dumps(_body(event))
+        data = json.dumps(event_body(event))
         name = cls.__name__
         pos = tuple(position)
         return HubEvent(name, account, run_id, wallet_sets, slot, offset, pos, data, frame(name, pos, data))

@@ -98,6 +98,27 @@ def test_up_runs_the_stack_reads_the_archive_while_it_archives_and_stops_on_ctrl
         assert len(history["points"]) == 6 and history["wallet_set"] is None
         assert last["usd"] is not None and 900 < float(last["usd"]) < 1100, last  # 1,000 USD, some in BTC
         assert history["points"][0]["holdings"] == [] or history["points"][0]["usd"] is not None
+        # the run's messages, in time order, paged
+        poll(f"{base}/runs/{run_id}/messages?limit=1000",
+             lambda p: any(m["type"] == "StartRun" and m["direction"] == "inbox" for m in p["messages"]))
+        page: dict[str, Any] = {"next": None}
+        paged: list[tuple[str, int, int]] = []
+        for i in range(5):
+            query: dict[str, Any] = {"limit": 3, **({"after": page["next"]} if i else {})}
+            page = httpx.get(f"{base}/runs/{run_id}/messages", params=query, timeout=20).json()
+            paged += [(m["topic"], m["partition"], m["offset"]) for m in page["messages"]]
+            if not page["next"]:
+                break
+        whole = httpx.get(f"{base}/runs/{run_id}/messages?limit=1000", timeout=20).json()["messages"]
+        assert paged == [(m["topic"], m["partition"], m["offset"]) for m in whole][:len(paged)]
+        assert len(paged) == len(set(paged)) >= 3
+        assert [m["time"] for m in whole] == sorted(m["time"] for m in whole)
+        messages = f"{base}/runs/{run_id}/messages"
+        outputs = httpx.get(messages, params={"direction": "outputs", "types": "RunStateChanged"},
+                            timeout=20).json()["messages"]
+        assert outputs
+        assert all(m["type"] == "RunStateChanged" and m["direction"] == "outputs" for m in outputs)
+        assert httpx.get(messages, params={"after": "nope"}, timeout=20).status_code == 422
         health = httpx.get(f"{base}/health", timeout=20).json()
         parts = {c["name"]: c for c in health["components"]}
         assert parts["archive"]["status"] == "ok" and "archived" in parts["archive"]["detail"]
