@@ -98,16 +98,20 @@ class ArchiveSink:
         return len(good)
 
     def _consume(self, timeout: float) -> list[Any]:
-        """Up to ``batch_size`` messages: the first waits up to ``timeout``, then what is already fetched.
+        """Up to ``batch_size`` messages: the first waits up to ``timeout``, then what is already fetched
+        (full chunks: a backlog goes in big batches; a partial chunk ends the batch).
 
         Small ``consume`` calls drain librdkafka's queue about twice as fast as one big one.
         """
         msgs = self._consumer.consume(num_messages=min(CHUNK, self.batch_size), timeout=timeout)
         while msgs and len(msgs) < self.batch_size:
-            more = self._consumer.consume(num_messages=min(CHUNK, self.batch_size - len(msgs)), timeout=0.05)
-            if not more:
-                break
+            wanted = min(CHUNK, self.batch_size - len(msgs))
+            more = self._consumer.consume(num_messages=wanted, timeout=0.05)
             msgs.extend(more)
+            if len(more) < wanted:
+                # the fetched backlog is drained: archive what there is. (Waiting for a full batch kept a
+                # live feed's trickle - a message every few ms - out of the archive indefinitely.)
+                break
         return msgs
 
     def assignment(self) -> list[TopicPartition]:

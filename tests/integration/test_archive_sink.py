@@ -120,3 +120,49 @@ def test_the_same_batch_written_twice_gives_one_row_each(clickhouse_dsn: str, na
             parameters={"t": topic},
         ).result_rows[0][0]
         assert grouped == 1
+
+
+def test_a_live_trickle_is_archived_as_it_comes_not_held_for_a_full_batch(
+    kafka_bootstrap: str, clickhouse_dsn: str, namespace: str
+) -> None:
+    """A feed sends a message every few milliseconds: the sink must not wait to collect a whole batch
+    (50,000) before it archives (it once kept a live feed out of the archive indefinitely)."""
+    import threading
+    import time
+
+    from schemas.codec import encode
+    from streams.runtime.kafka import producer
+
+    venue = f"syn{namespace}"
+    events = _market(venue, steps=400)
+    create_topics(kafka_bootstrap, all_topics(namespace))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        prod = producer(kafka_bootstrap)
+        for e in events:
+            if stop.is_set():
+                break
+            prod.produce(qualified(VENUE_JOURNAL, namespace), key=venue_key(e.venue, e.pair).encode(),
+                         value=encode(e))
+            prod.poll(0)
+            time.sleep(0.005)
+        prod.flush(10)
+
+    feeder = threading.Thread(target=trickle)
+    sink = ArchiveSink(get_client(clickhouse_dsn), kafka_bootstrap, [t.name for t in all_topics(namespace)],
+                       group_id=f"archive-{namespace}")
+    try:
+        while not sink.assignment():
+            sink.poll_batch(timeout=0.2)
+        feeder.start()
+        started = time.monotonic()
+        while sink.archived == 0 and time.monotonic() - started < 10:
+            sink.poll_batch(timeout=0.2)
+        took = time.monotonic() - started
+        assert feeder.is_alive(), "the feed ended first: the test proves nothing"
+        assert sink.archived > 0 and took < 3, (sink.archived, took)
+    finally:
+        stop.set()
+        feeder.join(30)
+        sink.close()
