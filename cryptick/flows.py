@@ -150,7 +150,7 @@ def ensure_kafka(settings: Settings, echo: Echo) -> bool:
     if settings.kafka_bootstrap_servers:
         return False
     kafka = settings.local_kafka()
-    if kafka.pid() and kafka.healthy():
+    if kafka.healthy():  # ours, or one another cache (CI's, say) started on the same port: use it
         return False
     echo(f"starting Kafka on {kafka.bootstrap} (first time: fetching it with Maven)...")
     kafka.start()

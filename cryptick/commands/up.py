@@ -55,11 +55,16 @@ def up(
     keep_kafka: Annotated[bool, typer.Option(help="Leave the broker running on exit.")] = False,
 ) -> None:
     """Start the broker, the worker, the API (archiving) and a market feed; stop them all on Ctrl-C."""
+    from infra.kafka.local import KafkaError
     from schemas.topics import all_topics
     from streams.runtime.kafka import create_topics
 
     s = get_settings()
-    started_kafka = ensure_kafka(s, typer.echo)
+    try:
+        started_kafka = ensure_kafka(s, typer.echo)
+    except KafkaError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     logs = s.cryptick_cache / "logs" / f"up-{namespace or 'live'}"
     logs.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
