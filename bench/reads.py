@@ -31,9 +31,15 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+# run as ``python bench/reads.py``, this folder comes first on the path, and its api.py would shadow the
+# project's ``api`` package
+if sys.path and sys.path[0] == str(Path(__file__).resolve().parent):
+    sys.path.pop(0)
 
 T0 = 1_514_764_800_000_000  # 2018-01-01T00:00:00Z
 S = 1_000_000
