@@ -162,7 +162,9 @@ def main(argv: Sequence[str]) -> None:
         while True:  # the replica folds the journals before the runs are there
             try:
                 runs = client.get("/runs", params={"limit": 100}).json()
-                if isinstance(runs, list) and len(runs) == 100:
+                parts = client.get("/health").json()["components"]
+                replica = next(c for c in parts if c["name"] == "replica")
+                if isinstance(runs, list) and len(runs) == 100 and replica["detail"].startswith("0 messages"):
                     comps = client.get(f"/runs/{BIG}/components").json()
                     if len(comps) == 4:
                         break
