@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.fields import Currency, DecimalAmount, Id, Pair, ShortText, SignedDecimalAmount, Venue
 from streams.money import to_decimal_str
 
 
-def micros(moment: datetime) -> int:
-    """A query's time (UTC when it has no zone) as µs since the epoch, exactly."""
+def json_response(body: Any) -> Response:
+    """``body`` (plain JSON values) as the answer, without validating it again: for large reads whose
+    route declares the shape in ``response_model`` (the contract tests check the answers against it)."""
+    return Response(json.dumps(body, separators=(",", ":")).encode(), media_type="application/json")
+
+
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def micros(moment: datetime, name: str = "time") -> int:
+    """A query's time (UTC when it has no zone) as µs since the epoch, exactly; an ``HTTPException``
+    422 outside 1970..2200 (event times are µs since 1970; earlier ones cannot be shown)."""
+    from fastapi import HTTPException
+
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if not EARLIEST <= moment < LATEST:
+        raise HTTPException(422, f"{name} must be between 1970-01-01 and 2200-01-01 (UTC)")
     return int(moment.replace(microsecond=0).timestamp()) * 1_000_000 + moment.microsecond
 
 

@@ -6,11 +6,11 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import PairPath, SettingsDep, VenuePath, ViewsDep
 from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS
-from api.models import BookOut, CandleOut, DatasetOut, MarketOut, MarketStatusOut, micros, show
+from api.models import BookOut, CandleOut, DatasetOut, MarketOut, MarketStatusOut, json_response, micros, show
 from streams.market.candles import Candle
 
 router = APIRouter(tags=["markets"])
@@ -89,24 +89,26 @@ async def candles(venue: VenuePath, pair: PairPath, settings: SettingsDep,
                   freq: Freq = "1m",
                   received_before: Annotated[datetime | None, Query(
                       description="only trades received before this time count (no lookahead)")] = None,
-                  ) -> list[CandleOut]:
+                  ) -> Response:
     """OHLCV candles of the archive's trades (imports, backfills and live recordings), oldest first."""
     from streams.market.freq import width_us
 
-    lo, hi = micros(start), micros(end)
+    lo, hi = micros(start, "start"), micros(end, "end")
     if hi <= lo:
         raise HTTPException(422, "end must be after start")
     if (hi - lo) // width_us(freq) > MAX_CANDLES:
         raise HTTPException(422, f"at most {MAX_CANDLES} candles a request: narrow the range or widen freq")
-    cut = None if received_before is None else micros(received_before)
+    cut = None if received_before is None else micros(received_before, "received_before")
     try:
         rows = await asyncio.to_thread(_candles, settings.dsn, venue, pair, lo, hi, freq, cut)
     except Exception as exc:  # a locked embedded store, a server down
         raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
-    iso = _iso
-    return [CandleOut(start=iso(c.start), end=iso(c.start + width_us(freq)), open=show(c.open),
-                      high=show(c.high), low=show(c.low), close=show(c.close), volume=show(c.volume),
-                      trades=c.trades) for c in rows]
+    iso, width = _iso, width_us(freq)
+    # written as JSON straight away (the shape of CandleOut): validating 100,000 models per request cost
+    # three times the query
+    return json_response([{"start": iso(c.start), "end": iso(c.start + width), "open": show(c.open),
+                           "high": show(c.high), "low": show(c.low), "close": show(c.close),
+                           "volume": show(c.volume), "trades": c.trades} for c in rows])
 
 
 def _candles(dsn: str, venue: str, pair: str, lo: int, hi: int, freq: str, cut: int | None

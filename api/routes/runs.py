@@ -14,7 +14,7 @@ import time
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, HTTPException, Query, status
+from fastapi import APIRouter, Body, Header, HTTPException, Query, Response, status
 
 from api.deps import CommandsDep, IdPath, NamespaceDep, SettingsDep, ViewsDep
 from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS, SENDS
@@ -25,13 +25,13 @@ from api.models import (
     LogOut,
     RunDetailOut,
     RunIn,
-    RunMessageOut,
     RunMessagesOut,
     RunOut,
     RunSummaryOut,
     SentOut,
     StopIn,
     iso_time,
+    json_response,
     show,
 )
 from api.services.command_outcome import REJECTIONS
@@ -230,7 +230,7 @@ async def run_messages(
                                        "e.g. OrderFilled,StrategyLogged")] = None,
     after: Annotated[str | None, Query(max_length=300, description="the `next` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-) -> RunMessagesOut:
+) -> Response:
     """The run's messages in time order — what it received (``inbox``: its start, the markets it
     follows, its orders' reports, control messages) and what it emitted (``outputs``: orders, logs,
     components, state) — from the archive, paged (``503`` when the archive is held by another process;
@@ -248,9 +248,9 @@ async def run_messages(
                                                after, limit)
     except Exception as exc:  # a locked embedded store, a server down
         raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
-    return RunMessagesOut(next=cursor, messages=[
-        RunMessageOut(direction=m.direction, type=m.type, time=iso_time(m.ts) or "", topic=m.topic,
-                      partition=m.partition, offset=m.offset, event=m.event) for m in page])
+    return json_response({"next": cursor, "messages": [  # the shape of RunMessagesOut, written directly
+        {"direction": m.direction, "type": m.type, "time": iso_time(m.ts) or "", "topic": m.topic,
+         "partition": m.partition, "offset": m.offset, "event": m.event} for m in page]})
 
 
 def _messages(dsn: str, namespace: str, run_id: str, direction: str, types: list[str], after: str | None,

@@ -191,7 +191,7 @@ async def history(account: AccountPath, settings: SettingsDep, namespace: Namesp
     by another process; ``cryptick api --archive`` or ``cryptick up`` serve it while archiving)."""
     from streams.market.freq import WIDTHS
 
-    lo, hi, width = micros(start), micros(end), WIDTHS[step]
+    lo, hi, width = micros(start, "start"), micros(end, "end"), WIDTHS[step]
     if hi < lo:
         raise HTTPException(422, "end must not be before start")
     if (hi - lo) // width + 1 > MAX_POINTS:

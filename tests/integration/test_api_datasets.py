@@ -39,6 +39,10 @@ def test_the_api_lists_the_datasets_of_the_archive_it_owns(own_archive: str, api
                            "dataset": own_archive, "origin": "import file"}]
 
 
+def api_server_base(url: str) -> str:
+    return url.split("/markets/", 1)[0]
+
+
 def test_candles_of_an_import_over_http(own_archive: str, api_server: str) -> None:
     url = f"{api_server}/markets/coinbase/BTC-USD/candles"
     got = httpx.get(url, params={"start": "2018-01-01T00:00:00Z", "end": "2018-01-01T00:05"}, timeout=60)
@@ -57,6 +61,12 @@ def test_candles_of_an_import_over_http(own_archive: str, api_server: str) -> No
     assert bad.status_code == 422 and "end must be after start" in bad.text
     wide = httpx.get(url, params={"start": "2000-01-01", "end": "2018-01-01"}, timeout=60)
     assert wide.status_code == 422 and "at most 100000 candles" in wide.text
+    ancient = httpx.get(url, params={"start": "0001-01-01", "end": "2018-01-01"}, timeout=60)
+    assert ancient.status_code == 422 and "start must be between 1970-01-01" in ancient.text
+    account = api_server_base(url)
+    history = httpx.get(f"{account}/accounts/a1/history", params={"start": "0001-01-01", "end": "0001-01-02"},
+                        timeout=60)
+    assert history.status_code == 422 and "start must be between 1970-01-01" in history.text
 
 
 def test_an_archive_held_by_another_process_is_a_503_that_says_so(clickhouse_dsn: str, api_server: str
