@@ -8,24 +8,20 @@ produced straight to ``venue.events``, as the matching agent would):
             process; an event's delay is the time it holds it minus ``ts``;
   sse       N clients on ``/streams/events?kinds=fills`` in one Node.js process (bench/sse_clients.js:
             native HTTP parsing, so the load generator takes little of the 2 cores the API is measured
-            on; ``--python-clients``: asyncio sockets in 2 Python processes), reading every byte; an
-            event's delay is its arrival minus ``ts``.
+            on), reading every byte; an event's delay is its arrival minus ``ts``.
 Both see the same events in the same seconds, so their delays compare directly: the figure is the SSE
 p99 minus the raw p99 (the issue's aim: at most 100 ms at 200 clients and 1,000 events/s). Each round
 also counts events every client received (none may be missing) and the API's CPU. Rounds repeat; the
 summary is min and median over rounds.
 
 Usage: .venv/bin/python bench/sse.py [--clients 200] [--rate 1000] [--seconds 10] [--rounds 3] [--quick]
-                                     [--python-clients]
 (needs a broker: `cryptick infra up`)
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
-import multiprocessing as mp
 import os
 import re
 import shutil
@@ -36,12 +32,9 @@ import tempfile
 import threading
 import time
 import uuid
-from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 from confluent_kafka import Consumer, TopicPartition
 
@@ -67,63 +60,6 @@ def pct(xs: Sequence[float], q: float) -> float:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
-# --- the SSE clients (child processes) ----------------------------------------------------------
-
-
-async def one_client(host: str, port: int, path: str, expected: int, ready: asyncio.Event,
-                     connected: list[int], delays: array[float], deadline: float) -> int:
-    reader, writer = await asyncio.open_connection(host, port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
-    await writer.drain()
-    buf, got, positioned = b"", 0, False
-    try:
-        while got < expected and time.time() < deadline:
-            try:
-                chunk = await asyncio.wait_for(reader.read(1 << 16), timeout=max(0.1, deadline - time.time()))
-            except TimeoutError:
-                break
-            if not chunk:
-                break
-            now_us = time.time() * 1e6
-            buf += chunk
-            cut = buf.rfind(b"\r\n\r\n")
-            if cut < 0:
-                continue
-            whole, buf = buf[:cut], buf[cut + 4:]
-            if not positioned and b"event: ready" in whole:
-                positioned = True
-                connected[0] += 1
-                if connected[0] == connected[1]:
-                    ready.set()
-            stamps = TS.findall(whole)
-            got += len(stamps)
-            delays.extend((now_us - int(ts)) / 1e6 for ts in stamps)
-    finally:
-        writer.close()
-    return got
-
-
-def client_process(base: str, clients: int, expected: int, seconds: float, go: Any, positioned: Any,
-                   out: Any) -> None:
-    url = urlsplit(base)
-
-    async def main() -> None:
-        ready = asyncio.Event()
-        connected = [0, clients]
-        delays: array[float] = array("d")
-        deadline = time.time() + 60 + seconds * 3
-        tasks = [asyncio.create_task(one_client(url.hostname or "127.0.0.1", url.port or 80,
-                                                "/streams/events?kinds=fills", expected, ready, connected,
-                                                delays, deadline)) for _ in range(clients)]
-        await asyncio.wait_for(ready.wait(), 60)
-        positioned.set()
-        counts = await asyncio.gather(*tasks)
-        out.put((list(counts), delays.tobytes()))
-
-    go.wait(60)
-    asyncio.run(main())
 
 
 # --- the raw peer and the producer ---------------------------------------------------------------
@@ -219,42 +155,10 @@ def node_clients(base: str, clients: int, expected: int, seconds: float) -> Call
     return result
 
 
-def python_clients(base: str, clients: int, expected: int, seconds: float) -> Callable[[], Result]:
-    """The clients in 2 Python processes, where Node.js is missing (they take more of the machine)."""
-    ctx = mp.get_context("spawn")
-    go, out = ctx.Event(), ctx.Queue()
-    procs, ready = [], []
-    for share in (clients // 2, clients - clients // 2):
-        if share:
-            positioned = ctx.Event()
-            p = ctx.Process(target=client_process, args=(base, share, expected, seconds, go, positioned, out))
-            p.start()
-            procs.append(p)
-            ready.append(positioned)
-    go.set()
-    for positioned in ready:
-        if not positioned.wait(90):
-            raise RuntimeError("the SSE clients did not all get ready")
-
-    def result() -> Result:
-        counts: list[int] = []
-        delays: list[float] = []
-        for _ in procs:
-            c, d = out.get(timeout=60 + seconds * 4)
-            counts += c
-            delays += array("d", d).tolist()
-        for p in procs:
-            p.join(10)
-        delays.sort()
-        return counts, {"n": len(delays), "p50": pct(delays, .5), "p99": pct(delays, .99)}
-
-    return result
-
-
 def one_round(base: str, api_pid: int, bootstrap: str, topic: str, clients: int, rate: float,
-              seconds: float, use_node: bool) -> Round:
+              seconds: float) -> Round:
     expected = int(rate * seconds)
-    result = (node_clients if use_node else python_clients)(base, clients, expected, seconds)
+    result = node_clients(base, clients, expected, seconds)
     raw = RawConsumer(bootstrap, topic, expected)
     cpu0, t0 = cpu_seconds(api_pid), time.monotonic()
     produce(bootstrap, topic, rate, seconds)
@@ -270,7 +174,8 @@ def main(argv: Sequence[str]) -> None:
     rate = arg(argv, "--rate", 200 if quick else 1000)
     seconds = arg(argv, "--seconds", 3 if quick else 10)
     rounds = int(arg(argv, "--rounds", 1 if quick else 3))
-    use_node = shutil.which("node") is not None and "--python-clients" not in argv
+    if shutil.which("node") is None:
+        sys.exit("bench/sse.py needs Node.js (node) for its clients: a light load generator")
     bootstrap = get_settings().bootstrap
     ns = f"benchsse{uuid.uuid4().hex[:8]}"
     create_topics(bootstrap, all_topics(ns))
@@ -278,13 +183,12 @@ def main(argv: Sequence[str]) -> None:
     log = Path(tempfile.mkdtemp(prefix="bench-sse-")) / "api.log"
     api = ApiProcess(bootstrap, ns, log_path=log).start()
     assert api.proc is not None
-    kind = "Node.js" if use_node else "Python"
-    print(f"{clients} SSE clients ({kind}), {rate:g} events/s for {seconds:g} s, {rounds} rounds; "
+    print(f"{clients} SSE clients (Node.js), {rate:g} events/s for {seconds:g} s, {rounds} rounds; "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
     results = []
     try:
         for i in range(1, rounds + 1):
-            r = one_round(api.base, api.proc.pid, bootstrap, topic, clients, rate, seconds, use_node)
+            r = one_round(api.base, api.proc.pid, bootstrap, topic, clients, rate, seconds)
             print(r.line(i, clients), flush=True)
             results.append(r)
     finally:

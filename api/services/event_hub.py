@@ -305,10 +305,15 @@ class EventHub:
             first = consumer.poll(0.05)
             if first is None:
                 continue
-            batch: list[HubEvent] = []
-            for m in [first, *consumer.consume(2000, timeout=0)]:
-                if m.error() is not None:
+            msgs = [m for m in [first, *consumer.consume(2000, timeout=0)] if m.error() is None]
+            with self._subs_lock:  # atomic with ``subscribe``: a client joining now starts after these
+                if not self._subs:  # nobody listens: move on without decoding a thing
+                    for m in msgs:
+                        position[self._slot_of[(m.topic() or "", m.partition() or 0)]] = (m.offset() or 0) + 1
+                    self._published = list(position)
                     continue
+            batch: list[HubEvent] = []
+            for m in msgs:
                 slot = self._slot_of[(m.topic() or "", m.partition() or 0)]
                 offset = m.offset() or 0
                 position[slot] = offset + 1
