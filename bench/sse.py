@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -46,7 +45,6 @@ from schemas.topics import VENUE_EVENTS, all_topics, qualified
 from streams.runtime.kafka import create_topics, delete_topics, producer
 
 PAIRS = ("BTC-USD", "ETH-USD", "LTC-USD", "BCH-USD", "ZEC-USD")
-TS = re.compile(rb'"ts": (\d+)\}')
 
 
 def arg(argv: Sequence[str], name: str, default: float) -> float:
