@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import commands, health, markets, orders, runs, streams, wallets
+from api.routes import backtests, commands, health, markets, orders, runs, streams, wallets
 from api.services.archive import ArchiveThread
+from api.services.backtests import BacktestJobs
 from api.services.commands import CommandBus
 from api.services.event_hub import EventHub
 from api.services.views import AgentViews
@@ -34,9 +36,12 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
         bus = app.state.commands = CommandBus(settings.bootstrap, namespace, views)
         sink = app.state.archive = ArchiveThread(settings.dsn, settings.bootstrap, namespace).start() \
             if archive else None
+        jobs = app.state.backtests = BacktestJobs(_archive_client(settings.dsn))
+        jobs.start(asyncio.get_running_loop())
         try:
             yield
         finally:
+            jobs.stop()
             if sink is not None:
                 sink.stop()
             bus.close()
@@ -48,6 +53,17 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
     app.state.namespace = namespace
     app.state.archive = None
     errors.install(app)
-    for module in (health, streams, wallets, orders, commands, markets, runs):
+    for module in (health, streams, wallets, orders, commands, markets, runs, backtests):
         app.include_router(module.router)
     return app
+
+
+def _archive_client(dsn: str) -> Callable[[], object]:
+    """A ClickHouse client of the calling thread's: the backtest runner reads and stores through its own."""
+
+    def client() -> object:
+        from streams.archive.clickhouse import thread_client
+
+        return thread_client(dsn)
+
+    return client

@@ -378,3 +378,62 @@ class OrderViewOut(BaseModel):
     created: str | None
     updated: str | None
     trail: list[OrderStepOut] | None = Field(None, description="every message about it (one order's read)")
+
+
+class BacktestIn(Strict):
+    """A backtest, as ``cryptick backtest`` takes it."""
+
+    strategy: Id
+    balances: list[AllocationIn] = Field(min_length=1, max_length=100, description="Its initial balances.")
+    params: dict[Annotated[str, Field(max_length=64)], ShortText] = Field({}, max_length=64)
+    start: datetime = Field(description="Start of the market window, ISO 8601 (UTC when no zone).")
+    end: datetime = Field(description="End of the window (exclusive).")
+    source: Literal["synthetic", "archive"] = Field(
+        "synthetic", description="Market data: a seeded synthetic market, or the archive's recordings, "
+        "imports and backfills (`GET /markets/datasets`).")
+    datasets: list[Id] = Field([], max_length=50, description="With source archive: read only these "
+                               "datasets (default: whichever one dataset holds each market).")
+    namespace: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{0,64}$")] | None = Field(
+        None, description="With source archive: read only this namespace's recorded books (\"\" the live "
+        "one).")
+    latency_ms: int = Field(50, ge=0, le=60_000, strict=True, description="One-way latency to the venue.")
+    seed: int = Field(7, ge=0, le=2**31 - 1, strict=True, description="Seed of the synthetic market.")
+    step_ms: int = Field(1000, ge=1, le=3_600_000, strict=True,
+                         description="Synthetic market: event time between book updates.")
+    sample_s: int = Field(60, ge=1, le=86_400, strict=True, description="Equity sampling interval.")
+    store: StrictBool = Field(True, description="Store it (messages and row) in the archive, as the CLI "
+                              "does: `cryptick runs`, `cryptick parity` and `GET /runs` then see it.")
+    command_id: Id | None = Field(None, description="Idempotency key: the same key is the same backtest, "
+                                  "however often it is sent; the same key with other options is a 409.")
+
+
+class BacktestProgressOut(BaseModel):
+    events: int = Field(description="market events replayed so far")
+    time: str | None = Field(description="the market time reached, ISO 8601 UTC")
+    fraction: float = Field(description="share of the window replayed, 0..1")
+    events_per_s: float | None
+
+
+class BacktestOut(BaseModel):
+    """A backtest: its options, where it is, and its report once done."""
+
+    backtest_id: str = Field(description="its run id (from its configuration, as the CLI's)")
+    command_id: str | None = Field(description="the start's idempotency key (null for a stored run "
+                                   "not started by this API)")
+    state: Literal["queued", "running", "done", "failed", "cancelled"]
+    detail: str = Field(description="why it failed or was cancelled; whether it was stored")
+    strategy: str
+    params: dict[str, str]
+    balances: list[HoldingOut]
+    start: str
+    end: str
+    source: dict[str, Any] = Field(description="the data it read: kind, datasets, ...")
+    latency_ms: int
+    submitted: str | None
+    started: str | None
+    ended: str | None
+    progress: BacktestProgressOut
+    report: dict[str, Any] | None = Field(
+        None, description="once done: metrics of the run and of HODL, fees, turnover, orders, fills, notes, "
+        "and the equity and benchmark series as [time µs, USD] pairs")
+    digest: str | None = Field(None, description="the hash of its outputs (equal runs print equal)")

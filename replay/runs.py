@@ -126,6 +126,12 @@ class RunArchive:
     def close(self) -> None:
         self.flush()
 
+    def discard(self) -> None:
+        """Forget the run: its rows not yet written, and those written (a run stopped half-way)."""
+        self._rows = []
+        self.client.command("DELETE FROM archive_messages WHERE topic IN {t:Array(String)}",
+                            parameters={"t": [qualified(t, self.namespace) for t in RUN_TOPICS]})
+
     def outputs(self) -> OutputDigest:
         """The digest of the run's three output topics, as a Kafka replay's is taken."""
         return digest(self._outputs)

@@ -12,9 +12,10 @@ import asyncio
 import dataclasses
 import time
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Body, Header, HTTPException, Query, Request, Response, status
 
 from api.deps import CommandsDep, IdPath, NamespaceDep, SettingsDep, ViewsDep
 from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS, SENDS
@@ -32,6 +33,7 @@ from api.models import (
     StopIn,
     iso_time,
     json_response,
+    micros,
     show,
 )
 from api.services.command_outcome import REJECTIONS
@@ -182,21 +184,63 @@ def _found(views: ViewsDep, run_id: str) -> tuple[RunView, Any]:
 
 
 @router.get("/runs", response_model=list[RunSummaryOut], responses=READS)
-def runs(views: ViewsDep,
-         state: Annotated[str | None, Query(pattern=ID_PATTERN, description="e.g. running")] = None,
-         strategy: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
-         account: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
-         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[RunSummaryOut]:
-    """The namespace's runs, newest start first, filtered by state, strategy and account; paged."""
-    fold, lock = views.run_views()
-    with lock:
-        chosen = [r for r in fold.runs.values()
-                  if (state is None or r.state == state) and (strategy is None or r.strategy == strategy)
-                  and (account is None or r.account == account)]
-        chosen.sort(key=lambda r: (-(r.start_ts or 0), r.run_id))
-        page = [_summary(r) for r in chosen[offset:offset + limit]]
-    return [RunSummaryOut(**p) for p in page]
+async def runs(views: ViewsDep, request: Request, response: Response,
+               state: Annotated[str | None, Query(pattern=ID_PATTERN, description="e.g. running")] = None,
+               strategy: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+               account: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+               mode: Annotated[Literal["paper", "backtest"] | None, Query(
+                   description="paper runs (hosted by the strategy agent) or backtests (this API's and the "
+                               "archive's); both when absent")] = None,
+               started_after: Annotated[datetime | None, Query(description="ISO 8601")] = None,
+               started_before: Annotated[datetime | None, Query(description="ISO 8601")] = None,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[RunSummaryOut]:
+    """The namespace's runs — paper runs and backtests — newest start first, filtered by mode, state,
+    strategy, account and start time; paged. A backtest's ``started`` is when it was asked for. When the
+    archive cannot be read, the archive's backtests are left out and the ``X-Cryptick-Partial`` header
+    says why."""
+    lo = None if started_after is None else micros(started_after, "started_after")
+    hi = None if started_before is None else micros(started_before, "started_before")
+    found: list[dict[str, Any]] = []
+    if mode in (None, "paper"):
+        fold, lock = views.run_views()
+        with lock:
+            found = [_summary(r) | {"_ts": r.start_ts or 0} for r in fold.runs.values()]
+    if mode in (None, "backtest"):
+        found += await _backtests(request, response)
+    chosen = [r for r in found
+              if (state is None or r["state"] == state) and (strategy is None or r["strategy"] == strategy)
+              and (account is None or r["account"] == account)
+              and (lo is None or r["_ts"] >= lo) and (hi is None or r["_ts"] < hi)]
+    chosen.sort(key=lambda r: (-r["_ts"], r["run_id"]))
+    page = chosen[offset:offset + limit]
+    return [RunSummaryOut(**{k: v for k, v in r.items() if k != "_ts"}) for r in page]
+
+
+async def _backtests(request: Request, response: Response) -> list[dict[str, Any]]:
+    """This API's backtests and the archive's, as run summaries."""
+    jobs = request.app.state.backtests
+    out, seen = [], set()
+    for j in jobs.jobs():
+        seen.add(j.run_id)
+        ts = int(j.submitted * 1_000_000)
+        out.append({"run_id": j.run_id, "strategy": j.opts.strategy, "mode": "backtest",
+                    "account": "backtest", "wallet_set_id": "", "state": j.state, "detail": j.detail,
+                    "started": iso_time(ts), "state_changed": iso_time(int((j.ended or j.started
+                                                                            or j.submitted) * 1_000_000)),
+                    "component_count": 0, "_ts": ts})
+    try:
+        stored = await asyncio.to_thread(jobs.stored)
+    except Exception as exc:  # a locked embedded store, a server down: the paper runs still answer
+        response.headers["X-Cryptick-Partial"] = f"stored backtests left out: {type(exc).__name__}"[:200]
+        return out
+    for r in stored:
+        if r.run_id not in seen:
+            ts = int(r.created_at.timestamp() * 1_000_000)
+            out.append({"run_id": r.run_id, "strategy": r.strategy, "mode": "backtest", "account": "backtest",
+                        "wallet_set_id": "", "state": "done", "detail": "stored", "started": iso_time(ts),
+                        "state_changed": iso_time(ts), "component_count": 0, "_ts": ts})
+    return out
 
 
 @router.get("/runs/{run_id}", response_model=RunDetailOut, responses={**READS, 404: NOT_FOUND})
