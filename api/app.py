@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import backtests, commands, health, markets, orders, runs, streams, wallets
+from api.routes import archive as archive_routes
+from api.routes import backtests, commands, health, logs, markets, orders, runs, streams, wallets
 from api.services.archive import ArchiveThread
 from api.services.backtests import BacktestJobs
 from api.services.commands import CommandBus
@@ -17,18 +19,30 @@ from api.services.event_hub import EventHub
 from api.services.views import AgentViews
 from cryptick.settings import Settings, get_settings
 
+log = logging.getLogger(__name__)
 
-def create_app(settings: Settings | None = None, namespace: str = "", archive: bool = False) -> FastAPI:
+
+def create_app(settings: Settings | None = None, namespace: str = "", archive: bool = False,
+               notify: bool = False, url: str | None = None) -> FastAPI:
     """The API of ``namespace``; with ``archive``, it also writes the namespace to the archive (and owns
-    the embedded store, serving the archive's reads)."""
+    the embedded store, serving the archive's reads); with ``notify``, its log records go to the
+    namespace's notices topic (``streams.runtime.notices``: for a served API, not one in a test). An
+    API that owns an embedded store and knows its ``url`` says so in the store's folder and serves the
+    other processes' reads of it (``streams.archive.remote``)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from schemas.topics import all_topics
-        from streams.runtime.kafka import check_partitions
+        from schemas.topics import NOTICES, all_topics, qualified
+        from streams.runtime.kafka import check_partitions, create_topics
 
         check_partitions(settings.bootstrap, all_topics(namespace))  # refuse before serving wrong reads
+        # the services' notices came with this version: a namespace made before gets its topic now
+        create_topics(settings.bootstrap, [s for s in all_topics(namespace) if s.name == qualified(NOTICES,
+                                                                                                   namespace)])
+        from streams.runtime.notices import install, uninstall
+
+        notices = install(settings.bootstrap, namespace, "api") if notify else None
         views = AgentViews(settings.bootstrap, namespace).start()
         app.state.views = views
         hub = app.state.hub = EventHub(settings.bootstrap, namespace, views.run_owner,
@@ -36,25 +50,45 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
         bus = app.state.commands = CommandBus(settings.bootstrap, namespace, views)
         sink = app.state.archive = ArchiveThread(settings.dsn, settings.bootstrap, namespace).start() \
             if archive else None
+        owner = None
+        if sink is not None and settings.dsn.startswith("chdb://"):
+            from api.routes.archive import ReadOnlySql
+            from streams.archive.remote import write_owner
+
+            app.state.archive_sql = ReadOnlySql(settings.dsn)
+            owner = write_owner(settings.dsn, url) if url else None
         jobs = app.state.backtests = BacktestJobs(_archive_client(settings.dsn))
         jobs.start(asyncio.get_running_loop())
+        log.info("API started" + (" (archiving the namespace)" if archive else ""))
         try:
             yield
         finally:
+            log.info("API stopping")
+            if owner is not None:
+                from streams.archive.remote import clear_owner
+
+                clear_owner(settings.dsn)
+            if app.state.archive_sql is not None:
+                app.state.archive_sql.close()
             jobs.stop()
             if sink is not None:
                 sink.stop()
             bus.close()
             hub.stop()
             views.stop()
+            if notices is not None:
+                uninstall(notices)
 
     app = FastAPI(title="Cryptick", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.namespace = namespace
     app.state.archive = None
+    app.state.archive_sql = None
     errors.install(app)
-    for module in (health, streams, wallets, orders, commands, markets, runs, backtests):
+    for module in (health, streams, wallets, orders, commands, markets, runs, backtests, logs,
+                   archive_routes):
         app.include_router(module.router)
+    app.include_router(orders.fills_router)
     return app
 
 

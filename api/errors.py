@@ -20,7 +20,7 @@ MAX_BODY_BYTES = 64 * 1024
 RETRY_AFTER_S = 2
 
 _STATUS = {400: "invalid", 404: "not_found", 405: "invalid", 409: "conflict", 413: "too_large",
-           422: "invalid", 503: "unavailable"}
+           422: "invalid", 429: "busy", 503: "unavailable"}
 
 
 def _ref(name: str) -> dict[str, str]:

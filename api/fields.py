@@ -10,6 +10,7 @@ be ambiguous (whole units or 1e-8 units?).
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
@@ -72,3 +73,20 @@ Currency = Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN, to_upper=T
 PAIR_PATTERN = r"^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$"
 Pair = Annotated[str, StringConstraints(pattern=PAIR_PATTERN)]
 ShortText = Annotated[str, StringConstraints(max_length=500)]
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$", re.I)
+
+
+def _iso_time(value: Any) -> Any:
+    """An ISO 8601 date or date-time only: pydantic would also take a number as seconds since 1970, which
+    is not what the documents say (and "0.5" as a time is a mistake, not a moment)."""
+    if isinstance(value, str) and not _ISO.match(value.strip()):
+        raise ValueError("expected an ISO 8601 date or time, e.g. 2018-01-01 or 2018-01-01T12:00:00Z")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("expected an ISO 8601 date or time as a string, e.g. \"2018-01-01T12:00:00Z\"")
+    return value
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_time)]
+"""A time as ISO 8601 text (UTC when it has no zone)."""

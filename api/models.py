@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from api.fields import Currency, DecimalAmount, Id, Pair, ShortText, SignedDecimalAmount, Venue
+from api.fields import Currency, DecimalAmount, Id, IsoTime, Pair, ShortText, SignedDecimalAmount, Venue
 from streams.money import to_decimal_str
 
 
@@ -386,8 +386,8 @@ class BacktestIn(Strict):
     strategy: Id
     balances: list[AllocationIn] = Field(min_length=1, max_length=100, description="Its initial balances.")
     params: dict[Annotated[str, Field(max_length=64)], ShortText] = Field({}, max_length=64)
-    start: datetime = Field(description="Start of the market window, ISO 8601 (UTC when no zone).")
-    end: datetime = Field(description="End of the window (exclusive).")
+    start: IsoTime = Field(description="Start of the market window, ISO 8601 (UTC when no zone).")
+    end: IsoTime = Field(description="End of the window (exclusive).")
     source: Literal["synthetic", "archive"] = Field(
         "synthetic", description="Market data: a seeded synthetic market, or the archive's recordings, "
         "imports and backfills (`GET /markets/datasets`).")
@@ -437,3 +437,45 @@ class BacktestOut(BaseModel):
         None, description="once done: metrics of the run and of HODL, fees, turnover, orders, fills, notes, "
         "and the equity and benchmark series as [time µs, USD] pairs")
     digest: str | None = Field(None, description="the hash of its outputs (equal runs print equal)")
+
+
+class NoticeOut(BaseModel):
+    """A service's notice: a feed connected or lost, a worker started, a problem."""
+
+    time: str
+    service: str = Field(description='"feed", "worker", "api", "archive"')
+    process: str = Field(description="host:pid")
+    level: str = Field(description='"info", "warning", "error"')
+    logger: str
+    message: str
+    venue: str = Field(description='the venue it concerns ("" for none)')
+
+
+class FillOut(BaseModel):
+    """One fill of a virtual order: its price and size, the fee, and the displayed level it consumed."""
+
+    fill_id: str = Field(description="order_id:fill_seq")
+    order_id: str
+    run_id: str
+    wallet_set_id: str
+    venue: str
+    pair: str
+    side: str
+    price: str
+    size: str
+    fee: str
+    fee_currency: str
+    liquidity: str = Field(description='"maker" or "taker"')
+    level_price: str = Field(description="the price of the book level it consumed")
+    time: str
+
+
+class TradeOut(BaseModel):
+    """A trade the venue printed (real liquidity, not ours)."""
+
+    trade_id: str
+    price: str
+    size: str
+    taker_side: str | None
+    time: str = Field(description="the venue's time")
+    received: str | None = Field(description="when it was received")

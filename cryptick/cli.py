@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
@@ -162,10 +164,11 @@ def archive(
     try:
         if follow:
             stop = threading.Event()
-            try:
-                sink.run(stop)
-            except KeyboardInterrupt:
-                stop.set()
+            with _notices(s.bootstrap, namespace, "archive", "archive sink started"):
+                try:
+                    sink.run(stop)
+                except KeyboardInterrupt:
+                    stop.set()
         else:
             sink.drain()
     finally:
@@ -239,7 +242,9 @@ def api(
     from api.app import create_app
 
     s = get_settings()
-    uvicorn.run(create_app(s, namespace, archive=archive), host=host or s.api_host, port=port or s.api_port,
+    bind, at = host or s.api_host, port or s.api_port
+    url = f"http://{'127.0.0.1' if bind in ('0.0.0.0', '::', '') else bind}:{at}"
+    uvicorn.run(create_app(s, namespace, archive=archive, notify=True, url=url), host=bind, port=at,
                 log_level="warning")
 
 
@@ -258,6 +263,37 @@ def feed(
              "clock) or a UTC date like 2018-01-01.")] = "now",
 ) -> None:
     """Put market data on venue.journal: exchange websocket feeds, or the synthetic market."""
+    s = get_settings()
+    text = feeds or s.cryptick_feeds
+    with _notices(s.bootstrap, namespace, "feed", f"feed started: {text.strip() or 'nothing'}"):
+        _feed(s, text, namespace, url, tick_s, steps, speed, start)
+
+
+@contextlib.contextmanager
+def _notices(bootstrap: str, namespace: str, service: str, started: str) -> Iterator[None]:
+    """This process's log records (info and up) also go to the namespace's notices topic (the API's
+    ``GET /logs`` and the ``logs`` stream), from a first one saying it started to a last one saying it
+    stopped."""
+    import logging
+
+    from streams.runtime.notices import install, uninstall
+
+    log = logging.getLogger(f"cryptick.{service}")
+    handler = install(bootstrap, namespace, service)
+    log.info(started)
+    try:
+        yield
+    except BaseException as exc:
+        log.warning(f"{service} stopped: {type(exc).__name__}: {exc}"[:500])
+        raise
+    else:
+        log.info(f"{service} stopped")
+    finally:
+        uninstall(handler)
+
+
+def _feed(s: Any, text: str, namespace: str, url: str | None, tick_s: float, steps: int, speed: float,
+          start: str) -> None:
     import asyncio
     import dataclasses
     import signal
@@ -265,8 +301,6 @@ def feed(
 
     from producers.feed_runner import parse_specs, run_feeds, run_synthetic
 
-    s = get_settings()
-    text = feeds or s.cryptick_feeds
     if text.strip().lower() == "synthetic":
         from cryptick.commands.backtest import UsageError, parse_time
 

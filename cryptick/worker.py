@@ -11,6 +11,10 @@ from typing import Any
 import faust
 
 from streams.runtime.app import Runtime, create_app
+from streams.runtime.notices import install as notices_install
+from streams.runtime.notices import uninstall as notices_uninstall
+
+log = logging.getLogger("cryptick.worker")
 
 ROLES = ("matching", "fanout", "ledger", "routers", "strategies")
 """A live namespace: ``fanout`` (the market fan-out) forwards books to the runs that ``strategies`` hosts."""
@@ -106,8 +110,15 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
     check_partitions(bootstrap, all_topics(namespace))  # PartitionMismatch: keys would reach wrong inboxes
     logging.basicConfig(level=loglevel.upper())
     instance = instance_name()
+    started = f"worker {instance} started ({runtime}; roles {', '.join(roles)})"
     if runtime == "faust":
         app = build(bootstrap, namespace, roles, instance)
+
+        @app.task  # type: ignore[untyped-decorator]
+        async def notices() -> None:  # once Faust has set up its logging (it replaces the root's handlers)
+            notices_install(bootstrap, namespace, "worker")
+            log.info(started)
+
         faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
         return
     from streams.runtime.direct import DirectWorker
@@ -115,5 +126,11 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    DirectWorker(bootstrap, namespace, processors(bootstrap, namespace, roles), group_id(namespace),
-                 instance=instance).run(stop)
+    handler = notices_install(bootstrap, namespace, "worker")
+    log.info(started)
+    try:
+        DirectWorker(bootstrap, namespace, processors(bootstrap, namespace, roles), group_id(namespace),
+                     instance=instance).run(stop)
+    finally:
+        log.info(f"worker {instance} stopped")
+        notices_uninstall(handler)

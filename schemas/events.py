@@ -694,6 +694,21 @@ class TimerSet:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceNotice:
+    """A service's notice for the people running it: a feed connected or lost, a worker's partitions,
+    a dead letter written, an archive that fell behind (``notices.v1``; the logs stream)."""
+
+    event_id: str
+    service: str  # "feed", "worker", "api", "archive", ...
+    process: str  # host:pid
+    level: str  # "info", "warning", "error"
+    logger: str
+    message: str
+    venue: str  # the venue it concerns, "" for none
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
 class DeadLetter:
     """An inbox message that could not be decoded or processed, kept with its bytes."""
 
@@ -748,6 +763,7 @@ EVENT_TYPES: tuple[type, ...] = (
     StrategyLogged,
     TimerSet,
     DeadLetter,
+    ServiceNotice,
 )
 
 Event = (
@@ -789,4 +805,5 @@ Event = (
     | StrategyLogged
     | TimerSet
     | DeadLetter
+    | ServiceNotice
 )

@@ -12,6 +12,8 @@ LEDGER_EVENTS = "ledger.events.v1"
 STRATEGY_JOURNAL = "strategy.journal.v1"
 STRATEGY_EVENTS = "strategy.events.v1"
 DEAD_LETTERS = "deadletters.v1"
+NOTICES = "notices.v1"
+"""Services' notices (``ServiceNotice``): feeds connected or lost, workers' partitions, problems."""
 
 INBOXES = (VENUE_JOURNAL, LEDGER_JOURNAL)
 """Topics whose order defines an agent's state: what a replay re-publishes."""
@@ -37,6 +39,7 @@ DEFAULT_PARTITIONS: dict[str, int] = {
     STRATEGY_JOURNAL: 4,
     STRATEGY_EVENTS: 4,
     DEAD_LETTERS: 1,
+    NOTICES: 1,
 }
 """Partitions per logical topic: every producer maps a key onto them (``partition_of``), so a topic must
 have exactly this many (``streams.runtime.kafka.check_partitions`` refuses one that does not)."""

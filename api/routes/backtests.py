@@ -19,12 +19,25 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from sse_starlette.sse import EventSourceResponse
 
 from api.deps import IdPath, SettingsDep
-from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS
-from api.models import BacktestIn, BacktestOut, BacktestProgressOut, HoldingOut, iso_time, micros, show
+from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS, TOO_LARGE
+from api.models import (
+    BacktestIn,
+    BacktestOut,
+    BacktestProgressOut,
+    ErrorOut,
+    HoldingOut,
+    iso_time,
+    micros,
+    show,
+)
 from api.services.backtests import FINAL, BacktestJobs, Conflict, Job, QueueFull
 from replay.backtests import Options
 
 router = APIRouter(tags=["backtests"])
+QUEUE_FULL: dict[str, Any] = {
+    "model": ErrorOut, "description": "Too many backtests are waiting: retry after a while.",
+    "headers": {"Retry-After": {"description": "Seconds to wait before retrying.",
+                                "schema": {"type": "integer"}}}}
 
 
 def _jobs(request: Request) -> BacktestJobs:
@@ -94,7 +107,7 @@ def stored_out(run: Any, with_report: bool = True) -> BacktestOut:
 
 
 @router.post("/backtests", response_model=BacktestOut, status_code=status.HTTP_202_ACCEPTED,
-             responses={409: CONFLICT, 429: {"description": "too many backtests waiting (Retry-After)"}})
+             responses={**READS, 409: CONFLICT, 413: TOO_LARGE, 429: QUEUE_FULL})
 def start(body: BacktestIn, request: Request) -> BacktestOut:
     """Queue a backtest; 422 with the reason for an unknown strategy, bad parameters or an empty window
     (checked before it is queued; missing market data fails the backtest, with the reason). Backtests
@@ -167,7 +180,7 @@ async def backtest(backtest_id: IdPath, request: Request, settings: SettingsDep)
 
 
 @router.post("/backtests/{backtest_id}/cancel", response_model=BacktestOut,
-             status_code=status.HTTP_202_ACCEPTED, responses={404: NOT_FOUND})
+             status_code=status.HTTP_202_ACCEPTED, responses={**READS, 404: NOT_FOUND})
 def cancel(backtest_id: IdPath, request: Request) -> BacktestOut:
     """Stop a queued or running backtest of this API (a running one stops within 1,000 market events and
     stores nothing); one that has ended is answered as it is."""
@@ -177,7 +190,8 @@ def cancel(backtest_id: IdPath, request: Request) -> BacktestOut:
     return job_out(job)
 
 
-@router.get("/backtests/{backtest_id}/events", responses={**READS, 404: NOT_FOUND})
+@router.get("/backtests/{backtest_id}/events",
+            responses={**READS, 404: NOT_FOUND, 503: ARCHIVE_UNAVAILABLE})
 async def backtest_events(backtest_id: IdPath, request: Request, settings: SettingsDep
                           ) -> EventSourceResponse:
     """Follow a backtest (SSE): ``progress`` (its state and progress, the ``BacktestOut`` shape without

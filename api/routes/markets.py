@@ -10,7 +10,19 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import PairPath, SettingsDep, VenuePath, ViewsDep
 from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS
-from api.models import BookOut, CandleOut, DatasetOut, MarketOut, MarketStatusOut, json_response, micros, show
+from api.fields import IsoTime
+from api.models import (
+    BookOut,
+    CandleOut,
+    DatasetOut,
+    MarketOut,
+    MarketStatusOut,
+    TradeOut,
+    iso_time,
+    json_response,
+    micros,
+    show,
+)
 from streams.market.candles import Candle
 
 router = APIRouter(tags=["markets"])
@@ -45,6 +57,19 @@ def book(venue: VenuePath, pair: PairPath, views: ViewsDep,
     return BookOut(venue=venue, pair=pair, stale=b.stale,
                    bids=[[show(lv.price), show(lv.size)] for lv in b.depth("bid", depth)],
                    asks=[[show(lv.price), show(lv.size)] for lv in b.depth("ask", depth)])
+
+
+@router.get("/markets/{venue}/{pair}/trades", response_model=list[TradeOut],
+            responses={**READS, 404: NOT_FOUND})
+def trades(venue: VenuePath, pair: PairPath, views: ViewsDep,
+           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[TradeOut]:
+    """The market's latest public trades (the venue's, not ours: the last 200 are kept), newest first."""
+    got = views.recent_trades(venue, pair)
+    if got is None:
+        raise HTTPException(404, f"no trade of {pair} on {venue} seen yet")
+    return [TradeOut(trade_id=t.trade_id, price=show(t.price), size=show(t.size), taker_side=t.taker_side,
+                     time=iso_time(t.ts) or "", received=iso_time(t.recv_ts))
+            for t in reversed(got[-limit:])]
 
 
 @router.get("/prices", response_model=dict[str, str])
@@ -84,10 +109,10 @@ Freq = Literal["1m", "5m", "1h", "1d", "highest", "daily"]
 @router.get("/markets/{venue}/{pair}/candles", response_model=list[CandleOut],
             responses={**READS, 503: ARCHIVE_UNAVAILABLE})
 async def candles(venue: VenuePath, pair: PairPath, settings: SettingsDep,
-                  start: Annotated[datetime, Query(description="first bucket, ISO 8601 (UTC if no zone)")],
-                  end: Annotated[datetime, Query(description="end, exclusive, ISO 8601")],
+                  start: Annotated[IsoTime, Query(description="first bucket, ISO 8601 (UTC if no zone)")],
+                  end: Annotated[IsoTime, Query(description="end, exclusive, ISO 8601")],
                   freq: Freq = "1m",
-                  received_before: Annotated[datetime | None, Query(
+                  received_before: Annotated[IsoTime | None, Query(
                       description="only trades received before this time count (no lookahead)")] = None,
                   ) -> Response:
     """OHLCV candles of the archive's trades (imports, backfills and live recordings), oldest first."""

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from api.deps import AccountPath, CommandsDep, IdPath, ViewsDep
 from api.errors import COMMANDS, NOT_FOUND, READS
 from api.fields import ID_PATTERN
-from api.models import CancelIn, CommandOut, OrderIn, OrderStepOut, OrderViewOut, iso_time, show
+from api.models import CancelIn, CommandOut, FillOut, OrderIn, OrderStepOut, OrderViewOut, iso_time, show
 from api.services.command_outcome import outcome_response
 from api.services.names import check_names
 from api.services.order_views import OrderView
@@ -80,3 +80,21 @@ def order(account: AccountPath, order_id: IdPath, views: ViewsDep) -> OrderViewO
         if o is None:
             raise HTTPException(404, f"no order {order_id} of {account} (yet, or finished long ago)")
         return _out(o, trail=True)
+
+
+fills_router = APIRouter(prefix="/accounts/{account}/fills", tags=["orders"])
+
+
+@fills_router.get("", response_model=list[FillOut], responses=READS)
+def fills(account: AccountPath, views: ViewsDep,
+          run_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+          limit: Annotated[int, Query(ge=1, le=5000)] = 100) -> list[FillOut]:
+    """The account's fills, newest first (of its open orders and its last 1,000 finished ones); one
+    run's with ``run_id``."""
+    fold, lock = views.order_views()
+    with lock:
+        chosen = fold.fills(account, run_id)[:limit]
+    return [FillOut(fill_id=f.event_id, order_id=f.order_id, run_id=f.run_id, wallet_set_id=f.wallet_set_id,
+                    venue=f.venue, pair=f.pair, side=f.side, price=show(f.price), size=show(f.size),
+                    fee=show(f.fee), fee_currency=f.fee_currency, liquidity=f.liquidity,
+                    level_price=show(f.level_price), time=iso_time(f.ts) or "") for f in chosen]

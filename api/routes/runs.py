@@ -12,14 +12,13 @@ import asyncio
 import dataclasses
 import time
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, HTTPException, Query, Request, Response, status
 
 from api.deps import CommandsDep, IdPath, NamespaceDep, SettingsDep, ViewsDep
 from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS, SENDS
-from api.fields import ID_PATTERN
+from api.fields import ID_PATTERN, IsoTime
 from api.models import (
     ComponentOut,
     HoldingOut,
@@ -191,8 +190,8 @@ async def runs(views: ViewsDep, request: Request, response: Response,
                mode: Annotated[Literal["paper", "backtest"] | None, Query(
                    description="paper runs (hosted by the strategy agent) or backtests (this API's and the "
                                "archive's); both when absent")] = None,
-               started_after: Annotated[datetime | None, Query(description="ISO 8601")] = None,
-               started_before: Annotated[datetime | None, Query(description="ISO 8601")] = None,
+               started_after: Annotated[IsoTime | None, Query(description="ISO 8601")] = None,
+               started_before: Annotated[IsoTime | None, Query(description="ISO 8601")] = None,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[RunSummaryOut]:
     """The namespace's runs — paper runs and backtests — newest start first, filtered by mode, state,

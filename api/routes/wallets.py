@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Query, Response
 
 from api.deps import AccountPath, CommandsDep, IdPath, NamespaceDep, SettingsDep, ViewsDep
 from api.errors import ARCHIVE_UNAVAILABLE, COMMANDS, NOT_FOUND, READS
-from api.fields import ID_PATTERN
+from api.fields import ID_PATTERN, IsoTime
 from api.models import (
     AdjustIn,
     Amount,
@@ -179,8 +178,8 @@ MAX_POINTS = 10_000
 
 @router.get("/history", response_model=WalletHistoryOut, responses={**READS, 503: ARCHIVE_UNAVAILABLE})
 async def history(account: AccountPath, settings: SettingsDep, namespace: NamespaceDep,
-                  start: Annotated[datetime, Query(description="first point, ISO 8601 (UTC if no zone)")],
-                  end: Annotated[datetime, Query(description="last point at or before this time")],
+                  start: Annotated[IsoTime, Query(description="first point, ISO 8601 (UTC if no zone)")],
+                  end: Annotated[IsoTime, Query(description="last point at or before this time")],
                   step: Annotated[Literal["1m", "5m", "1h", "1d"], Query(
                       description="time between points; prices come from candles of this width")] = "1h",
                   wallet_set: Annotated[str | None, Query(pattern=ID_PATTERN, description="one wallet set; "

@@ -255,7 +255,8 @@ class BacktestJobs:
         archive = self._archive
         try:
             report, digest = run_backtest(job.opts, progress, store=archive if job.store else None,
-                                          say=job.datasets.append, archive=archive,
+                                          say=lambda line: job.datasets.append(line.removeprefix("data: ")),
+                                          archive=archive,
                                           progress_every=PROGRESS_EVERY)
         except Cancelled:
             self._ended(job, "cancelled", "cancelled while running; nothing of it was stored")

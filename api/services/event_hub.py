@@ -30,6 +30,7 @@ from schemas.topics import (
     DEAD_LETTERS,
     DEFAULT_PARTITIONS,
     LEDGER_EVENTS,
+    NOTICES,
     STRATEGY_EVENTS,
     VENUE_EVENTS,
     qualified,
@@ -43,13 +44,14 @@ STREAMS: dict[str, tuple[str, ...]] = {
     "wallets": ("WalletMovement", "FundsHeld", "HoldReleased", "WalletSetCreated",
                 "WalletSetDeactivated", "CommandRejected"),
     "runs": ("RunStateChanged", "UiComponentDeclared", "UiComponentUpdated", "StrategyLogged"),
-    "logs": ("StrategyLogged",),
+    "logs": ("StrategyLogged", "ServiceNotice"),
+    "notices": ("ServiceNotice",),
     "markets": ("BookStatusChanged",),
     "problems": ("DeadLetter", "BalanceDiscrepancy"),
 }
 """What a client may ask for (``kinds``): each kind is a set of event types."""
 
-HUB_TOPICS = (VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS, DEAD_LETTERS)
+HUB_TOPICS = (VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS, DEAD_LETTERS, NOTICES)
 ALL_TYPES = frozenset(t for types in STREAMS.values() for t in types)
 
 MAX_PENDING = 10_000

@@ -47,6 +47,7 @@ class OrderView:
     created_ts: int | None = None
     updated_ts: int | None = None
     trail: list[tuple[int, str, str]] = field(default_factory=list)  # (ts, type, event id)
+    fills: list[OrderFilled] = field(default_factory=list)
 
     @property
     def avg_price(self) -> int | None:
@@ -65,6 +66,14 @@ class OrdersFold:
     def __init__(self) -> None:
         self.accounts: dict[str, OrderedDict[str, OrderView]] = {}
         self._done: dict[str, int] = {}  # account -> finished orders kept
+
+    def fills(self, account: str, run_id: str | None = None) -> list[OrderFilled]:
+        """The account's fills of the orders still kept (every open one, the last finished ones), newest
+        first; only the run's with ``run_id``."""
+        out = [f for o in self.accounts.get(account, OrderedDict()).values()
+               if run_id is None or o.run_id == run_id for f in o.fills]
+        out.sort(key=lambda f: (f.ts, f.event_id), reverse=True)
+        return out
 
     def order(self, account: str, order_id: str) -> OrderView | None:
         return self.accounts.get(account, OrderedDict()).get(order_id)
@@ -105,6 +114,7 @@ class OrdersFold:
             o.filled += event.size
             o.notional += event.price * event.size // SCALE
             o.fees[event.fee_currency] = o.fees.get(event.fee_currency, 0) + event.fee
+            o.fills.append(event)
         elif isinstance(event, OrderDone):
             o.state, o.reason = "done", event.reason
         if was_open and not o.open:

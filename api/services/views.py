@@ -15,6 +15,7 @@ broker for good stops it, and ``/health`` says so.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import threading
@@ -38,10 +39,13 @@ from schemas.events import (
     DepositFunds,
     Event,
     OrderRequested,
+    PublicTrade,
+    ServiceNotice,
     WithdrawFunds,
 )
 from schemas.topics import (
     LEDGER_JOURNAL,
+    NOTICES,
     STRATEGY_EVENTS,
     STRATEGY_JOURNAL,
     VENUE_JOURNAL,
@@ -65,6 +69,12 @@ COMMAND_TYPES: frozenset[type] = frozenset({
     DepositFunds, WithdrawFunds, CreateWalletSet, AdjustWalletSet, DeactivateWalletSet, OrderRequested,
     CancelRequested})
 """What a client sends to the ledger under its own id: these ids are remembered for retries."""
+OFFSET_TAIL_BASE = -2000
+"""librdkafka's RD_KAFKA_OFFSET_TAIL_BASE: offset ``OFFSET_TAIL_BASE - n`` is n messages before the end."""
+RECENT_TRADES = 200
+"""Public trades kept per market (``GET /markets/{venue}/{pair}/trades``)."""
+RECENT_NOTICES = 1000
+"""Services' notices the replica keeps (``GET /logs``); it reads only that many back at start."""
 RECENT_PROBLEM_S = 300.0
 """A message the replica could not fold keeps ``/health`` degraded this long."""
 
@@ -118,6 +128,9 @@ class AgentViews:
         }
         self._run_topics = {qualified(STRATEGY_JOURNAL, namespace): True,
                             qualified(STRATEGY_EVENTS, namespace): False}  # topic -> is the inbox
+        self._notices_topic = qualified(NOTICES, namespace)
+        self.notices: collections.deque[ServiceNotice] = collections.deque(maxlen=RECENT_NOTICES)
+        self._trades: dict[str, collections.deque[PublicTrade]] = {}  # venue:PAIR -> its latest
         self.runs = RunsFold()
         self.orders = OrdersFold()
         self._lock = threading.Lock()
@@ -150,11 +163,14 @@ class AgentViews:
         })
         try:
             assignment = []
-            for topic in [*self._procs, *self._run_topics]:
+            for topic in [*self._procs, *self._run_topics, self._notices_topic]:
                 meta = consumer.list_topics(topic, timeout=10).topics[topic]
                 if meta.error is not None or not meta.partitions:
                     raise RuntimeError(f"topic {topic} does not exist: create the namespace's topics")
-                assignment += [TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions]
+                # the notices from their last RECENT_NOTICES on (librdkafka's "offset tail"); the rest whole
+                tail = topic == self._notices_topic
+                start = OFFSET_TAIL_BASE - RECENT_NOTICES if tail else OFFSET_BEGINNING
+                assignment += [TopicPartition(topic, p, start) for p in meta.partitions]
             consumer.assign(assignment)
             last_ends = 0.0
             while not self._stop.is_set():
@@ -205,6 +221,13 @@ class AgentViews:
 
     def _apply(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes,
                now: float) -> None:
+        if topic == self._notices_topic:
+            self._progress[(topic, partition)] = offset + 1
+            with contextlib.suppress(Exception):  # a notice that does not decode is nobody's problem
+                notice = self._codec.decode(value)
+                if isinstance(notice, ServiceNotice):
+                    self.notices.append(notice)
+            return
         inbox = self._run_topics.get(topic)
         if inbox is not None:
             self._progress[(topic, partition)] = offset + 1
@@ -230,6 +253,15 @@ class AgentViews:
         if topic == self._venue_topic:
             if key:
                 self._book_seen[key.decode(errors="replace")] = now
+                if self._codec.event_type(value) is PublicTrade:
+                    with contextlib.suppress(Exception):  # dead-lettered by the processor
+                        trade = self._codec.decode(value)
+                        assert isinstance(trade, PublicTrade)
+                        market = key.decode(errors="replace")
+                        trades = self._trades.get(market)
+                        if trades is None:
+                            trades = self._trades[market] = collections.deque(maxlen=RECENT_TRADES)
+                        trades.append(trade)
             return
         # a dead letter stays in the outcome: the command was not applied, and its answer says why
         events: list[Event] = [o.event for o in outputs if o.event is not None]
@@ -375,6 +407,17 @@ class AgentViews:
             if self._progress.get((full, partition), 0) <= offset:
                 return None  # woken because the replica stopped
             return self._outcomes.get(key, [])
+
+    def recent_trades(self, venue: str, pair: str) -> list[PublicTrade] | None:
+        """A market's latest public trades, oldest first; None if none was seen."""
+        with self._lock:
+            trades = self._trades.get(f"{venue}:{pair}")
+            return None if trades is None else list(trades)
+
+    def recent_notices(self) -> list[ServiceNotice]:
+        """The services' latest notices, oldest first."""
+        with self._lock:
+            return list(self.notices)
 
     def status(self) -> ReplicaStatus:
         now = time.monotonic()

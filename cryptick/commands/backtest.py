@@ -44,6 +44,69 @@ def _client() -> Any:
     return get_client(get_settings().dsn)
 
 
+def _owner() -> str | None:
+    """The URL of the API that owns the configured embedded archive, when another process holds it."""
+    from streams.archive.clickhouse import is_remote
+
+    try:
+        client = _client()
+    except Exception:  # a broken archive is reported where it is used
+        return None
+    return client.url if is_remote(client) else None
+
+
+def run_at_owner(url: str, opts: Options, store: bool, show_progress: bool) -> tuple[Report, str]:
+    """Send the backtest to the API that owns the archive (``POST /backtests``), follow it, and return
+    its report: the same code runs it there, and stores it where the CLI would have."""
+    import json
+
+    import httpx
+
+    from replay.engine import BacktestError
+    from replay.runs import report_from_json
+
+    body: dict[str, Any] = {
+        "strategy": opts.strategy, "params": dict(p.split("=", 1) for p in opts.params),
+        "balances": [{"venue": a.venue, "currency": a.currency, "amount": _amount(a.amount)}
+                     for a in map(parse_balance, opts.balances)],
+        "start": opts.start, "end": opts.end, "source": opts.source, "datasets": list(opts.datasets),
+        "namespace": opts.namespace, "latency_ms": opts.latency_ms, "seed": opts.seed,
+        "step_ms": opts.step_ms, "sample_s": opts.sample_s, "store": store}
+    typer.echo(f"the archive is owned by the API at {url}: the backtest runs there", err=True)
+    started = httpx.post(f"{url}/backtests", json=body, timeout=60)
+    if started.status_code != 202:
+        raise UsageError(f"the API at {url} refused the backtest ({started.status_code}): "
+                         f"{started.json().get('detail', started.text)}")
+    backtest_id = started.json()["backtest_id"]
+    checked = prepare(opts)
+    last: dict[str, Any] = {}
+    with _progress(checked.start_ts, checked.end_ts, show_progress) as bar, \
+            httpx.stream("GET", f"{url}/backtests/{backtest_id}/events", timeout=None) as events:
+        name = None
+        for line in events.iter_lines():
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and name:
+                last = json.loads(line.split(":", 1)[1])
+                p = last["progress"]
+                if p["time"]:
+                    bar(p["events"], parse_time(p["time"].rstrip("Z"), "time"))
+                if name in ("done", "failed", "cancelled"):
+                    break
+    if last.get("state") != "done" or last.get("report") is None:
+        state, detail = last.get("state", "was lost"), last.get("detail", "")
+        raise BacktestError(f"the backtest {state} at {url}: {detail}")
+    for line in last["source"].get("read", ()):
+        typer.echo(f"data: {line}")
+    return report_from_json(json.dumps(last["report"])), str(last["digest"])
+
+
+def _amount(units: int) -> str:
+    from streams.money import to_decimal_str
+
+    return to_decimal_str(units)
+
+
 class _progress:
     """A progress bar over simulated time: events replayed, simulated date, events per second."""
 
@@ -116,8 +179,13 @@ def backtest(
     opts = Options(strategy, tuple(balance), start, end, tuple(param or ()), latency_ms, source, namespace,
                    seed, step_ms, sample_s, tuple(dataset or ()))
     try:
-        report, digest = run_backtest(opts, show_progress=progress, store=_client if store else None,
-                                      say=typer.echo)
+        owner = _owner() if store or source == "archive" else None
+        if owner is not None:  # the embedded archive is another process's: that process runs it
+            prepare(opts)
+            report, digest = run_at_owner(owner, opts, store, progress)
+        else:
+            report, digest = run_backtest(opts, show_progress=progress, store=_client if store else None,
+                                          say=typer.echo)
     except (UsageError, UnknownStrategy, ParamError, BacktestError, NoData, OverlappingData) as exc:
         typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
         raise typer.Exit(2) from None

@@ -726,3 +726,22 @@ CREATE TABLE IF NOT EXISTS archive_dead_letter
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+
+-- ServiceNotice: A service's notice for the people running it: a feed connected or lost, a worker's partitions,
+CREATE TABLE IF NOT EXISTS archive_service_notice
+(
+    kafka_topic     LowCardinality(String),
+    kafka_partition UInt16,
+    kafka_offset    UInt64,
+    event_id String,
+    service String,
+    process String,
+    level String,
+    logger String,
+    message String,
+    venue LowCardinality(String),
+    ts Int64,
+    event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (kafka_topic, kafka_partition, kafka_offset);

@@ -169,7 +169,7 @@ class FeedConnector:
                 reason = f"{type(exc).__name__}: {exc}"
             if self._stopping:
                 break
-            log.warning("%s feed disconnected: %s", self.feed.venue, reason)
+            log.warning("%s feed disconnected: %s", self.feed.venue, reason, extra={"venue": self.feed.venue})
             self.stats.disconnects.append(reason)
             await self._report_stale(f"disconnected: {reason}")
             if self._healthy:
@@ -189,6 +189,8 @@ class FeedConnector:
         ) as ws:
             self._ws = ws
             self.stats.connections += 1
+            log.info("%s feed connected to %s (connection %d)", self.feed.venue, self.feed.url,
+                     self.stats.connections, extra={"venue": self.feed.venue})
             parser = self.feed.new_parser()
             keepalive = asyncio.create_task(self._keepalive(ws))
             try:
@@ -213,11 +215,12 @@ class FeedConnector:
             events = parser.parse(raw, self._clock())
         except MalformedMessage as exc:
             self.stats.malformed += 1
-            log.warning("%s: malformed message skipped: %s", self.feed.venue, exc)
+            log.warning("%s: malformed message skipped: %s", self.feed.venue, exc,
+                        extra={"venue": self.feed.venue})
             return None
         except VenueError as exc:
             self.stats.venue_errors += 1
-            log.error("%s: %s", self.feed.venue, exc)
+            log.error("%s: %s", self.feed.venue, exc, extra={"venue": self.feed.venue})
             return None
         self._healthy = True
         stale_reason: str | None = None

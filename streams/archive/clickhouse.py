@@ -32,17 +32,53 @@ def ddl_statements(ddl_dir: Path = DDL_DIR) -> list[str]:
 
 
 def get_client(dsn: str) -> Any:
-    """The process's client for ``dsn`` (created once, with the DDL applied)."""
+    """The process's client for ``dsn`` (created once, with the DDL applied).
+
+    An embedded store another process holds is read through that process when it serves it
+    (``streams.archive.remote``: a read-only ``RemoteClient``); otherwise ``ArchiveHeld`` says what
+    to do."""
     with _lock:
         client = _clients.get(dsn)
         if client is None:
             if dsn.startswith("chdb://"):
                 Path(dsn.removeprefix("chdb://")).mkdir(parents=True, exist_ok=True)
-            client = clickhouse_connect.get_client(dsn=dsn)
+            try:
+                client = clickhouse_connect.get_client(dsn=dsn)
+            except Exception as exc:
+                remote = _held(dsn, exc)
+                if remote is None:
+                    raise
+                _clients[dsn] = remote
+                return remote
             for statement in ddl_statements():
                 client.command(statement)
             _clients[dsn] = client
         return client
+
+
+def _held(dsn: str, exc: Exception) -> Any | None:
+    """A ``RemoteClient`` to the owner of an embedded store that is locked; None if ``exc`` is something
+    else. ``ArchiveHeld`` if the store is locked and nobody serves it."""
+    from streams.archive.remote import ArchiveHeld, RemoteClient, owner_url
+
+    text = str(exc)  # chDB says "Cannot lock file …/status" on stderr; its exception, only this much
+    if not dsn.startswith("chdb://") or ("lock" not in text.lower() and "EmbeddedServer" not in text):
+        return None
+    url = owner_url(dsn)
+    if url is None:
+        raise ArchiveHeld(
+            f"the embedded archive {dsn.removeprefix('chdb://')} is held by another process (chDB opens a "
+            "data path in one process). `cryptick up` or `cryptick api --archive` own it and serve it to "
+            "other processes; otherwise stop the process that holds it, or use a ClickHouse server "
+            "(CLICKHOUSE_DSN=http://…)") from exc
+    return RemoteClient(url)
+
+
+def is_remote(client: Any) -> bool:
+    """Whether ``client`` reads an embedded store through the process that owns it (no writes)."""
+    from streams.archive.remote import RemoteClient
+
+    return isinstance(client, RemoteClient)
 
 
 _per_thread = threading.local()
@@ -58,8 +94,8 @@ def thread_client(dsn: str) -> Any:
         clients = _per_thread.clients = {}
     client = clients.get(dsn)
     if client is None:
-        get_client(dsn)  # the DDL, once per process
-        client = clients[dsn] = clickhouse_connect.get_client(dsn=dsn)
+        shared = get_client(dsn)  # the DDL, once per process
+        client = clients[dsn] = shared if is_remote(shared) else clickhouse_connect.get_client(dsn=dsn)
     return client
 
 

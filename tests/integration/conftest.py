@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +29,15 @@ def running_api(bootstrap: str, namespace: str, **env: str) -> Iterator[str]:
         yield api.base
     finally:
         api.stop()
+
+
+@pytest.fixture()
+def fresh_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An embedded archive of the test's own for the processes it starts next (request it before
+    ``api_server``): the session's is held by this process once a test here has opened it."""
+    dsn = f"chdb://{tmp_path / 'own-archive'}"
+    monkeypatch.setenv("CLICKHOUSE_DSN", dsn)
+    return dsn
 
 
 @pytest.fixture()

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,15 +42,8 @@ def follow(base: str, backtest_id: str, until: str | None = None, timeout: float
     return got
 
 
-@pytest.fixture()
-def archive_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    dsn = f"chdb://{tmp_path / 'archive'}"
-    monkeypatch.setenv("CLICKHOUSE_DSN", dsn)  # the API started next owns it
-    return dsn
-
-
 def test_a_backtest_over_http_is_the_clis_and_is_stored(kafka_bootstrap: str, namespace: str,
-                                                        archive_env: str) -> None:
+                                                        fresh_archive: str) -> None:
     create_topics(kafka_bootstrap, all_topics(namespace))
     with running_api(kafka_bootstrap, namespace) as base:
         started = httpx.post(f"{base}/backtests", json={**HODL, "command_id": "bt-1"}, timeout=30)
@@ -86,7 +78,7 @@ def test_a_backtest_over_http_is_the_clis_and_is_stored(kafka_bootstrap: str, na
         assert "x-cryptick-partial" not in runs.headers
         assert httpx.get(f"{base}/runs", params={"mode": "paper"}, timeout=30).json() == []
         # the run is in the same archive as a CLI backtest would be: a restarted API reads it back
-    env = dict(os.environ, CLICKHOUSE_DSN=archive_env)
+    env = dict(os.environ, CLICKHOUSE_DSN=fresh_archive)
     shown = subprocess.run([sys.executable, "-m", "cryptick.cli", "runs"], env=env, capture_output=True,
                            text=True, timeout=120)
     assert shown.returncode == 0 and bt["backtest_id"][:12] in shown.stdout, shown.stdout + shown.stderr
@@ -108,7 +100,7 @@ def test_a_backtest_over_http_is_the_clis_and_is_stored(kafka_bootstrap: str, na
     assert done["digest"] in cli.stdout
 
 
-def test_cancel_refuse_and_fail_with_reasons(archive_env: str, api_server: str) -> None:
+def test_cancel_refuse_and_fail_with_reasons(fresh_archive: str, api_server: str) -> None:
     base = api_server
     long = {**HODL, "end": "2018-03-01T00:00:00Z", "step_ms": 1000, "store": False}
     bad = httpx.post(f"{base}/backtests", json={**HODL, "strategy": "nope"}, timeout=30)

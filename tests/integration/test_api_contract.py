@@ -23,7 +23,8 @@ CONFIG = Path(__file__).parents[1] / "schemathesis.toml"
 
 
 @pytest.fixture()
-def stack(kafka_bootstrap: str, namespace: str, api_server: str, tmp_path: Path) -> Iterator[str]:
+def stack(kafka_bootstrap: str, namespace: str, fresh_archive: str, api_server: str, tmp_path: Path
+          ) -> Iterator[str]:
     listings, events = synthetic_messages(steps=100, seed=3)
     publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(60))], namespace)
     worker = WorkerProcess(kafka_bootstrap, namespace, ROLES, log_path=tmp_path / "worker.log").start()

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,26 @@ def test_markets_are_listed_with_their_rules_and_book_status(live: str) -> None:
     assert float(btc["price_increment"]) > 0 and float(btc["min_size"]) > 0
     book = btc["book"]
     assert float(book["bid"]) < float(book["ask"]) and 0 <= book["last_update_age_s"] < 30
+
+
+def test_a_runs_fills_and_a_markets_trades_are_read_back(live: str) -> None:
+    body = {"strategy": "hodl", "account": "filler", "params": {"bases": "BTC"},
+            "balances": [{"venue": "synthetic", "currency": "USD", "amount": "1000"}]}
+    run_id = httpx.post(f"{live}/runs", json=body, timeout=10).json()["run_id"]
+    orders = poll(f"{live}/accounts/filler/orders?run_id={run_id}",
+                  lambda os_: os_ and all(o["state"] == "done" for o in os_) and any(o["filled"] != "0"
+                                                                                       for o in os_))
+    fills = httpx.get(f"{live}/accounts/filler/fills", params={"run_id": run_id}, timeout=10).json()
+    assert fills and all(f["run_id"] == run_id and f["pair"] == "BTC-USD" for f in fills)
+    for o in orders:  # each order's fills add up to what it filled, at its average price
+        mine = [f for f in fills if f["order_id"] == o["order_id"]]
+        assert sum(Decimal(f["size"]) for f in mine) == Decimal(o["filled"])
+        assert all(f["fill_id"].startswith(o["order_id"] + ":") and f["side"] == o["side"] for f in mine)
+    assert [f["time"] for f in fills] == sorted((f["time"] for f in fills), reverse=True)
+    assert httpx.get(f"{live}/accounts/filler/fills", params={"run_id": "other"}, timeout=10).json() == []
+    assert len(httpx.get(f"{live}/accounts/filler/fills", params={"limit": 1}, timeout=10).json()) == 1
+
+    trades = poll(f"{live}/markets/synthetic/BTC-USD/trades?limit=5", lambda ts: len(ts) == 5)
+    assert all(Decimal(t["price"]) > 0 and Decimal(t["size"]) > 0 and t["trade_id"] for t in trades)
+    assert [t["time"] for t in trades] == sorted((t["time"] for t in trades), reverse=True)
+    assert httpx.get(f"{live}/markets/synthetic/DOGE-USD/trades", timeout=10).status_code == 404

@@ -123,6 +123,25 @@ def test_up_runs_the_stack_reads_the_archive_while_it_archives_and_stops_on_ctrl
         parts = {c["name"]: c for c in health["components"]}
         assert parts["archive"]["status"] == "ok" and "archived" in parts["archive"]["detail"]
         read_until("health:", 30)
+
+        # other processes use the archive while `up` owns it: reads through it, a backtest run by it
+        def cli(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "cryptick.cli", *args], env=env, capture_output=True,
+                                  text=True, timeout=180)
+
+        listed = cli("market", "datasets")
+        assert listed.returncode == 0 and "BTC-USD" in listed.stdout, listed.stdout + listed.stderr
+        tested = cli("backtest", "hodl", "--balance", "synthetic:USD=1000", "--param", "bases=BTC",
+                     "--start", "2018-01-01", "--end", "2018-01-01T02:00", "--no-progress")
+        assert tested.returncode == 0, tested.stdout + tested.stderr
+        assert f"owned by the API at {base}" in tested.stderr and "stored run hodl-" in tested.stdout
+        backtest_id = tested.stdout.split("stored run ", 1)[1].split(";", 1)[0]
+        runs = cli("runs")
+        assert runs.returncode == 0 and backtest_id[:12] in runs.stdout, runs.stdout + runs.stderr
+        assert poll(f"{base}/backtests/{backtest_id}", lambda b: b["state"] == "done")["detail"] == "stored"
+        refused = cli("market", "import", str(tmp_path / "missing.csv"), "--venue", "coinbase", "--pair",
+                      "BTC-USD")
+        assert refused.returncode != 0
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -139,5 +158,6 @@ def test_up_runs_the_stack_reads_the_archive_while_it_archives_and_stops_on_ctrl
     text = "".join(output)
     assert code == 0, text
     assert "stopping: feed, API, worker" in text and "stopped" in text
+    assert not (tmp_path / "chdb" / "cryptick-owner.json").exists()  # nobody serves it any more
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{base}/health", timeout=2)

@@ -30,7 +30,8 @@ def test_an_id_made_for_other_topics_asks_for_a_reset() -> None:
 
 
 def test_kinds() -> None:
-    assert parse_kinds("fills, logs") == {"OrderFilled", "StrategyLogged"}
+    assert parse_kinds("fills, logs") == {"OrderFilled", "StrategyLogged", "ServiceNotice"}
+    assert parse_kinds("notices") == {"ServiceNotice"}
     with pytest.raises(ValueError, match="unknown stream 'gossip'"):
         parse_kinds("fills,gossip")
     with pytest.raises(ValueError, match="no stream asked for"):
