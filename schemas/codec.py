@@ -14,12 +14,13 @@ import io
 import json
 import struct
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
+from fastavro import reader as fastavro_reader
 from fastavro.schema import to_parsing_canonical_form
 
 from schemas.events import EVENT_TYPES, NESTED, Event
@@ -81,6 +82,13 @@ def _to_dict_fn(cls: type) -> Callable[[Any], dict[str, Any]]:
     return to_dict
 
 
+def _plain_field(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_nested_to_dict(x) if hasattr(x, "__slots__") and dataclasses.is_dataclass(x) else x
+                for x in value]
+    return value
+
+
 def _nested_to_dict(obj: Any) -> dict[str, Any]:
     return {f: getattr(obj, f) for f in obj.__slots__}
 
@@ -110,6 +118,35 @@ class _Entry:
     writer: Any  # parsed writer schema
     reader: Any  # parsed reader (current) schema
     from_dict: Callable[[dict[str, Any]], Any]
+    writer_json: bytes = b""  # the writer schema as written, for a container header
+    reader_raw: Any = None  # the reader schema as JSON (None: the writer's)
+
+
+def _varint(n: int) -> bytes:
+    """Avro's zig-zag variable-length long."""
+    n = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while n & ~0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+_SYNC = bytes(16)
+
+
+def _container(writer_json: bytes, bodies: Sequence[bytes]) -> bytes:
+    """An Avro object container file holding ``bodies`` (schemaless encodings of one schema) as one
+    block: the form in which fastavro decodes many records in one call."""
+    meta = {b"avro.schema": writer_json, b"avro.codec": b"null"}
+    head = bytearray(b"Obj\x01")
+    head += _varint(len(meta))
+    for k, v in meta.items():
+        head += _varint(len(k)) + k + _varint(len(v)) + v
+    head += b"\x00" + _SYNC
+    data = b"".join(bodies)
+    return bytes(head) + _varint(len(bodies)) + _varint(len(data)) + data + _SYNC
 
 
 class Codec:
@@ -123,14 +160,15 @@ class Codec:
             parsed = parse_schema(raw, _write_hint=False)
             fp = fingerprint(raw)
             from_dict = _from_dict_fn(cls)
-            self._by_fp[fp] = _Entry(cls, parsed, parsed, from_dict)
+            self._by_fp[fp] = _Entry(cls, parsed, parsed, from_dict, json.dumps(raw).encode())
             self._by_cls[cls] = (MARKER + fp, parsed, _to_dict_fn(cls))
             for old in sorted(released_dir.glob(f"{cls.__name__}.v*.avsc")):
                 old_raw = json.loads(old.read_text())
                 old_fp = fingerprint(old_raw)
                 if old_fp not in self._by_fp:
                     old_parsed = parse_schema(old_raw, _write_hint=False)
-                    self._by_fp[old_fp] = _Entry(cls, old_parsed, parsed, from_dict)
+                    self._by_fp[old_fp] = _Entry(cls, old_parsed, parsed, from_dict,
+                                                 json.dumps(old_raw).encode(), raw)
 
     def encode(self, event: Event) -> bytes:
         """Avro single-object bytes of ``event``."""
@@ -164,6 +202,49 @@ class Codec:
         assert isinstance(record, dict)
         event: Event = entry.from_dict(record)
         return event
+
+    def decode_records(self, values: Sequence[bytes]) -> list[tuple[type, dict[str, Any]] | DecodeError]:
+        """Each value's event class and its fields as a plain dict (nested records as dicts, bytes as
+        bytes), in order — what ``decode`` would build the event from — or the ``DecodeError`` that
+        ``decode`` would raise. Values of one schema are decoded together (an Avro container block):
+        about three times faster than one by one, for reads that only show events (as JSON)."""
+        out: list[tuple[type, dict[str, Any]] | DecodeError | None] = [None] * len(values)
+        groups: dict[bytes, list[int]] = {}
+        for i, data in enumerate(values):
+            fp = data[2:HEADER_SIZE] if len(data) >= HEADER_SIZE and data[:2] == MARKER else b""
+            if fp in self._by_fp:
+                groups.setdefault(fp, []).append(i)
+            else:
+                out[i] = self._error(data)
+        for fp, idx in groups.items():
+            entry = self._by_fp[fp]
+            try:
+                blob = _container(entry.writer_json, [values[i][HEADER_SIZE:] for i in idx])
+                records = list(fastavro_reader(io.BytesIO(blob), reader_schema=entry.reader_raw))
+            except Exception:  # one corrupt body spoils the block: one by one, each with its own error
+                records = []
+            if len(records) != len(idx):
+                for i in idx:
+                    out[i] = self._one(values[i])
+                continue
+            for i, record in zip(idx, records, strict=True):
+                assert isinstance(record, dict)
+                out[i] = (entry.cls, record)
+        return [o if o is not None else DecodeError("not decoded") for o in out]
+
+    def _error(self, data: bytes) -> DecodeError:
+        try:
+            self.decode(data)
+        except DecodeError as exc:
+            return exc
+        return DecodeError("not decoded")
+
+    def _one(self, data: bytes) -> tuple[type, dict[str, Any]] | DecodeError:
+        try:
+            event = self.decode(data)
+        except DecodeError as exc:
+            return exc
+        return type(event), {f.name: _plain_field(getattr(event, f.name)) for f in dataclasses.fields(event)}
 
     def event_type(self, data: bytes) -> type | None:
         """The event class named by the header, without decoding the body."""

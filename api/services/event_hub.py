@@ -119,6 +119,18 @@ def event_body(event: Event) -> dict[str, Any]:
     return body
 
 
+def record_body(cls: type, record: dict[str, Any]) -> dict[str, Any]:
+    """``event_body`` of an event from its fields as ``Codec.decode_records`` gives them (no event
+    object built: the read of a run's messages shows a thousand at once)."""
+    body: dict[str, Any] = {"type": cls.__name__}
+    for name, value in record.items():
+        body[name] = value.hex() if isinstance(value, bytes) else value
+    if cls is DeadLetter:
+        body["value"] = f"{len(record['value'])} bytes"
+        body["key"] = (record["key"] or b"").decode(errors="replace")
+    return body
+
+
 def _wallet_sets(event: Event) -> tuple[str, ...]:
     if isinstance(event, WalletMovement):
         return tuple({leg.wallet for leg in event.legs if leg.wallet not in ("pool", "external")})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from api.services.event_hub import event_body
+from api.services.event_hub import record_body
 from schemas.codec import default_codec
 from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL, qualified
 
@@ -42,7 +42,11 @@ def decode_cursor(text: str) -> tuple[int, str, int, int]:
 def run_messages(client: Any, namespace: str, run_id: str, direction: str, types: list[str],
                  after: str | None, limit: int) -> tuple[list[Message], str | None]:
     """Up to ``limit`` messages of the run after ``after``; and the cursor of the next page (None: the
-    last page). Each message once (the archive collapses re-deliveries)."""
+    last page). Each message once (a re-delivered copy the archive has not collapsed yet is skipped).
+
+    The page's coordinates come from the ``messages_by_key`` projection (sorted by key and time, so
+    only the page is read, not every message of the topic), its bodies by those coordinates (the
+    table's own order) in the same query; they are decoded together (``Codec.decode_records``)."""
     topics = {qualified(t, namespace): t for t in DIRECTIONS[direction]}
     where = ["topic IN {topics:Array(String)}", "key = {run:String}"]
     params: dict[str, Any] = {"topics": list(topics), "run": run_id, "n": limit + 1}
@@ -51,19 +55,30 @@ def run_messages(client: Any, namespace: str, run_id: str, direction: str, types
         params["types"] = types
     if after:
         ts, topic, partition, offset = decode_cursor(after)
+        where.append("ts >= {ts:Int64}")  # a range of the projection's key: the page starts there
         where.append("(ts, topic, partition, offset) > ({ts:Int64}, {t:String}, {p:UInt16}, {o:UInt64})")
         params.update(ts=ts, t=topic, p=partition, o=offset)
     rows = client.query(
-        "SELECT topic, partition, offset, ts, value FROM archive_messages FINAL WHERE "
-        + " AND ".join(where) + " ORDER BY ts, topic, partition, offset LIMIT {n:UInt32}",
-        parameters=params, column_formats={"value": "bytes"}).result_rows
-    codec = default_codec()
+        "SELECT ts, topic, partition, offset, value FROM archive_messages WHERE (topic, partition, offset) IN"
+        " (SELECT topic, partition, offset FROM archive_messages WHERE " + " AND ".join(where)
+        + " ORDER BY key, ts, topic, partition, offset LIMIT {n:UInt32})"
+        " ORDER BY ts, topic, partition, offset", parameters=params, column_formats={"value": "bytes"}
+    ).result_rows
+    more = len(rows) > limit  # a copy not collapsed yet counts twice here: then a page may come short
+    page: list[tuple[int, str, int, int, bytes]] = []
+    last: tuple[str, int, int] | None = None
+    for ts, topic, partition, offset, value in rows:
+        if (topic, partition, offset) != last:  # copies are neighbours in this order
+            last = (topic, partition, offset)
+            page.append((ts, topic, partition, offset, value))
+    page = page[:limit]
+    decoded = default_codec().decode_records([r[4] for r in page])
     out = []
-    for topic, partition, offset, ts, value in rows[:limit]:
-        try:
-            body = event_body(codec.decode(value))
-        except Exception:  # kept in the archive as it came: shown as what it is
-            body = {"type": "undecodable", "bytes": len(value)}
+    for (ts, topic, partition, offset, value), result in zip(page, decoded, strict=True):
+        if isinstance(result, Exception):  # kept in the archive as it came: shown as what it is
+            body: dict[str, Any] = {"type": "undecodable", "bytes": len(value)}
+        else:
+            body = record_body(*result)
         inbox = topics[topic] == STRATEGY_JOURNAL
         out.append(Message("inbox" if inbox else "outputs", body["type"], ts, topic, partition, offset, body))
-    return out, encode_cursor(out[-1]) if len(rows) > limit else None
+    return out, encode_cursor(out[-1]) if more and out else None

@@ -42,6 +42,10 @@ def get_client(dsn: str) -> Any:
         if client is None:
             if dsn.startswith("chdb://"):
                 Path(dsn.removeprefix("chdb://")).mkdir(parents=True, exist_ok=True)
+                remote = _served(dsn)
+                if remote is not None:  # not even tried: chDB would print its lock error first
+                    _clients[dsn] = remote
+                    return remote
             try:
                 client = clickhouse_connect.get_client(dsn=dsn)
             except Exception as exc:
@@ -54,6 +58,16 @@ def get_client(dsn: str) -> Any:
                 client.command(statement)
             _clients[dsn] = client
         return client
+
+
+def _served(dsn: str) -> Any | None:
+    """A ``RemoteClient`` if another live process says it owns ``dsn``'s embedded store."""
+    import os
+
+    from streams.archive.remote import RemoteClient, owner_pid, owner_url
+
+    url = owner_url(dsn)
+    return RemoteClient(url) if url is not None and owner_pid(dsn) != os.getpid() else None
 
 
 def _held(dsn: str, exc: Exception) -> Any | None:

@@ -65,6 +65,14 @@ def clear_owner(dsn: str) -> None:
         pass
 
 
+def owner_pid(dsn: str) -> int | None:
+    path = _path(dsn)
+    try:
+        return int(json.loads((path / OWNER_FILE).read_text())["pid"]) if path else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def owner_url(dsn: str) -> str | None:
     """The URL of the live process that owns ``dsn``'s embedded store, if it said so."""
     path = _path(dsn)
