@@ -34,13 +34,34 @@ def micros(moment: datetime, name: str = "time") -> int:
     return int(moment.replace(microsecond=0).timestamp()) * 1_000_000 + moment.microsecond
 
 
+_DAYS: dict[int, str] = {}
+
+
+def _day(day: int) -> str:
+    date = _DAYS.get(day)
+    if date is None:
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        date = _DAYS[day] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%dT")
+    return date
+
+
 def iso_time(ts: int | None) -> str | None:
-    """Event time (µs since the epoch) as ISO 8601 UTC with microseconds; None for none (or 0: no time)."""
+    """Event time (µs since the epoch) as ISO 8601 UTC with microseconds; None for none (or 0: no time).
+    The date part is made once a day (``strftime`` for each was a tenth of a read of 1,000 messages)."""
     if not ts:
         return None
-    from datetime import UTC, datetime
+    seconds, micro = divmod(ts, 1_000_000)
+    day, second = divmod(seconds, 86_400)
+    hour, rest = divmod(second, 3600)
+    return f"{_day(day)}{hour:02d}:{rest // 60:02d}:{rest % 60:02d}.{micro:06d}Z"
 
-    return datetime.fromtimestamp(ts / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+def iso_seconds(ts: int) -> str:
+    """Event time to the second, ISO 8601 UTC (a candle's bounds)."""
+    day, second = divmod(ts // 1_000_000, 86_400)
+    hour, rest = divmod(second, 3600)
+    return f"{_day(day)}{hour:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
 
 
 def show(units: int) -> str:

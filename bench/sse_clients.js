@@ -10,7 +10,7 @@ const [url, clientsArg, expectedArg, deadlineArg] = process.argv.slice(2);
 const clients = Number(clientsArg);
 const expected = Number(expectedArg);
 const deadline = Date.now() + Number(deadlineArg) * 1000;
-const TS = /"ts": (\d+)\}/g;
+const TS = /"ts": ?(\d+)\}/g;
 
 const counts = new Array(clients).fill(0);
 let delays = new Float64Array(1 << 20);

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -18,6 +17,7 @@ from api.models import (
     MarketOut,
     MarketStatusOut,
     TradeOut,
+    iso_seconds,
     iso_time,
     json_response,
     micros,
@@ -89,20 +89,8 @@ async def datasets(settings: SettingsDep) -> list[DatasetOut]:
         raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
 
 
-_DAYS: dict[int, str] = {}
-
-
 def _iso(us: int) -> str:
-    """A time to the second, ISO 8601 UTC — a candle's bounds: 2,880 a day of 1-minute candles, so the
-    date part is made once a day (``strftime`` for each was a third of the read)."""
-    day, second = divmod(us // 1_000_000, 86_400)
-    date = _DAYS.get(day)
-    if date is None:
-        if len(_DAYS) > 100_000:
-            _DAYS.clear()
-        date = _DAYS[day] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%dT")
-    hour, rest = divmod(second, 3600)
-    return f"{date}{hour:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
+    return iso_seconds(us)
 
 
 def _datasets(dsn: str) -> list[DatasetOut]:

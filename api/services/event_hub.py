@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import json
 import logging
 import threading
 import time
@@ -21,6 +20,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from confluent_kafka import Consumer, TopicPartition
 
 from api.services.event_stream import to_json
@@ -353,7 +353,7 @@ class EventHub:
                 self._runs[run_id] = (account, wallet_sets[0])
             elif not account:
                 account = self._run_info(run_id)[0]
-        data = json.dumps(event_body(event))
+        data = orjson.dumps(event_body(event)).decode()
         name = cls.__name__
         pos = tuple(position)
         return HubEvent(name, account, run_id, wallet_sets, slot, offset, pos, data, frame(name, pos, data))
