@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
         from streams.runtime.notices import install, uninstall
 
         notices = install(settings.bootstrap, namespace, "api") if notify else None
-        views = AgentViews(settings.bootstrap, namespace).start()
+        views = AgentViews(settings.bootstrap, namespace, settings.cryptick_cache / "replica",
+                           settings.replica_snapshot_s, settings.replica_snapshot_min).start()
         app.state.views = views
         hub = app.state.hub = EventHub(settings.bootstrap, namespace, views.run_owner,
                                        settings.sse_max_pending, settings.sse_max_catch_up).start()

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
                                    "this often, so proxies keep it open")
     sse_max_pending: int = Field(default=10_000, ge=1, description="events waiting for one SSE client "
                                  "before it is dropped as too slow (it resumes with Last-Event-ID)")
+    replica_snapshot_s: float = Field(default=60.0, gt=0, description="the API's read replica writes a "
+                                      "snapshot this often (when it folded at least REPLICA_SNAPSHOT_MIN "
+                                      "messages since the last), so a restart folds only what came after")
+    replica_snapshot_min: int = Field(default=20_000, ge=1)
     sse_max_catch_up: int = Field(default=200_000, ge=0, description="events a resuming SSE client may "
                                   "have missed; further back it is told to reload")
 

@@ -44,7 +44,8 @@ def _replica(views: AgentViews) -> tuple[str, str, str]:
                                        f"{st.last_problem_age_s:.0f} s ago: {st.last_problem}")
     if st.behind > REPLICA_BEHIND_LIMIT:
         return "replica", "degraded", f"{st.behind} inbox messages behind"
-    return "replica", "ok", f"{st.behind} messages behind, {st.dead_letters} dead letters"
+    started = "" if views.start_s is None else f"; ready in {views.start_s:.1f} s from {views.started_from}"
+    return "replica", "ok", f"{st.behind} messages behind, {st.dead_letters} dead letters{started}"
 
 
 def _workers(bootstrap: str, namespace: str) -> tuple[str, str, str]:

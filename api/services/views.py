@@ -18,19 +18,24 @@ import asyncio
 import collections
 import contextlib
 import logging
+import pickle
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from api.services.order_views import TYPES as ORDER_TYPES
 from api.services.order_views import OrdersFold
+from api.services.replica_snapshot import EVERY_S, MIN_MESSAGES, load, message_digest, save, snapshot_path
 from api.services.run_views import RunsFold
 from schemas.codec import default_codec
 from schemas.events import (
+    EVENT_TYPES,
     AdjustWalletSet,
     CancelRequested,
     CreateWalletSet,
@@ -69,6 +74,8 @@ COMMAND_TYPES: frozenset[type] = frozenset({
     DepositFunds, WithdrawFunds, CreateWalletSet, AdjustWalletSet, DeactivateWalletSet, OrderRequested,
     CancelRequested})
 """What a client sends to the ledger under its own id: these ids are remembered for retries."""
+RUN_EVENT_TYPES = frozenset(c for c in EVENT_TYPES if "run_id" in c.__dataclass_fields__)  # type: ignore[attr-defined]
+"""What the runs' read model folds (events of a run); the rest of a run's inbox is skipped undecoded."""
 OFFSET_TAIL_BASE = -2000
 """librdkafka's RD_KAFKA_OFFSET_TAIL_BASE: offset ``OFFSET_TAIL_BASE - n`` is n messages before the end."""
 RECENT_TRADES = 200
@@ -114,7 +121,8 @@ class AgentViews:
     """Follows ``ledger.journal`` and ``venue.journal`` of a namespace through the engines, and the
     strategy inbox and outputs into the runs' read model (``api.services.run_views``)."""
 
-    def __init__(self, bootstrap: str, namespace: str) -> None:
+    def __init__(self, bootstrap: str, namespace: str, snapshots: Path | None = None,
+                 snapshot_every_s: float = EVERY_S, snapshot_min: int = MIN_MESSAGES) -> None:
         from streams.ledger.agent import processor as ledger_processor
         from streams.matching.agent import processor as matching_processor
 
@@ -147,6 +155,14 @@ class AgentViews:
         self.dead_letters = 0
         self._last_problem: tuple[float, str] | None = None
         self._codec = default_codec()
+        # snapshots (``api.services.replica_snapshot``): where, the last message folded per partition
+        # (its digest proves a snapshot still matches the topics), and how the last start went
+        self._snapshot_path = None if snapshots is None else snapshot_path(snapshots, bootstrap, namespace)
+        self._last_value: dict[tuple[str, int], bytes] = {}
+        self._folded = 0  # messages folded since start or the last snapshot
+        self._snapshot_every_s, self._snapshot_min = snapshot_every_s, snapshot_min
+        self.started_from: str = "the start of the topics"
+        self.start_s: float | None = None  # seconds from start to caught up
 
     def start(self) -> AgentViews:
         self._thread.start()
@@ -162,17 +178,21 @@ class AgentViews:
             "enable.auto.commit": False, "fetch.wait.max.ms": 10, "fetch.error.backoff.ms": 50,
         })
         try:
+            began = time.monotonic()
+            resumed = self._restore()
             assignment = []
             for topic in [*self._procs, *self._run_topics, self._notices_topic]:
                 meta = consumer.list_topics(topic, timeout=10).topics[topic]
                 if meta.error is not None or not meta.partitions:
                     raise RuntimeError(f"topic {topic} does not exist: create the namespace's topics")
-                # the notices from their last RECENT_NOTICES on (librdkafka's "offset tail"); the rest whole
-                tail = topic == self._notices_topic
-                start = OFFSET_TAIL_BASE - RECENT_NOTICES if tail else OFFSET_BEGINNING
-                assignment += [TopicPartition(topic, p, start) for p in meta.partitions]
+                # the notices from their last RECENT_NOTICES on (librdkafka's "offset tail"); the rest whole,
+                # or from where a snapshot left them
+                tail = OFFSET_TAIL_BASE - RECENT_NOTICES if topic == self._notices_topic else None
+                for p in meta.partitions:
+                    at = tail if tail is not None else resumed.get((topic, p), OFFSET_BEGINNING)
+                    assignment.append(TopicPartition(topic, p, at))
             consumer.assign(assignment)
-            last_ends = 0.0
+            last_ends, last_snapshot = 0.0, time.monotonic()
             while not self._stop.is_set():
                 # wait for the first message only as long as needed, then take what is already fetched
                 first = consumer.poll(0.05)
@@ -181,8 +201,16 @@ class AgentViews:
                 if now - last_ends > 1.0:
                     self._record_ends(consumer, assignment)
                     last_ends = now
+                if self.start_s is None and now - last_ends < 1.0 and self._caught_up():
+                    self.start_s = now - began
+                    log.info("replica ready in %.1f s (from %s)", self.start_s, self.started_from)
+                if self._snapshot_path is not None and now - last_snapshot > self._snapshot_every_s:
+                    last_snapshot = now
+                    if self._folded >= self._snapshot_min:
+                        self._snapshot()
                 if not msgs:
                     continue
+                self._folded += len(msgs)
                 for i in range(0, len(msgs), FOLD_CHUNK):  # the lock in short holds: requests read too
                     with self._lock:
                         for m in msgs[i:i + FOLD_CHUNK]:
@@ -198,6 +226,71 @@ class AgentViews:
             with self._lock:  # no request waits for a replica that is gone
                 self._wake(everyone=True)
             consumer.close()
+
+    # --- snapshots ----------------------------------------------------------------------
+
+    def _caught_up(self) -> bool:
+        with self._lock:
+            return bool(self._ends) and all(self._progress.get(tp, 0) >= end for tp, end in self._ends.items()
+                                            if tp[0] != self._notices_topic)
+
+    def _state(self) -> dict[str, Any]:
+        """Everything the replica has folded (under the lock): engines as their exported state."""
+        return {
+            "progress": {tp: off for tp, off in self._progress.items() if tp[0] != self._notices_topic},
+            "digests": {tp: message_digest(v) for tp, v in self._last_value.items()},
+            "procs": {topic: ({p: e.export_state() for p, e in proc.engines.items()},  # type: ignore[union-attr]
+                              dict(proc.next_offset), {p: set(s) for p, s in proc.skipped.items()})
+                      for topic, proc in self._procs.items()},
+            "runs": self.runs, "orders": self.orders, "outcomes": self._outcomes, "commands": self._commands,
+            "dead_letters": self.dead_letters, "trades": self._trades,
+        }
+
+    def _snapshot(self) -> None:
+        """Write the replica's state and offsets (``replica_snapshot``); never stops the replica."""
+        assert self._snapshot_path is not None
+        try:
+            with self._lock:
+                state = self._state()
+                blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)  # consistent: under the lock
+                self._folded = 0
+            took = save(self._snapshot_path, blob)
+            log.info("replica snapshot written in %.2f s (%d offsets)", took, len(state["progress"]))
+        except Exception:
+            log.exception("replica snapshot not written")
+
+    def _restore(self) -> dict[tuple[str, int], int]:
+        """The offsets to go on from, with the state loaded from a snapshot that still matches; {} (from
+        the start) when there is none."""
+        from streams.ledger.engine import Ledger, LedgerConfig
+        from streams.matching.engine import MatchingConfig
+
+        if self._snapshot_path is None:
+            return {}
+        got = load(self._snapshot_path, self.bootstrap)
+        if got is None:
+            return {}
+        try:  # everything built first: a snapshot that does not load leaves the replica as it was
+            procs = {}
+            for topic, (engines, next_offset, skipped) in got["procs"].items():
+                ledger = topic == self._ledger_topic
+                built = {p: Ledger.from_state(LedgerConfig(), d) if ledger else
+                         MatchingEngine.from_state(MatchingConfig(), d) for p, d in engines.items()}
+                procs[topic] = (self._procs[topic], built, dict(next_offset), dict(skipped))
+            runs, orders, outcomes, commands = got["runs"], got["orders"], got["outcomes"], got["commands"]
+            if not (isinstance(runs, RunsFold) and isinstance(orders, OrdersFold)):
+                raise TypeError("not a replica's folds")
+        except Exception as exc:  # ignored, as if there were none
+            log.warning("replica snapshot not loaded (%r): folding from the start", exc)
+            return {}
+        for proc, built, next_offset, skipped in procs.values():
+            proc.engines, proc.next_offset, proc.skipped = built, next_offset, skipped  # type: ignore[assignment]
+        self.runs, self.orders, self._outcomes, self._commands = runs, orders, outcomes, commands
+        self.dead_letters, self._trades = got["dead_letters"], got["trades"]
+        progress: dict[tuple[str, int], int] = got["progress"]
+        self._progress.update(progress)
+        self.started_from = f"a snapshot of {sum(progress.values()):,} messages"
+        return progress
 
     def _wake(self, everyone: bool = False) -> None:
         """Resolve the futures of the requests whose command the replica has now folded (under the lock)."""
@@ -221,6 +314,7 @@ class AgentViews:
 
     def _apply(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes,
                now: float) -> None:
+        self._last_value[(topic, partition)] = value
         if topic == self._notices_topic:
             self._progress[(topic, partition)] = offset + 1
             with contextlib.suppress(Exception):  # a notice that does not decode is nobody's problem
@@ -231,6 +325,9 @@ class AgentViews:
         inbox = self._run_topics.get(topic)
         if inbox is not None:
             self._progress[(topic, partition)] = offset + 1
+            cls = self._codec.event_type(value)
+            if cls is not None and cls not in RUN_EVENT_TYPES:
+                return  # the market events forwarded to a run: no run's read model holds them (not decoded)
             try:
                 event = self._codec.decode(value)
             except Exception as exc:  # the strategy agent dead-letters it; the read model skips it
