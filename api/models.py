@@ -501,3 +501,14 @@ class TradeOut(BaseModel):
     taker_side: str | None
     time: str = Field(description="the venue's time")
     received: str | None = Field(description="when it was received")
+
+
+class RunReportOut(BaseModel):
+    """A run's report: what a backtest prints, and for a paper run the same figures from its archived
+    inbox."""
+
+    run_id: str
+    mode: Literal["paper", "backtest"]
+    report: dict[str, Any] = Field(
+        description="metrics of the run and of HODL (return, volatility, Sharpe, drawdown), fees, turnover, "
+        "orders, fills, notes, and the equity and benchmark series as [time µs, USD] pairs")

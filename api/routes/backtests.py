@@ -159,7 +159,7 @@ def _stored_one(dsn: str, run_id: str) -> Any:
     return get_run(thread_client(dsn), run_id)
 
 
-async def _find(request: Request, dsn: str, backtest_id: str) -> BacktestOut:
+async def find_backtest(request: Request, dsn: str, backtest_id: str) -> BacktestOut:
     job = _jobs(request).get(backtest_id)
     if job is not None:
         return job_out(job)
@@ -176,7 +176,7 @@ async def _find(request: Request, dsn: str, backtest_id: str) -> BacktestOut:
             responses={**READS, 404: NOT_FOUND, 503: ARCHIVE_UNAVAILABLE})
 async def backtest(backtest_id: IdPath, request: Request, settings: SettingsDep) -> BacktestOut:
     """One backtest: its state and progress, and its report (with the equity series) once done."""
-    return await _find(request, settings.dsn, backtest_id)
+    return await find_backtest(request, settings.dsn, backtest_id)
 
 
 @router.post("/backtests/{backtest_id}/cancel", response_model=BacktestOut,
@@ -199,7 +199,7 @@ async def backtest_events(backtest_id: IdPath, request: Request, settings: Setti
     ``done`` (with the report), ``failed`` or ``cancelled`` — and the stream ends. A stream opened (or
     reopened) at any time starts with the backtest as it is now."""
     jobs = _jobs(request)
-    first = await _find(request, settings.dsn, backtest_id)  # 404 before the stream opens
+    first = await find_backtest(request, settings.dsn, backtest_id)  # 404 before the stream opens
     heartbeat = settings.sse_heartbeat_s
 
     async def stream() -> AsyncIterator[dict[str, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import time
 import uuid
 from typing import Annotated, Any, Literal
@@ -27,6 +28,7 @@ from api.models import (
     RunIn,
     RunMessagesOut,
     RunOut,
+    RunReportOut,
     RunSummaryOut,
     SentOut,
     StopIn,
@@ -242,9 +244,17 @@ async def _backtests(request: Request, response: Response) -> list[dict[str, Any
     return out
 
 
-@router.get("/runs/{run_id}", response_model=RunDetailOut, responses={**READS, 404: NOT_FOUND})
-def run_detail(run_id: IdPath, views: ViewsDep) -> RunDetailOut:
-    """One run: parameters, allocations, state and reason, message counts, components with their data."""
+@router.get("/runs/{run_id}", response_model=RunDetailOut,
+            responses={**READS, 404: NOT_FOUND, 503: ARCHIVE_UNAVAILABLE})
+async def run_detail(run_id: IdPath, views: ViewsDep, request: Request, settings: SettingsDep
+                     ) -> RunDetailOut:
+    """One run: parameters, allocations, state and reason, message counts, components with their data
+    (a backtest: as ``GET /backtests/{id}`` has it, its report at ``/runs/{id}/report``)."""
+    fold, lock = views.run_views()
+    with lock:
+        known = run_id in fold.runs
+    if not known:
+        return await _backtest_detail(run_id, request, settings.dsn)
     run, lock = _found(views, run_id)
     with lock:
         return RunDetailOut(
@@ -253,6 +263,64 @@ def run_detail(run_id: IdPath, views: ViewsDep) -> RunDetailOut:
             end=iso_time(run.end_ts), duration_s=None if run.duration_us is None else run.duration_us / 1e6,
             stop_requested=run.stop_requested, inbox=dict(run.inbox), outputs=dict(run.outputs),
             components=[_component(c) for c in run.components.values()])
+
+
+async def _backtest_detail(run_id: str, request: Request, dsn: str) -> RunDetailOut:
+    from api.routes.backtests import find_backtest
+
+    try:
+        b = await find_backtest(request, dsn, run_id)
+    except HTTPException as exc:
+        if exc.status_code == 404:
+            raise HTTPException(404, f"no run {run_id} (yet)") from None
+        raise
+    return RunDetailOut(
+        run_id=b.backtest_id, strategy=b.strategy, mode="backtest", account="backtest", wallet_set_id="",
+        state=b.state, detail=b.detail, started=b.submitted, state_changed=b.ended or b.started,
+        component_count=0, params=b.params, allocations=b.balances, end=b.end, duration_s=None,
+        stop_requested=None, inbox={}, outputs={}, components=[])
+
+
+@router.get("/runs/{run_id}/report", response_model=RunReportOut,
+            responses={**READS, 404: NOT_FOUND, 503: ARCHIVE_UNAVAILABLE})
+async def run_report(run_id: IdPath, request: Request, settings: SettingsDep) -> RunReportOut:
+    """The run's report with its equity and benchmark series: a backtest's as it was stored; a paper
+    run's computed from its archived inbox (as ``cryptick report``), also while it runs (``404`` until
+    the archive holds its start)."""
+    from api.routes.backtests import find_backtest
+
+    try:
+        b = await find_backtest(request, settings.dsn, run_id)
+    except HTTPException as exc:
+        if exc.status_code != 404:
+            raise
+    else:
+        if b.report is None:
+            raise HTTPException(404, f"backtest {run_id} has no report ({b.state}: {b.detail or 'not done'})")
+        return RunReportOut(run_id=run_id, mode="backtest", report=b.report)
+    try:
+        report = await asyncio.to_thread(_paper_report, settings.dsn, run_id)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except Exception as exc:  # a locked embedded store, a server down
+        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+    from replay.runs import report_to_json
+
+    return RunReportOut(run_id=run_id, mode="paper", report=json.loads(report_to_json(report)))
+
+
+def _paper_report(dsn: str, run_id: str) -> Any:
+    from replay.paper_runs import paper_runs, report_of
+    from streams.archive.clickhouse import thread_client
+
+    client = thread_client(dsn)
+    found = paper_runs(client, run_id)
+    if not found:
+        raise LookupError(f"no run {run_id} in the archive (yet)")
+    try:
+        return report_of(client, found[0])
+    except ValueError as exc:  # no data to report on yet
+        raise LookupError(f"run {run_id} has nothing to report yet: {exc}") from None
 
 
 @router.get("/runs/{run_id}/components", response_model=list[ComponentOut],

@@ -77,6 +77,13 @@ def test_a_backtest_over_http_is_the_clis_and_is_stored(kafka_bootstrap: str, na
         assert [(r["run_id"], r["state"]) for r in runs.json()] == [(bt["backtest_id"], "done")]
         assert "x-cryptick-partial" not in runs.headers
         assert httpx.get(f"{base}/runs", params={"mode": "paper"}, timeout=30).json() == []
+        detail = httpx.get(f"{base}/runs/{bt['backtest_id']}", timeout=30).json()
+        assert (detail["mode"], detail["state"]) == ("backtest", "done")
+        assert detail["params"] == {"bases": "BTC,ETH"}
+        assert detail["allocations"] == [{"venue": "synthetic", "currency": "USD", "amount": "10000"}]
+        got = httpx.get(f"{base}/runs/{bt['backtest_id']}/report", timeout=30).json()
+        assert got == {"run_id": bt["backtest_id"], "mode": "backtest", "report": report}
+        assert httpx.get(f"{base}/runs/nope/report", timeout=60).status_code == 404
         # the run is in the same archive as a CLI backtest would be: a restarted API reads it back
     env = dict(os.environ, CLICKHOUSE_DSN=fresh_archive)
     shown = subprocess.run([sys.executable, "-m", "cryptick.cli", "runs"], env=env, capture_output=True,

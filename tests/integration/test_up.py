@@ -119,6 +119,10 @@ def test_up_runs_the_stack_reads_the_archive_while_it_archives_and_stops_on_ctrl
         assert outputs
         assert all(m["type"] == "RunStateChanged" and m["direction"] == "outputs" for m in outputs)
         assert httpx.get(messages, params={"after": "nope"}, timeout=20).status_code == 422
+        # the paper run's report, from its archived inbox, while it runs
+        report = poll(f"{base}/runs/{run_id}/report", lambda r: len(r["report"]["equity"]) >= 1)
+        assert report["mode"] == "paper" and report["report"]["fills"] >= 1
+        assert report["report"]["run_id"] == run_id
         health = httpx.get(f"{base}/health", timeout=20).json()
         parts = {c["name"]: c for c in health["components"]}
         assert parts["archive"]["status"] == "ok" and "archived" in parts["archive"]["detail"]
