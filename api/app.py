@@ -58,7 +58,14 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
 
             app.state.archive_sql = ReadOnlySql(settings.dsn)
             owner = write_owner(settings.dsn, url) if url else None
-        jobs = app.state.backtests = BacktestJobs(_archive_client(settings.dsn))
+        # the archive is this API's to read and write if it owns the embedded store or it is a server's;
+        # an embedded store it does not own is left alone (opening it would lock out the archive sink)
+        access = sink is not None or not settings.dsn.startswith("chdb://")
+        jobs = app.state.backtests = BacktestJobs(
+            _archive_client(settings.dsn) if access else None,
+            no_archive="this API does not own the embedded archive, so it neither stores backtests in it nor "
+                       "lists them from it: start it with --archive (as `cryptick up` does), or use a "
+                       "ClickHouse server (CLICKHOUSE_DSN=http://...)")
         jobs.start(asyncio.get_running_loop())
         log.info("API started" + (" (archiving the namespace)" if archive else ""))
         try:

@@ -64,6 +64,12 @@ def iso_seconds(ts: int) -> str:
     return f"{_day(day)}{hour:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
 
 
+def partial_header(text: str) -> str:
+    """``text`` as an HTTP header value: one line of at most 300 Latin-1 characters (a header cannot
+    carry more; the rest of the text is in the logs)."""
+    return " ".join(text.split()).encode("latin-1", "replace").decode("latin-1")[:300]
+
+
 def show(units: int) -> str:
     return to_decimal_str(units)
 

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sse_starlette.sse import EventSourceResponse
 
 from api.deps import IdPath, SettingsDep
@@ -28,9 +28,10 @@ from api.models import (
     HoldingOut,
     iso_time,
     micros,
+    partial_header,
     show,
 )
-from api.services.backtests import FINAL, BacktestJobs, Conflict, Job, QueueFull
+from api.services.backtests import FINAL, BacktestJobs, Conflict, Job, NoArchive, QueueFull
 from replay.backtests import Options
 
 router = APIRouter(tags=["backtests"])
@@ -126,11 +127,13 @@ def start(body: BacktestIn, request: Request) -> BacktestOut:
         raise HTTPException(422, str(exc.args[0] if exc.args else exc).strip("'\"")) from None
     except QueueFull as exc:
         raise HTTPException(429, str(exc), headers={"Retry-After": "10"}) from None
+    except NoArchive as exc:
+        raise HTTPException(422, str(exc)) from None
     return job_out(job)
 
 
 @router.get("/backtests", response_model=list[BacktestOut], responses={**READS, 503: ARCHIVE_UNAVAILABLE})
-async def backtests(request: Request,
+async def backtests(request: Request, response: Response,
                     state: Annotated[str | None, Query(pattern=r"^(queued|running|done|failed|cancelled)$")
                                      ] = None,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[BacktestOut]:
@@ -143,6 +146,9 @@ async def backtests(request: Request,
     if state in (None, "done"):
         try:
             stored = await asyncio.to_thread(_jobs(request).stored)
+        except NoArchive as exc:  # this API's own backtests only, and why
+            response.headers["X-Cryptick-Partial"] = partial_header(str(exc))
+            stored = []
         except Exception as exc:  # a locked embedded store, a server down: say so
             raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
         out += [stored_out(r, with_report=False) for r in stored if r.run_id not in seen]
@@ -160,9 +166,12 @@ def _stored_one(dsn: str, run_id: str) -> Any:
 
 
 async def find_backtest(request: Request, dsn: str, backtest_id: str) -> BacktestOut:
-    job = _jobs(request).get(backtest_id)
+    jobs = _jobs(request)
+    job = jobs.get(backtest_id)
     if job is not None:
         return job_out(job)
+    if not jobs.has_archive:
+        raise HTTPException(404, f"no backtest {backtest_id} here ({jobs.no_archive})")
     try:
         run = await asyncio.to_thread(_stored_one, dsn, backtest_id)
     except Exception as exc:

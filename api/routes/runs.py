@@ -35,6 +35,7 @@ from api.models import (
     iso_time,
     json_response,
     micros,
+    partial_header,
     show,
 )
 from api.services.command_outcome import REJECTIONS
@@ -233,7 +234,7 @@ async def _backtests(request: Request, response: Response) -> list[dict[str, Any
     try:
         stored = await asyncio.to_thread(jobs.stored)
     except Exception as exc:  # a locked embedded store, a server down: the paper runs still answer
-        response.headers["X-Cryptick-Partial"] = f"stored backtests left out: {type(exc).__name__}"[:200]
+        response.headers["X-Cryptick-Partial"] = partial_header(f"stored backtests left out: {exc}")
         return out
     for r in stored:
         if r.run_id not in seen:
@@ -298,6 +299,9 @@ async def run_report(run_id: IdPath, request: Request, settings: SettingsDep) ->
         if b.report is None:
             raise HTTPException(404, f"backtest {run_id} has no report ({b.state}: {b.detail or 'not done'})")
         return RunReportOut(run_id=run_id, mode="backtest", report=b.report)
+    jobs = request.app.state.backtests
+    if not jobs.has_archive:
+        raise HTTPException(404, f"no report of {run_id} here ({jobs.no_archive})")
     try:
         report = await asyncio.to_thread(_paper_report, settings.dsn, run_id)
     except LookupError as exc:

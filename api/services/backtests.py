@@ -51,6 +51,10 @@ class QueueFull(RuntimeError):
     """Too many backtests waiting."""
 
 
+class NoArchive(RuntimeError):
+    """This API does not read or write the archive (an embedded store it does not own)."""
+
+
 @dataclass
 class Job:
     """One backtest asked for over HTTP, and where it is."""
@@ -97,8 +101,10 @@ class Job:
 class BacktestJobs:
     """The API's backtests: submit, look up, cancel, watch. ``start()`` the runner, ``stop()`` it."""
 
-    def __init__(self, archive: Callable[[], Any] | None, max_queued: int = 20, keep: int = 200) -> None:
+    def __init__(self, archive: Callable[[], Any] | None, max_queued: int = 20, keep: int = 200,
+                 no_archive: str = "") -> None:
         self._archive = archive  # a ClickHouse client of the calling thread's, to read and store
+        self.no_archive = no_archive  # why there is none (None above): said to whoever asks for it
         self.max_queued = max_queued
         self.keep = keep
         self._lock = threading.Lock()
@@ -110,6 +116,10 @@ class BacktestJobs:
         self._watchers: dict[str, set[asyncio.Event]] = {}
         self.finished = 0  # jobs ended: the cached list of stored backtests is read again
         self._stored: tuple[int, float, list[Any] | Exception] | None = None
+
+    @property
+    def has_archive(self) -> bool:
+        return self._archive is not None
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -132,6 +142,9 @@ class BacktestJobs:
     def submit(self, opts: Options, key: str, store: bool) -> tuple[Job, bool]:
         """(the job, whether it is new). Checks ``opts`` first (``prepare``'s errors), then the key."""
         prepared = prepare(opts)
+        if self._archive is None and (store or opts.source == "archive"):
+            raise NoArchive(f"{self.no_archive}; send \"store\": false with the synthetic source to run one "
+                            "here unstored")
         with self._lock:
             known = self._jobs.get(key)
             if known is not None:
@@ -185,7 +198,7 @@ class BacktestJobs:
                 raise cached[2]
             return cached[2]
         if self._archive is None:
-            return []
+            raise NoArchive(self.no_archive)
         try:
             runs = [r for r in list_runs(self._archive(), limit) if r.mode == "backtest"]
         except Exception as exc:

@@ -21,10 +21,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_api(bootstrap: str, namespace: str, **env: str) -> Iterator[str]:
-    """``cryptick api`` for ``namespace`` in a child process (``env``: settings such as SSE_MAX_PENDING);
-    yields its base URL once /health answers, terminates it after."""
-    api = ApiProcess(bootstrap, namespace, env).start()
+def running_api(bootstrap: str, namespace: str, *args: str, **env: str) -> Iterator[str]:
+    """``cryptick api`` for ``namespace`` in a child process (``args``: its options, e.g. --archive;
+    ``env``: settings such as SSE_MAX_PENDING); yields its base URL once /health answers, terminates it
+    after."""
+    api = ApiProcess(bootstrap, namespace, env, args=args).start()
     try:
         yield api.base
     finally:

@@ -45,7 +45,7 @@ def follow(base: str, backtest_id: str, until: str | None = None, timeout: float
 def test_a_backtest_over_http_is_the_clis_and_is_stored(kafka_bootstrap: str, namespace: str,
                                                         fresh_archive: str) -> None:
     create_topics(kafka_bootstrap, all_topics(namespace))
-    with running_api(kafka_bootstrap, namespace) as base:
+    with running_api(kafka_bootstrap, namespace, "--archive") as base:  # it owns the embedded store
         started = httpx.post(f"{base}/backtests", json={**HODL, "command_id": "bt-1"}, timeout=30)
         assert started.status_code == 202, started.text
         bt = started.json()
@@ -89,7 +89,7 @@ def test_a_backtest_over_http_is_the_clis_and_is_stored(kafka_bootstrap: str, na
     shown = subprocess.run([sys.executable, "-m", "cryptick.cli", "runs"], env=env, capture_output=True,
                            text=True, timeout=120)
     assert shown.returncode == 0 and bt["backtest_id"][:12] in shown.stdout, shown.stdout + shown.stderr
-    with running_api(kafka_bootstrap, namespace) as base:
+    with running_api(kafka_bootstrap, namespace, "--archive") as base:
         stored = httpx.get(f"{base}/backtests/{bt['backtest_id']}", timeout=60).json()
         assert stored["state"] == "done" and stored["detail"] == "stored" and stored["report"] == report
         assert [n for n, _ in follow(base, bt["backtest_id"])] == ["done"]
@@ -118,6 +118,12 @@ def test_cancel_refuse_and_fail_with_reasons(fresh_archive: str, api_server: str
     assert bad.status_code == 422 and "takes no parameter colour" in bad.text
     bad = httpx.post(f"{base}/backtests", json={**HODL, "balances": []}, timeout=30)
     assert bad.status_code == 422
+    # this API does not own the embedded archive: it neither stores there nor opens it (it would lock
+    # the archive sink out)
+    bad = httpx.post(f"{base}/backtests", json=HODL, timeout=30)
+    assert bad.status_code == 422 and "does not own the embedded archive" in bad.text
+    listed = httpx.get(f"{base}/backtests", timeout=30)
+    assert listed.json() == [] and "does not own" in listed.headers["x-cryptick-partial"]
 
     first = httpx.post(f"{base}/backtests", json=long, timeout=30).json()
     queued = httpx.post(f"{base}/backtests", json={**long, "seed": 8}, timeout=30).json()
@@ -139,7 +145,8 @@ def test_cancel_refuse_and_fail_with_reasons(fresh_archive: str, api_server: str
     assert httpx.post(f"{base}/backtests/nope/cancel", timeout=30).status_code == 404
 
     # missing market data fails the backtest with the reason, and the next one runs
-    no_data = httpx.post(f"{base}/backtests", json={**HODL, "params": {"bases": "DOGE"}}, timeout=30).json()
+    no_data = httpx.post(f"{base}/backtests", json={**HODL, "params": {"bases": "DOGE"}, "store": False},
+                         timeout=30).json()
     failed = follow(base, no_data["backtest_id"])
     assert failed[-1][0] == "failed" and "no data for synthetic:DOGE-USD" in failed[-1][1]["detail"]
     states = {b["backtest_id"]: b["state"] for b in httpx.get(f"{base}/backtests", timeout=60).json()}
