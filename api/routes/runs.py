@@ -363,9 +363,7 @@ async def run_messages(
                                                after, limit)
     except Exception as exc:  # a locked embedded store, a server down
         raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
-    return json_response({"next": cursor, "messages": [  # the shape of RunMessagesOut, written directly
-        {"direction": m.direction, "type": m.type, "time": iso_time(m.ts) or "", "topic": m.topic,
-         "partition": m.partition, "offset": m.offset, "event": m.event} for m in page]})
+    return json_response({"next": cursor, "messages": page})  # the shape of RunMessagesOut, directly
 
 
 def _messages(dsn: str, namespace: str, run_id: str, direction: str, types: list[str], after: str | None,

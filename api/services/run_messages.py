@@ -3,30 +3,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from api.models import iso_time
 from api.services.event_hub import record_body
 from schemas.codec import default_codec
 from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL, qualified
 
 DIRECTIONS = {"inbox": (STRATEGY_JOURNAL,), "outputs": (STRATEGY_EVENTS,),
               "all": (STRATEGY_JOURNAL, STRATEGY_EVENTS)}
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    direction: Literal["inbox", "outputs"]
-    type: str
-    ts: int
-    topic: str
-    partition: int
-    offset: int
-    event: dict[str, Any]
-
-
-def encode_cursor(m: Message) -> str:
-    return f"{m.ts}.{m.topic}.{m.partition}.{m.offset}"
 
 
 def decode_cursor(text: str) -> tuple[int, str, int, int]:
@@ -40,9 +25,11 @@ def decode_cursor(text: str) -> tuple[int, str, int, int]:
 
 
 def run_messages(client: Any, namespace: str, run_id: str, direction: str, types: list[str],
-                 after: str | None, limit: int) -> tuple[list[Message], str | None]:
-    """Up to ``limit`` messages of the run after ``after``; and the cursor of the next page (None: the
-    last page). Each message once (a re-delivered copy the archive has not collapsed yet is skipped).
+                 after: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """Up to ``limit`` messages of the run after ``after``, as the API answers them (``RunMessageOut``:
+    direction, type, time, topic, partition, offset, the event as JSON); and the cursor of the next page
+    (None: the last page). Each message once (a re-delivered copy the archive has not collapsed yet is
+    skipped).
 
     The page's coordinates come from the ``messages_by_key`` projection (sorted by key and time, so
     only the page is read, not every message of the topic), its bodies by those coordinates (the
@@ -66,10 +53,10 @@ def run_messages(client: Any, namespace: str, run_id: str, direction: str, types
     ).result_rows
     more = len(rows) > limit  # a copy not collapsed yet counts twice here: then a page may come short
     page: list[tuple[int, str, int, int, bytes]] = []
-    last: tuple[str, int, int] | None = None
+    seen: tuple[str, int, int] | None = None
     for ts, topic, partition, offset, value in rows:
-        if (topic, partition, offset) != last:  # copies are neighbours in this order
-            last = (topic, partition, offset)
+        if (topic, partition, offset) != seen:  # copies are neighbours in this order
+            seen = (topic, partition, offset)
             page.append((ts, topic, partition, offset, value))
     page = page[:limit]
     decoded = default_codec().decode_records([r[4] for r in page])
@@ -79,6 +66,10 @@ def run_messages(client: Any, namespace: str, run_id: str, direction: str, types
             body: dict[str, Any] = {"type": "undecodable", "bytes": len(value)}
         else:
             body = record_body(*result)
-        inbox = topics[topic] == STRATEGY_JOURNAL
-        out.append(Message("inbox" if inbox else "outputs", body["type"], ts, topic, partition, offset, body))
-    return out, encode_cursor(out[-1]) if more and out else None
+        out.append({"direction": "inbox" if topics[topic] == STRATEGY_JOURNAL else "outputs",
+                    "type": body["type"], "time": iso_time(ts) or "", "topic": topic, "partition": partition,
+                    "offset": offset, "event": body})
+    if not (more and page):
+        return out, None
+    ts, topic, partition, offset, _ = page[-1]
+    return out, f"{ts}.{topic}.{partition}.{offset}"  # what ``decode_cursor`` reads
