@@ -351,6 +351,12 @@ class MarketStatusOut(BaseModel):
     last_update_age_s: float | None = Field(description="seconds since its last message reached the API")
 
 
+class FeedOut(BaseModel):
+    state: Literal["connected", "disconnected", "stopped"]
+    detail: str = Field(description="the feed's notice")
+    since: str = Field(description="when, ISO 8601 UTC")
+
+
 class MarketOut(BaseModel):
     """A listed market: its trading rules and its book's status."""
 
@@ -364,6 +370,8 @@ class MarketOut(BaseModel):
     max_size: str | None
     min_notional: str | None
     book: MarketStatusOut | None = Field(description="null while no message of its book was seen")
+    feed: FeedOut | None = Field(None, description="its venue's feed as its last notice said (null: no "
+                                 "notice of a feed of this venue seen, e.g. the synthetic market)")
 
 
 class CandleOut(BaseModel):

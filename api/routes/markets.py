@@ -14,6 +14,7 @@ from api.models import (
     BookOut,
     CandleOut,
     DatasetOut,
+    FeedOut,
     MarketOut,
     MarketStatusOut,
     TradeOut,
@@ -30,12 +31,15 @@ router = APIRouter(tags=["markets"])
 
 @router.get("/markets", response_model=list[MarketOut])
 def markets(views: ViewsDep) -> list[MarketOut]:
-    """Every listed market: venue, pair, trading rules (decimal strings), and its book's status —
-    fresh or stale, best bid and ask, and how long ago its last message arrived."""
+    """Every listed market: venue, pair, trading rules (decimal strings), its book's status — fresh or
+    stale, best bid and ask, and how long ago its last message arrived — and its venue's feed
+    (connected, disconnected with why, stopped) as the feed's last notice said."""
 
     def opt(units: int | None) -> str | None:
         return None if units is None else show(units)
 
+    feeds = {venue: FeedOut(state=state, detail=detail, since=iso_time(ts) or "")  # type: ignore[arg-type]
+             for venue, (state, detail, ts) in views.feeds().items()}
     out = []
     for r, b in views.listed():
         book = None if b is None else MarketStatusOut(stale=b[0], bid=opt(b[1]), ask=opt(b[2]),
@@ -43,7 +47,7 @@ def markets(views: ViewsDep) -> list[MarketOut]:
         out.append(MarketOut(venue=r.venue, pair=r.pair, base=r.base, quote=r.quote,
                              price_increment=show(r.price_increment), size_increment=show(r.size_increment),
                              min_size=show(r.min_size), max_size=opt(r.max_size),
-                             min_notional=opt(r.min_notional), book=book))
+                             min_notional=opt(r.min_notional), book=book, feed=feeds.get(r.venue)))
     return out
 
 

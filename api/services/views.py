@@ -139,6 +139,7 @@ class AgentViews:
         self._notices_topic = qualified(NOTICES, namespace)
         self.notices: collections.deque[ServiceNotice] = collections.deque(maxlen=RECENT_NOTICES)
         self._trades: dict[str, collections.deque[PublicTrade]] = {}  # venue:PAIR -> its latest
+        self._feeds: dict[str, tuple[str, str, int]] = {}  # venue -> (state, notice, ts) of its feed
         self.runs = RunsFold()
         self.orders = OrdersFold()
         self._lock = threading.Lock()
@@ -321,6 +322,7 @@ class AgentViews:
                 notice = self._codec.decode(value)
                 if isinstance(notice, ServiceNotice):
                     self.notices.append(notice)
+                    self._feed_notice(notice)
             return
         inbox = self._run_topics.get(topic)
         if inbox is not None:
@@ -504,6 +506,26 @@ class AgentViews:
             if self._progress.get((full, partition), 0) <= offset:
                 return None  # woken because the replica stopped
             return self._outcomes.get(key, [])
+
+    def _feed_notice(self, notice: ServiceNotice) -> None:
+        """A venue's feed connected or lost (``producers.exchanges.connect`` says so with the venue)."""
+        if notice.service != "feed":
+            return
+        if notice.message == "feed stopped" or notice.message.startswith("feed stopped:"):
+            for venue in list(self._feeds):  # a feed process follows its venues: all of them stopped
+                self._feeds[venue] = ("stopped", notice.message, notice.ts)
+        elif not notice.venue:
+            return
+        elif f"{notice.venue} feed connected" in notice.message:
+            self._feeds[notice.venue] = ("connected", notice.message, notice.ts)
+        elif f"{notice.venue} feed disconnected" in notice.message:
+            self._feeds[notice.venue] = ("disconnected", notice.message, notice.ts)
+
+    def feeds(self) -> dict[str, tuple[str, str, int]]:
+        """Per venue: the state of its feed as its last notice said (connected, disconnected, stopped),
+        the notice, and when."""
+        with self._lock:
+            return dict(self._feeds)
 
     def recent_trades(self, venue: str, pair: str) -> list[PublicTrade] | None:
         """A market's latest public trades, oldest first; None if none was seen."""

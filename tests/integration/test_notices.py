@@ -19,8 +19,10 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from cryptick.flows import WorkerProcess
+from producers.publish import publish
+from producers.scenario import listing_messages
 from schemas.codec import default_codec
-from schemas.events import ServiceNotice
+from schemas.events import MarketListed, ServiceNotice
 from schemas.topics import NOTICES, all_topics, qualified
 from streams.runtime.kafka import create_topics
 from streams.runtime.notices import BURST, NoticeHandler
@@ -58,6 +60,9 @@ def test_a_feed_a_worker_and_the_api_tell_what_happens(kafka_bootstrap: str, nam
     api = next(n for n in started if n["message"].startswith("API started"))
     assert api["service"] == "api" and api["level"] == "info" and re.fullmatch(r".+:\d+", api["process"])
 
+    listing = MarketListed("listed", "coinbase", "BTC-USD", "BTC", "USD", 1_000_000, 1_000, 100_000,
+                           None, None, 1)
+    publish(kafka_bootstrap, listing_messages(listing), namespace)
     env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap)
     port = _closed_port()  # nothing listens: the feed cannot connect, and says so
     feed = subprocess.Popen([sys.executable, "-m", "cryptick.cli", "feed", "--namespace", namespace,
@@ -70,6 +75,9 @@ def test_a_feed_a_worker_and_the_api_tell_what_happens(kafka_bootstrap: str, nam
         lost = _until(base, lambda got: len(got) >= 2, service="feed", level="warning")
         assert lost and all(n["venue"] == "coinbase" and n["level"] == "warning" for n in lost)
         assert lost[0]["message"].startswith("coinbase feed disconnected: "), lost
+        markets = httpx.get(f"{base}/markets", timeout=30).json()  # the market says its feed is down
+        down = next(m for m in markets if m["pair"] == "BTC-USD")["feed"]
+        assert down["state"] == "disconnected" and down["detail"].startswith("coinbase feed disconnected")
         # the stream carries them live
         live = sse(base, "notices", lambda got: any(e["service"] == "feed" for _, e in got), timeout=60)
         assert live and all(name == "ServiceNotice" for name, _ in live)
@@ -82,6 +90,8 @@ def test_a_feed_a_worker_and_the_api_tell_what_happens(kafka_bootstrap: str, nam
         feed.wait(30)
         worker.stop()
     said = _until(base, lambda got: any(n["message"] == "feed stopped" for n in got), service="feed")
+    stopped = next(m for m in httpx.get(f"{base}/markets", timeout=30).json() if m["pair"] == "BTC-USD")
+    assert stopped["feed"]["state"] == "stopped"
     assert said[0]["message"] == "feed started: coinbase:BTC-USD" and said[-1]["message"] == "feed stopped"
     assert {n["service"] for n in _logs(base, level="warning")} <= {"feed", "worker"}
     assert all(n["venue"] == "coinbase" for n in _logs(base, venue="coinbase"))
@@ -110,7 +120,7 @@ def test_the_handler_never_blocks_the_code_that_logs(kafka_bootstrap: str, names
         log.removeHandler(handler)
         foreign.removeHandler(handler)
         handler.close()
-    assert took < 1.0  # 150 records, no waiting for the broker
+    assert took < 3.0  # 150 records, no waiting for the broker (a loaded machine included)
     consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"t-{namespace}",
                          "enable.auto.commit": False})
     consumer.assign([TopicPartition(qualified(NOTICES, namespace), 0, 0)])
@@ -121,9 +131,13 @@ def test_the_handler_never_blocks_the_code_that_logs(kafka_bootstrap: str, names
         if m is not None and m.error() is None:
             got.append(default_codec().decode(m.value()))
     consumer.close()
-    bursts = [n.message for n in got[:-1]]
-    assert BURST <= len(bursts) < BURST + 50 and bursts == [f"burst {i}" for i in range(len(bursts))]
-    cut = BURST + 50 - len(bursts)
-    assert got[-1].message == f"after the burst [{cut} notices before this one were cut: over 20/s]"
+    # a burst over the rate is cut; a notice that goes out after some were cut says how many: all 151
+    # records are accounted for, sent or said cut, whatever the pace the machine allowed
+    said_cut = sum(int(m.group(1)) for n in got if (m := re.search(r"\[(\d+) notices before this one were "
+                                                                  r"cut: over 20/s\]$", n.message)))
+    assert len(got) + said_cut == BURST + 51 and said_cut >= 1
+    assert len(got) - 1 >= BURST and got[-1].message.startswith("after the burst")
+    numbers = [int(n.message.split()[1]) for n in got[:-1]]
+    assert numbers == sorted(numbers) and numbers[:BURST] == list(range(BURST))  # the first BURST at once
     assert got[-1].level == "error" and got[-1].service == "test" and got[-1].logger == "streams.test_notices"
     assert handler.lost == 0
