@@ -76,6 +76,10 @@ def _members(bootstrap: str, group: str) -> int:
 
 def _feeds(views: AgentViews) -> tuple[str, str, str]:
     books = views.status().books
+    down = sorted(f"{venue} {state}" for venue, (state, _detail, _ts) in views.feeds().items()
+                  if state != "connected")
+    if down:  # a feed says it lost its venue (or stopped): its books will not move until it is back
+        return "feeds", "degraded", f"feeds not connected: {', '.join(down[:10])}"
     if not books:
         return "feeds", "idle", "no books yet"
     stale = sorted(k for k, (is_stale, _age) in books.items() if is_stale)

@@ -78,6 +78,9 @@ def test_a_feed_a_worker_and_the_api_tell_what_happens(kafka_bootstrap: str, nam
         markets = httpx.get(f"{base}/markets", timeout=30).json()  # the market says its feed is down
         down = next(m for m in markets if m["pair"] == "BTC-USD")["feed"]
         assert down["state"] == "disconnected" and down["detail"].startswith("coinbase feed disconnected")
+        health = httpx.get(f"{base}/health", timeout=30).json()
+        feeds = next(c for c in health["components"] if c["name"] == "feeds")
+        assert feeds["status"] == "degraded" and "coinbase disconnected" in feeds["detail"]
         # the stream carries them live
         live = sse(base, "notices", lambda got: any(e["service"] == "feed" for _, e in got), timeout=60)
         assert live and all(name == "ServiceNotice" for name, _ in live)
