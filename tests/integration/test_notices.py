@@ -89,9 +89,11 @@ def test_a_feed_a_worker_and_the_api_tell_what_happens(kafka_bootstrap: str, nam
                          service="worker")
         assert any(n["message"].startswith("worker ") and "started (direct" in n["message"] for n in workers)
     finally:
-        os.killpg(feed.pid, signal.SIGINT)
-        feed.wait(30)
-        worker.stop()
+        try:
+            os.killpg(feed.pid, signal.SIGINT)
+            feed.wait(30)
+        finally:  # the worker stops whatever happened to the feed
+            worker.stop()
     said = _until(base, lambda got: any(n["message"] == "feed stopped" for n in got), service="feed")
     stopped = next(m for m in httpx.get(f"{base}/markets", timeout=30).json() if m["pair"] == "BTC-USD")
     assert stopped["feed"]["state"] == "stopped"
