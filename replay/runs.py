@@ -260,11 +260,14 @@ def save_run(client: Any, run: StoredRun) -> None:
     client.insert("runs", [_row(run)], column_names=RUN_COLUMNS)
 
 
-def list_runs(client: Any, limit: int = 100) -> list[StoredRun]:
-    """The latest ``limit`` runs, newest first (ties by run id)."""
-    rows = client.query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs FINAL"
-                        " ORDER BY created_at DESC, run_id LIMIT {n:UInt32}",
-                        parameters={"n": limit}).result_rows
+def list_runs(client: Any, limit: int = 100, mode: str | None = None, reports: bool = True
+              ) -> list[StoredRun]:
+    """The latest ``limit`` runs, newest first (ties by run id); only those of ``mode`` if given; without
+    their reports (``report`` None: not read, not parsed) for a listing."""
+    columns = ", ".join(c if reports or c != "report" else "'' AS report" for c in RUN_COLUMNS)
+    where = "" if mode is None else " WHERE mode = {m:String}"
+    rows = client.query(f"SELECT {columns} FROM runs FINAL{where} ORDER BY created_at DESC, run_id"
+                        " LIMIT {n:UInt32}", parameters={"n": limit, "m": mode or ""}).result_rows
     return [_from_row(row) for row in rows]
 
 

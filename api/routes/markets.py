@@ -93,16 +93,12 @@ async def datasets(settings: SettingsDep) -> list[DatasetOut]:
         raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
 
 
-def _iso(us: int) -> str:
-    return iso_seconds(us)
-
-
 def _datasets(dsn: str) -> list[DatasetOut]:
     from replay.sources import dataset_summaries
     from streams.archive.clickhouse import thread_client
 
-    return [DatasetOut(venue=d.venue, pair=d.pair, kinds=list(d.kinds), first=_iso(d.first_ts),
-                       last=_iso(d.last_ts), events=d.events, dataset=d.dataset, origin=d.origin)
+    return [DatasetOut(venue=d.venue, pair=d.pair, kinds=list(d.kinds), first=iso_seconds(d.first_ts),
+                       last=iso_seconds(d.last_ts), events=d.events, dataset=d.dataset, origin=d.origin)
             for d in dataset_summaries(thread_client(dsn))]
 
 
@@ -132,7 +128,7 @@ async def candles(venue: VenuePath, pair: PairPath, settings: SettingsDep,
         rows = await asyncio.to_thread(_candles, settings.dsn, venue, pair, lo, hi, freq, cut)
     except Exception as exc:  # a locked embedded store, a server down
         raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
-    iso, width = _iso, width_us(freq)
+    iso, width = iso_seconds, width_us(freq)
     # written as JSON straight away (the shape of CandleOut): validating 100,000 models per request cost
     # three times the query
     return json_response([{"start": iso(c.start), "end": iso(c.start + width), "open": show(c.open),

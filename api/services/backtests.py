@@ -186,8 +186,8 @@ class BacktestJobs:
         return job
 
     def stored(self, limit: int = 1000) -> list[Any]:
-        """The archive's backtests (``replay.runs.StoredRun``, newest first, without reports' weight
-        mattering: ``limit`` rows), read again after ``STORED_TTL_S`` or once a job has ended. Blocking
+        """The archive's latest ``limit`` backtests (``replay.runs.StoredRun``, newest first, without their
+        reports), read again after ``STORED_TTL_S`` or once a job has ended. Blocking
         (run it on a worker thread); raises what the archive raises (locked, down)."""
         from replay.runs import list_runs
 
@@ -200,7 +200,7 @@ class BacktestJobs:
         if self._archive is None:
             raise NoArchive(self.no_archive)
         try:
-            runs = [r for r in list_runs(self._archive(), limit) if r.mode == "backtest"]
+            runs = list_runs(self._archive(), limit, mode="backtest", reports=False)  # a listing: no reports
         except Exception as exc:
             self._stored = (self.finished, now, exc)
             raise

@@ -112,11 +112,9 @@ class HubEvent:
 
 
 def event_body(event: Event) -> dict[str, Any]:
+    """The event as JSON for a client; a dead letter without its poisoned bytes."""
     body = to_json(event)
-    if isinstance(event, DeadLetter):  # the poisoned bytes are for the archive, not for a browser
-        body["value"] = f"{len(event.value)} bytes"
-        body["key"] = (event.key or b"").decode(errors="replace")
-    return body
+    return _redacted(body, event.value, event.key) if isinstance(event, DeadLetter) else body
 
 
 def record_body(cls: type, record: dict[str, Any]) -> dict[str, Any]:
@@ -125,9 +123,13 @@ def record_body(cls: type, record: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {"type": cls.__name__}
     for name, value in record.items():
         body[name] = value.hex() if isinstance(value, bytes) else value
-    if cls is DeadLetter:
-        body["value"] = f"{len(record['value'])} bytes"
-        body["key"] = (record["key"] or b"").decode(errors="replace")
+    return _redacted(body, record["value"], record["key"]) if cls is DeadLetter else body
+
+
+def _redacted(body: dict[str, Any], value: bytes, key: bytes | None) -> dict[str, Any]:
+    """A dead letter's poisoned bytes are for the archive, not for a browser: their size and the key."""
+    body["value"] = f"{len(value)} bytes"
+    body["key"] = (key or b"").decode(errors="replace")
     return body
 
 

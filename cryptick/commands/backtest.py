@@ -64,10 +64,11 @@ def run_at_owner(url: str, opts: Options, store: bool, show_progress: bool) -> t
 
     from replay.engine import BacktestError
     from replay.runs import report_from_json
+    from streams.money import to_decimal_str
 
     body: dict[str, Any] = {
         "strategy": opts.strategy, "params": dict(p.split("=", 1) for p in opts.params),
-        "balances": [{"venue": a.venue, "currency": a.currency, "amount": _amount(a.amount)}
+        "balances": [{"venue": a.venue, "currency": a.currency, "amount": to_decimal_str(a.amount)}
                      for a in map(parse_balance, opts.balances)],
         "start": opts.start, "end": opts.end, "source": opts.source, "datasets": list(opts.datasets),
         "namespace": opts.namespace, "latency_ms": opts.latency_ms, "seed": opts.seed,
@@ -99,12 +100,6 @@ def run_at_owner(url: str, opts: Options, store: bool, show_progress: bool) -> t
     for line in last["source"].get("read", ()):
         typer.echo(f"data: {line}")
     return report_from_json(json.dumps(last["report"])), str(last["digest"])
-
-
-def _amount(units: int) -> str:
-    from streams.money import to_decimal_str
-
-    return to_decimal_str(units)
 
 
 class _progress:

@@ -126,6 +126,11 @@ def test_runs_list_newest_first_and_resolve_by_prefix(client: Any) -> None:
     old, _ = stored_backtest(client, "old", created=datetime(2030, 1, 1, tzinfo=UTC))
     new, _ = stored_backtest(client, "new", created=datetime(2030, 1, 2, tzinfo=UTC))
     assert [r.run_id for r in list_runs(client, 2)] == [new.run_id, old.run_id]
+    light = list_runs(client, 2, mode="backtest", reports=False)  # a listing: rows without their reports
+    assert [r.run_id for r in light] == [new.run_id, old.run_id] and all(r.report is None for r in light)
+    assert light[0] == dataclasses.replace(new, report=None)
+    papers = list_runs(client, 1000, mode="paper")
+    assert all(r.mode == "paper" for r in papers) and new.run_id not in {r.run_id for r in papers}
     assert find_run(client, new.run_id[:-2]) == new
     assert get_run(client, "script-nope") is None
     with pytest.raises(LookupError, match="no stored run 'nope'"):

@@ -68,3 +68,14 @@ def test_values_written_with_released_schemas_resolve_as_decode_does() -> None:
     for value, result in zip(values, got, strict=True):
         assert not isinstance(result, DecodeError), result
         assert result[1] == _plain(codec.decode(value))
+
+
+def test_a_record_shows_as_its_event_does() -> None:
+    """What a run's messages answer (``record_body``) is what the streams send (``event_body``)."""
+    from api.services.event_hub import event_body, record_body
+
+    codec = default_codec()
+    for event in sample_events():
+        result = codec.decode_records([codec.encode(event)])[0]
+        assert not isinstance(result, DecodeError)
+        assert record_body(*result) == event_body(codec.decode(codec.encode(event))), type(event).__name__
