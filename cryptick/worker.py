@@ -110,7 +110,8 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
     check_partitions(bootstrap, all_topics(namespace))  # PartitionMismatch: keys would reach wrong inboxes
     logging.basicConfig(level=loglevel.upper())
     instance = instance_name()
-    started = f"worker {instance} started ({runtime}; roles {', '.join(roles)})"
+    name = f"worker {instance}" if instance else "worker"  # an instance name only when one was given
+    started = f"{name} started ({runtime}; roles {', '.join(roles)})"
     if runtime == "faust":
         app = build(bootstrap, namespace, roles, instance)
 
@@ -132,5 +133,5 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
         DirectWorker(bootstrap, namespace, processors(bootstrap, namespace, roles), group_id(namespace),
                      instance=instance).run(stop)
     finally:
-        log.info(f"worker {instance} stopped")
+        log.info(f"{name} stopped")
         notices_uninstall(handler)
