@@ -6,9 +6,10 @@ there, against the books the feeds journal. Starting one is two messages:
 paper money deposited into the run's account (``DepositFunds`` per
 allocation, unless the account is already funded), then ``StartRun`` to the
 strategy agent, which asks the ledger for the run's wallet set and subscribes
-the run to its markets once funded (``strategies.host``). Everything after
-that is in the run's topics: ``strategy.journal`` / ``strategy.events``, key
-run id. A follower of a run it started reads those from the start command's
+the run to its markets once funded (``strategies.host``). The commands sent
+from here carry the principal ``cli:<OS user>`` (``cryptick.principal``).
+Everything after that is in the run's topics: ``strategy.journal`` /
+``strategy.events``, key run id. A follower of a run it started reads those from the start command's
 time on (``since_us``), not the namespace's whole history. A run's duration
 (``StartRun.duration_us``) counts on the market's clock from the first market
 event the run sees, so a feed ahead of the wall clock (``--speed``) gets the
@@ -25,6 +26,7 @@ from typing import Literal
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
+from cryptick.principal import cli_principal
 from schemas.codec import default_codec
 from schemas.events import (
     Allocation,
@@ -95,10 +97,13 @@ def start(bootstrap: str, namespace: str, strategy: str, params: Mapping[str, st
     duration_us = duration_s * US if duration_s is not None else None
     spec = new_run(strategy, params, allocations, 0, None, mode="paper", account=account, tag=tag or str(now),
                    duration_us=duration_us)
+    principal = cli_principal()
     if deposit:  # funds first: the wallet set draws on them
-        _send(bootstrap, namespace, [(LEDGER_JOURNAL, account, d) for d in commands.deposits(spec, now)])
+        _send(bootstrap, namespace, [(LEDGER_JOURNAL, account, d)
+                                     for d in commands.deposits(spec, now, principal=principal)])
     loaded = commands.history(built, spec, history, now) if history is not None else []
-    _send(bootstrap, namespace, [(STRATEGY_JOURNAL, spec.run_id, commands.start_run(spec, now)),
+    start_cmd = commands.start_run(spec, now, principal=principal)
+    _send(bootstrap, namespace, [(STRATEGY_JOURNAL, spec.run_id, start_cmd),
                                  *((STRATEGY_JOURNAL, spec.run_id, h) for h in loaded)])
     return spec
 
@@ -107,7 +112,8 @@ def stop(bootstrap: str, namespace: str, run_id: str, reason: str = "stopped by 
          release: bool = False) -> None:
     """Stop the run; with ``release``, its wallet set goes back to the pool once its orders are done."""
     _send(bootstrap, namespace,
-          [(STRATEGY_JOURNAL, run_id, commands.stop_run(run_id, reason, now_us(), release))])
+          [(STRATEGY_JOURNAL, run_id, commands.stop_run(run_id, reason, now_us(), release,
+                                                        principal=cli_principal()))])
 
 
 def wait_for_release(bootstrap: str, namespace: str, run_id: str, timeout_s: float,
@@ -126,7 +132,8 @@ def wait_for_release(bootstrap: str, namespace: str, run_id: str, timeout_s: flo
 
 def control(bootstrap: str, namespace: str, run_id: str, component_id: str, payload: object) -> None:
     _send(bootstrap, namespace,
-          [(STRATEGY_JOURNAL, run_id, commands.control(run_id, component_id, payload, now_us()))])
+          [(STRATEGY_JOURNAL, run_id, commands.control(run_id, component_id, payload, now_us(),
+                                                       principal=cli_principal()))])
 
 
 def _send(bootstrap: str, namespace: str, messages: Sequence[tuple[str, str, Event]]) -> None:

@@ -52,6 +52,7 @@ class Scenario:
     seed: int = 7
     usd: int = 100_000 * SCALE
     btc: int = 2 * SCALE
+    principal: str = ""  # who issues its commands (``cryptick demo``: the CLI's user)
 
 
 def demo_messages(sc: Scenario | None = None) -> Iterator[Message]:
@@ -63,12 +64,13 @@ def demo_messages(sc: Scenario | None = None) -> Iterator[Message]:
     for listing in feed.listings():
         yield from listing_messages(listing)
     yield Message(LEDGER_JOURNAL, sc.account, DepositFunds(
-        f"{sc.run_id}:dep:usd", sc.account, venue, "USD", sc.usd, t0))
+        f"{sc.run_id}:dep:usd", sc.account, venue, "USD", sc.usd, t0, principal=sc.principal))
     yield Message(LEDGER_JOURNAL, sc.account, DepositFunds(
-        f"{sc.run_id}:dep:btc", sc.account, venue, "BTC", sc.btc, t0))
+        f"{sc.run_id}:dep:btc", sc.account, venue, "BTC", sc.btc, t0, principal=sc.principal))
     yield Message(LEDGER_JOURNAL, sc.account, CreateWalletSet(
         f"{sc.run_id}:ws", sc.account, sc.wallet_set_id, sc.run_id,
-        [Allocation(venue, "USD", sc.usd // 2), Allocation(venue, "BTC", sc.btc // 2)], t0))
+        [Allocation(venue, "USD", sc.usd // 2), Allocation(venue, "BTC", sc.btc // 2)], t0,
+        principal=sc.principal))
 
     bids: dict[int, int] = {}
     asks: dict[int, int] = {}
@@ -81,7 +83,7 @@ def demo_messages(sc: Scenario | None = None) -> Iterator[Message]:
         oid = f"{sc.run_id}:o{n_orders}"
         return Message(LEDGER_JOURNAL, sc.account, OrderRequested(
             oid, oid, sc.account, sc.run_id, sc.wallet_set_id, venue, pair, side, otype,
-            size, price, False, cancel_after, ts))
+            size, price, False, cancel_after, ts, principal=sc.principal))
 
     plan = {40: "market_buy", 80: "limit_sell_rest", 120: "ioc_buy", 160: "limit_buy_deep",
             200: "cancel_deep", 240: "fok_too_big", 280: "bad_size", 300: "unknown_pair",
@@ -121,7 +123,7 @@ def demo_messages(sc: Scenario | None = None) -> Iterator[Message]:
         elif action == "cancel_deep":
             oid = f"{sc.run_id}:o{n_orders}"
             yield Message(LEDGER_JOURNAL, sc.account, CancelRequested(
-                f"{oid}:cancel", oid, sc.account, sc.run_id, venue, "BTC-USD", ts))
+                f"{oid}:cancel", oid, sc.account, sc.run_id, venue, "BTC-USD", ts, principal=sc.principal))
         elif action == "fok_too_big":
             yield order("BTC-USD", "buy", "fok", 500 * SCALE, mid * 1001 // 1000 // tick * tick, ts)
         elif action == "bad_size":

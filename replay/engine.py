@@ -108,6 +108,9 @@ PRIORITY = {VENUE_JOURNAL: Priority.VENUE, LEDGER_JOURNAL: Priority.LEDGER,
 US = 1_000_000
 MARKET_NOTIONAL = 10**9 * SCALE  # USD per market of the market benchmark's holdings (then scaled to the run)
 END_REASON = "end of the run reached"
+BACKTEST_PRINCIPAL = "backtest"
+"""The principal of a backtest's own setup commands (deposit, start, stop): the engine issues them, the same
+whoever asked for the backtest, so a backtest's inboxes stay the same for every caller."""
 
 
 def utc(ts: int) -> str:
@@ -348,10 +351,10 @@ class Backtest:
                 sched.schedule(at, Priority.LEDGER, (LEDGER_JOURNAL, account, listing, None))
         for run in self._runs.values():
             spec = run.setup.spec
-            for deposit in commands.deposits(spec, at):
+            for deposit in commands.deposits(spec, at, principal=BACKTEST_PRINCIPAL):
                 sched.schedule(at, Priority.LEDGER, (LEDGER_JOURNAL, spec.account, deposit, None))
                 self._setup_ids.add(deposit.event_id)
-            start = commands.start_run(spec, at)
+            start = commands.start_run(spec, at, principal=BACKTEST_PRINCIPAL)
             sched.schedule(at, Priority.STRATEGY, (STRATEGY_JOURNAL, spec.run_id, start, None))
             history = run.setup.history
             if history is not None:
@@ -359,7 +362,8 @@ class Backtest:
                     sched.schedule(at, Priority.STRATEGY, (STRATEGY_JOURNAL, spec.run_id, loaded, None))
             for msg in sorted(run.setup.controls, key=lambda m: (m.ts, m.event_id)):
                 sched.schedule(max(msg.ts, at), Priority.STRATEGY, (STRATEGY_JOURNAL, spec.run_id, msg, None))
-            stop = commands.stop_run(spec.run_id, END_REASON, self.config.end_ts)
+            stop = commands.stop_run(spec.run_id, END_REASON, self.config.end_ts,
+                                     principal=BACKTEST_PRINCIPAL)
             sched.schedule(self.config.end_ts, Priority.STRATEGY, (STRATEGY_JOURNAL, spec.run_id, stop, None))
 
     # --- deliveries ---------------------------------------------------------------

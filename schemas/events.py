@@ -9,6 +9,8 @@ Conventions (DESIGN §2, §6):
 - prices, sizes and amounts are fixed-point integers at scale ``SCALE`` (1e-8).
 - enumerations travel as strings (so a new value is a compatible change); the
   allowed values are the ``StrEnum`` classes below.
+- command events (``COMMAND_TYPES``) end with ``principal``, who issued them
+  (DESIGN §9), so the archive answers "who did what".
 """
 
 from __future__ import annotations
@@ -260,6 +262,7 @@ class OrderRequested:
     post_only: bool
     cancel_after_s: int | None
     ts: int
+    principal: str = ""  # who issued it (see COMMAND_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +314,7 @@ class CancelRequested:
     venue: str
     pair: str
     ts: int
+    principal: str = ""  # who issued it (see COMMAND_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,6 +404,7 @@ class DepositFunds:
     currency: str
     amount: int
     ts: int
+    principal: str = ""  # who issued it (see COMMAND_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,6 +417,7 @@ class WithdrawFunds:
     currency: str
     amount: int
     ts: int
+    principal: str = ""  # who issued it (see COMMAND_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,6 +430,7 @@ class CreateWalletSet:
     run_id: str
     allocations: list[Allocation] = field(default_factory=list)
     ts: int = 0
+    principal: str = ""  # who issued it (see COMMAND_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,6 +442,7 @@ class AdjustWalletSet:
     wallet_set_id: str
     allocations: list[Allocation] = field(default_factory=list)
     ts: int = 0
+    principal: str = ""  # who issued it (see COMMAND_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,6 +453,7 @@ class DeactivateWalletSet:
     account: str
     wallet_set_id: str
     ts: int
+    principal: str = ""  # who issued it (see COMMAND_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,6 +581,7 @@ class StartRun:
     allocations: list[Allocation] = field(default_factory=list)
     ts: int = 0
     duration_us: int | None = None
+    principal: str = ""  # who issued it (see COMMAND_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -598,6 +608,7 @@ class StopRun:
     reason: str
     ts: int
     release: bool = False
+    principal: str = ""  # who issued it (see COMMAND_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -638,6 +649,7 @@ class ControlMessage:
     component_id: str
     payload_json: str
     ts: int
+    principal: str = ""  # who issued it (see COMMAND_TYPES)
 
     @property
     def payload(self) -> Any:
@@ -723,6 +735,24 @@ class DeadLetter:
 
 
 NESTED: tuple[type, ...] = (Level, LevelChange, Allocation, PostingLeg, HistoricalCandle)
+
+COMMAND_TYPES: tuple[type, ...] = (
+    OrderRequested,
+    CancelRequested,
+    DepositFunds,
+    WithdrawFunds,
+    CreateWalletSet,
+    AdjustWalletSet,
+    DeactivateWalletSet,
+    StartRun,
+    StopRun,
+    ControlMessage,
+)
+"""What a person or a program asks for: these carry ``principal``, who issued them — a user's or an API
+key's principal id (``alice``), ``cli:<OS user>`` for the CLI, ``run:<run id>`` for what a strategy run
+sends (its orders, cancels, wallet set), ``backtest`` for a backtest's own setup; ``""`` in data written
+before the field existed (it is the Avro default). ``MarketSubscription`` is no such command: only the
+strategy host sends it, as a consequence of a run's start or end, and its ``run_id`` says whose it is."""
 
 EVENT_TYPES: tuple[type, ...] = (
     BookSnapshot,

@@ -6,6 +6,9 @@ event id): a run starts once (``<run>:start``) and stops once
 for the release carries its time); a control message's id
 is the run, the component and the client's request id (an HTTP
 ``Idempotency-Key``), or the command's time when the client gives none.
+
+Each command carries the ``principal`` its sender gives (``schemas.events.COMMAND_TYPES``): the API's
+authenticated principal, ``cli:<OS user>`` from the CLI, ``backtest`` from a backtest's setup.
 """
 
 from __future__ import annotations
@@ -23,35 +26,38 @@ HISTORY_CHUNK = 5000
 """Candles per ``HistoryLoaded`` message (about 60 bytes each: well under Kafka's 1 MB message limit)."""
 
 
-def deposits(spec: RunSpec, now: int) -> list[DepositFunds]:
+def deposits(spec: RunSpec, now: int, *, principal: str = "") -> list[DepositFunds]:
     """Paper money: the run's allocation deposited into its account."""
-    return [DepositFunds(f"{spec.run_id}:deposit:{i}", spec.account, a.venue, a.currency, a.amount, now)
+    return [DepositFunds(f"{spec.run_id}:deposit:{i}", spec.account, a.venue, a.currency, a.amount, now,
+                         principal=principal)
             for i, a in enumerate(spec.allocations)]
 
 
-def start_run(spec: RunSpec, now: int) -> StartRun:
+def start_run(spec: RunSpec, now: int, *, principal: str = "") -> StartRun:
     params = json.dumps(dict(spec.params), sort_keys=True)
     return StartRun(f"{spec.run_id}:start", spec.run_id, spec.strategy, params, spec.account,
                     spec.wallet_set_id, spec.mode, spec.start_ts, spec.end_ts, list(spec.allocations), now,
-                    spec.duration_us)
+                    spec.duration_us, principal=principal)
 
 
-def stop_run(run_id: str, reason: str, now: int, release: bool = False) -> StopRun:
+def stop_run(run_id: str, reason: str, now: int, release: bool = False, *, principal: str = "") -> StopRun:
     """Stop the run; with ``release``, its wallet set goes back to the pool once its orders are done. A
     stop counts once; each release request is its own (asking again after a refusal retries it, asking
     while one is on its way changes nothing)."""
-    return StopRun(f"{run_id}:stop" + (f":release:{now}" if release else ""), run_id, reason, now, release)
+    return StopRun(f"{run_id}:stop" + (f":release:{now}" if release else ""), run_id, reason, now, release,
+                   principal=principal)
 
 
-def control(run_id: str, component_id: str, payload: Any, now: int, request_id: str | None = None
-            ) -> ControlMessage:
+def control(run_id: str, component_id: str, payload: Any, now: int, request_id: str | None = None, *,
+            principal: str = "") -> ControlMessage:
     """A dashboard message to one of the run's components; TypeError if ``payload`` is not JSON data.
     The same ``request_id`` twice is one message (a retry); without one, each call is a new message."""
     if not component_id:
         raise ValueError("name the component the message is for")
     payload_json = canonical_json(payload)
     ref = f"r:{request_id}" if request_id else str(now)
-    return ControlMessage(f"{run_id}:control:{component_id}:{ref}", run_id, component_id, payload_json, now)
+    return ControlMessage(f"{run_id}:control:{component_id}:{ref}", run_id, component_id, payload_json, now,
+                          principal=principal)
 
 
 def history(strategy: Strategy, spec: RunSpec, source: HistorySource, now: int) -> list[HistoryLoaded]:

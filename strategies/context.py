@@ -120,7 +120,7 @@ class Context:
         run = self.run
         self.outputs.append(OrderRequested(
             order_id, order_id, run.account, run.run_id, run.wallet_set_id, venue, pair, str(side),
-            str(order_type), size, price, post_only, cancel_after_s, self.now))
+            str(order_type), size, price, post_only, cancel_after_s, self.now, principal=run.principal))
         self.orders[order_id] = OpenOrder(order_id, venue, pair, str(side), str(order_type), size, price,
                                           0, "requested", self.now)
         return order_id
@@ -139,7 +139,7 @@ class Context:
         cancel_id = self._next("c")
         run = self.run
         self.outputs.append(CancelRequested(cancel_id, order_id, run.account, run.run_id, order.venue,
-                                            order.pair, self.now))
+                                            order.pair, self.now, principal=run.principal))
         return cancel_id
 
     def cancel_all(self, venue: str | None = None, pair: str | None = None) -> list[str]:

@@ -42,7 +42,10 @@ subscribed yet). Control messages that arrive before the strategy has started
 in order right after the event that starts it, so a confirmation sent right
 after the start is neither lost nor acted on blind. Outputs are
 the runtime's (orders, cancels, timers, dashboard records, logs) and the
-host's own records above; all keyed by run id.
+host's own records above; all keyed by run id. The commands among them
+(orders, cancels, the wallet set's create and release) carry the principal
+``run:<run id>`` (``strategies.run.run_principal``): the run issued them;
+who started the run is the principal of its ``StartRun``.
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ from schemas.events import (
 )
 from schemas.topics import run_create_command, run_of_wallet_set, run_release_command, run_wallet_set
 from strategies.api import MarketRef, Strategy
-from strategies.run import RunSpec, check_duration
+from strategies.run import RunSpec, check_duration, run_principal
 from strategies.runtime import StrategyError, StrategyRuntime
 from strategies.wallet import WALLET_EVENTS
 
@@ -277,7 +280,7 @@ class StrategyHost:
         ended.release = "sent"
         ended.attempts += 1
         return [DeactivateWalletSet(run_release_command(run_id, ended.attempts), ended.account,
-                                    ended.wallet_set_id, event.ts)]
+                                    ended.wallet_set_id, event.ts, principal=run_principal(run_id))]
 
     # --- the life of a run ---------------------------------------------------------
 
@@ -300,7 +303,7 @@ class StrategyHost:
         self.runs[run_id] = HostedRun(spec, runtime, markets, end=spec.end_ts)
         return [self._changed(run_id, cmd.strategy, RunState.WAITING, "waiting for the wallet set", cmd.ts),
                 CreateWalletSet(run_create_command(run_id), spec.account, spec.wallet_set_id, run_id,
-                                list(spec.allocations), cmd.ts)]
+                                list(spec.allocations), cmd.ts, principal=spec.principal)]
 
     @staticmethod
     def _funded(run: HostedRun, event: Event) -> bool:

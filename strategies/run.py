@@ -33,6 +33,11 @@ class RunSpec:
         return run_wallet_set(self.run_id)
 
     @property
+    def principal(self) -> str:
+        """Who issues what the run sends (its orders, cancels, wallet set): ``run_principal``."""
+        return run_principal(self.run_id)
+
+    @property
     def namespace(self) -> str:
         """The run's own topic namespace (DESIGN §2: a backtest or replay runs in its own)."""
         return f"{self.mode}-{self.run_id}"
@@ -66,6 +71,12 @@ def new_run(strategy: str, params: Mapping[str, str], allocations: Sequence[Allo
         config["duration"] = duration_us
     run_id = f"{strategy}-{hashlib.sha256(canonical_json(config).encode()).hexdigest()[:10]}"
     return RunSpec(run_id, strategy, ps, tuple(allocations), start_ts, end_ts, mode, account, duration_us)
+
+
+def run_principal(run_id: str) -> str:
+    """The principal of the commands a run sends: ``run:<run id>`` (who started the run is the
+    ``principal`` of its ``StartRun``)."""
+    return f"run:{run_id}"
 
 
 def check_duration(duration_us: int | None) -> None:

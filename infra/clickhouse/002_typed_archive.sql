@@ -145,10 +145,12 @@ CREATE TABLE IF NOT EXISTS archive_order_requested
     post_only Bool,
     cancel_after_s Nullable(Int64),
     ts Int64,
+    principal LowCardinality(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+ALTER TABLE archive_order_requested ADD COLUMN IF NOT EXISTS principal LowCardinality(String);
 
 -- OrderAccepted: The ledger held funds for the order; routed into ``venue.journal``.
 CREATE TABLE IF NOT EXISTS archive_order_accepted
@@ -211,10 +213,12 @@ CREATE TABLE IF NOT EXISTS archive_cancel_requested
     venue LowCardinality(String),
     pair LowCardinality(String),
     ts Int64,
+    principal LowCardinality(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+ALTER TABLE archive_cancel_requested ADD COLUMN IF NOT EXISTS principal LowCardinality(String);
 
 -- CancelRejected: A cancel request for an unknown or finished order.
 CREATE TABLE IF NOT EXISTS archive_cancel_rejected
@@ -322,10 +326,12 @@ CREATE TABLE IF NOT EXISTS archive_deposit_funds
     currency LowCardinality(String),
     amount Int64,
     ts Int64,
+    principal LowCardinality(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+ALTER TABLE archive_deposit_funds ADD COLUMN IF NOT EXISTS principal LowCardinality(String);
 
 -- WithdrawFunds: A virtual withdrawal from the account's unallocated pool.
 CREATE TABLE IF NOT EXISTS archive_withdraw_funds
@@ -339,10 +345,12 @@ CREATE TABLE IF NOT EXISTS archive_withdraw_funds
     currency LowCardinality(String),
     amount Int64,
     ts Int64,
+    principal LowCardinality(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+ALTER TABLE archive_withdraw_funds ADD COLUMN IF NOT EXISTS principal LowCardinality(String);
 
 -- CreateWalletSet: Partition funds from the pool to a run: all allocations or none.
 CREATE TABLE IF NOT EXISTS archive_create_wallet_set
@@ -356,10 +364,12 @@ CREATE TABLE IF NOT EXISTS archive_create_wallet_set
     run_id String,
     allocations Array(Tuple(venue LowCardinality(String), currency LowCardinality(String), amount Int64)),
     ts Int64,
+    principal LowCardinality(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+ALTER TABLE archive_create_wallet_set ADD COLUMN IF NOT EXISTS principal LowCardinality(String);
 
 -- AdjustWalletSet: Top up (positive amounts) or reduce (negative amounts) an active wallet set.
 CREATE TABLE IF NOT EXISTS archive_adjust_wallet_set
@@ -372,10 +382,12 @@ CREATE TABLE IF NOT EXISTS archive_adjust_wallet_set
     wallet_set_id String,
     allocations Array(Tuple(venue LowCardinality(String), currency LowCardinality(String), amount Int64)),
     ts Int64,
+    principal LowCardinality(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+ALTER TABLE archive_adjust_wallet_set ADD COLUMN IF NOT EXISTS principal LowCardinality(String);
 
 -- DeactivateWalletSet: Return a wallet set's funds to the pool.
 CREATE TABLE IF NOT EXISTS archive_deactivate_wallet_set
@@ -387,10 +399,12 @@ CREATE TABLE IF NOT EXISTS archive_deactivate_wallet_set
     account LowCardinality(String),
     wallet_set_id String,
     ts Int64,
+    principal LowCardinality(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+ALTER TABLE archive_deactivate_wallet_set ADD COLUMN IF NOT EXISTS principal LowCardinality(String);
 
 -- BalanceReported: An exchange's own balance for a currency (live mode), to reconcile against.
 CREATE TABLE IF NOT EXISTS archive_balance_reported
@@ -550,11 +564,13 @@ CREATE TABLE IF NOT EXISTS archive_start_run
     allocations Array(Tuple(venue LowCardinality(String), currency LowCardinality(String), amount Int64)),
     ts Int64,
     duration_us Nullable(Int64),
+    principal LowCardinality(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
 ALTER TABLE archive_start_run ADD COLUMN IF NOT EXISTS duration_us Nullable(Int64);
+ALTER TABLE archive_start_run ADD COLUMN IF NOT EXISTS principal LowCardinality(String);
 
 -- HistoryLoaded: Archived candles of one market from before a run, journaled into the run's inbox as it starts,
 CREATE TABLE IF NOT EXISTS archive_history_loaded
@@ -585,11 +601,13 @@ CREATE TABLE IF NOT EXISTS archive_stop_run
     reason LowCardinality(String),
     ts Int64,
     release Bool,
+    principal LowCardinality(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
 ALTER TABLE archive_stop_run ADD COLUMN IF NOT EXISTS release Bool;
+ALTER TABLE archive_stop_run ADD COLUMN IF NOT EXISTS principal LowCardinality(String);
 
 -- RunStateChanged: A run's life: ``waiting`` (for its wallet set), ``running``, ``stopped`` or ``failed``, with why.
 CREATE TABLE IF NOT EXISTS archive_run_state_changed
@@ -637,10 +655,12 @@ CREATE TABLE IF NOT EXISTS archive_control_message
     component_id String,
     payload_json String,
     ts Int64,
+    principal LowCardinality(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
+ALTER TABLE archive_control_message ADD COLUMN IF NOT EXISTS principal LowCardinality(String);
 
 -- UiComponentDeclared: A run declares a dashboard component: its kind and a JSON spec the dashboard renders generically.
 CREATE TABLE IF NOT EXISTS archive_ui_component_declared

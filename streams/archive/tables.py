@@ -41,7 +41,7 @@ COORDINATES = ("kafka_topic", "kafka_partition", "kafka_offset")
 
 LOW_CARDINALITY = frozenset({
     "venue", "pair", "side", "taker_side", "order_type", "liquidity", "reason", "currency",
-    "fee_currency", "hold_currency", "base", "quote", "kind", "bucket", "account",
+    "fee_currency", "hold_currency", "base", "quote", "kind", "bucket", "account", "principal",
 })
 """String fields with few distinct values: stored as ``LowCardinality``."""
 

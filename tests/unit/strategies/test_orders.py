@@ -26,7 +26,8 @@ def test_submit_order_asks_the_ledger_with_the_runs_ids() -> None:
     assert ctx.outputs == [OrderRequested(
         event_id=oid, order_id=oid, account=run.account, run_id=run.run_id,
         wallet_set_id=run.wallet_set_id, venue=VENUE, pair="BTC-USD", side="buy", order_type="limit",
-        size=P // 10, price=8990 * P, post_only=False, cancel_after_s=30, ts=T0)]
+        size=P // 10, price=8990 * P, post_only=False, cancel_after_s=30, ts=T0,
+        principal=f"run:{run.run_id}")]
     assert ctx.open_orders() == [OpenOrder(oid, VENUE, "BTC-USD", "buy", "limit", P // 10, 8990 * P, 0,
                                            "requested", T0)]
 
@@ -45,7 +46,8 @@ def test_cancel_names_the_order_and_its_market() -> None:
     oid = ctx.submit_order(VENUE, "BTC-USD", "buy", P, 8000 * P)
     cid = ctx.cancel_order(oid)
     assert cid == f"{h.run.run_id}:c1"
-    assert ctx.outputs[-1] == CancelRequested(cid, oid, h.run.account, h.run.run_id, VENUE, "BTC-USD", T0)
+    assert ctx.outputs[-1] == CancelRequested(cid, oid, h.run.account, h.run.run_id, VENUE, "BTC-USD", T0,
+                                              principal=f"run:{h.run.run_id}")
 
 
 def test_an_order_lives_until_done_and_cancelling_it_then_is_a_no_op() -> None:
