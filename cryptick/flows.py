@@ -225,9 +225,11 @@ def replay_and_compare(settings: Settings, source: str, target: str, run_agents:
 
 def run_demo(settings: Settings, steps: int, speed: float, echo: Echo, keep_kafka: bool = True) -> bool:
     """Market + orders through the live agents, then the archive, then a replay with parity."""
+    from cryptick.principal import cli_principal
     from producers.publish import publish
     from producers.scenario import Scenario, demo_messages
     from streams.archive.clickhouse import get_client
+    from streams.archive.dsn import redact_dsn
     from streams.archive.sink import ArchiveSink
     from streams.runtime.kafka import create_topics
 
@@ -241,7 +243,8 @@ def run_demo(settings: Settings, steps: int, speed: float, echo: Echo, keep_kafk
                                log_path=log_dir / f"worker-{namespace}.log").start()
         try:
             t0 = time.monotonic()
-            n = publish(settings.bootstrap, demo_messages(Scenario(steps=steps)), namespace, speed)
+            scenario = Scenario(steps=steps, principal=cli_principal())
+            n = publish(settings.bootstrap, demo_messages(scenario), namespace, speed)
             echo(f"published {n} inbox events in namespace {namespace!r} "
                  f"in {time.monotonic() - t0:.1f}s")
             worker.wait_caught_up()
@@ -254,7 +257,7 @@ def run_demo(settings: Settings, steps: int, speed: float, echo: Echo, keep_kafk
             archived = sink.drain()
         finally:
             sink.close()
-        echo(f"\narchived {archived} messages to ClickHouse ({settings.dsn})")
+        echo(f"\narchived {archived} messages to ClickHouse ({redact_dsn(settings.dsn)})")
         return replay_and_compare(settings, namespace, f"{namespace}-replay", True, echo, log_dir)
     finally:
         if started and not keep_kafka:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_serializer, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from cryptick.credentials import SecretSettings
+from streams.archive.dsn import redact_dsn
 
 if TYPE_CHECKING:
     from infra.kafka.local import LocalKafka
@@ -16,8 +20,12 @@ def _default_cache() -> Path:
     return Path.home() / ".cache" / "cryptick"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+class Settings(SecretSettings):
+    """Secrets (exchange keys, passwords, a DSN's password) never show: in a repr, an error or a log
+    (``cryptick.credentials``)."""
+
+    # a refused value is not echoed in the error: it may be a secret (a password, a DSN with one)
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     kafka_bootstrap_servers: str = Field(
         default="", description="host:port of a Kafka broker; empty: the local broker (infra up)"
@@ -49,12 +57,47 @@ class Settings(BaseSettings):
     sse_max_catch_up: int = Field(default=200_000, ge=0, description="events a resuming SSE client may "
                                   "have missed; further back it is told to reload")
 
+    # --- security (api.security) -------------------------------------------------------------
+    cryptick_auth_db: Path | None = Field(default=None, description="users, API keys and sessions "
+                                          "(SQLite); empty: <CRYPTICK_CACHE>/auth.db")
+    cryptick_admin_password: SecretStr | None = Field(default=None, description="the admin's password, "
+                                                      "set at start (else one is made on a first start "
+                                                      "and shown once)")
+    cryptick_admin_key: SecretStr | None = Field(default=None, description="an API key of the admin "
+                                                 "(ck_<id>.<secret>), registered at start")
+    cors_origins: str = Field(default="", description="origins allowed to call the API from a browser, "
+                              "comma-separated; empty: none (same-origin only)")
+    rate_limit_per_s: float = Field(default=50.0, gt=0, description="requests per second per credential "
+                                    "(or per client address without one)")
+    rate_limit_burst: int = Field(default=200, ge=1)
+    session_ttl_s: int = Field(default=12 * 3600, ge=60, description="a dashboard session's length")
+    secure_cookies: bool = Field(default=False, description="mark the session cookie Secure even when "
+                                 "the API sees plain HTTP (behind a TLS proxy)")
+
+    @property
+    def auth_db(self) -> Path:
+        return self.cryptick_auth_db or self.cryptick_cache / "auth.db"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
     @field_validator("clickhouse_dsn")
     @classmethod
     def _check_dsn(cls, v: str) -> str:
         if v and not v.startswith(("chdb://", "http://", "https://", "clickhouse://")):
-            raise ValueError(f"CLICKHOUSE_DSN must start with chdb://, http:// or https://, not {v!r}")
+            raise ValueError("CLICKHOUSE_DSN must start with chdb://, http:// or https://, not "
+                             f"{redact_dsn(v)!r}")
         return v
+
+    # the DSN stays a plain str for its many readers; its password is masked where the settings show
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, redact_dsn(value) if name == "clickhouse_dsn" and value else value
+
+    @field_serializer("clickhouse_dsn", when_used="json")
+    def _shown_dsn(self, v: str) -> str:
+        return redact_dsn(v)
 
     @property
     def bootstrap(self) -> str:
