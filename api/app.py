@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,12 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routes import archive as archive_routes
-from api.routes import backtests, commands, health, logs, markets, orders, runs, streams, wallets
+from api.routes import auth, backtests, commands, health, logs, markets, orders, runs, streams, wallets
+from api.routes.auth import LOGIN_FAILURES_PER_MIN
+from api.security.access import document_needs, secure_routes
+from api.security.headers import SecurityHeaders
+from api.security.limits import RateLimiter
+from api.security.store import AuthStore
 from api.services.archive import ArchiveThread
 from api.services.backtests import BacktestJobs
 from api.services.commands import CommandBus
@@ -57,7 +63,9 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
             from streams.archive.remote import write_owner
 
             app.state.archive_sql = ReadOnlySql(settings.dsn)
-            owner = write_owner(settings.dsn, url) if url else None
+            if url:  # the local CLI reads through this API with the token the owner's file carries
+                app.state.owner_token = secrets.token_urlsafe(32)
+                owner = write_owner(settings.dsn, url, app.state.owner_token)
         # the archive is this API's to read and write if it owns the embedded store or it is a server's;
         # an embedded store it does not own is left alone (opening it would lock out the archive sink)
         access = sink is not None or not settings.dsn.startswith("chdb://")
@@ -84,6 +92,7 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
             bus.close()
             hub.stop()
             views.stop()
+            app.state.auth.close()
             if notices is not None:
                 uninstall(notices)
 
@@ -92,11 +101,24 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
     app.state.namespace = namespace
     app.state.archive = None
     app.state.archive_sql = None
+    app.state.owner_token = None
+    app.state.auth = AuthStore(settings.auth_db)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+    app.state.login_failures = RateLimiter(LOGIN_FAILURES_PER_MIN / 60, 10)
     errors.install(app)
-    for module in (health, streams, wallets, orders, commands, markets, runs, backtests, logs,
+    for module in (health, auth, streams, wallets, orders, commands, markets, runs, backtests, logs,
                    archive_routes):
-        app.include_router(module.router)
-    app.include_router(orders.fills_router)
+        app.include_router(document_needs(module.router))
+    app.include_router(document_needs(orders.fills_router))
+    secure_routes(app)
+    if settings.cors_origin_list:  # closed unless configured: a browser on another origin reads nothing
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_credentials=True,
+                           allow_methods=["GET", "POST"], allow_headers=[
+                               "Authorization", "Content-Type", "X-CSRF-Token", "Last-Event-ID",
+                               "Idempotency-Key"])
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -19,7 +19,8 @@ MAX_BODY_BYTES = 64 * 1024
 """The largest request body: every command fits in a few kilobytes."""
 RETRY_AFTER_S = 2
 
-_STATUS = {400: "invalid", 404: "not_found", 405: "invalid", 409: "conflict", 413: "too_large",
+_STATUS = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+           405: "invalid", 409: "conflict", 413: "too_large",
            422: "invalid", 429: "busy", 503: "unavailable"}
 
 

@@ -160,7 +160,8 @@ class CommandOut(BaseModel):
 class ErrorOut(BaseModel):
     """Every error that is not a command's outcome: what went wrong, in words a user can act on."""
 
-    status: Literal["invalid", "not_found", "conflict", "too_large", "unavailable", "error"]
+    status: Literal["invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "busy",
+                    "unavailable", "error"]
     detail: str
     errors: list[dict[str, Any]] | None = Field(None, description="invalid: each field and its problem.")
     command_id: str | None = Field(None, description="unavailable: the command's id, to retry with.")

@@ -16,6 +16,8 @@ synthetic BTC-USD book:
            SSE; its per-second figure leaves the gaps out.
 Rounds interleave (api, raw), (raw, api), ...; each figure prints as min and median over the rounds, and
 the ratios are taken within a round (the machine is shared and noisy: compare ratios across machines).
+Every request carries an admin key of the run's own auth store, with the rate limit lifted
+(bench/admin_key.py); bench/auth.py measures what that costs a request.
 
 Usage: .venv/bin/python bench/api.py [--quick] [--runtime direct|faust] [--rounds N]
 (needs a broker: `cryptick infra up`)
@@ -43,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from admin_key import AdminKey, admin_key
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
@@ -138,8 +141,8 @@ def listing_messages_for(feed: SyntheticFeed, accounts: Sequence[str]) -> list[M
 # --- the system under test --------------------------------------------------------------------
 
 
-def start_api(bootstrap: str, ns: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    api = ApiProcess(bootstrap, ns, log_path=log).start()
+def start_api(bootstrap: str, ns: str, log: Path, key: AdminKey) -> tuple[subprocess.Popen[bytes], str]:
+    api = ApiProcess(bootstrap, ns, env=key.env, log_path=log).start()
     assert api.proc is not None
     return api.proc, api.base
 
@@ -175,7 +178,7 @@ def command_body(kind: str, i: int) -> tuple[str, dict[str, object]]:
                        "type": "limit", "size": SIZE, "price": REST_PRICE, "order_id": cid}
 
 
-def api_phase(base: str, clients: int, each: int, cap_s: float) -> Sample:
+def api_phase(base: str, headers: dict[str, str], clients: int, each: int, cap_s: float) -> Sample:
     """``clients`` threads, each with its own keep-alive client, posting ``each`` commands back to back."""
     sample, lock = Sample(), threading.Lock()
     ready = threading.Barrier(clients + 1)
@@ -183,7 +186,7 @@ def api_phase(base: str, clients: int, each: int, cap_s: float) -> Sample:
 
     def client(c: int) -> None:
         account = f"bench-{c}"
-        with httpx.Client(base_url=base, timeout=30) as http:
+        with httpx.Client(base_url=base, timeout=30, headers=headers) as http:
             http.get("/health")  # the connection is open before the clock starts
             ready.wait()
             t_first = time.perf_counter()
@@ -334,13 +337,13 @@ def raw_phase(peer: RawPeer, clients: int, each: int, cap_s: float) -> Sample:
 class FillWatch:
     """An SSE client on ``/streams/events?kinds=fills``: when each order's first fill arrived."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, headers: dict[str, str]) -> None:
         self.base = base
         self.ready = threading.Event()
         self.fills: dict[str, float] = {}
         self.signal = threading.Condition()
         self.error: str | None = None
-        self._client = httpx.Client(timeout=httpx.Timeout(30, read=60))
+        self._client = httpx.Client(timeout=httpx.Timeout(30, read=60), headers=headers)
         threading.Thread(target=self._run, daemon=True).start()
         if not self.ready.wait(15):
             raise RuntimeError(f"SSE not ready within 15 s ({self.error})")
@@ -372,12 +375,13 @@ class FillWatch:
         self._client.close()
 
 
-def fill_phase(base: str, account: str, orders: int, cap_s: float) -> tuple[Sample, Sample]:
+def fill_phase(base: str, headers: dict[str, str], account: str, orders: int, cap_s: float
+               ) -> tuple[Sample, Sample]:
     """(POST → fill on SSE, the POST alone) for ``orders`` IOC buys through the best ask, one at a time."""
     to_fill, posts = Sample(), Sample()
-    watch = FillWatch(base)
+    watch = FillWatch(base, headers)
     try:
-        with httpx.Client(base_url=base, timeout=30) as http:
+        with httpx.Client(base_url=base, timeout=30, headers=headers) as http:
             book = http.get(f"/markets/{VENUE}/{PAIR}/book").json()
             price = f"{float(book['asks'][0][0]) * 1.02:.2f}"
             start, misses = time.perf_counter(), 0
@@ -446,6 +450,7 @@ def main(argv: Sequence[str]) -> None:
     ns = f"benchapi{uuid.uuid4().hex[:8]}"
     raw_ns = f"{ns}raw"
     logs = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    key = admin_key(logs)  # the API's own auth store and admin key, in the run's folder
     print(f"bench/api.py  {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC  namespace {ns}  "
           f"runtime {runtime}  cpus {os.cpu_count()}  load {loadavg()}")
     print(f"plan: {plan.rounds} rounds; commands per client {plan.per_client}; {plan.fills} fills per round; "
@@ -464,11 +469,11 @@ def main(argv: Sequence[str]) -> None:
     peer: RawPeer | None = None
     results: dict[str, list[Sample]] = {}
     try:
-        api, base = start_api(bootstrap, ns, logs / "api.log")
+        api, base = start_api(bootstrap, ns, logs / "api.log", key)
         worker.start()
-        until(lambda: httpx.get(f"{base}/markets/{VENUE}/{PAIR}/book", timeout=5).status_code == 200, 30,
-              "no book on the API")
-        with httpx.Client(base_url=base, timeout=30) as http:
+        until(lambda: httpx.get(f"{base}/markets/{VENUE}/{PAIR}/book", timeout=5,
+                                headers=key.headers).status_code == 200, 30, "no book on the API")
+        with httpx.Client(base_url=base, timeout=30, headers=key.headers) as http:
             for a in accounts:
                 fund(http, a)
         peer = RawPeer(bootstrap, qualified(LEDGER_JOURNAL, raw_ns))
@@ -481,7 +486,7 @@ def main(argv: Sequence[str]) -> None:
                 for c in CLIENTS:
                     n = plan.per_client[c]
                     meter = CpuMeter(pids)
-                    s = (api_phase(base, c, n, plan.phase_cap_s) if side == "api"
+                    s = (api_phase(base, key.headers, c, n, plan.phase_cap_s) if side == "api"
                          else raw_phase(peer, c, n, plan.phase_cap_s))
                     s.cpu = meter.read()
                     label = label_of(side, c)
@@ -492,7 +497,7 @@ def main(argv: Sequence[str]) -> None:
             except (TimeoutError, RuntimeError) as exc:
                 waited = math.nan
                 print(f"  worker not caught up: {exc}")
-            fill, post = fill_phase(base, "bench-fill", plan.fills, plan.fill_cap_s)
+            fill, post = fill_phase(base, key.headers, "bench-fill", plan.fills, plan.fill_cap_s)
             results.setdefault("fill (POST→SSE)", []).append(fill)
             results.setdefault("IOC POST alone", []).append(post)
             print(f"  (worker caught up after {waited:.1f} s)")

@@ -16,6 +16,8 @@ Each prints p50 and p99 over its requests, min and median over the rounds, and a
 (the HTTP and JSON share). The issue's aim: each read's p99 at most 50 ms with a million archived events.
 Then the API is restarted: its replica starts from the snapshot it wrote (every 2 s here), and the time
 to ready is printed beside the first start's (which folded every journal from offset 0).
+Every request carries an admin key of the run's own auth store, with the rate limit lifted
+(bench/admin_key.py); bench/auth.py measures what that costs a request.
 
 Usage: .venv/bin/python bench/reads.py [--messages N] [--rounds R] [--requests K] [--quick]
 (needs a broker: `cryptick infra up`)
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from admin_key import admin_key  # this folder's, imported before the folder leaves the path
 
 # run as ``python bench/reads.py``, this folder comes first on the path, and its api.py would shadow the
 # project's ``api`` package
@@ -154,7 +157,10 @@ def main(argv: Sequence[str]) -> None:
               f"({messages:,} in the big run's inbox, 86,400 trades); {os.cpu_count()} cores")
 
         snapshots = Path(store) / "cache"
-        settings = settings.model_copy(update={"cryptick_cache": snapshots, "replica_snapshot_s": 2.0})
+        key = admin_key(Path(store))  # the API's own auth store and admin key, the rate limit lifted
+        key.register()
+        settings = settings.model_copy(update={"cryptick_cache": snapshots, "replica_snapshot_s": 2.0,
+                                               **key.settings})
 
         def serve() -> tuple[Any, uvicorn.Server, threading.Thread, httpx.Client, float]:
             """The API in this process; it, its server, thread and client once its replica has folded the
@@ -164,7 +170,7 @@ def main(argv: Sequence[str]) -> None:
             server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
             thread = threading.Thread(target=server.run, daemon=True)
             thread.start()
-            client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)
+            client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120, headers=key.headers)
             t = time.monotonic()
             while True:  # the replica folds the journals before the runs are there
                 try:

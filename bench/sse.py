@@ -13,6 +13,8 @@ Both see the same events in the same seconds, so their delays compare directly: 
 p99 minus the raw p99 (the issue's aim: at most 100 ms at 200 clients and 1,000 events/s). Each round
 also counts events every client received (none may be missing) and the API's CPU. Rounds repeat; the
 summary is min and median over rounds.
+Every request carries an admin key of the run's own auth store, with the rate limit lifted
+(bench/admin_key.py); bench/auth.py measures what that costs a request.
 
 Usage: .venv/bin/python bench/sse.py [--clients 200] [--rate 1000] [--seconds 10] [--rounds 3] [--quick]
 (needs a broker: `cryptick infra up`)
@@ -35,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from admin_key import AdminKey, admin_key
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from cryptick.flows import ApiProcess
@@ -144,11 +147,14 @@ class Round:
 Result = tuple[list[int], dict[str, float]]  # events per client; n, p50 and p99 of the delays (s)
 
 
-def node_clients(base: str, clients: int, expected: int, seconds: float) -> Callable[[], Result]:
-    """The clients in one Node.js process (native HTTP parsing: the load generator stays light)."""
+def node_clients(base: str, key: AdminKey, clients: int, expected: int, seconds: float
+                 ) -> Callable[[], Result]:
+    """The clients in one Node.js process (native HTTP parsing: the load generator stays light), each
+    sending the key (given in the environment, not on the command line)."""
     script = Path(__file__).with_name("sse_clients.js")
     proc = subprocess.Popen(["node", str(script), f"{base}/streams/events?kinds=fills", str(clients),
-                             str(expected), str(60 + seconds * 3)], stdout=subprocess.PIPE, text=True)
+                             str(expected), str(60 + seconds * 3)], stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, BENCH_API_KEY=key.key))
     assert proc.stdout is not None
     if proc.stdout.readline().strip() != "ready":
         raise RuntimeError("the SSE clients did not all get ready")
@@ -162,10 +168,10 @@ def node_clients(base: str, clients: int, expected: int, seconds: float) -> Call
     return result
 
 
-def one_round(base: str, api_pid: int, bootstrap: str, prod: Producer, topic: str, clients: int,
-              rate: float, seconds: float) -> Round:
+def one_round(base: str, key: AdminKey, api_pid: int, bootstrap: str, prod: Producer, topic: str,
+              clients: int, rate: float, seconds: float) -> Round:
     expected = int(rate * seconds)
-    result = node_clients(base, clients, expected, seconds)
+    result = node_clients(base, key, clients, expected, seconds)
     raw = RawConsumer(bootstrap, topic, expected)
     cpu0, t0 = cpu_seconds(api_pid), time.monotonic()
     produce(prod, topic, rate, seconds)
@@ -187,8 +193,9 @@ def main(argv: Sequence[str]) -> None:
     ns = f"benchsse{uuid.uuid4().hex[:8]}"
     create_topics(bootstrap, all_topics(ns))
     topic = qualified(VENUE_EVENTS, ns)
-    log = Path(tempfile.mkdtemp(prefix="bench-sse-")) / "api.log"
-    api = ApiProcess(bootstrap, ns, log_path=log).start()
+    folder = Path(tempfile.mkdtemp(prefix="bench-sse-"))
+    key = admin_key(folder)  # the API's own auth store and admin key, in the run's folder
+    api = ApiProcess(bootstrap, ns, env=key.env, log_path=folder / "api.log").start()
     assert api.proc is not None
     print(f"{clients} SSE clients (Node.js), {rate:g} events/s for {seconds:g} s, {rounds} rounds; "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
@@ -196,7 +203,7 @@ def main(argv: Sequence[str]) -> None:
     prod = warm_producer(bootstrap, topic)
     try:
         for i in range(1, rounds + 1):
-            r = one_round(api.base, api.proc.pid, bootstrap, prod, topic, clients, rate, seconds)
+            r = one_round(api.base, key, api.proc.pid, bootstrap, prod, topic, clients, rate, seconds)
             print(r.line(i, clients), flush=True)
             results.append(r)
     finally:

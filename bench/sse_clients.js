@@ -1,6 +1,7 @@
 // The SSE clients of bench/sse.py, in one Node.js process (its HTTP parsing is native, so the load
 // generator takes little of the machine the API is measured on).
-// Usage: node bench/sse_clients.js URL CLIENTS EXPECTED DEADLINE_S
+// Usage: BENCH_API_KEY=ck_... node bench/sse_clients.js URL CLIENTS EXPECTED DEADLINE_S
+// (each client sends the key as Authorization: Bearer <key>)
 // Prints "ready" once every client has its `ready` event, then one JSON line:
 // {"counts": [...], "delays": {"n": N, "p50": s, "p99": s}} — delay = arrival - the event's ts (µs).
 "use strict";
@@ -18,6 +19,8 @@ let n = 0;
 let positioned = 0;
 let finished = 0;
 const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+const headers = { Accept: "text/event-stream" };
+if (process.env.BENCH_API_KEY) headers.Authorization = `Bearer ${process.env.BENCH_API_KEY}`;
 
 function record(delay) {
   if (n === delays.length) {
@@ -38,7 +41,8 @@ function done() {
 }
 
 for (let i = 0; i < clients; i++) {
-  const req = http.get(url, { agent, headers: { Accept: "text/event-stream" } }, (res) => {
+  const req = http.get(url, { agent, headers }, (res) => {
+    if (res.statusCode !== 200) process.stderr.write(`client ${i}: HTTP ${res.statusCode}\n`);
     res.setEncoding("utf8");
     let buf = "";
     let ready = false;

@@ -38,7 +38,11 @@ from cryptick.commands.up import up as up_command  # noqa: E402
 
 app.command("up")(up_command)
 
+from cryptick.commands.auth import keys_app, users_app  # noqa: E402
 from cryptick.commands.market import app as market_app  # noqa: E402
+
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
 
 app.add_typer(market_app, name="market")
 wallets_app = typer.Typer(help="Logical wallets: balances now and at any past time.", no_args_is_help=True)
@@ -240,8 +244,10 @@ def api(
     import uvicorn
 
     from api.app import create_app
+    from cryptick.commands.auth import ensure_admin
 
     s = get_settings()
+    ensure_admin(s, typer.echo)
     bind, at = host or s.api_host, port or s.api_port
     url = f"http://{'127.0.0.1' if bind in ('0.0.0.0', '::', '') else bind}:{at}"
     uvicorn.run(create_app(s, namespace, archive=archive, notify=True, url=url), host=bind, port=at,

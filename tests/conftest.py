@@ -21,6 +21,16 @@ def _docker_answers() -> bool:
         return False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_principals(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The APIs the tests start use an auth store of the session's own, with the tests' admin key
+    (``tests/integration/http.py`` sends it)."""
+    from tests.integration.http import ADMIN_KEY
+
+    os.environ["CRYPTICK_AUTH_DB"] = str(tmp_path_factory.mktemp("auth") / "auth.db")
+    os.environ["CRYPTICK_ADMIN_KEY"] = ADMIN_KEY
+
+
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
     """A broker: KAFKA_BOOTSTRAP_SERVERS if set, else testcontainers if Docker answers, else local."""

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import Field
 
+from api.deps import Admin
 from api.errors import READS
 from api.models import Strict
 
@@ -77,8 +78,9 @@ class ReadOnlySql:
 
 @router.post("/archive/query", responses={**READS, 404: {"description": "this API does not own the archive"}},
              include_in_schema=False)
-async def query(body: QueryIn, request: Request) -> Response:
-    """Read-only SQL on the archive this API owns (the project's processes read it through here)."""
+async def query(body: QueryIn, request: Request, _: Admin) -> Response:
+    """Read-only SQL on the archive this API owns (the project's processes read it through here, with
+    the owner's token of ``cryptick-owner.json``; an admin may too)."""
     sql: ReadOnlySql | None = getattr(request.app.state, "archive_sql", None)
     if sql is None:
         raise HTTPException(404, "this API does not own the archive (start it with --archive)")

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sse_starlette.sse import EventSourceResponse
 
-from api.deps import IdPath, SettingsDep
+from api.deps import IdPath, SettingsDep, Trader, Viewer
 from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS, TOO_LARGE
 from api.models import (
     BacktestIn,
@@ -109,7 +109,7 @@ def stored_out(run: Any, with_report: bool = True) -> BacktestOut:
 
 @router.post("/backtests", response_model=BacktestOut, status_code=status.HTTP_202_ACCEPTED,
              responses={**READS, 409: CONFLICT, 413: TOO_LARGE, 429: QUEUE_FULL})
-def start(body: BacktestIn, request: Request) -> BacktestOut:
+def start(body: BacktestIn, request: Request, _who: Trader) -> BacktestOut:
     """Queue a backtest; 422 with the reason for an unknown strategy, bad parameters or an empty window
     (checked before it is queued; missing market data fails the backtest, with the reason). Backtests
     run one at a time, in order. Follow it on ``GET /backtests/{id}/events`` (SSE) or
@@ -133,7 +133,7 @@ def start(body: BacktestIn, request: Request) -> BacktestOut:
 
 
 @router.get("/backtests", response_model=list[BacktestOut], responses={**READS, 503: ARCHIVE_UNAVAILABLE})
-async def backtests(request: Request, response: Response,
+async def backtests(request: Request, response: Response, _: Viewer,
                     state: Annotated[str | None, Query(pattern=r"^(queued|running|done|failed|cancelled)$")
                                      ] = None,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[BacktestOut]:
@@ -183,14 +183,14 @@ async def find_backtest(request: Request, dsn: str, backtest_id: str) -> Backtes
 
 @router.get("/backtests/{backtest_id}", response_model=BacktestOut,
             responses={**READS, 404: NOT_FOUND, 503: ARCHIVE_UNAVAILABLE})
-async def backtest(backtest_id: IdPath, request: Request, settings: SettingsDep) -> BacktestOut:
+async def backtest(backtest_id: IdPath, request: Request, settings: SettingsDep, _: Viewer) -> BacktestOut:
     """One backtest: its state and progress, and its report (with the equity series) once done."""
     return await find_backtest(request, settings.dsn, backtest_id)
 
 
 @router.post("/backtests/{backtest_id}/cancel", response_model=BacktestOut,
              status_code=status.HTTP_202_ACCEPTED, responses={**READS, 404: NOT_FOUND})
-def cancel(backtest_id: IdPath, request: Request) -> BacktestOut:
+def cancel(backtest_id: IdPath, request: Request, _: Trader) -> BacktestOut:
     """Stop a queued or running backtest of this API (a running one stops within 1,000 market events and
     stores nothing); one that has ended is answered as it is."""
     job = _jobs(request).cancel(backtest_id)
@@ -201,7 +201,7 @@ def cancel(backtest_id: IdPath, request: Request) -> BacktestOut:
 
 @router.get("/backtests/{backtest_id}/events",
             responses={**READS, 404: NOT_FOUND, 503: ARCHIVE_UNAVAILABLE})
-async def backtest_events(backtest_id: IdPath, request: Request, settings: SettingsDep
+async def backtest_events(backtest_id: IdPath, request: Request, settings: SettingsDep, _: Viewer
                           ) -> EventSourceResponse:
     """Follow a backtest (SSE): ``progress`` (its state and progress, the ``BacktestOut`` shape without
     the report) on every change, at most 4 a second, then one last event named by how it ended —

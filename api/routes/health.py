@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from api.deps import HubDep, NamespaceDep, SettingsDep, ViewsDep
+from api.deps import PUBLIC_ROUTE, HubDep, NamespaceDep, SettingsDep, ViewsDep
 from api.services.health import components
 from streams.runtime.kafka import list_topics
 
@@ -29,7 +29,7 @@ class Health(BaseModel):
     components: list[Component] = []
 
 
-@router.get("/health", response_model=Health)
+@router.get("/health", response_model=Health, dependencies=PUBLIC_ROUTE)
 async def health(request: Request, settings: SettingsDep, namespace: NamespaceDep, views: ViewsDep,
                  hub: HubDep) -> Health:
     """The broker, the API's read replica, its event streams, the workers' lag and the feeds' freshness."""

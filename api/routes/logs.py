@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import ViewsDep
+from api.deps import Viewer, ViewsDep
 from api.errors import READS
 from api.fields import ID_PATTERN, VENUE_PATTERN
 from api.models import NoticeOut, iso_time
@@ -17,7 +17,7 @@ RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
 
 
 @router.get("/logs", response_model=list[NoticeOut], responses=READS)
-def logs(views: ViewsDep,
+def logs(views: ViewsDep, _: Viewer,
          service: Annotated[str | None, Query(pattern=ID_PATTERN, description="e.g. feed")] = None,
          level: Annotated[Literal["info", "warning", "error"], Query(
              description="this level and above")] = "info",

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from api.deps import PairPath, SettingsDep, VenuePath, ViewsDep
+from api.deps import VIEWER_ROUTE, PairPath, SettingsDep, VenuePath, ViewsDep
 from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS
 from api.fields import IsoTime
 from api.models import (
@@ -26,7 +26,7 @@ from api.models import (
 )
 from streams.market.candles import Candle
 
-router = APIRouter(tags=["markets"])
+router = APIRouter(tags=["markets"], dependencies=VIEWER_ROUTE)
 
 
 @router.get("/markets", response_model=list[MarketOut])

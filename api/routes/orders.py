@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from api.deps import AccountPath, CommandsDep, IdPath, ViewsDep
+from api.deps import AccountPath, AccountTrader, AccountViewer, CommandsDep, IdPath, ViewsDep
 from api.errors import COMMANDS, NOT_FOUND, READS
 from api.fields import ID_PATTERN
 from api.models import CancelIn, CommandOut, FillOut, OrderIn, OrderStepOut, OrderViewOut, iso_time, show
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/accounts/{account}/orders", tags=["orders"])
 
 @router.post("", response_model=CommandOut, responses=COMMANDS)
 async def submit(account: AccountPath, body: OrderIn, commands: CommandsDep,
-                 response: Response) -> CommandOut:
+                 response: Response, who: AccountTrader) -> CommandOut:
     """Request an order; 200 when the ledger accepted and held funds, 422 with the reason if not. The
     order id is the command's idempotency key: retry with it."""
     check_names(commands.views, [(body.venue, c) for c in body.pair.split("-", 1)])
@@ -31,17 +31,17 @@ async def submit(account: AccountPath, body: OrderIn, commands: CommandsDep,
         event_id=order_id, order_id=order_id, account=account, run_id=body.run_id,
         wallet_set_id=body.wallet_set_id, venue=body.venue, pair=body.pair, side=body.side,
         order_type=body.type, size=body.size, price=body.price, post_only=body.post_only,
-        cancel_after_s=body.cancel_after_s, ts=0)
+        cancel_after_s=body.cancel_after_s, ts=0, principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
 @router.post("/{order_id}/cancel", response_model=CommandOut, responses=COMMANDS)
 async def cancel(account: AccountPath, order_id: IdPath, body: CancelIn, commands: CommandsDep,
-                 response: Response) -> CommandOut:
+                 response: Response, who: AccountTrader) -> CommandOut:
     """Ask to cancel an open order; 422 if the order is unknown, closed or not the run's."""
     command_id = body.command_id or f"{order_id}:cancel:{uuid.uuid4().hex[:8]}"
     cmd = CancelRequested(event_id=command_id, order_id=order_id, account=account, run_id=body.run_id,
-                          venue=body.venue, pair=body.pair, ts=0)
+                          venue=body.venue, pair=body.pair, ts=0, principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
@@ -58,7 +58,7 @@ def _out(o: OrderView, trail: bool) -> OrderViewOut:
 
 
 @router.get("", response_model=list[OrderViewOut], responses=READS)
-def orders(account: AccountPath, views: ViewsDep,
+def orders(account: AccountPath, views: ViewsDep, _: AccountViewer,
            state: Literal["open", "done", "all"] = "all",
            run_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
            limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[OrderViewOut]:
@@ -72,7 +72,7 @@ def orders(account: AccountPath, views: ViewsDep,
 
 
 @router.get("/{order_id}", response_model=OrderViewOut, responses={**READS, 404: NOT_FOUND})
-def order(account: AccountPath, order_id: IdPath, views: ViewsDep) -> OrderViewOut:
+def order(account: AccountPath, order_id: IdPath, views: ViewsDep, _: AccountViewer) -> OrderViewOut:
     """One order with its whole trail: request, the ledger's decision, the venue's reports."""
     fold, lock = views.order_views()
     with lock:
@@ -86,7 +86,7 @@ fills_router = APIRouter(prefix="/accounts/{account}/fills", tags=["orders"])
 
 
 @fills_router.get("", response_model=list[FillOut], responses=READS)
-def fills(account: AccountPath, views: ViewsDep,
+def fills(account: AccountPath, views: ViewsDep, _: AccountViewer,
           run_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
           limit: Annotated[int, Query(ge=1, le=5000)] = 100) -> list[FillOut]:
     """The account's fills, newest first (of its open orders and its last 1,000 finished ones); one

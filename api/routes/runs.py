@@ -17,7 +17,17 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, HTTPException, Query, Request, Response, status
 
-from api.deps import CommandsDep, IdPath, NamespaceDep, SettingsDep, ViewsDep
+from api.deps import (
+    CommandsDep,
+    IdPath,
+    NamespaceDep,
+    RunTrader,
+    RunViewer,
+    SettingsDep,
+    Trader,
+    Viewer,
+    ViewsDep,
+)
 from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS, SENDS
 from api.fields import ID_PATTERN, IsoTime
 from api.models import (
@@ -38,6 +48,8 @@ from api.models import (
     partial_header,
     show,
 )
+from api.security.access import refuse_unless
+from api.security.policy import Role
 from api.services.command_outcome import REJECTIONS
 from api.services.commands import CommandNotDelivered, Outcome
 from api.services.names import check_names
@@ -57,7 +69,7 @@ def _now() -> int:
 
 
 @router.get("/strategies")
-def strategies() -> list[dict[str, Any]]:
+def strategies(_: Viewer) -> list[dict[str, Any]]:
     """The runnable strategies, with their parameters and defaults."""
     out = []
     for name in registry.names():
@@ -70,12 +82,13 @@ def strategies() -> list[dict[str, Any]]:
 
 @router.post("/runs", response_model=RunOut, status_code=status.HTTP_202_ACCEPTED,
              responses={**SENDS, 409: CONFLICT})
-async def start(body: RunIn, bus: CommandsDep, settings: SettingsDep) -> RunOut:
+async def start(body: RunIn, bus: CommandsDep, settings: SettingsDep, who: Trader) -> RunOut:
     """Start a paper run; 422 with the reason for an unknown strategy, bad parameters or an unknown
     venue or currency. Everything is checked before anything is sent. The start is idempotent under its
     ``command_id`` (made and returned when not given): sent again, the same key starts the same run
     with one deposit; the same key with other balances is a 409. Whether it runs (funded, subscribed)
     or fails is on the ``runs`` event stream."""
+    refuse_unless(who, Role.TRADER, body.account)
     try:
         strategy = registry.get(body.strategy).create(body.params)
     except (registry.UnknownStrategy, ParamError, ValueError, TypeError) as exc:
@@ -100,8 +113,9 @@ async def start(body: RunIn, bus: CommandsDep, settings: SettingsDep) -> RunOut:
     try:
         if body.deposit:
             for deposit in commands.deposits(spec, 0):  # no clock in it: a retry is the same command
+                deposit = dataclasses.replace(deposit, principal=who.id)
                 _funded(key, await bus.send_async(spec.account, deposit))
-        cmd = commands.start_run(spec, now)
+        cmd = dataclasses.replace(commands.start_run(spec, now), principal=who.id)
         await bus.append_async(STRATEGY_JOURNAL, spec.run_id, cmd)
         for h in loaded:
             await bus.append_async(STRATEGY_JOURNAL, spec.run_id, h)
@@ -133,10 +147,10 @@ def _funded(key: str, outcome: Outcome) -> None:
 
 @router.post("/runs/{run_id}/stop", response_model=SentOut, status_code=status.HTTP_202_ACCEPTED,
              responses=SENDS)
-def stop(run_id: IdPath, body: StopIn, bus: CommandsDep) -> SentOut:
+def stop(run_id: IdPath, body: StopIn, bus: CommandsDep, who: RunTrader) -> SentOut:
     """Stop a run: its open orders are cancelled, its market data stops. A run stops once: a retry, or a
     second stop, changes nothing."""
-    cmd = commands.stop_run(run_id, body.reason, _now(), body.release)
+    cmd = dataclasses.replace(commands.stop_run(run_id, body.reason, _now(), body.release), principal=who.id)
     bus.append(STRATEGY_JOURNAL, run_id, cmd)
     return SentOut(command_id=cmd.event_id, idempotency_key=None)
 
@@ -144,6 +158,7 @@ def stop(run_id: IdPath, body: StopIn, bus: CommandsDep) -> SentOut:
 @router.post("/runs/{run_id}/components/{component_id}", response_model=SentOut,
              status_code=status.HTTP_202_ACCEPTED, responses=SENDS)
 def post_to_component(run_id: IdPath, component_id: IdPath, bus: CommandsDep, payload: Payload,
+                      who: RunTrader,
                       idempotency_key: Annotated[str | None, Header(pattern=ID_PATTERN)] = None) -> SentOut:
     """Send a control message to one of the run's dashboard components (a slider moved, a confirm).
     A retry with the same ``Idempotency-Key`` header is delivered once; without one, the API makes a key
@@ -151,6 +166,7 @@ def post_to_component(run_id: IdPath, component_id: IdPath, bus: CommandsDep, pa
     key = idempotency_key or uuid.uuid4().hex
     try:
         cmd = commands.control(run_id, component_id, payload, _now(), key)
+        cmd = dataclasses.replace(cmd, principal=who.id)
     except (TypeError, ValueError) as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     try:
@@ -186,7 +202,7 @@ def _found(views: ViewsDep, run_id: str) -> tuple[RunView, Any]:
 
 
 @router.get("/runs", response_model=list[RunSummaryOut], responses=READS)
-async def runs(views: ViewsDep, request: Request, response: Response,
+async def runs(views: ViewsDep, request: Request, response: Response, who: Viewer,
                state: Annotated[str | None, Query(pattern=ID_PATTERN, description="e.g. running")] = None,
                strategy: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
                account: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
@@ -211,7 +227,8 @@ async def runs(views: ViewsDep, request: Request, response: Response,
     if mode in (None, "backtest"):
         found += await _backtests(request, response)
     chosen = [r for r in found
-              if (state is None or r["state"] == state) and (strategy is None or r["strategy"] == strategy)
+              if (r["mode"] == "backtest" or who.sees(r["account"]))  # backtests move no account's funds
+              and (state is None or r["state"] == state) and (strategy is None or r["strategy"] == strategy)
               and (account is None or r["account"] == account)
               and (lo is None or r["_ts"] >= lo) and (hi is None or r["_ts"] < hi)]
     chosen.sort(key=lambda r: (-r["_ts"], r["run_id"]))
@@ -247,7 +264,7 @@ async def _backtests(request: Request, response: Response) -> list[dict[str, Any
 
 @router.get("/runs/{run_id}", response_model=RunDetailOut,
             responses={**READS, 404: NOT_FOUND, 503: ARCHIVE_UNAVAILABLE})
-async def run_detail(run_id: IdPath, views: ViewsDep, request: Request, settings: SettingsDep
+async def run_detail(run_id: IdPath, views: ViewsDep, request: Request, settings: SettingsDep, _: RunViewer
                      ) -> RunDetailOut:
     """One run: parameters, allocations, state and reason, message counts, components with their data
     (a backtest: as ``GET /backtests/{id}`` has it, its report at ``/runs/{id}/report``)."""
@@ -284,7 +301,7 @@ async def _backtest_detail(run_id: str, request: Request, dsn: str) -> RunDetail
 
 @router.get("/runs/{run_id}/report", response_model=RunReportOut,
             responses={**READS, 404: NOT_FOUND, 503: ARCHIVE_UNAVAILABLE})
-async def run_report(run_id: IdPath, request: Request, settings: SettingsDep) -> RunReportOut:
+async def run_report(run_id: IdPath, request: Request, settings: SettingsDep, _: RunViewer) -> RunReportOut:
     """The run's report with its equity and benchmark series: a backtest's as it was stored; a paper
     run's computed from its archived inbox (as ``cryptick report``), also while it runs (``404`` until
     the archive holds its start)."""
@@ -329,7 +346,7 @@ def _paper_report(dsn: str, run_id: str) -> Any:
 
 @router.get("/runs/{run_id}/components", response_model=list[ComponentOut],
             responses={**READS, 404: NOT_FOUND})
-def run_components(run_id: IdPath, views: ViewsDep) -> list[ComponentOut]:
+def run_components(run_id: IdPath, views: ViewsDep, _: RunViewer) -> list[ComponentOut]:
     """The run's UI components in declaration order, each with its latest data."""
     run, lock = _found(views, run_id)
     with lock:
@@ -339,7 +356,7 @@ def run_components(run_id: IdPath, views: ViewsDep) -> list[ComponentOut]:
 @router.get("/runs/{run_id}/messages", response_model=RunMessagesOut,
             responses={**READS, 503: ARCHIVE_UNAVAILABLE})
 async def run_messages(
-    run_id: IdPath, settings: SettingsDep, namespace: NamespaceDep,
+    run_id: IdPath, settings: SettingsDep, namespace: NamespaceDep, _: RunViewer,
     direction: Literal["inbox", "outputs", "all"] = "all",
     types: Annotated[str | None, Query(max_length=1000, description="comma-separated event types, "
                                        "e.g. OrderFilled,StrategyLogged")] = None,
@@ -375,7 +392,7 @@ def _messages(dsn: str, namespace: str, run_id: str, direction: str, types: list
 
 
 @router.get("/runs/{run_id}/logs", response_model=list[LogOut], responses={**READS, 404: NOT_FOUND})
-def run_logs(run_id: IdPath, views: ViewsDep,
+def run_logs(run_id: IdPath, views: ViewsDep, _: RunViewer,
              limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[LogOut]:
     """The run's latest log lines (at most the last 500 are kept), oldest first."""
     run, lock = _found(views, run_id)

@@ -10,9 +10,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query
 from sse_starlette.sse import EventSourceResponse
 
-from api.deps import HubDep, SettingsDep
+from api.deps import HubDep, SettingsDep, Viewer
 from api.errors import READS, UNAVAILABLE
 from api.fields import ID_PATTERN
+from api.security.access import refuse_unless
+from api.security.policy import Role
 from api.services.event_hub import (
     STREAMS,
     EventHub,
@@ -34,6 +36,7 @@ costs the server more than the events in it), at the price of up to 10 ms."""
 async def events(
     hub: HubDep,
     settings: SettingsDep,
+    who: Viewer,
     kinds: Annotated[str, Query(
         description=f"Comma-separated, from: {', '.join(STREAMS)}.", max_length=200)] = "fills,wallets",
     account: Annotated[str | None, Query(pattern=ID_PATTERN, description="Only this account's events "
@@ -51,6 +54,8 @@ async def events(
     resumes the stream after it. First comes ``ready`` (positioned; after a resume, once caught up),
     ``reset`` if a resume reached too far back (reload the state from the read routes), and
     ``dropped`` before the server ends a stream whose client fell too far behind."""
+    if account is not None:
+        refuse_unless(who, Role.VIEWER, account)
     try:
         types = parse_kinds(kinds)
         resume_id = last_event_id or since
@@ -61,12 +66,12 @@ async def events(
         raise HTTPException(503, f"the event stream is not available: {hub.error or 'not started'}")
     reset = "" if resume is not None or not resume_id else \
         "the Last-Event-ID was made for other topics; reload the state from the read routes"
-    sub, position = hub.subscribe(types, account or "", run or "", resume)
+    sub, position = hub.subscribe(types, account or "", run or "", resume, who.accounts)
     if resume is not None and behind(resume, position) > hub.max_catch_up:
         reset = (f"{behind(resume, position):,} events behind, over the {hub.max_catch_up:,} a stream "
                  "catches up on; reload the state from the read routes")
         hub.unsubscribe(sub)
-        sub, position = hub.subscribe(types, account or "", run or "")
+        sub, position = hub.subscribe(types, account or "", run or "", None, who.accounts)
         resume = None
     return EventSourceResponse(_stream(hub, sub, position, resume, reset), ping=settings.sse_heartbeat_s)
 

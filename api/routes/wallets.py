@@ -8,7 +8,17 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Query, Response
 
-from api.deps import AccountPath, CommandsDep, IdPath, NamespaceDep, SettingsDep, ViewsDep
+from api.deps import (
+    AccountAdmin,
+    AccountPath,
+    AccountTrader,
+    AccountViewer,
+    CommandsDep,
+    IdPath,
+    NamespaceDep,
+    SettingsDep,
+    ViewsDep,
+)
 from api.errors import ARCHIVE_UNAVAILABLE, COMMANDS, NOT_FOUND, READS
 from api.fields import ID_PATTERN, IsoTime
 from api.models import (
@@ -68,53 +78,57 @@ Aggregate = Annotated[bool, Query(description="Sum over venues per currency.")]
 
 @router.post("/deposits", response_model=CommandOut, responses=COMMANDS)
 async def deposit(account: AccountPath, body: FundsIn, commands: CommandsDep,
-                  response: Response) -> CommandOut:
+                  response: Response, who: AccountAdmin) -> CommandOut:
     """A virtual deposit (paper mode) into the account's unallocated pool."""
     check_names(commands.views, [(body.venue, body.currency)])
-    cmd = DepositFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0)
+    cmd = DepositFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0,
+                       principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
 @router.post("/withdrawals", response_model=CommandOut, responses=COMMANDS)
 async def withdraw(account: AccountPath, body: FundsIn, commands: CommandsDep,
-                   response: Response) -> CommandOut:
+                   response: Response, who: AccountAdmin) -> CommandOut:
     """A virtual withdrawal from the account's unallocated pool."""
     check_names(commands.views, [(body.venue, body.currency)])
-    cmd = WithdrawFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0)
+    cmd = WithdrawFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0,
+                        principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
 @router.post("/wallet-sets", response_model=CommandOut, responses=COMMANDS)
 async def create_wallet_set(account: AccountPath, body: WalletSetIn, commands: CommandsDep,
-                            response: Response) -> CommandOut:
+                            response: Response, who: AccountTrader) -> CommandOut:
     """Partition funds from the pool into a run's wallet set: all allocations or none."""
     check_names(commands.views, [(a.venue, a.currency) for a in body.allocations])
     allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.allocations]
-    cmd = CreateWalletSet(_id(body.command_id), account, body.wallet_set_id, body.run_id, allocations, 0)
+    cmd = CreateWalletSet(_id(body.command_id), account, body.wallet_set_id, body.run_id, allocations, 0,
+                          principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
 @router.post("/wallet-sets/{wallet_set_id}/adjust", response_model=CommandOut, responses=COMMANDS)
 async def adjust_wallet_set(account: AccountPath, wallet_set_id: IdPath, body: AdjustIn,
-                            commands: CommandsDep, response: Response) -> CommandOut:
+                            commands: CommandsDep, response: Response, who: AccountTrader) -> CommandOut:
     """Top up (positive) or reduce (negative) an active wallet set."""
     check_names(commands.views, [(a.venue, a.currency) for a in body.allocations])
     allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.allocations]
-    cmd = AdjustWalletSet(_id(body.command_id), account, wallet_set_id, allocations, 0)
+    cmd = AdjustWalletSet(_id(body.command_id), account, wallet_set_id, allocations, 0, principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
 @router.post("/wallet-sets/{wallet_set_id}/deactivate", response_model=CommandOut, responses=COMMANDS)
 async def deactivate_wallet_set(account: AccountPath, wallet_set_id: IdPath, commands: CommandsDep,
-                                response: Response, body: Annotated[CommandIn, Body()]) -> CommandOut:
+                                response: Response, body: Annotated[CommandIn, Body()], who: AccountTrader
+                                ) -> CommandOut:
     """Return a wallet set's funds to the pool (refused while it has open orders). The JSON body (``{}``
     or ``{"command_id": …}``) is required: a plain cross-site form cannot send it."""
-    cmd = DeactivateWalletSet(_id(body.command_id), account, wallet_set_id, 0)
+    cmd = DeactivateWalletSet(_id(body.command_id), account, wallet_set_id, 0, principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
 @router.get("/wallet-sets", response_model=list[WalletSetOut], responses=READS)
-def wallet_sets(account: AccountPath, views: ViewsDep) -> list[WalletSetOut]:
+def wallet_sets(account: AccountPath, views: ViewsDep, _: AccountViewer) -> list[WalletSetOut]:
     ledger, lock = views.ledger(account)
     with lock:
         return [_set_out(v) for v in (ledger.wallet_sets(account) if ledger else [])]
@@ -122,7 +136,8 @@ def wallet_sets(account: AccountPath, views: ViewsDep) -> list[WalletSetOut]:
 
 @router.get("/wallet-sets/{wallet_set_id}", response_model=WalletSetOut,
             responses={**READS, 404: NOT_FOUND})
-def wallet_set(account: AccountPath, wallet_set_id: IdPath, views: ViewsDep) -> WalletSetOut:
+def wallet_set(account: AccountPath, wallet_set_id: IdPath, views: ViewsDep, _: AccountViewer
+               ) -> WalletSetOut:
     ledger, lock = views.ledger(account)
     with lock:
         view = ledger.wallet_set(account, wallet_set_id) if ledger else None
@@ -132,7 +147,8 @@ def wallet_set(account: AccountPath, wallet_set_id: IdPath, views: ViewsDep) -> 
 
 
 @router.get("/allocated", response_model=list[Amount], responses=READS)
-def allocated(account: AccountPath, views: ViewsDep, aggregate: Aggregate = False) -> list[Amount]:
+def allocated(account: AccountPath, views: ViewsDep, _: AccountViewer, aggregate: Aggregate = False
+              ) -> list[Amount]:
     """Funds in active wallet sets, per venue and currency."""
     ledger, lock = views.ledger(account)
     with lock:
@@ -140,7 +156,7 @@ def allocated(account: AccountPath, views: ViewsDep, aggregate: Aggregate = Fals
 
 
 @router.get("/unallocated", response_model=list[Amount], responses=READS)
-def unallocated(account: AccountPath, views: ViewsDep,
+def unallocated(account: AccountPath, views: ViewsDep, _: AccountViewer,
                 venue: Annotated[str | None, Query(description="Only this venue.")] = None,
                 aggregate: Aggregate = False) -> list[Amount]:
     """The unallocated pool, per venue and currency."""
@@ -150,7 +166,8 @@ def unallocated(account: AccountPath, views: ViewsDep,
 
 
 @router.get("/total", response_model=list[Amount], responses=READS)
-def total(account: AccountPath, views: ViewsDep, aggregate: Aggregate = False) -> list[Amount]:
+def total(account: AccountPath, views: ViewsDep, _: AccountViewer, aggregate: Aggregate = False
+          ) -> list[Amount]:
     """Pool plus every wallet set: what the exchanges hold for the account."""
     ledger, lock = views.ledger(account)
     with lock:
@@ -158,7 +175,7 @@ def total(account: AccountPath, views: ViewsDep, aggregate: Aggregate = False) -
 
 
 @router.get("/value", response_model=list[Valued], responses=READS)
-def value(account: AccountPath, views: ViewsDep) -> list[Valued]:
+def value(account: AccountPath, views: ViewsDep, _: AccountViewer) -> list[Valued]:
     """The account's total per currency, valued in USD from the latest book mids."""
     ledger, lock = views.ledger(account)
     with lock:
@@ -177,7 +194,7 @@ MAX_POINTS = 10_000
 
 
 @router.get("/history", response_model=WalletHistoryOut, responses={**READS, 503: ARCHIVE_UNAVAILABLE})
-async def history(account: AccountPath, settings: SettingsDep, namespace: NamespaceDep,
+async def history(account: AccountPath, settings: SettingsDep, namespace: NamespaceDep, _: AccountViewer,
                   start: Annotated[IsoTime, Query(description="first point, ISO 8601 (UTC if no zone)")],
                   end: Annotated[IsoTime, Query(description="last point at or before this time")],
                   step: Annotated[Literal["1m", "5m", "1h", "1d"], Query(

@@ -51,6 +51,9 @@ STREAMS: dict[str, tuple[str, ...]] = {
 }
 """What a client may ask for (``kinds``): each kind is a set of event types."""
 
+PUBLIC_TYPES = frozenset({"BookStatusChanged", "ServiceNotice"})
+"""What a principal granted some accounts sees beyond them: the markets' and the services' own news."""
+
 HUB_TOPICS = (VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS, DEAD_LETTERS, NOTICES)
 ALL_TYPES = frozenset(t for types in STREAMS.values() for t in types)
 
@@ -149,6 +152,7 @@ class Subscriber:
     types: frozenset[str]
     account: str = ""
     run: str = ""
+    granted: frozenset[str] | None = None  # the accounts its principal may see; None: every one
     start: list[int] = field(default_factory=list)  # the hub's position when it joined: fed live from here
     floor: list[int] | None = None  # resumed: skip what it had already (offset below its position)
     ahead: bool = False  # its position is past the hub's somewhere: ids are merged with it
@@ -160,8 +164,11 @@ class Subscriber:
     settled: bool = False  # every batch now is past its start: it shares its group's frames
 
     def matches(self, ev: HubEvent) -> bool:
-        """Its kinds, account and run."""
+        """Its kinds, account and run, within its principal's accounts."""
         if ev.type not in self.types:
+            return False
+        if self.granted is not None and ev.account not in self.granted and \
+                (ev.account or ev.type not in PUBLIC_TYPES):
             return False
         if self.account and ev.account != self.account:
             return False
@@ -260,12 +267,13 @@ class EventHub:
     # --- subscribers ---------------------------------------------------------------
 
     def subscribe(self, types: frozenset[str], account: str = "", run: str = "",
-                  since: list[int] | None = None) -> tuple[Subscriber, list[int]]:
+                  since: list[int] | None = None, granted: frozenset[str] | None = None
+                  ) -> tuple[Subscriber, list[int]]:
         """Register a client (on its event loop); returns it and the position from which it is fed
         live. With ``since``, events before that position are skipped; the caller catches up on
         ``since`` .. the returned position from the topics."""
         loop = asyncio.get_running_loop()
-        sub = Subscriber(self, loop, types, account, run)
+        sub = Subscriber(self, loop, types, account, run, granted)
         with self._subs_lock:
             # a loop's first client starts where the consumer is (all before was sent to nobody on this
             # loop); the others where this loop's deliveries are (a batch on its way reaches them too)
@@ -380,7 +388,7 @@ class EventHub:
         lows: dict[int, int] = {}
         for ev in batch:  # in order per partition: the first of a slot is its lowest
             lows.setdefault(ev.slot, ev.offset)
-        shared: dict[tuple[frozenset[str], str, str], tuple[bytes, int]] = {}
+        shared: dict[tuple[frozenset[str], str, str, frozenset[str] | None], tuple[bytes, int]] = {}
         for sub in subs:
             if sub.dropped:
                 continue
@@ -388,7 +396,7 @@ class EventHub:
                 # past its start (and a resumed client not ahead of the hub): what it gets depends on its
                 # filters alone, so clients with the same filters share one chunk per batch
                 sub.settled = True
-                key = (sub.types, sub.account, sub.run)
+                key = (sub.types, sub.account, sub.run, sub.granted)
                 got = shared.get(key)
                 if got is None:
                     frames = [ev.frame for ev in batch if sub.matches(ev)]

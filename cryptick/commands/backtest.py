@@ -44,18 +44,19 @@ def _client() -> Any:
     return get_client(get_settings().dsn)
 
 
-def _owner() -> str | None:
-    """The URL of the API that owns the configured embedded archive, when another process holds it."""
+def _owner() -> Any | None:
+    """A client of the API that owns the configured embedded archive, when another process holds it
+    (its ``url`` and the owner's token in its ``headers``)."""
     from streams.archive.clickhouse import is_remote
 
     try:
         client = _client()
     except Exception:  # a broken archive is reported where it is used
         return None
-    return client.url if is_remote(client) else None
+    return client if is_remote(client) else None
 
 
-def run_at_owner(url: str, opts: Options, store: bool, show_progress: bool) -> tuple[Report, str]:
+def run_at_owner(owner: Any, opts: Options, store: bool, show_progress: bool) -> tuple[Report, str]:
     """Send the backtest to the API that owns the archive (``POST /backtests``), follow it, and return
     its report: the same code runs it there, and stores it where the CLI would have."""
     import json
@@ -73,8 +74,9 @@ def run_at_owner(url: str, opts: Options, store: bool, show_progress: bool) -> t
         "start": opts.start, "end": opts.end, "source": opts.source, "datasets": list(opts.datasets),
         "namespace": opts.namespace, "latency_ms": opts.latency_ms, "seed": opts.seed,
         "step_ms": opts.step_ms, "sample_s": opts.sample_s, "store": store}
+    url, headers = owner.url, owner.headers
     typer.echo(f"the archive is owned by the API at {url}: the backtest runs there", err=True)
-    started = httpx.post(f"{url}/backtests", json=body, timeout=60)
+    started = httpx.post(f"{url}/backtests", json=body, timeout=60, headers=headers)
     if started.status_code != 202:
         raise UsageError(f"the API at {url} refused the backtest ({started.status_code}): "
                          f"{started.json().get('detail', started.text)}")
@@ -82,7 +84,8 @@ def run_at_owner(url: str, opts: Options, store: bool, show_progress: bool) -> t
     checked = prepare(opts)
     last: dict[str, Any] = {}
     with _progress(checked.start_ts, checked.end_ts, show_progress) as bar, \
-            httpx.stream("GET", f"{url}/backtests/{backtest_id}/events", timeout=None) as events:
+            httpx.stream("GET", f"{url}/backtests/{backtest_id}/events", timeout=None,
+                         headers=headers) as events:
         name = None
         for line in events.iter_lines():
             if line.startswith("event:"):

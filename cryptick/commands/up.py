@@ -55,11 +55,14 @@ def up(
     keep_kafka: Annotated[bool, typer.Option(help="Leave the broker running on exit.")] = False,
 ) -> None:
     """Start the broker, the worker, the API (archiving) and a market feed; stop them all on Ctrl-C."""
+    from cryptick.commands.auth import ensure_admin
     from infra.kafka.local import KafkaError
     from schemas.topics import all_topics
+    from streams.archive.dsn import redact_dsn
     from streams.runtime.kafka import create_topics
 
     s = get_settings()
+    ensure_admin(s, typer.echo)  # before any child: a made password is shown here, not in a child's log
     try:
         started_kafka = ensure_kafka(s, typer.echo)
     except KafkaError as exc:
@@ -82,12 +85,15 @@ def up(
         api = ApiProcess(s.bootstrap, namespace, log_path=logs / "api.log",
                          args=["--archive"] if archive else [], port=port or s.api_port,
                          host=host or s.api_host).start(timeout=60)
-        typer.echo(f"API started{' (archiving to ' + s.dsn + ')' if archive else ''}; log {logs / 'api.log'}")
+        typer.echo(f"API started{' (archiving to ' + redact_dsn(s.dsn) + ')' if archive else ''}; "
+                   f"log {logs / 'api.log'}")
         feed_cmd = [sys.executable, "-m", "cryptick.cli", "feed", "--feeds", feeds, "--namespace", namespace]
         with (logs / "feed.log").open("ab") as out:
             feed = subprocess.Popen(feed_cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         typer.echo(f"feed ({feeds}) started; log {logs / 'feed.log'}")
         typer.echo(f"\nready: {api.base}  (OpenAPI at {api.base}/docs; Ctrl-C stops everything)")
+        typer.echo("  sign in as admin (POST /auth/login) with the password made at the first start or "
+                   "CRYPTICK_ADMIN_PASSWORD; programs: `cryptick keys create` for an API key")
         code = _watch(api, worker, feed, logs, stop)
     except Exception as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -64,16 +64,16 @@ def _served(dsn: str) -> Any | None:
     """A ``RemoteClient`` if another live process says it owns ``dsn``'s embedded store."""
     import os
 
-    from streams.archive.remote import RemoteClient, owner_pid, owner_url
+    from streams.archive.remote import RemoteClient, owner_pid, owner_token, owner_url
 
     url = owner_url(dsn)
-    return RemoteClient(url) if url is not None and owner_pid(dsn) != os.getpid() else None
+    return RemoteClient(url, owner_token(dsn)) if url is not None and owner_pid(dsn) != os.getpid() else None
 
 
 def _held(dsn: str, exc: Exception) -> Any | None:
     """A ``RemoteClient`` to the owner of an embedded store that is locked; None if ``exc`` is something
     else. ``ArchiveHeld`` if the store is locked and nobody serves it."""
-    from streams.archive.remote import ArchiveHeld, RemoteClient, owner_url
+    from streams.archive.remote import ArchiveHeld, RemoteClient, owner_token, owner_url
 
     text = str(exc)  # chDB says "Cannot lock file …/status" on stderr; its exception, only this much
     if not dsn.startswith("chdb://") or ("lock" not in text.lower() and "EmbeddedServer" not in text):
@@ -85,7 +85,7 @@ def _held(dsn: str, exc: Exception) -> Any | None:
             "data path in one process). `cryptick up` or `cryptick api --archive` own it and serve it to "
             "other processes; otherwise stop the process that holds it, or use a ClickHouse server "
             "(CLICKHOUSE_DSN=http://…)") from exc
-    return RemoteClient(url)
+    return RemoteClient(url, owner_token(dsn))
 
 
 def is_remote(client: Any) -> bool:

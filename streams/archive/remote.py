@@ -40,15 +40,19 @@ def _path(dsn: str) -> Path | None:
     return Path(dsn.removeprefix("chdb://")) if dsn.startswith("chdb://") else None
 
 
-def write_owner(dsn: str, url: str) -> Path | None:
-    """Say that this process owns the embedded store of ``dsn`` and serves it at ``url``."""
+def write_owner(dsn: str, url: str, token: str) -> Path | None:
+    """Say that this process owns the embedded store of ``dsn`` and serves it at ``url`` to the holders
+    of ``token`` (the file is its user's alone: whoever reads it may read the archive, as whoever may
+    read the data path could)."""
     path = _path(dsn)
     if path is None:
         return None
     path.mkdir(parents=True, exist_ok=True)
     target = path / OWNER_FILE
     tmp = path / f".{OWNER_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps({"url": url.rstrip("/"), "pid": os.getpid()}))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps({"url": url.rstrip("/"), "pid": os.getpid(), "token": token}))
     tmp.replace(target)
     return target
 
@@ -83,6 +87,16 @@ def owner_url(dsn: str) -> str | None:
         os.kill(int(owner["pid"]), 0)  # alive (a stale file from a killed owner is ignored)
         return str(owner["url"])
     except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def owner_token(dsn: str) -> str | None:
+    """The token the owner of ``dsn``'s embedded store accepts from this machine's CLI."""
+    path = _path(dsn)
+    try:
+        token = json.loads((path / OWNER_FILE).read_text()).get("token") if path else None
+        return str(token) if token else None
+    except (OSError, ValueError, AttributeError):
         return None
 
 
@@ -164,11 +178,12 @@ class RemoteResult:
 class RemoteClient:
     """A read-only ClickHouse client answered by the process that owns the embedded store."""
 
-    def __init__(self, url: str, timeout: float = 600.0) -> None:
+    def __init__(self, url: str, token: str | None = None, timeout: float = 600.0) -> None:
         import httpx
 
         self.url = url.rstrip("/")
-        self._http = httpx.Client(timeout=timeout)
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(timeout=timeout, headers=self.headers)
 
     def _post(self, body: dict[str, Any]) -> bytes:
         import httpx

@@ -11,11 +11,11 @@ import sys
 import time
 from typing import Any
 
-import httpx
 import pytest
 
 from schemas.topics import all_topics
 from streams.runtime.kafka import create_topics
+from tests.integration import http
 from tests.integration.conftest import running_api
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,7 @@ def follow(base: str, backtest_id: str, until: str | None = None, timeout: float
            ) -> list[tuple[str, dict[str, Any]]]:
     """The backtest's SSE events until the stream ends (or one named ``until`` arrives)."""
     got: list[tuple[str, dict[str, Any]]] = []
-    with httpx.stream("GET", f"{base}/backtests/{backtest_id}/events", timeout=timeout) as response:
+    with http.stream("GET", f"{base}/backtests/{backtest_id}/events", timeout=timeout) as response:
         assert response.status_code == 200, response.read()
         name = None
         for line in response.iter_lines():
@@ -46,14 +46,14 @@ def test_a_backtest_over_http_is_the_clis_and_is_stored(kafka_bootstrap: str, na
                                                         fresh_archive: str) -> None:
     create_topics(kafka_bootstrap, all_topics(namespace))
     with running_api(kafka_bootstrap, namespace, "--archive") as base:  # it owns the embedded store
-        started = httpx.post(f"{base}/backtests", json={**HODL, "command_id": "bt-1"}, timeout=30)
+        started = http.post(f"{base}/backtests", json={**HODL, "command_id": "bt-1"}, timeout=30)
         assert started.status_code == 202, started.text
         bt = started.json()
         assert bt["state"] in ("queued", "running") and bt["command_id"] == "bt-1"
         assert bt["balances"] == [{"venue": "synthetic", "currency": "USD", "amount": "10000"}]
-        again = httpx.post(f"{base}/backtests", json={**HODL, "command_id": "bt-1"}, timeout=30)
+        again = http.post(f"{base}/backtests", json={**HODL, "command_id": "bt-1"}, timeout=30)
         assert again.status_code == 202 and again.json()["backtest_id"] == bt["backtest_id"]  # one backtest
-        other = httpx.post(f"{base}/backtests", json={**HODL, "latency_ms": 5, "command_id": "bt-1"},
+        other = http.post(f"{base}/backtests", json={**HODL, "latency_ms": 5, "command_id": "bt-1"},
                            timeout=30)
         assert other.status_code == 409 and "other options" in other.text
 
@@ -70,33 +70,33 @@ def test_a_backtest_over_http_is_the_clis_and_is_stored(kafka_bootstrap: str, na
         assert len(report["equity"]) >= 300  # a sample a minute over 6 hours
         assert done["digest"].startswith("outputs sha256 ")
 
-        listed = httpx.get(f"{base}/backtests", timeout=30).json()
+        listed = http.get(f"{base}/backtests", timeout=30).json()
         assert [b["backtest_id"] for b in listed] == [bt["backtest_id"]] and listed[0]["report"] is None
-        assert httpx.get(f"{base}/backtests/{bt['backtest_id']}", timeout=30).json()["report"] == report
-        runs = httpx.get(f"{base}/runs", params={"mode": "backtest"}, timeout=30)
+        assert http.get(f"{base}/backtests/{bt['backtest_id']}", timeout=30).json()["report"] == report
+        runs = http.get(f"{base}/runs", params={"mode": "backtest"}, timeout=30)
         assert [(r["run_id"], r["state"]) for r in runs.json()] == [(bt["backtest_id"], "done")]
         assert "x-cryptick-partial" not in runs.headers
-        assert httpx.get(f"{base}/runs", params={"mode": "paper"}, timeout=30).json() == []
-        detail = httpx.get(f"{base}/runs/{bt['backtest_id']}", timeout=30).json()
+        assert http.get(f"{base}/runs", params={"mode": "paper"}, timeout=30).json() == []
+        detail = http.get(f"{base}/runs/{bt['backtest_id']}", timeout=30).json()
         assert (detail["mode"], detail["state"]) == ("backtest", "done")
         assert detail["params"] == {"bases": "BTC,ETH"}
         assert detail["allocations"] == [{"venue": "synthetic", "currency": "USD", "amount": "10000"}]
-        got = httpx.get(f"{base}/runs/{bt['backtest_id']}/report", timeout=30).json()
+        got = http.get(f"{base}/runs/{bt['backtest_id']}/report", timeout=30).json()
         assert got == {"run_id": bt["backtest_id"], "mode": "backtest", "report": report}
-        assert httpx.get(f"{base}/runs/nope/report", timeout=60).status_code == 404
+        assert http.get(f"{base}/runs/nope/report", timeout=60).status_code == 404
         # the run is in the same archive as a CLI backtest would be: a restarted API reads it back
     env = dict(os.environ, CLICKHOUSE_DSN=fresh_archive)
     shown = subprocess.run([sys.executable, "-m", "cryptick.cli", "runs"], env=env, capture_output=True,
                            text=True, timeout=120)
     assert shown.returncode == 0 and bt["backtest_id"][:12] in shown.stdout, shown.stdout + shown.stderr
     with running_api(kafka_bootstrap, namespace, "--archive") as base:
-        stored = httpx.get(f"{base}/backtests/{bt['backtest_id']}", timeout=60).json()
+        stored = http.get(f"{base}/backtests/{bt['backtest_id']}", timeout=60).json()
         assert stored["state"] == "done" and stored["detail"] == "stored" and stored["report"] == report
         assert [n for n, _ in follow(base, bt["backtest_id"])] == ["done"]
-        listed = httpx.get(f"{base}/runs", params={"strategy": "hodl"}, timeout=30).json()
+        listed = http.get(f"{base}/runs", params={"strategy": "hodl"}, timeout=30).json()
         assert [(r["run_id"], r["mode"], r["detail"]) for r in listed] == [(bt["backtest_id"], "backtest",
                                                                              "stored")]
-        assert httpx.get(f"{base}/backtests/nope", timeout=30).status_code == 404
+        assert http.get(f"{base}/backtests/nope", timeout=30).status_code == 404
 
     # the CLI, on the same options, makes the same outputs
     cli = subprocess.run([sys.executable, "-m", "cryptick.cli", "backtest", "hodl", "--balance",
@@ -110,47 +110,47 @@ def test_a_backtest_over_http_is_the_clis_and_is_stored(kafka_bootstrap: str, na
 def test_cancel_refuse_and_fail_with_reasons(fresh_archive: str, api_server: str) -> None:
     base = api_server
     long = {**HODL, "end": "2018-03-01T00:00:00Z", "step_ms": 1000, "store": False}
-    bad = httpx.post(f"{base}/backtests", json={**HODL, "strategy": "nope"}, timeout=30)
+    bad = http.post(f"{base}/backtests", json={**HODL, "strategy": "nope"}, timeout=30)
     assert bad.status_code == 422 and "unknown strategy 'nope'" in bad.text
-    bad = httpx.post(f"{base}/backtests", json={**HODL, "end": "2017-12-31T00:00:00Z"}, timeout=30)
+    bad = http.post(f"{base}/backtests", json={**HODL, "end": "2017-12-31T00:00:00Z"}, timeout=30)
     assert bad.status_code == 422 and "empty time range" in bad.text
-    bad = httpx.post(f"{base}/backtests", json={**HODL, "params": {"colour": "red"}}, timeout=30)
+    bad = http.post(f"{base}/backtests", json={**HODL, "params": {"colour": "red"}}, timeout=30)
     assert bad.status_code == 422 and "takes no parameter colour" in bad.text
-    bad = httpx.post(f"{base}/backtests", json={**HODL, "balances": []}, timeout=30)
+    bad = http.post(f"{base}/backtests", json={**HODL, "balances": []}, timeout=30)
     assert bad.status_code == 422
     # this API does not own the embedded archive: it neither stores there nor opens it (it would lock
     # the archive sink out)
-    bad = httpx.post(f"{base}/backtests", json=HODL, timeout=30)
+    bad = http.post(f"{base}/backtests", json=HODL, timeout=30)
     assert bad.status_code == 422 and "does not own the embedded archive" in bad.text
-    listed = httpx.get(f"{base}/backtests", timeout=30)
+    listed = http.get(f"{base}/backtests", timeout=30)
     assert listed.json() == [] and "does not own" in listed.headers["x-cryptick-partial"]
 
-    first = httpx.post(f"{base}/backtests", json=long, timeout=30).json()
-    queued = httpx.post(f"{base}/backtests", json={**long, "seed": 8}, timeout=30).json()
+    first = http.post(f"{base}/backtests", json=long, timeout=30).json()
+    queued = http.post(f"{base}/backtests", json={**long, "seed": 8}, timeout=30).json()
     running = follow(base, first["backtest_id"], until="progress")
     deadline = time.monotonic() + 60
     while running[-1][1]["state"] != "running" and time.monotonic() < deadline:
         running = follow(base, first["backtest_id"], until="progress")
     assert running[-1][1]["state"] == "running"
-    assert httpx.get(f"{base}/backtests/{queued['backtest_id']}", timeout=30).json()["state"] == "queued"
-    gone = httpx.post(f"{base}/backtests/{queued['backtest_id']}/cancel", timeout=30).json()
+    assert http.get(f"{base}/backtests/{queued['backtest_id']}", timeout=30).json()["state"] == "queued"
+    gone = http.post(f"{base}/backtests/{queued['backtest_id']}/cancel", timeout=30).json()
     assert gone["state"] == "cancelled" and "before it started" in gone["detail"]
 
     asked = time.monotonic()
-    assert httpx.post(f"{base}/backtests/{first['backtest_id']}/cancel", timeout=30).status_code == 202
+    assert http.post(f"{base}/backtests/{first['backtest_id']}/cancel", timeout=30).status_code == 202
     ended = follow(base, first["backtest_id"])
     assert ended[-1][0] == "cancelled" and "nothing of it was stored" in ended[-1][1]["detail"]
     assert time.monotonic() - asked < 30
     assert 0 < ended[-1][1]["progress"]["fraction"] < 1
-    assert httpx.post(f"{base}/backtests/nope/cancel", timeout=30).status_code == 404
+    assert http.post(f"{base}/backtests/nope/cancel", timeout=30).status_code == 404
 
     # missing market data fails the backtest with the reason, and the next one runs
-    no_data = httpx.post(f"{base}/backtests", json={**HODL, "params": {"bases": "DOGE"}, "store": False},
+    no_data = http.post(f"{base}/backtests", json={**HODL, "params": {"bases": "DOGE"}, "store": False},
                          timeout=30).json()
     failed = follow(base, no_data["backtest_id"])
     assert failed[-1][0] == "failed" and "no data for synthetic:DOGE-USD" in failed[-1][1]["detail"]
-    states = {b["backtest_id"]: b["state"] for b in httpx.get(f"{base}/backtests", timeout=60).json()}
+    states = {b["backtest_id"]: b["state"] for b in http.get(f"{base}/backtests", timeout=60).json()}
     assert states == {first["backtest_id"]: "cancelled", queued["backtest_id"]: "cancelled",
                       no_data["backtest_id"]: "failed"}
-    listed = httpx.get(f"{base}/backtests", params={"state": "failed"}, timeout=60).json()
+    listed = http.get(f"{base}/backtests", params={"state": "failed"}, timeout=60).json()
     assert [b["backtest_id"] for b in listed] == [no_data["backtest_id"]]

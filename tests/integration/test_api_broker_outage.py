@@ -19,6 +19,7 @@ from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from schemas.topics import all_topics
 from streams.runtime.kafka import create_topics
+from tests.integration import http
 
 from .conftest import free_port
 
@@ -59,11 +60,11 @@ def deposit(base: str, amount: str, command_id: str | None) -> httpx.Response:
     body: dict[str, Any] = {"venue": "synthetic", "currency": "USD", "amount": amount}
     if command_id:
         body["command_id"] = command_id
-    return httpx.post(f"{base}/accounts/carol/deposits", json=body, timeout=30)
+    return http.post(f"{base}/accounts/carol/deposits", json=body, timeout=30)
 
 
 def pool(base: str) -> str | None:
-    rows = httpx.get(f"{base}/accounts/carol/unallocated", timeout=5).json()
+    rows = http.get(f"{base}/accounts/carol/unallocated", timeout=5).json()
     return next((r["amount"] for r in rows if r["currency"] == "USD"), None)
 
 
@@ -76,7 +77,7 @@ def test_a_broker_outage_answers_503_and_a_retry_applies_once(api: str, broker: 
         named = deposit(api, "10", "ghost-1")
         unnamed = deposit(api, "100", None)
         took = time.monotonic() - started
-        health = httpx.get(f"{api}/health", timeout=20).json()
+        health = http.get(f"{api}/health", timeout=20).json()
     finally:
         broker.start()
     assert named.status_code == 503, named.text

@@ -20,6 +20,7 @@ from producers.scenario import Message
 from producers.synthetic import SyntheticConfig, SyntheticFeed
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, partition_of, qualified, venue_key
 from streams.runtime.kafka import producer
+from tests.integration import http
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +41,7 @@ def api(kafka_bootstrap: str, namespace: str, api_server: str, tmp_path: Path) -
 
 
 def post(base: str, path: str, body: Any = None, **kw: Any) -> httpx.Response:
-    return httpx.post(f"{base}{path}", json=body if body is not None else {}, timeout=20, **kw)
+    return http.post(f"{base}{path}", json=body if body is not None else {}, timeout=20, **kw)
 
 
 def deposit(base: str, amount: str, command_id: str, currency: str = "USD") -> httpx.Response:
@@ -49,7 +50,7 @@ def deposit(base: str, amount: str, command_id: str, currency: str = "USD") -> h
 
 
 def pool(base: str) -> dict[str, str]:
-    rows = httpx.get(f"{base}/accounts/bob/unallocated", timeout=5).json()
+    rows = http.get(f"{base}/accounts/bob/unallocated", timeout=5).json()
     return {r["currency"]: r["amount"] for r in rows}
 
 
@@ -67,9 +68,9 @@ def test_a_command_id_is_an_idempotency_key(api: str) -> None:
     assert across.status_code == 409
     assert pool(api) == {"USD": "100"}
 
-    looked_up = httpx.get(f"{api}/accounts/bob/commands/dep-a", timeout=5)
+    looked_up = http.get(f"{api}/accounts/bob/commands/dep-a", timeout=5)
     assert looked_up.status_code == 200 and looked_up.json()["status"] == "accepted"
-    assert httpx.get(f"{api}/accounts/bob/commands/never-sent", timeout=5).status_code == 404
+    assert http.get(f"{api}/accounts/bob/commands/never-sent", timeout=5).status_code == 404
 
 
 def test_another_accounts_command_id_is_refused_without_its_outcome(api: str) -> None:
@@ -78,8 +79,8 @@ def test_another_accounts_command_id_is_refused_without_its_outcome(api: str) ->
                                                   "command_id": "dep-shared"})
     assert theirs.status_code == 409, theirs.text
     assert theirs.json()["original"] is None and "another account" in theirs.json()["detail"]
-    assert httpx.get(f"{api}/accounts/eve/commands/dep-shared", timeout=5).status_code == 404
-    assert httpx.get(f"{api}/accounts/eve/unallocated", timeout=5).json() == []
+    assert http.get(f"{api}/accounts/eve/commands/dep-shared", timeout=5).status_code == 404
+    assert http.get(f"{api}/accounts/eve/unallocated", timeout=5).json() == []
     assert pool(api) == {"USD": "7"}
 
 
@@ -111,8 +112,8 @@ def test_names_ids_and_bodies_are_bounded(api: str) -> None:
     assert deposit(api, "1", "x" * 1000).status_code == 422
     assert deposit(api, "1", "x" * 100_000).status_code == 413
     assert deposit(api, "1", "nul\x00id").status_code == 422
-    assert httpx.post(f"{api}/accounts/bob%00/deposits", json={}, timeout=5).status_code == 422
-    huge = httpx.post(f"{api}/accounts/bob/deposits", content=b"{" + b" " * 10_000_000 + b"}",
+    assert http.post(f"{api}/accounts/bob%00/deposits", json={}, timeout=5).status_code == 422
+    huge = http.post(f"{api}/accounts/bob/deposits", content=b"{" + b" " * 10_000_000 + b"}",
                       headers={"content-type": "application/json"}, timeout=20)
     assert huge.status_code == 413 and huge.json()["status"] == "too_large"
     r = post(api, "/runs/some-run/stop", {"release": 0})
@@ -127,7 +128,7 @@ def test_names_ids_and_bodies_are_bounded(api: str) -> None:
             yield b"x" * 1024
         yield b'"}'
 
-    chunked = httpx.post(f"{api}/accounts/bob/deposits", content=chunks(),
+    chunked = http.post(f"{api}/accounts/bob/deposits", content=chunks(),
                          headers={"content-type": "application/json"}, timeout=20)
     assert chunked.status_code == 413 and chunked.json()["status"] == "too_large"
     assert pool(api) == {}
@@ -158,7 +159,7 @@ def test_a_run_starts_once_per_key_and_validates_first(api: str) -> None:
     assert unkeyed.json()["run_id"] != first.json()["run_id"]
 
     def funded() -> list[dict[str, Any]]:
-        return [ws for ws in httpx.get(f"{api}/accounts/bob/wallet-sets", timeout=5).json()]
+        return [ws for ws in http.get(f"{api}/accounts/bob/wallet-sets", timeout=5).json()]
 
     deadline = time.monotonic() + 30
     while not funded() and time.monotonic() < deadline:
@@ -168,7 +169,7 @@ def test_a_run_starts_once_per_key_and_validates_first(api: str) -> None:
     sets = funded()
     runs = sorted(f"{r.json()['run_id']}:ws" for r in (first, unkeyed))
     assert sorted(s["wallet_set_id"] for s in sets) == runs
-    worth = sum(float(v["usd"]) for v in httpx.get(f"{api}/accounts/bob/value", timeout=5).json())
+    worth = sum(float(v["usd"]) for v in http.get(f"{api}/accounts/bob/value", timeout=5).json())
     assert worth == pytest.approx(101.5, rel=0.02)  # 100 deposited once though started twice, 0.5, 1
 
 
@@ -180,7 +181,7 @@ def test_the_replica_reports_a_message_it_cannot_fold_and_goes_on(
     assert prod.flush(10) == 0
     after = deposit(api, "5", "dep-after")
     assert after.status_code == 200, after.text  # the replica went on past the poison
-    health = httpx.get(f"{api}/health", timeout=10).json()
+    health = http.get(f"{api}/health", timeout=10).json()
     replica = next(c for c in health["components"] if c["name"] == "replica")
     assert health["status"] == "degraded" and replica["status"] == "degraded"
     assert "could not fold 1 message" in replica["detail"] and "marker" in replica["detail"]

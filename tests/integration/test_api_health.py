@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cryptick.flows import WorkerProcess
@@ -16,12 +15,13 @@ from producers.scenario import Message
 from producers.synthetic import SyntheticConfig, SyntheticFeed
 from schemas.events import BookStatusChanged, DepositFunds
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, venue_key
+from tests.integration import http
 
 pytestmark = pytest.mark.integration
 
 
 def component(base: str, name: str) -> dict[str, Any]:
-    health = httpx.get(f"{base}/health", timeout=20).json()
+    health = http.get(f"{base}/health", timeout=20).json()
     return next(c for c in health["components"] if c["name"] == name) | {"overall": health["status"]}
 
 

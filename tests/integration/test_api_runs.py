@@ -11,13 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cryptick.flows import WorkerProcess
 from cryptick.worker import ROLES
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
+from tests.integration import http
 
 pytestmark = pytest.mark.integration
 US = 1_000_000
@@ -52,7 +52,7 @@ def sse(base: str, kinds: str, until: Any, timeout: float = 60) -> list[tuple[st
     """Events of ``kinds`` from now on, until ``until(received)`` is true."""
     received: list[tuple[str, dict[str, Any]]] = []
     deadline = time.monotonic() + timeout
-    with httpx.stream("GET", f"{base}/streams/events", params={"kinds": kinds}, timeout=timeout) as response:
+    with http.stream("GET", f"{base}/streams/events", params={"kinds": kinds}, timeout=timeout) as response:
         name = None
         for line in response.iter_lines():
             if line.startswith("event:"):
@@ -65,14 +65,14 @@ def sse(base: str, kinds: str, until: Any, timeout: float = 60) -> list[tuple[st
 
 
 def test_a_paper_run_over_http(live: str) -> None:
-    listed = httpx.get(f"{live}/strategies", timeout=10).json()
+    listed = http.get(f"{live}/strategies", timeout=10).json()
     demo = next(s for s in listed if s["name"] == "demo")
     assert "offset_bps" in demo["params"] and demo["description"]
 
-    bad = httpx.post(f"{live}/runs", json={"strategy": "nope", "balances": [
+    bad = http.post(f"{live}/runs", json={"strategy": "nope", "balances": [
         {"venue": "synthetic", "currency": "USD", "amount": "100"}]}, timeout=10)
     assert bad.status_code == 422 and "unknown strategy 'nope'" in bad.text
-    bad = httpx.post(f"{live}/runs", json={"strategy": "demo", "params": {"interval_s": "-1"}, "balances": [
+    bad = http.post(f"{live}/runs", json={"strategy": "demo", "params": {"interval_s": "-1"}, "balances": [
         {"venue": "synthetic", "currency": "USD", "amount": "100"}]}, timeout=10)
     assert bad.status_code == 422 and "interval_s" in bad.text
 
@@ -80,7 +80,7 @@ def test_a_paper_run_over_http(live: str) -> None:
 
     def start() -> None:
         time.sleep(1)  # the stream is open by then
-        r = httpx.post(f"{live}/runs", json={"strategy": "demo", "params": {"interval_s": "1"}, "balances": [
+        r = http.post(f"{live}/runs", json={"strategy": "demo", "params": {"interval_s": "1"}, "balances": [
             {"venue": "synthetic", "currency": "USD", "amount": "10000"}]}, timeout=10)
         started.update(r.json(), status=r.status_code)
 
@@ -96,7 +96,7 @@ def test_a_paper_run_over_http(live: str) -> None:
 
     def move_slider() -> None:
         time.sleep(1)
-        r = httpx.post(f"{live}/runs/{run_id}/components/settings", json={"offset_bps": 7}, timeout=10)
+        r = http.post(f"{live}/runs/{run_id}/components/settings", json={"offset_bps": 7}, timeout=10)
         assert r.status_code == 202
 
     threading.Thread(target=move_slider).start()
@@ -107,7 +107,7 @@ def test_a_paper_run_over_http(live: str) -> None:
 
     def stop() -> None:
         time.sleep(1)
-        r = httpx.post(f"{live}/runs/{run_id}/stop", json={"reason": "enough"}, timeout=10)
+        r = http.post(f"{live}/runs/{run_id}/stop", json={"reason": "enough"}, timeout=10)
         assert r.status_code == 202
 
     threading.Thread(target=stop).start()
@@ -120,7 +120,7 @@ def poll(url: str, ok: Any, timeout: float = 60) -> Any:
     """GET ``url`` until ``ok(json)``; the last answer."""
     deadline = time.monotonic() + timeout
     while True:
-        got = httpx.get(url, timeout=10)
+        got = http.get(url, timeout=10)
         if got.status_code == 200 and ok(got.json()):
             return got.json()
         assert time.monotonic() < deadline, (url, got.status_code, got.text[:500])
@@ -130,7 +130,7 @@ def poll(url: str, ok: Any, timeout: float = 60) -> Any:
 def test_a_run_is_read_back_mid_way_without_the_stream(live: str) -> None:
     body = {"strategy": "demo", "account": "reader", "params": {"interval_s": "1"},
             "balances": [{"venue": "synthetic", "currency": "USD", "amount": "10000"}]}
-    r = httpx.post(f"{live}/runs", json=body, timeout=10)
+    r = http.post(f"{live}/runs", json=body, timeout=10)
     assert r.status_code == 202, r.text
     run_id = r.json()["run_id"]
 
@@ -143,27 +143,27 @@ def test_a_run_is_read_back_mid_way_without_the_stream(live: str) -> None:
     kinds = {c["component_id"]: c["kind"] for c in detail["components"]}
     assert kinds == {"quotes": "table", "settings": "slider"}
     assert detail["inbox"]["StartRun"] == 1 and detail["outputs"]["UiComponentDeclared"] == 2
-    components = httpx.get(f"{live}/runs/{run_id}/components", timeout=10).json()
+    components = http.get(f"{live}/runs/{run_id}/components", timeout=10).json()
     assert [c["component_id"] for c in components] == ["quotes", "settings"]
 
-    listed = httpx.get(f"{live}/runs", params={"account": "reader", "state": "running"}, timeout=10).json()
+    listed = http.get(f"{live}/runs", params={"account": "reader", "state": "running"}, timeout=10).json()
     assert [x["run_id"] for x in listed] == [run_id] and listed[0]["component_count"] == 2
-    other = httpx.get(f"{live}/runs", params={"strategy": "hodl", "account": "reader"}, timeout=10)
+    other = http.get(f"{live}/runs", params={"strategy": "hodl", "account": "reader"}, timeout=10)
     assert other.json() == []
 
-    moved = httpx.post(f"{live}/runs/{run_id}/components/settings", json={"offset_bps": 7}, timeout=10)
+    moved = http.post(f"{live}/runs/{run_id}/components/settings", json={"offset_bps": 7}, timeout=10)
     assert moved.status_code == 202
     logs = poll(f"{live}/runs/{run_id}/logs", lambda lines: any("offset now 7 bps" in x["message"]
                                                                for x in lines))
     assert all(set(x) == {"ts", "level", "message"} for x in logs)
-    stopped = httpx.post(f"{live}/runs/{run_id}/stop", json={"reason": "read enough"}, timeout=10)
+    stopped = http.post(f"{live}/runs/{run_id}/stop", json={"reason": "read enough"}, timeout=10)
     assert stopped.status_code == 202
     done = poll(f"{live}/runs/{run_id}", lambda d: d["state"] == "stopped")
     assert done["detail"] == "read enough" and done["stop_requested"] == "read enough"
     assert done["inbox"]["ControlMessage"] == 1
 
-    assert httpx.get(f"{live}/runs/no-such-run", timeout=10).status_code == 404
-    assert httpx.get(f"{live}/runs/no-such-run/components", timeout=10).status_code == 404
+    assert http.get(f"{live}/runs/no-such-run", timeout=10).status_code == 404
+    assert http.get(f"{live}/runs/no-such-run/components", timeout=10).status_code == 404
 
 
 def test_markets_are_listed_with_their_rules_and_book_status(live: str) -> None:
@@ -178,21 +178,21 @@ def test_markets_are_listed_with_their_rules_and_book_status(live: str) -> None:
 def test_a_runs_fills_and_a_markets_trades_are_read_back(live: str) -> None:
     body = {"strategy": "hodl", "account": "filler", "params": {"bases": "BTC"},
             "balances": [{"venue": "synthetic", "currency": "USD", "amount": "1000"}]}
-    run_id = httpx.post(f"{live}/runs", json=body, timeout=10).json()["run_id"]
+    run_id = http.post(f"{live}/runs", json=body, timeout=10).json()["run_id"]
     orders = poll(f"{live}/accounts/filler/orders?run_id={run_id}",
                   lambda os_: os_ and all(o["state"] == "done" for o in os_) and any(o["filled"] != "0"
                                                                                        for o in os_))
-    fills = httpx.get(f"{live}/accounts/filler/fills", params={"run_id": run_id}, timeout=10).json()
+    fills = http.get(f"{live}/accounts/filler/fills", params={"run_id": run_id}, timeout=10).json()
     assert fills and all(f["run_id"] == run_id and f["pair"] == "BTC-USD" for f in fills)
     for o in orders:  # each order's fills add up to what it filled, at its average price
         mine = [f for f in fills if f["order_id"] == o["order_id"]]
         assert sum(Decimal(f["size"]) for f in mine) == Decimal(o["filled"])
         assert all(f["fill_id"].startswith(o["order_id"] + ":") and f["side"] == o["side"] for f in mine)
     assert [f["time"] for f in fills] == sorted((f["time"] for f in fills), reverse=True)
-    assert httpx.get(f"{live}/accounts/filler/fills", params={"run_id": "other"}, timeout=10).json() == []
-    assert len(httpx.get(f"{live}/accounts/filler/fills", params={"limit": 1}, timeout=10).json()) == 1
+    assert http.get(f"{live}/accounts/filler/fills", params={"run_id": "other"}, timeout=10).json() == []
+    assert len(http.get(f"{live}/accounts/filler/fills", params={"limit": 1}, timeout=10).json()) == 1
 
     trades = poll(f"{live}/markets/synthetic/BTC-USD/trades?limit=5", lambda ts: len(ts) == 5)
     assert all(Decimal(t["price"]) > 0 and Decimal(t["size"]) > 0 and t["trade_id"] for t in trades)
     assert [t["time"] for t in trades] == sorted((t["time"] for t in trades), reverse=True)
-    assert httpx.get(f"{live}/markets/synthetic/DOGE-USD/trades", timeout=10).status_code == 404
+    assert http.get(f"{live}/markets/synthetic/DOGE-USD/trades", timeout=10).status_code == 404

@@ -16,6 +16,7 @@ from producers.publish import publish
 from producers.scenario import Message
 from producers.synthetic import SyntheticConfig, SyntheticFeed
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, venue_key
+from tests.integration import http
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +38,7 @@ def market(kafka_bootstrap: str, namespace: str, api_server: str, tmp_path: Path
 
 
 def post(base: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
-    return httpx.post(f"{base}/accounts/alice{path}", json=body or {}, timeout=20)
+    return http.post(f"{base}/accounts/alice{path}", json=body or {}, timeout=20)
 
 
 def until(fn: Any, timeout: float = 30.0) -> Any:
@@ -71,9 +72,9 @@ def test_funds_wallet_sets_and_orders_over_http(market: str) -> None:
                                                         "amount": "6000"}]})
     assert made.status_code == 200, made.text
 
-    pool = httpx.get(f"{base}/accounts/alice/unallocated", timeout=5).json()
+    pool = http.get(f"{base}/accounts/alice/unallocated", timeout=5).json()
     assert pool == [{"venue": "synthetic", "currency": "USD", "amount": "4000"}]
-    allocated = httpx.get(f"{base}/accounts/alice/allocated", params={"aggregate": True}, timeout=5).json()
+    allocated = http.get(f"{base}/accounts/alice/allocated", params={"aggregate": True}, timeout=5).json()
     assert allocated == [{"venue": "*", "currency": "USD", "amount": "6000"}]
 
     bad = post(base, "/orders", {"run_id": "run1", "wallet_set_id": "ws1", "venue": "synthetic",
@@ -81,7 +82,7 @@ def test_funds_wallet_sets_and_orders_over_http(market: str) -> None:
                                  "price": "100"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "size"
 
-    book = until(lambda: httpx.get(f"{base}/markets/synthetic/BTC-USD/book", timeout=5))
+    book = until(lambda: http.get(f"{base}/markets/synthetic/BTC-USD/book", timeout=5))
     assert book.status_code == 200
     best_ask = float(book.json()["asks"][0][0])
     buy = post(base, "/orders", {"run_id": "run1", "wallet_set_id": "ws1", "venue": "synthetic",
@@ -95,7 +96,7 @@ def test_funds_wallet_sets_and_orders_over_http(market: str) -> None:
     assert rest.status_code == 200, rest.text
 
     def settled() -> dict[str, Any] | None:
-        ws = httpx.get(f"{base}/accounts/alice/wallet-sets/ws1", timeout=5).json()
+        ws = http.get(f"{base}/accounts/alice/wallet-sets/ws1", timeout=5).json()
         btc = [b for b in ws["balances"] if b["currency"] == "BTC"]
         return ws if btc and btc[0]["balance"] == "0.1" else None
 
@@ -111,12 +112,12 @@ def test_funds_wallet_sets_and_orders_over_http(market: str) -> None:
     cancelled = post(base, "/orders/rest-1/cancel", {"run_id": "run1", "venue": "synthetic",
                                                     "pair": "BTC-USD"})
     assert cancelled.status_code == 200, cancelled.text
-    until(lambda: httpx.get(f"{base}/accounts/alice/wallet-sets/ws1", timeout=5).json()["open_orders"] == 0)
+    until(lambda: http.get(f"{base}/accounts/alice/wallet-sets/ws1", timeout=5).json()["open_orders"] == 0)
     assert post(base, "/wallet-sets/ws1/deactivate").status_code == 200
 
     # the orders read back: states, fills, average price, fees, reasons, one order's whole trail
     def both_done() -> list[dict[str, Any]] | None:
-        got = httpx.get(f"{base}/accounts/alice/orders", timeout=5).json()
+        got = http.get(f"{base}/accounts/alice/orders", timeout=5).json()
         states = {o["order_id"]: o["state"] for o in got}
         return got if states == {"rest-1": "done", "buy-1": "done"} else None
 
@@ -127,15 +128,15 @@ def test_funds_wallet_sets_and_orders_over_http(market: str) -> None:
     assert float(bought["avg_price"]) == pytest.approx(best_ask, rel=0.01)
     assert float(bought["fees"]["USD"]) > 0
     assert (listed[0]["filled"], listed[0]["reason"], listed[0]["avg_price"]) == ("0", "cancelled", None)
-    assert httpx.get(f"{base}/accounts/alice/orders", params={"state": "open"}, timeout=5).json() == []
-    assert httpx.get(f"{base}/accounts/alice/orders", params={"run_id": "other"}, timeout=5).json() == []
-    trail = httpx.get(f"{base}/accounts/alice/orders/buy-1", timeout=5).json()["trail"]
+    assert http.get(f"{base}/accounts/alice/orders", params={"state": "open"}, timeout=5).json() == []
+    assert http.get(f"{base}/accounts/alice/orders", params={"run_id": "other"}, timeout=5).json() == []
+    trail = http.get(f"{base}/accounts/alice/orders/buy-1", timeout=5).json()["trail"]
     steps = [t["type"] for t in trail]
     assert steps[:2] == ["OrderRequested", "OrderAccepted"] and steps[-1] == "OrderDone"
     assert "OrderFilled" in steps
-    assert httpx.get(f"{base}/accounts/alice/orders/nope", timeout=5).status_code == 404
+    assert http.get(f"{base}/accounts/alice/orders/nope", timeout=5).status_code == 404
 
-    values = {v["currency"]: v for v in httpx.get(f"{base}/accounts/alice/value", timeout=5).json()}
+    values = {v["currency"]: v for v in http.get(f"{base}/accounts/alice/value", timeout=5).json()}
     assert float(values["BTC"]["usd"]) == pytest.approx(0.1 * best_ask, rel=0.01)
     assert values["USD"]["usd"] == values["USD"]["amount"]
-    assert "BTC-USD" in httpx.get(f"{base}/prices", timeout=5).json()
+    assert "BTC-USD" in http.get(f"{base}/prices", timeout=5).json()

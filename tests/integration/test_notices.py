@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
@@ -26,13 +25,14 @@ from schemas.events import MarketListed, ServiceNotice
 from schemas.topics import NOTICES, all_topics, qualified
 from streams.runtime.kafka import create_topics
 from streams.runtime.notices import BURST, NoticeHandler
+from tests.integration import http
 from tests.integration.test_api_runs import sse
 
 pytestmark = pytest.mark.integration
 
 
 def _logs(base: str, **params: Any) -> list[dict[str, Any]]:
-    got = httpx.get(f"{base}/logs", params=params, timeout=30)
+    got = http.get(f"{base}/logs", params=params, timeout=30)
     assert got.status_code == 200, got.text
     out: list[dict[str, Any]] = got.json()
     return out
@@ -75,10 +75,10 @@ def test_a_feed_a_worker_and_the_api_tell_what_happens(kafka_bootstrap: str, nam
         lost = _until(base, lambda got: len(got) >= 2, service="feed", level="warning")
         assert lost and all(n["venue"] == "coinbase" and n["level"] == "warning" for n in lost)
         assert lost[0]["message"].startswith("coinbase feed disconnected: "), lost
-        markets = httpx.get(f"{base}/markets", timeout=30).json()  # the market says its feed is down
+        markets = http.get(f"{base}/markets", timeout=30).json()  # the market says its feed is down
         down = next(m for m in markets if m["pair"] == "BTC-USD")["feed"]
         assert down["state"] == "disconnected" and down["detail"].startswith("coinbase feed disconnected")
-        health = httpx.get(f"{base}/health", timeout=30).json()
+        health = http.get(f"{base}/health", timeout=30).json()
         feeds = next(c for c in health["components"] if c["name"] == "feeds")
         assert feeds["status"] == "degraded" and "coinbase disconnected" in feeds["detail"]
         # the stream carries them live
@@ -96,13 +96,13 @@ def test_a_feed_a_worker_and_the_api_tell_what_happens(kafka_bootstrap: str, nam
         finally:  # the worker stops whatever happened to the feed
             worker.stop()
     said = _until(base, lambda got: any(n["message"] == "feed stopped" for n in got), service="feed")
-    stopped = next(m for m in httpx.get(f"{base}/markets", timeout=30).json() if m["pair"] == "BTC-USD")
+    stopped = next(m for m in http.get(f"{base}/markets", timeout=30).json() if m["pair"] == "BTC-USD")
     assert stopped["feed"]["state"] == "stopped"
     assert said[0]["message"] == "feed started: coinbase:BTC-USD" and said[-1]["message"] == "feed stopped"
     assert {n["service"] for n in _logs(base, level="warning")} <= {"feed", "worker"}
     assert all(n["venue"] == "coinbase" for n in _logs(base, venue="coinbase"))
     assert _logs(base, limit=1) == _logs(base)[-1:]
-    bad = httpx.get(f"{base}/logs", params={"level": "loud"}, timeout=30)
+    bad = http.get(f"{base}/logs", params={"level": "loud"}, timeout=30)
     assert bad.status_code == 422
 
 

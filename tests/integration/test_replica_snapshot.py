@@ -15,18 +15,19 @@ from schemas.events import DepositFunds
 from schemas.topics import LEDGER_JOURNAL, all_topics
 from streams.runtime.kafka import create_topics
 from tests.conftest import drop_namespaces
+from tests.integration import http
 from tests.integration.conftest import running_api
 
 pytestmark = pytest.mark.integration
 
 
 def _deposit(base: str, n: int, amount: str = "1.5") -> httpx.Response:
-    return httpx.post(f"{base}/accounts/snap/deposits", json={
+    return http.post(f"{base}/accounts/snap/deposits", json={
         "venue": "coinbase", "currency": "USD", "amount": amount, "command_id": f"dep-{n}"}, timeout=30)
 
 
 def _replica(base: str) -> str:
-    health = httpx.get(f"{base}/health", timeout=30).json()
+    health = http.get(f"{base}/health", timeout=30).json()
     return next(c["detail"] for c in health["components"] if c["name"] == "replica")
 
 
@@ -45,11 +46,11 @@ def test_a_restart_folds_from_the_snapshot_and_reads_the_same(kafka_bootstrap: s
     with running_api(kafka_bootstrap, namespace, **env) as base:
         for n in range(40):
             assert _deposit(base, n).json()["status"] == "accepted"
-        made = httpx.post(f"{base}/accounts/snap/wallet-sets", json={
+        made = http.post(f"{base}/accounts/snap/wallet-sets", json={
             "wallet_set_id": "ws1", "run_id": "r1",
             "allocations": [{"venue": "coinbase", "currency": "USD", "amount": "10"}]}, timeout=30)
         assert made.status_code == 200, made.text
-        before = httpx.get(f"{base}/accounts/snap/wallet-sets", timeout=30).json()
+        before = http.get(f"{base}/accounts/snap/wallet-sets", timeout=30).json()
         _wait(lambda: any(snapshots.glob("replica-*.pickle")) and "ready in" in _replica(base))
         time.sleep(1.5)  # a snapshot after the last command
         assert "from the start of the topics" in _replica(base)
@@ -62,9 +63,9 @@ def test_a_restart_folds_from_the_snapshot_and_reads_the_same(kafka_bootstrap: s
     with running_api(kafka_bootstrap, namespace, **env) as base:
         _wait(lambda: "ready in" in _replica(base))
         assert "from a snapshot of " in _replica(base)
-        after = httpx.get(f"{base}/accounts/snap/wallet-sets", timeout=30).json()
+        after = http.get(f"{base}/accounts/snap/wallet-sets", timeout=30).json()
         assert after == before
-        pool = httpx.get(f"{base}/accounts/snap/unallocated", timeout=30).json()
+        pool = http.get(f"{base}/accounts/snap/unallocated", timeout=30).json()
         assert pool == [{"venue": "coinbase", "currency": "USD", "amount": "52.5"}]  # 40 x 1.5 - 10 + 2.5
         retried = _deposit(base, 7)  # a retry of a command folded before the snapshot: answered once
         assert retried.json()["status"] == "duplicate"
@@ -76,4 +77,4 @@ def test_a_restart_folds_from_the_snapshot_and_reads_the_same(kafka_bootstrap: s
     with running_api(kafka_bootstrap, namespace, **env) as base:
         _wait(lambda: "ready in" in _replica(base))
         assert "from the start of the topics" in _replica(base)
-        assert httpx.get(f"{base}/accounts/snap/wallet-sets", timeout=30).json() == []
+        assert http.get(f"{base}/accounts/snap/wallet-sets", timeout=30).json() == []

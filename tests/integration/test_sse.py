@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 
 from schemas.codec import encode
 from schemas.events import OrderFilled, OrderOpened, PostingLeg, WalletMovement
 from schemas.topics import LEDGER_EVENTS, VENUE_EVENTS, qualified
 from streams.runtime.kafka import producer
+from tests.integration import http
 
 pytestmark = pytest.mark.integration
 
 
 def test_health_reports_the_broker(api_server: str, kafka_bootstrap: str) -> None:
-    body = httpx.get(f"{api_server}/health", timeout=5).json()
+    body = http.get(f"{api_server}/health", timeout=5).json()
     assert body["status"] == "ok"
     assert body["kafka"] == kafka_bootstrap
     assert body["topics"] >= 7
 
 
 def test_unknown_stream_kind_is_a_clear_422(api_server: str) -> None:
-    r = httpx.get(f"{api_server}/streams/events", params={"kinds": "fills,gossip"}, timeout=5)
+    r = http.get(f"{api_server}/streams/events", params={"kinds": "fills,gossip"}, timeout=5)
     assert r.status_code == 422
     assert "unknown stream 'gossip'" in r.text
 
@@ -41,7 +41,7 @@ def test_fills_and_wallet_movements_arrive_as_they_happen(
                                PostingLeg("external", "external", "synthetic", "USD", 5)],
                               1_514_764_800_000_002)
     received: list[tuple[str, dict[str, object]]] = []
-    with httpx.stream("GET", f"{api_server}/streams/events", timeout=30) as response:
+    with http.stream("GET", f"{api_server}/streams/events", timeout=30) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = response.iter_lines()

@@ -19,6 +19,7 @@ from schemas.codec import encode
 from schemas.events import OrderFilled, PostingLeg, StrategyLogged, WalletMovement
 from schemas.topics import LEDGER_EVENTS, STRATEGY_EVENTS, VENUE_EVENTS, all_topics, qualified
 from streams.runtime.kafka import create_topics, producer
+from tests.integration import http
 from tests.integration.conftest import running_api
 
 pytestmark = pytest.mark.integration
@@ -64,7 +65,7 @@ class Client:
 @contextmanager
 def sse(base: str, last_event_id: str | None = None, **params: str) -> Iterator[Client]:
     headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
-    with httpx.stream("GET", f"{base}/streams/events", params=params, headers=headers,
+    with http.stream("GET", f"{base}/streams/events", params=params, headers=headers,
                       timeout=httpx.Timeout(30, read=20)) as r:
         assert r.status_code == 200, r.read()
         yield Client(r.iter_lines())
@@ -162,7 +163,7 @@ def test_a_slow_client_is_dropped_with_a_reason_while_others_get_everything(
         assert "too slow" in dropped.data["reason"] and dropped.data["limit"] == 2000
         with pytest.raises(EOFError):
             slow.next()  # the server ended it
-        health = httpx.get(f"{base}/health", timeout=10).json()
+        health = http.get(f"{base}/health", timeout=10).json()
         streams = next(c for c in health["components"] if c["name"] == "streams")
         assert streams["status"] == "ok"
 
@@ -188,7 +189,7 @@ def test_a_resume_too_far_back_says_reset_and_a_foreign_id_is_refused(
             reset = late.next()
             assert reset.name == "reset" and "5 events behind" in reset.data["reason"]
             assert late.next().name == "ready"
-        r = httpx.get(f"{base}/streams/events", headers={"Last-Event-ID": "12345"}, timeout=10)
+        r = http.get(f"{base}/streams/events", headers={"Last-Event-ID": "12345"}, timeout=10)
         assert r.status_code == 422 and "not an event id" in r.text
         with sse(base, since="p1.1.2") as foreign:  # well formed, made for other topics
             reset = foreign.next()

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integration import http
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.integration
@@ -28,7 +29,7 @@ def poll(url: str, ok: Any, timeout: float = 90) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            got = httpx.get(url, timeout=10)
+            got = http.get(url, timeout=10)
             if got.status_code == 200 and ok(got.json()):
                 return got.json()
             seen = (got.status_code, got.text[:300])
@@ -72,7 +73,7 @@ def test_up_runs_the_stack_reads_the_archive_while_it_archives_and_stops_on_ctrl
             m["venue"] == "synthetic" and m["book"] and not m["book"]["stale"] for m in ms))
         body = {"strategy": "hodl", "account": "upper", "params": {"bases": "BTC"},
                 "balances": [{"venue": "synthetic", "currency": "USD", "amount": "1000"}]}
-        r = httpx.post(f"{base}/runs", json=body, timeout=30)
+        r = http.post(f"{base}/runs", json=body, timeout=30)
         assert r.status_code == 202, r.text
         run_id = r.json()["run_id"]
         poll(f"{base}/runs/{run_id}", lambda d: d["state"] == "running")
@@ -105,25 +106,25 @@ def test_up_runs_the_stack_reads_the_archive_while_it_archives_and_stops_on_ctrl
         paged: list[tuple[str, int, int]] = []
         for i in range(5):
             query: dict[str, Any] = {"limit": 3, **({"after": page["next"]} if i else {})}
-            page = httpx.get(f"{base}/runs/{run_id}/messages", params=query, timeout=20).json()
+            page = http.get(f"{base}/runs/{run_id}/messages", params=query, timeout=20).json()
             paged += [(m["topic"], m["partition"], m["offset"]) for m in page["messages"]]
             if not page["next"]:
                 break
-        whole = httpx.get(f"{base}/runs/{run_id}/messages?limit=1000", timeout=20).json()["messages"]
+        whole = http.get(f"{base}/runs/{run_id}/messages?limit=1000", timeout=20).json()["messages"]
         assert paged == [(m["topic"], m["partition"], m["offset"]) for m in whole][:len(paged)]
         assert len(paged) == len(set(paged)) >= 3
         assert [m["time"] for m in whole] == sorted(m["time"] for m in whole)
         messages = f"{base}/runs/{run_id}/messages"
-        outputs = httpx.get(messages, params={"direction": "outputs", "types": "RunStateChanged"},
+        outputs = http.get(messages, params={"direction": "outputs", "types": "RunStateChanged"},
                             timeout=20).json()["messages"]
         assert outputs
         assert all(m["type"] == "RunStateChanged" and m["direction"] == "outputs" for m in outputs)
-        assert httpx.get(messages, params={"after": "nope"}, timeout=20).status_code == 422
+        assert http.get(messages, params={"after": "nope"}, timeout=20).status_code == 422
         # the paper run's report, from its archived inbox, while it runs
         report = poll(f"{base}/runs/{run_id}/report", lambda r: len(r["report"]["equity"]) >= 1)
         assert report["mode"] == "paper" and report["report"]["fills"] >= 1
         assert report["report"]["run_id"] == run_id
-        health = httpx.get(f"{base}/health", timeout=20).json()
+        health = http.get(f"{base}/health", timeout=20).json()
         parts = {c["name"]: c for c in health["components"]}
         assert parts["archive"]["status"] == "ok" and "archived" in parts["archive"]["detail"]
         read_until("health:", 30)
@@ -164,4 +165,4 @@ def test_up_runs_the_stack_reads_the_archive_while_it_archives_and_stops_on_ctrl
     assert "stopping: feed, API, worker" in text and "stopped" in text
     assert not (tmp_path / "chdb" / "cryptick-owner.json").exists()  # nobody serves it any more
     with pytest.raises(httpx.HTTPError):
-        httpx.get(f"{base}/health", timeout=2)
+        http.get(f"{base}/health", timeout=2)
