@@ -246,7 +246,9 @@ class RunIn(Strict):
                                          description="The run's allocation (its wallet set).")
     params: dict[Annotated[str, Field(max_length=64)], ShortText] = Field({}, max_length=64)
     account: Id = "paper"
-    deposit: StrictBool = Field(True, description="Deposit the allocation as paper money first.")
+    deposit: StrictBool = Field(True, description="Deposit the allocation as paper money first (an admin's "
+                                "right, as every deposit); false: the run's wallet set takes it from the "
+                                "account's pool.")
     duration_s: int | None = Field(None, gt=0, le=MAX_DURATION_S, strict=True,
                                    description="Stop after this much event time.")
     history: StrictBool = Field(True, description="Give the run the archived candles its lookback reads.")

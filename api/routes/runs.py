@@ -88,7 +88,7 @@ async def start(body: RunIn, bus: CommandsDep, settings: SettingsDep, who: Trade
     ``command_id`` (made and returned when not given): sent again, the same key starts the same run
     with one deposit; the same key with other balances is a 409. Whether it runs (funded, subscribed)
     or fails is on the ``runs`` event stream."""
-    refuse_unless(who, Role.TRADER, body.account)
+    refuse_unless(who, Role.ADMIN if body.deposit else Role.TRADER, body.account)  # a deposit is an admin's
     try:
         strategy = registry.get(body.strategy).create(body.params)
     except (registry.UnknownStrategy, ParamError, ValueError, TypeError) as exc:

@@ -74,12 +74,15 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(60))], ns)
     worker = WorkerProcess(kafka_bootstrap, ns, ROLES, log_path=logs / "worker.log", runtime="direct").start()
     try:
-        with running_api(kafka_bootstrap, ns) as base:
+        # an embedded archive of its own (not the session's, which this process may hold): the archive's
+        # routes answer as they would for a user, not 503
+        with running_api(kafka_bootstrap, ns, CLICKHOUSE_DSN=f"chdb://{logs / 'chdb'}") as base:
             keys, users = _make_principals(ns[-6:])
             runs = {}
-            for account in (MINE, THEIRS):
-                r = http.post(f"{base}/runs", json={"strategy": "hodl", "account": account, "balances": USD},
-                              timeout=30)
+            for account, key in ((MINE, keys["trader"]), (THEIRS, http.ADMIN_KEY)):
+                r = httpx.post(f"{base}/runs", json={"strategy": "hodl", "account": account, "balances": USD,
+                                                     "deposit": False}, timeout=30,
+                               headers={"Authorization": f"Bearer {key}"})
                 assert r.status_code == 202, r.text
                 runs[account] = r.json()["run_id"]
             deadline = time.monotonic() + 30
@@ -145,7 +148,8 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /markets/datasets": ("viewer", {}),
     "GET /markets/{venue}/{pair}/candles": ("viewer", {"params": WINDOW}),
     "GET /strategies": ("viewer", {}),
-    "POST /runs": ("trader", {"json": {"strategy": "hodl", "account": "{account}", "balances": USD}}),
+    "POST /runs": ("trader", {"json": {"strategy": "hodl", "account": "{account}", "balances": USD,
+                                       "deposit": False}}),
     "POST /runs/{run_id}/stop": ("trader run", {"json": {}}),
     "POST /runs/{run_id}/components/{component_id}": ("trader run", {"json": {"x": 1}}),
     "GET /runs": ("viewer", {}),
@@ -224,6 +228,15 @@ def test_every_route_answers_by_its_declared_role(stack: Stack) -> None:
                 and r.status_code < 500, (where, r.status_code, r.text)
             checked += 1
     assert checked >= 45
+
+
+def test_a_trader_starts_runs_on_the_pool_and_only_an_admin_deposits_for_one(stack: Stack) -> None:
+    trader = {"Authorization": f"Bearer {stack.keys['trader']}"}
+    body = {"strategy": "hodl", "account": MINE, "balances": USD}
+    refused = httpx.post(f"{stack.base}/runs", json=body, headers=trader, timeout=30)
+    assert refused.status_code == 403 and "needs the admin role" in refused.json()["detail"]
+    admin = {"Authorization": f"Bearer {stack.keys['admin']}"}
+    assert httpx.post(f"{stack.base}/runs", json=body, headers=admin, timeout=30).status_code == 202
 
 
 def test_a_scoped_admin_manages_neither_users_nor_others_keys(stack: Stack) -> None:
@@ -379,7 +392,7 @@ def test_each_command_carries_the_principal_that_sent_it(stack: Stack, kafka_boo
     assert by_id[f"sse-{stack.namespace}-0"] == "admin"  # the tests' admin key
     strategy = read_topic(kafka_bootstrap, qualified(STRATEGY_JOURNAL, stack.namespace))
     starts = [codec.decode(r.value) for r in strategy if codec.event_type(r.value) is StartRun]
-    assert {s.principal for s in starts} >= {"admin", stack.users["trader"]}  # the fixture, the route test
+    assert {s.principal for s in starts} >= {"admin", stack.users["trader"]}  # the fixture's two runs
 
 
 def test_answers_carry_security_headers_and_cors_is_closed(stack: Stack) -> None:
