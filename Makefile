@@ -5,7 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup demo up test lint unit integration bench kafka-up kafka-down clean
+.PHONY: setup demo up test lint unit integration bench kafka-up kafka-down clean dashboard dashboard-test \
+        dashboard-clean dashboard-regen chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +15,52 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) dashboard
+
+# The web dashboard (dashboard/): npm ci when the lockfile changes; its types generated from the API's
+# OpenAPI document (dumped without a server) and from the event schemas the SSE stream sends;
+# type-checked and built into dashboard/dist, which the API serves at /. Each step runs only when its
+# inputs changed, and a generated file is rewritten only when its text changes.
+DASH       := dashboard
+DASH_NPM   := $(DASH)/node_modules/.installed
+DASH_TYPES := $(DASH)/.types.stamp
+DASH_GEN   := $(DASH)/src/api/schema.ts $(DASH)/src/api/events.gen.ts
+DASH_DIST  := $(DASH)/dist/index.html
+DASH_SRC   := $(shell find $(DASH)/src -type f ! -name schema.ts ! -name '*.gen.ts' 2>/dev/null) \
+              $(DASH)/index.html $(DASH)/vite.config.ts $(DASH)/tsconfig.json $(DASH)/tsconfig.node.json \
+              $(DASH)/package.json
+API_SRC    := $(shell find api schemas cryptick -name '*.py' 2>/dev/null) $(wildcard schemas/avsc/*.avsc)
+DASH_LOST  := $(filter-out $(wildcard $(DASH_GEN) $(DASH)/openapi.json),$(DASH_GEN) $(DASH)/openapi.json)
+OPENAPI_PY := import json, sys; from api.app import create_app; \
+              open(sys.argv[1], "w").write(json.dumps(create_app().openapi()))
+
+$(DASH_NPM): $(DASH)/package-lock.json
+	cd $(DASH) && npm ci --no-audit --no-fund
+	touch $@
+
+$(DASH_TYPES): $(STAMP) $(DASH_NPM) $(API_SRC) $(DASH)/scripts/gen-types.mjs $(if $(DASH_LOST),dashboard-regen)
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  CRYPTICK_AUTH_DB="$$tmp/auth.db" $(BIN)/python -c '$(OPENAPI_PY)' "$$tmp/openapi.json" && \
+	  { cmp -s "$$tmp/openapi.json" $(DASH)/openapi.json || cp "$$tmp/openapi.json" $(DASH)/openapi.json; }
+	cd $(DASH) && node scripts/gen-types.mjs
+	touch $@
+
+$(DASH_GEN): $(DASH_TYPES)
+	@:
+
+$(DASH_DIST): $(DASH_NPM) $(DASH_GEN) $(DASH_SRC)
+	cd $(DASH) && npm run --silent typecheck
+	cd $(DASH) && npm run --silent build
+
+dashboard: $(DASH_DIST)
+
+dashboard-regen:  # a generated file was deleted: make them again
+
+dashboard-test: $(DASH_GEN)
+	cd $(DASH) && npm run --silent test
+
+dashboard-clean:
+	rm -rf $(DASH)/node_modules $(DASH)/dist $(DASH)/openapi.json $(DASH_GEN) $(DASH_TYPES)
 
 kafka-up: setup
 	$(BIN)/cryptick infra up
@@ -38,8 +84,15 @@ unit: setup
 integration: kafka-up
 	$(BIN)/pytest tests/integration -q
 
-test: lint kafka-up
+test: lint dashboard-test chromium kafka-up
 	$(BIN)/pytest -q
+
+# The dashboard's browser tests drive Debian's chromium (Playwright for Python, via executable_path)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && { apt-get install -y -q chromium >/dev/null || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } || \
+	  { echo "the dashboard's browser tests need Chromium: apt-get install chromium (as root)" >&2; exit 1; }
 
 bench: kafka-up
 	for b in bench/*.py; do [ "$$b" = bench/admin_key.py ] && continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -12,7 +12,19 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routes import archive as archive_routes
-from api.routes import auth, backtests, commands, health, logs, markets, orders, runs, streams, wallets
+from api.routes import (
+    auth,
+    backtests,
+    commands,
+    dashboard,
+    health,
+    logs,
+    markets,
+    orders,
+    runs,
+    streams,
+    wallets,
+)
 from api.routes.auth import LOGIN_FAILURES_PER_MIN
 from api.security.access import document_needs, secure_routes
 from api.security.headers import SecurityHeaders
@@ -110,6 +122,10 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
                    archive_routes):
         app.include_router(document_needs(module.router))
     app.include_router(document_needs(orders.fills_router))
+    app.include_router(dashboard.router)
+    app.state.dashboard_dir = settings.dashboard_dir or dashboard.DIST
+    app.mount("/assets", dashboard.Assets(directory=app.state.dashboard_dir / "assets", check_dir=False),
+              name="assets")
     secure_routes(app)
     if settings.cors_origin_list:  # closed unless configured: a browser on another origin reads nothing
         from fastapi.middleware.cors import CORSMiddleware

@@ -71,6 +71,8 @@ class Settings(SecretSettings):
                                     "(or per client address without one)")
     rate_limit_burst: int = Field(default=200, ge=1)
     session_ttl_s: int = Field(default=12 * 3600, ge=60, description="a dashboard session's length")
+    dashboard_dir: Path | None = Field(default=None, description="the built dashboard (index.html, "
+                                       "assets/); empty: the project's dashboard/dist (make dashboard)")
     secure_cookies: bool = Field(default=False, description="mark the session cookie Secure even when "
                                  "the API sees plain HTTP (behind a TLS proxy)")
 

@@ -101,8 +101,8 @@ def _routes() -> list[tuple[str, APIRoute]]:
     return api_routes(create_app())
 
 
-PATH_VALUES = {"venue": "synthetic", "pair": "BTC-USD", "wallet_set_id": "ws-none", "order_id": "o-none",
-               "command_id": "c-none", "backtest_id": "bt-none", "key_id": "nokey0000",
+PATH_VALUES = {"page": "runs", "venue": "synthetic", "pair": "BTC-USD", "wallet_set_id": "ws-none",
+               "order_id": "o-none", "command_id": "c-none", "backtest_id": "bt-none", "key_id": "nokey0000",
                "component_id": "settings"}
 ORDER = {"run_id": "r", "wallet_set_id": "ws-none", "venue": "synthetic", "pair": "BTC-USD", "side": "buy",
          "type": "limit", "size": "0.01", "price": "1"}
@@ -111,6 +111,9 @@ WINDOW = {"start": "2018-01-01T00:00:00Z", "end": "2018-01-01T00:05:00Z"}
 EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     # "METHOD path": (the need it must declare: role [account|run] or public, how to call it)
     "GET /health": ("public", {}),
+    "GET /": ("public", {}),
+    "GET /ui": ("public", {}),
+    "GET /ui/{page}": ("public", {}),
     "POST /auth/login": ("public", {"json": {"user": "nobody", "password": "wrong"}}),
     "POST /auth/logout": ("viewer", {}),
     "GET /auth/me": ("viewer", {}),

@@ -1,0 +1,140 @@
+import { Anchor, Badge, Button, Checkbox, Group, Modal, Stack, Table, Text, Title } from "@mantine/core";
+import { useState } from "react";
+import { Link, useParams } from "react-router";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { PageHeader } from "../components/PageHeader";
+import { StateBadge } from "../components/StateBadge";
+import { formatTime } from "../lib/format";
+import { useLoad } from "../lib/useLoad";
+import { mayTrade, useStore } from "../store/store";
+import { Widget } from "../widgets/registry";
+
+const ENDED = new Set(["stopped", "failed", "done", "cancelled"]);
+const LOG_LINES = 200;
+
+function StopRun({ runId }: { runId: string }) {
+  const stopRun = useStore((s) => s.stopRun);
+  const [open, setOpen] = useState(false);
+  const [release, setRelease] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const stop = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await stopRun(runId, release);
+      setOpen(false);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <Button color="red" variant="light" size="xs" onClick={() => setOpen(true)}>Stop run</Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title="Stop this run?" centered>
+        <Stack gap="sm">
+          <Text size="sm">Its open orders are cancelled and its market data stops.</Text>
+          <Checkbox label="Give its wallet set back to the pool (release)" checked={release}
+                    onChange={(e) => setRelease(e.currentTarget.checked)} />
+          <ErrorNotice error={error} title="The run was not stopped" />
+          <Group justify="flex-end" gap="xs">
+            <Button variant="default" onClick={() => setOpen(false)}>Cancel</Button>
+            <Button color="red" loading={busy} onClick={() => void stop()}>Stop run</Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}
+
+/** One run: its state, parameters and allocations, every component it declared (one renderer per
+ *  kind, live from the `runs` stream) and its log. (Orders and fills, wallet and messages come later.) */
+export default function RunPage() {
+  const runId = useParams().runId ?? ""; // the router decodes it
+  const loadRun = useStore((s) => s.loadRun);
+  const run = useStore((s) => s.runs[runId]);
+  const detail = useStore((s) => s.runDetails[runId]);
+  const widgets = useStore((s) => s.widgets[runId]);
+  const order = useStore((s) => s.widgetOrder[runId]);
+  const logLines = useStore((s) => s.runLogs[runId]);
+  const me = useStore((s) => s.me);
+  const load = useLoad(() => loadRun(runId), [runId, loadRun]);
+  const canControl = mayTrade(me) && !!run && !ENDED.has(run.state);
+
+  const lines = (logLines ?? []).slice(-LOG_LINES).reverse();
+  return (
+    <section aria-labelledby="page-title">
+      <Anchor component={Link} to="/" size="sm">← Runs</Anchor>
+      <PageHeader title={<span id="page-title" className="mono wrap-anywhere">{runId}</span>}>
+        {run && <StateBadge state={run.state} detail={run.detail} />}
+        {canControl && <StopRun runId={runId} />}
+        <Button variant="default" size="xs" onClick={load.reload} loading={load.loading}>Refresh</Button>
+      </PageHeader>
+      <ErrorNotice error={load.error} onRetry={load.reload} title="This run could not be read" />
+      {run && (
+        <dl className="facts" aria-label="Run">
+          <div><dt>Strategy</dt><dd>{run.strategy || "—"}</dd></div>
+          <div><dt>Mode</dt><dd>{run.mode || "—"}</dd></div>
+          <div><dt>Account</dt><dd>{run.account || "—"}</dd></div>
+          <div><dt>Wallet set</dt><dd className="mono">{run.wallet_set_id || "—"}</dd></div>
+          <div><dt>Started</dt><dd>{formatTime(run.started)}</dd></div>
+          <div><dt>State</dt><dd>{run.state}{run.detail ? `: ${run.detail}` : ""}</dd></div>
+          {detail?.stop_requested && <div><dt>Stop requested</dt><dd>{detail.stop_requested}</dd></div>}
+        </dl>
+      )}
+      {detail && (Object.keys(detail.params).length > 0 || detail.allocations.length > 0) && (
+        <Group align="flex-start" gap="xl" wrap="wrap" mb="md">
+          {Object.keys(detail.params).length > 0 && (
+            <div>
+              <Title order={2} size="h5">Parameters</Title>
+              <dl className="facts compact">
+                {Object.entries(detail.params).map(([k, v]) => <div key={k}><dt>{k}</dt><dd className="mono">{v}</dd></div>)}
+              </dl>
+            </div>
+          )}
+          {detail.allocations.length > 0 && (
+            <div>
+              <Title order={2} size="h5">Allocations</Title>
+              <Group gap={6}>
+                {detail.allocations.map((a) => (
+                  <Badge key={`${a.venue}/${a.currency}`} variant="outline" color="gray" tt="none" className="mono">
+                    {a.amount} {a.currency} @ {a.venue}
+                  </Badge>
+                ))}
+              </Group>
+            </div>
+          )}
+        </Group>
+      )}
+
+      <Title order={2} size="h4" mt="md" mb="xs">Components</Title>
+      {!load.loading && (!order || order.length === 0) && <Text c="dimmed">This run declared no component (yet).</Text>}
+      <div className="widget-grid">
+        {(order ?? []).map((id) => widgets?.[id] && (
+          <Widget key={id} runId={runId} widget={widgets[id]!} canControl={canControl} />
+        ))}
+      </div>
+
+      <section aria-labelledby="run-log-title" className="run-log">
+        <Title order={2} size="h4" mt="lg" mb="xs" id="run-log-title">Log</Title>
+        {lines.length === 0 ? <Text c="dimmed" size="sm">No log lines.</Text> : (
+          <div className="table-scroll log-scroll">
+            <Table className="compact" aria-label="Run log" data-testid="run-log">
+              <Table.Tbody>
+                {lines.map((l, i) => (
+                  <Table.Tr key={`${l.ts}-${i}`} data-level={l.level}>
+                    <Table.Td className="nowrap">{formatTime(l.ts)}</Table.Td>
+                    <Table.Td>{l.level}</Table.Td>
+                    <Table.Td className="wrap-anywhere">{l.message}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </div>
+        )}
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,86 @@
+// A run's dashboard components as the store keeps them: the declaration (kind, spec) and the data,
+// folded per kind. Most kinds show their latest data; a few keep a bounded history, because the
+// strategy sends one point or one row per update:
+//   line_chart with spec.append: each update is one point     -> `history` (oldest first)
+//   table with a plain object as data: each update is one row -> `history` (newest first)
+//   table with {rows: [...]}: the rows replace what was shown
+// The read routes (GET /runs/{id}) give the latest data only, so a history starts from there.
+import type { ComponentOut } from "../api/types";
+
+export interface WidgetState {
+  componentId: string;
+  /** "scatter", "line_chart", "bar_chart", "slider", "sliders", "buttons", "table", ...; "" if not declared. */
+  kind: string;
+  spec: Record<string, unknown>;
+  /** The latest data (null before the first update). */
+  data: unknown;
+  /** Points or rows kept for kinds that append (see above). */
+  history: unknown[];
+  updated: string | null;
+  updates: number;
+}
+
+export const MAX_POINTS = 10_000;
+export const MAX_ROWS = 500;
+
+function asSpec(spec: unknown): Record<string, unknown> {
+  return typeof spec === "object" && spec !== null && !Array.isArray(spec) ? (spec as Record<string, unknown>) : {};
+}
+
+function isRowObject(data: unknown): data is Record<string, unknown> {
+  return typeof data === "object" && data !== null && !Array.isArray(data) && !Array.isArray((data as { rows?: unknown }).rows);
+}
+
+export function appends(kind: string, spec: Record<string, unknown>, data: unknown): boolean {
+  if (kind === "line_chart") return spec.append === true;
+  if (kind === "table") return isRowObject(data);
+  return false;
+}
+
+function appended(widget: WidgetState, data: unknown): unknown[] {
+  if (widget.kind === "table") return [data, ...widget.history].slice(0, MAX_ROWS);
+  const history = widget.history.length >= MAX_POINTS ? widget.history.slice(-(MAX_POINTS - 1)) : widget.history.slice();
+  history.push(data);
+  return history;
+}
+
+/** A component as a read route gives it; `previous` keeps a history gathered from the stream. */
+export function fromRead(c: ComponentOut, previous?: WidgetState): WidgetState {
+  const spec = asSpec(c.spec);
+  let history: unknown[] = [];
+  if (c.data != null && appends(c.kind, spec, c.data)) {
+    const kept = previous && previous.kind === c.kind ? previous.history : [];
+    // The read's latest point is already in the history when the stream delivered it first.
+    const seen = kept.some((p) => JSON.stringify(p) === JSON.stringify(c.data));
+    history = seen ? kept : appended({ ...(previous ?? emptyWidget(c.component_id)), kind: c.kind, history: kept }, c.data);
+  }
+  return { componentId: c.component_id, kind: c.kind, spec, data: c.data ?? null, history,
+           updated: c.updated ?? null, updates: c.updates };
+}
+
+export function emptyWidget(componentId: string): WidgetState {
+  return { componentId, kind: "", spec: {}, data: null, history: [], updated: null, updates: 0 };
+}
+
+/** UiComponentDeclared: a (re)declaration keeps the data it had. */
+export function declared(previous: WidgetState | undefined, componentId: string, kind: string, spec: unknown): WidgetState {
+  const base = previous ?? emptyWidget(componentId);
+  return { ...base, kind, spec: asSpec(spec), history: previous?.kind === kind ? base.history : [] };
+}
+
+/** UiComponentUpdated: the new data, folded by kind. */
+export function updated(previous: WidgetState | undefined, componentId: string, data: unknown, at: string): WidgetState {
+  const base = previous ?? emptyWidget(componentId);
+  const history = appends(base.kind, base.spec, data) ? appended(base, data)
+    : base.kind === "table" ? [] : base.history;
+  return { ...base, data, history, updated: at, updates: base.updates + 1 };
+}
+
+/** A strategy's JSON text (spec_json, data_json) as a value; kept as the text when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

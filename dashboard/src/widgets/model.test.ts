@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { barModel, lineModel, rebalance, scatterModel, tableModel } from "./model";
+
+const seconds = (us: number) => us / 1e6;
+
+describe("rebalance: sliders that always sum to the total", () => {
+  const opts = { min: 0, max: 1, total: 1, step: 0.01 };
+
+  it("moves the others in proportion to what they hold", () => {
+    expect(rebalance([0.5, 0.3, 0.2], 0, 0.7, opts)).toEqual([0.7, 0.18, 0.12]);
+  });
+
+  it("shares equally when the others hold nothing", () => {
+    expect(rebalance([1, 0, 0], 0, 0.5, opts)).toEqual([0.5, 0.25, 0.25]);
+  });
+
+  it("keeps each weight under max, handing the excess to the others", () => {
+    const out = rebalance([0.2, 0.6, 0.2], 1, 0.1, { ...opts, max: 0.5 });
+    expect(out).toEqual([0.45, 0.1, 0.45]);
+  });
+
+  it("refuses a value the others cannot make up for", () => {
+    const out = rebalance([0.4, 0.3, 0.3], 0, 0.0, { ...opts, max: 0.4 });
+    expect(out[0]).toBeCloseTo(0.2); // the others take at most 0.4 each
+    expect(out.reduce((a, b) => a + b, 0)).toBeCloseTo(1);
+  });
+
+  it("sums to the total exactly after rounding to the step", () => {
+    const out = rebalance([1 / 3, 1 / 3, 1 / 3], 2, 0.335, opts);
+    expect(out.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+    expect(out.every((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-9)).toBe(true);
+  });
+});
+
+describe("scatter", () => {
+  const spec = { x: "volatility", y: "expected_return", pick: { point: "index" }, targets: ["max_sharpe"], cloud: "cloud" };
+  const data = {
+    points: [{ volatility: 0.2, expected_return: 0.1, index: 0 }, { volatility: 0.3, expected_return: 0.2, index: 1 }],
+    min_variance: { volatility: 0.2, expected_return: 0.1 },
+    max_sharpe: null,
+    single_assets: [{ volatility: 0.5, expected_return: 0.3, asset: "BTC" }],
+    cloud: [[0.25, 0.05], [0.4, 0.1]],
+    bars: 120,
+  };
+
+  it("reads the frontier strategy's data as series: main, markers, points, cloud", () => {
+    const m = scatterModel(spec, data);
+    expect(m.series.map((s) => [s.name, s.role, s.points.length])).toEqual([
+      ["points", "main", 2], ["min_variance", "marker", 1], ["single_assets", "points", 1], ["cloud", "cloud", 2],
+    ]);
+    expect(m.pick).toEqual({ payloadKey: "point", field: "index" });
+    expect(m.targets).toEqual(["max_sharpe"]);
+  });
+
+  it("draws nothing before data", () => {
+    expect(scatterModel(spec, null).series).toEqual([]);
+  });
+});
+
+describe("line chart", () => {
+  it("appends one point per update, a series' value found in a nested object", () => {
+    const spec = { x: "ts", series: ["BTC", "USD"], append: true };
+    const history = [
+      { ts: 2_000_000, weights: { BTC: 0.6, USD: 0.4 }, target: { BTC: 0.5 } },
+      { ts: 1_000_000, weights: { BTC: 0.5, USD: 0.5 } },
+    ];
+    const m = lineModel(spec, history[0], history, seconds);
+    expect(m.time).toBe(true);
+    expect(m.xs).toEqual([1, 2]);
+    expect(m.series).toEqual([{ name: "BTC", values: [0.5, 0.6] }, { name: "USD", values: [0.5, 0.4] }]);
+  });
+
+  it("takes columns without append", () => {
+    const m = lineModel({ x: "step" }, { step: [1, 2], equity: [10, 11] }, [], seconds);
+    expect(m.time).toBe(false);
+    expect(m.series).toEqual([{ name: "equity", values: [10, 11] }]);
+  });
+});
+
+describe("bar chart", () => {
+  it("groups by asset, shows weights as percentages and lists the other fields", () => {
+    const m = barModel({ assets: ["BTC", "USD"], series: ["current", "target", "proposed"] },
+                       { current: { BTC: 0.25, USD: 0.75 }, target: null, proposed: null, paused: false, selection: "max_sharpe" });
+    expect(m.categories).toEqual(["BTC", "USD"]);
+    expect(m.series).toEqual([{ name: "current", values: [0.25, 0.75] }]);
+    expect(m.percent).toBe(true);
+    expect(m.extras).toEqual([["paused", false], ["selection", "max_sharpe"]]);
+  });
+});
+
+describe("table", () => {
+  it("orders object rows by the declared columns", () => {
+    const m = tableModel({ columns: ["order_id", "side"] }, { rows: [{ side: "buy", order_id: "o1" }] }, []);
+    expect(m.rows).toEqual([["o1", "buy"]]);
+  });
+
+  it("shows the rows gathered one per update", () => {
+    const m = tableModel({ columns: ["round"] }, { round: 2 }, [{ round: 2 }, { round: 1 }]);
+    expect(m.rows).toEqual([[2], [1]]);
+  });
+});
