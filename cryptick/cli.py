@@ -45,6 +45,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 
 app.add_typer(market_app, name="market")
+from cryptick.commands.audit import app as audit_app  # noqa: E402
+
+app.add_typer(audit_app, name="audit")
 wallets_app = typer.Typer(help="Logical wallets: balances now and at any past time.", no_args_is_help=True)
 app.add_typer(wallets_app, name="wallets")
 

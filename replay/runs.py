@@ -65,8 +65,26 @@ def _describe(value: bytes) -> tuple[str, str, int]:
     return type(event).__name__, event.event_id, event.ts
 
 
+def _delete_topics(client: Any, topics: list[str]) -> None:
+    """Every archived row of ``topics``: raw and typed (the tables of the types they hold: a run stored
+    the first time costs one query)."""
+    from streams.archive.tables import specs
+
+    held = client.query("SELECT DISTINCT event_type FROM archive_messages WHERE topic IN {t:Array(String)}",
+                        parameters={"t": topics}).result_rows
+    if not held:
+        return
+    client.command("DELETE FROM archive_messages WHERE topic IN {t:Array(String)}", parameters={"t": topics})
+    tables = specs()
+    for spec in (tables[name] for (name,) in held if name in tables):
+        client.command(f"DELETE FROM {spec.name} WHERE kafka_topic IN {{t:Array(String)}}",
+                       parameters={"t": topics})
+
+
 class RunArchive:
-    """A ``JournalSink`` that writes a run's messages to ``archive_messages``, ``batch`` rows at a time.
+    """A ``JournalSink`` that writes a run's messages to ``archive_messages`` and the typed tables (as the
+    archive sink writes a live namespace's, so audit queries read a backtest as they read a paper run),
+    ``batch`` rows at a time.
 
     Partitions and offsets are numbered as ``MemoryJournal`` numbers them (the
     partition of the key on the logical topic, offsets from 0 per partition).
@@ -84,14 +102,14 @@ class RunArchive:
         self.batch = batch
         self.counts: dict[str, int] = {t: 0 for t in RUN_TOPICS}
         self._offsets: dict[tuple[str, int], int] = {}
-        self._rows: list[list[Any]] = []
+        self._rows: list[tuple[str, int, int, bytes, bytes, int]] = []
         self._outputs: list[tuple[str, bytes, bytes]] = []
         # One message is appended to several topics (a market event to the venue and the runs, a fill to
         # venue.events, ledger.journal and strategy.journal): describe it once.
         self._described: dict[bytes, tuple[str, str, int]] = {}
         self._forwarded = {t: forward is not None and forward.wants(t) for t in RUN_TOPICS}
-        client.command("DELETE FROM archive_messages WHERE topic IN {t:Array(String)}",
-                       parameters={"t": [qualified(t, namespace) for t in RUN_TOPICS]})
+        self._writer: Any = None
+        _delete_topics(client, [qualified(t, namespace) for t in RUN_TOPICS])
 
     def wants(self, topic: str) -> bool:
         return topic in self.counts
@@ -107,9 +125,8 @@ class RunArchive:
             if len(self._described) >= 4096:
                 self._described.clear()
             described = self._described[value] = _describe(value)
-        event_type, event_id, ts = described
-        self._rows.append([qualified(topic, self.namespace), part, offset, k, event_type, event_id, ts, value,
-                           datetime.fromtimestamp(ts // 1000 / 1000, UTC)])  # no broker: event time
+        broker_ms = described[2] // 1000  # no broker: the event time stands for the broker's
+        self._rows.append((qualified(topic, self.namespace), part, offset, k, value, broker_ms))
         if topic in RUN_OUTPUTS:
             self._outputs.append((topic, k, value))
         if self._forwarded[topic]:
@@ -120,7 +137,12 @@ class RunArchive:
 
     def flush(self) -> None:
         if self._rows:
-            self.client.insert("archive_messages", self._rows, column_names=ARCHIVE_COLUMNS)
+            from streams.archive.batch import RawBatch
+            from streams.archive.writer import ArchiveWriter
+
+            if self._writer is None:
+                self._writer = ArchiveWriter(self.client, parallel=False)
+            self._writer.write(RawBatch.from_records(self._rows))
             self._rows = []
 
     def close(self) -> None:
@@ -129,8 +151,7 @@ class RunArchive:
     def discard(self) -> None:
         """Forget the run: its rows not yet written, and those written (a run stopped half-way)."""
         self._rows = []
-        self.client.command("DELETE FROM archive_messages WHERE topic IN {t:Array(String)}",
-                            parameters={"t": [qualified(t, self.namespace) for t in RUN_TOPICS]})
+        _delete_topics(self.client, [qualified(t, self.namespace) for t in RUN_TOPICS])
 
     def outputs(self) -> OutputDigest:
         """The digest of the run's three output topics, as a Kafka replay's is taken."""

@@ -1,0 +1,178 @@
+"""``cryptick audit``: the archive's audit reports (``replay.audit``) on the terminal, or exported.
+
+``order ORDER``, ``run RUN``, ``who``, ``fees``; each prints an aligned table and what it checked, or
+``--format csv|json|parquet`` (``--output FILE``; Parquet needs a file). A run's reports read the
+run's own namespace (a backtest's, a paper run's); the others read the live namespace unless given
+``--namespace`` or ``--run``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from replay.audit.table import AuditTable
+
+app = typer.Typer(help="Audit reports from the archive: order trails, run timelines, who did what, fees.",
+                  no_args_is_help=True)
+
+
+class Format(StrEnum):
+    text = "text"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="text (aligned, first --rows rows), csv, "
+                                           "json or parquet (with --output).")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")]
+NamespaceOpt = Annotated[str | None, typer.Option("--namespace", help="The namespace to read (default: the "
+                                                  "live one; a backtest's is backtest-<run id>).")]
+RowsOpt = Annotated[int, typer.Option("--rows", min=1, help="Rows shown in text format.")]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _client() -> Any:
+    from cryptick.settings import get_settings
+    from streams.archive.clickhouse import get_client
+
+    return get_client(get_settings().dsn)
+
+
+def _namespace_of_run(client: Any, ref: str) -> tuple[str, str]:
+    """(run id, namespace) of a stored backtest or a paper run named by ``ref`` (or a prefix)."""
+    from cryptick.commands.runs import _find, _paper
+
+    paper = _paper(client, ref)
+    if paper is not None:
+        return paper.run_id, paper.namespace
+    stored = _find(client, ref)
+    return stored.run_id, stored.namespace
+
+
+def _time(text: str | None, option: str) -> int | None:
+    from replay.backtests import UsageError, parse_time
+
+    if text is None:
+        return None
+    try:
+        return parse_time(text, option)
+    except UsageError as exc:
+        _fail(str(exc))
+
+
+def _emit(table: AuditTable, fmt: Format, output: Path | None, rows: int) -> None:
+    if fmt is Format.parquet:
+        if output is None:
+            _fail("--format parquet writes a file: give --output FILE.parquet")
+        output.write_bytes(table.to_parquet())
+        typer.echo(f"{len(table.rows)} rows written to {output}", err=True)
+        return
+    if fmt is Format.csv:
+        text = table.to_csv()
+    elif fmt is Format.json:
+        text = json.dumps({"title": table.title, "columns": list(table.columns), "rows": table.as_dicts(),
+                           "summary": table.summary}, indent=1) + "\n"
+    else:
+        text = table.to_text(limit=None if output is not None else rows) + "\n"
+    if output is not None:
+        output.write_text(text)
+        typer.echo(f"{len(table.rows)} rows written to {output}", err=True)
+    else:
+        sys.stdout.write(text)
+
+
+def _run(report: Callable[[], AuditTable]) -> AuditTable:
+    try:
+        return report()
+    except LookupError as exc:
+        _fail(str(exc.args[0]))
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@app.command("order")
+def order(order_id: Annotated[str, typer.Argument(help="The order's id (`cryptick` prints it; GET "
+                                                  "/accounts/{a}/orders lists them).")],
+          namespace: NamespaceOpt = None,
+          run: Annotated[str | None, typer.Option("--run", help="Read the namespace of this run.")] = None,
+          fmt: FormatOpt = Format.text, output: OutputOpt = None, rows: RowsOpt = 50) -> None:
+    """One order from request to end: who sent it, the hold, acceptance, each fill with the book level it
+    consumed, the settlement and fee postings, cancels, the release of the rest of the hold."""
+    from replay.audit.trails import order_trail
+
+    client = _client()
+    ns = _namespace_of_run(client, run)[1] if run else namespace  # None: where the order is
+    _emit(_run(lambda: order_trail(client, ns, order_id)), fmt, output, rows)
+
+
+@app.command("run")
+def run_timeline(run: Annotated[str, typer.Argument(help="Run id (or a unique prefix); `cryptick runs` lists "
+                                                    "them.")],
+                 logs: Annotated[bool, typer.Option("--logs", help="Add every log line (warnings and errors "
+                                                    "are always in).")] = False,
+                 fmt: FormatOpt = Format.text, output: OutputOpt = None, rows: RowsOpt = 200) -> None:
+    """A run's life: start (who, with what), funding, subscriptions, control messages (who, what), orders,
+    fills and postings, stop and release."""
+    from replay.audit.trails import run_timeline as timeline
+
+    client = _client()
+    run_id, ns = _namespace_of_run(client, run)
+    _emit(_run(lambda: timeline(client, ns, run_id, logs=logs)), fmt, output, rows)
+
+
+@app.command("who")
+def who(principal: Annotated[str | None, typer.Option("--principal", help="Only this principal's commands "
+                                                      "(a user, cli:<user>, run:<id>, backtest).")] = None,
+        account: Annotated[str | None, typer.Option("--account", help="Only commands on this account (and "
+                                                    "its runs).")] = None,
+        action: Annotated[str | None, typer.Option("--action", help="order, cancel, deposit, withdraw, "
+                                                   "create wallet set, adjust wallet set, release wallet "
+                                                   "set, start run, stop run, control.")] = None,
+        since: Annotated[str | None, typer.Option("--since", help="From this UTC time (2026-12-01T09:00)."
+                                                  )] = None,
+        until: Annotated[str | None, typer.Option("--until", help="Before this UTC time.")] = None,
+        limit: Annotated[int, typer.Option("--limit", min=1, max=1_000_000, help="The newest N.")] = 1000,
+        namespace: NamespaceOpt = None,
+        run: Annotated[str | None, typer.Option("--run", help="Read the namespace of this run.")] = None,
+        fmt: FormatOpt = Format.text, output: OutputOpt = None, rows: RowsOpt = 50) -> None:
+    """Who did what: every command with the principal that issued it and when, newest first."""
+    from replay.audit.who import who_did_what
+
+    client = _client()
+    ns = _namespace_of_run(client, run)[1] if run else (namespace or "")
+    since_us, until_us = _time(since, "--since"), _time(until, "--until")
+    _emit(_run(lambda: who_did_what(client, ns, principal=principal, account=account, action=action,
+                                    since_us=since_us, until_us=until_us, limit=limit)), fmt, output, rows)
+
+
+@app.command("fees")
+def fees(by: Annotated[str, typer.Option("--by", help="Group by any of day, account, run, venue, pair "
+                                         "(comma-separated).")] = "day,account,run,venue",
+         account: Annotated[str | None, typer.Option("--account")] = None,
+         run: Annotated[str | None, typer.Option("--run", help="Only this run's fills (in its namespace).")]
+         = None,
+         since: Annotated[str | None, typer.Option("--since", help="From this UTC time.")] = None,
+         until: Annotated[str | None, typer.Option("--until", help="Before this UTC time.")] = None,
+         namespace: NamespaceOpt = None,
+         fmt: FormatOpt = Format.text, output: OutputOpt = None, rows: RowsOpt = 100) -> None:
+    """Fees and turnover of the fills, exact, per day, account, run and venue (or as --by says)."""
+    from replay.audit.fees import fees_and_turnover
+
+    client = _client()
+    run_id, ns = _namespace_of_run(client, run) if run else (None, namespace or "")
+    groups = tuple(g.strip() for g in by.split(",") if g.strip())
+    since_us, until_us = _time(since, "--since"), _time(until, "--until")
+    _emit(_run(lambda: fees_and_turnover(client, ns, by=groups, account=account, run_id=run_id,
+                                         since_us=since_us, until_us=until_us)), fmt, output, rows)
