@@ -82,8 +82,12 @@ class EfficientFrontierStrategy(Strategy):
             "max": p.max_weight, "step": 0.01, "sum": 1.0})
         ctx.declare_component("risk", "slider", {"title": "Risk level (annualised volatility)",
                                                  "field": "volatility", "min": 0.0, "max": 2.0, "step": 0.01})
-        ctx.declare_component("controls", "buttons", {"field": "action",
-                                                      "actions": ["confirm", "pause", "resume"]})
+        # A new target trades only after confirm: the dashboard asks in a dialog showing the weights.
+        ctx.declare_component("controls", "buttons", {
+            "title": "Controls", "field": "action", "actions": ["confirm", "pause", "resume"],
+            "prompt": {"action": "confirm",
+                       "when": {"component": "weights", "field": "awaiting_confirmation"},
+                       "show": "weights", "title": "Trade towards the new target?"}})
         ctx.declare_component("orders", "table", {
             "title": "Orders", "columns": ["order_id", "venue", "pair", "side", "size", "limit", "filled",
                                            "status"]})

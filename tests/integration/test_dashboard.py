@@ -138,7 +138,7 @@ def test_a_trader_signs_in_steers_a_run_and_reads_markets_and_wallets(site: Site
         settings.get_by_role("button", name="Apply offset_bps").click()
         expect(settings.get_by_role("status")).to_contain_text("Sent to the run")
         expect(page.get_by_test_id("run-log")).to_contain_text(f"offset now {wanted} bps")
-        shot(page, "run")
+        shot(page, "run-demo")
 
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Markets").click()
         market = page.get_by_role("table", name="Markets").locator("[data-market*='BTC-USD']")

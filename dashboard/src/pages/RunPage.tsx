@@ -3,13 +3,17 @@ import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { PageHeader } from "../components/PageHeader";
+import { AwaitingBadge, ConfirmPrompt } from "../components/run/ConfirmPrompt";
+import { RunTrading } from "../components/run/RunTrading";
 import { StateBadge } from "../components/StateBadge";
 import { formatTime } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
+import { runMessagesPath } from "../routes";
 import { mayTrade, useStore } from "../store/store";
 import { Widget } from "../widgets/registry";
 
 const ENDED = new Set(["stopped", "failed", "done", "cancelled"]);
+const NOT_FUNDED_YET = new Set(["", "requested", "queued", "starting", "waiting"]); // no wallet set yet
 const LOG_LINES = 200;
 
 function StopRun({ runId }: { runId: string }) {
@@ -50,7 +54,8 @@ function StopRun({ runId }: { runId: string }) {
 }
 
 /** One run: its state, parameters and allocations, every component it declared (one renderer per
- *  kind, live from the `runs` stream) and its log. (Orders and fills, wallet and messages come later.) */
+ *  kind, live from the `runs` stream, with the confirmation dialog a buttons component may declare),
+ *  its wallet set, orders and fills, and its log; a link to all its messages. */
 export default function RunPage() {
   const runId = useParams().runId ?? ""; // the router decodes it
   const loadRun = useStore((s) => s.loadRun);
@@ -65,10 +70,15 @@ export default function RunPage() {
 
   const lines = (logLines ?? []).slice(-LOG_LINES).reverse();
   return (
+    <ConfirmPrompt runId={runId} canControl={canControl}>
     <section aria-labelledby="page-title">
-      <Anchor component={Link} to="/" size="sm">← Runs</Anchor>
+      <Group justify="space-between" gap="xs">
+        <Anchor component={Link} to="/" size="sm">← Runs</Anchor>
+        <Anchor component={Link} to={runMessagesPath(runId)} size="sm">Messages →</Anchor>
+      </Group>
       <PageHeader title={<span id="page-title" className="mono wrap-anywhere">{runId}</span>}>
         {run && <StateBadge state={run.state} detail={run.detail} />}
+        <AwaitingBadge runId={runId} />
         {canControl && <StopRun runId={runId} />}
         <Button variant="default" size="xs" onClick={load.reload} loading={load.loading}>Refresh</Button>
       </PageHeader>
@@ -117,6 +127,11 @@ export default function RunPage() {
         ))}
       </div>
 
+      {run && run.account && run.mode !== "backtest" && (
+        <RunTrading account={run.account} runId={runId} walletSetId={run.wallet_set_id || null}
+                    funded={!NOT_FUNDED_YET.has(run.state)} />
+      )}
+
       <section aria-labelledby="run-log-title" className="run-log">
         <Title order={2} size="h4" mt="lg" mb="xs" id="run-log-title">Log</Title>
         {lines.length === 0 ? <Text c="dimmed" size="sm">No log lines.</Text> : (
@@ -136,5 +151,6 @@ export default function RunPage() {
         )}
       </section>
     </section>
+    </ConfirmPrompt>
   );
 }

@@ -26,8 +26,16 @@ function pointLabel(model: ScatterModel, raw: unknown, index: number): string {
   return `${String(id ?? index)}: ${model.x} ${formatNumber(Number(r[model.x]))}, ${model.y} ${formatNumber(Number(r[model.y]))}`;
 }
 
+/** A marked point's name: its asset or name field, else its position. */
+function nameOf(raw: unknown, index: number): string {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const name = r.asset ?? r.name ?? r.label;
+  return typeof name === "string" ? name : String(index + 1);
+}
+
 /** Points on two axes (spec.x, spec.y). The main points (data.points) can be picked, by pointer on the
- *  chart or by keyboard from the list; named targets (spec.targets) by their buttons. */
+ *  chart or by keyboard from the list; named targets (spec.targets) by their buttons. Named points
+ *  (the current portfolio, the target) and named sets (single assets) are marked and listed. */
 export function ScatterWidget({ widget, send, sending }: WidgetProps) {
   const model = useMemo(() => scatterModel(widget.spec, widget.data), [widget.spec, widget.data]);
   const data = useMemo(() => aligned(model), [model]);
@@ -86,10 +94,23 @@ export function ScatterWidget({ widget, send, sending }: WidgetProps) {
 
   if (!model.series.length) return <Text c="dimmed" size="sm">No points yet.</Text>;
   const title = typeof widget.spec.title === "string" ? widget.spec.title : widget.componentId;
+  const marked = model.series.map((s, i) => ({ s, i })).filter(({ s }) => s.role === "marker" || s.role === "points");
   return (
     <>
       <UPlotChart options={options} data={data} onCreate={onCreate}
                   label={`${title}: scatter of ${model.y} against ${model.x}, ${main?.points.length ?? 0} points`} />
+      {marked.length > 0 && (
+        <ul className="bars-legend" aria-label="Marked points" data-testid="scatter-marked">
+          {marked.map(({ s, i }) => (
+            <li key={s.name} data-series={s.name}>
+              <span className={`swatch swatch-${i % PALETTE.length}`} aria-hidden="true" />
+              {s.name.replaceAll("_", " ")}
+              {s.role === "points" ? `: ${s.points.map((p, j) => nameOf(p.raw, j)).join(", ")}`
+                : ` (${model.x} ${formatNumber(s.points[0]!.x)}, ${model.y} ${formatNumber(s.points[0]!.y)})`}
+            </li>
+          ))}
+        </ul>
+      )}
       {send && (model.pick || model.targets.length > 0) && (
         <Group gap="xs" mt="xs" align="flex-end" wrap="wrap">
           {model.pick && main && (

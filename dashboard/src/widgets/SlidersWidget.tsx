@@ -1,16 +1,16 @@
 import { Button, Group, Slider, Stack, Text } from "@mantine/core";
 import { useEffect, useMemo, useState } from "react";
 import { formatNumber, formatPercent } from "../lib/format";
-import { rebalance } from "./model";
+import { evenSplit, rebalance, sumInSteps } from "./model";
 import { stepOf } from "./SliderWidget";
 import { isNumber, isObject, num, str, strings, type WidgetProps } from "./types";
 
-function initial(assets: string[], data: unknown, field: string, total: number | null): number[] {
+function initial(assets: string[], data: unknown, field: string, total: number | null, step: number,
+                 min: number, max: number): number[] {
   const source = isObject(data) && isObject(data[field]) ? (data[field] as Record<string, unknown>) : isObject(data) ? data : {};
   const values = assets.map((a) => (isNumber(source[a]) ? (source[a] as number) : NaN));
   if (values.every(Number.isFinite)) return values;
-  const even = total !== null && assets.length ? total / assets.length : 0;
-  return assets.map(() => even);
+  return total === null ? assets.map(() => min) : evenSplit(assets.length, total, step, min, max);
 }
 
 /** One slider per asset (spec.assets); with spec.sum the values always add up to it (moving one moves
@@ -22,15 +22,17 @@ export function SlidersWidget({ widget, send, sending }: WidgetProps) {
   const max = Math.max(min, num(widget.spec.max, 1));
   const step = stepOf(min, max, widget.spec.step);
   const total = isNumber(widget.spec.sum) ? (widget.spec.sum as number) : null;
-  const start = useMemo(() => initial(assets, widget.data, field, total),
+  const start = useMemo(() => initial(assets, widget.data, field, total, step, min, max),
   // eslint-disable-next-line react-hooks/exhaustive-deps
-                        [assets.join(","), widget.data, field, total]);
+                        [assets.join(","), widget.data, field, total, step, min, max]);
   const [values, setValues] = useState(start);
   useEffect(() => setValues(start), [start]);
   const percent = total === 1 && max <= 1;
   const show = (v: number) => (percent ? formatPercent(v) : formatNumber(v));
-  const sum = values.reduce((a, b) => a + b, 0);
-  const valid = total === null || Math.abs(sum - total) < step / 2 + 1e-9;
+  // Counted in whole steps: 0.34 + 0.33 + 0.33 is exactly 100 %, not 1.0000000000000002.
+  const steps = sumInSteps(values, step);
+  const sum = total !== null && steps === Math.round(total / step) ? total : values.reduce((a, b) => a + b, 0);
+  const valid = total === null || steps === Math.round(total / step);
 
   const change = (i: number, v: number) =>
     setValues((old) => (total === null ? old.map((x, j) => (j === i ? v : x)) : rebalance(old, i, v, { min, max, total, step })));

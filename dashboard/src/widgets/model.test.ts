@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { barModel, lineModel, rebalance, scatterModel, tableModel } from "./model";
+import { barModel, evenSplit, lineModel, rebalance, scatterModel, sumInSteps, tableModel } from "./model";
 
 const seconds = (us: number) => us / 1e6;
 
@@ -29,6 +29,48 @@ describe("rebalance: sliders that always sum to the total", () => {
     const out = rebalance([1 / 3, 1 / 3, 1 / 3], 2, 0.335, opts);
     expect(out.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
     expect(out.every((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-9)).toBe(true);
+  });
+});
+
+describe("sliders that sum to exactly 100 %", () => {
+  const opts = { min: 0, max: 1, total: 1, step: 0.01 };
+  const hundredths = (vs: number[]) => vs.map((v) => Math.round(v * 100));
+
+  it("start evenly in whole steps, the odd steps to the first ones", () => {
+    expect(evenSplit(3, 1, 0.01)).toEqual([0.34, 0.33, 0.33]);
+    expect(evenSplit(6, 1, 0.01)).toEqual([0.17, 0.17, 0.17, 0.17, 0.16, 0.16]);
+    expect(sumInSteps(evenSplit(7, 1, 0.01), 0.01)).toBe(100);
+  });
+
+  it("stay at 100 steps over any sequence of moves, each weight on the step grid and in bounds", () => {
+    let values = evenSplit(4, 1, 0.01);
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let move = 0; move < 500; move++) {
+      const index = Math.floor(random() * 4);
+      values = rebalance(values, index, random() * 1.2 - 0.1, { ...opts, max: 0.6 });
+      expect(sumInSteps(values, 0.01)).toBe(100);
+      for (const v of values) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(0.6);
+        expect(Math.abs(v * 100 - Math.round(v * 100))).toBeLessThan(1e-9);
+      }
+    }
+  });
+
+  it("give the moved slider the value asked for when the others can take the rest", () => {
+    const out = rebalance([0.34, 0.33, 0.33], 1, 0.5, opts);
+    expect(hundredths(out)).toEqual([25, 50, 25]);
+  });
+
+  it("hand a remainder of one step to the slider with the largest share of it", () => {
+    // 0.61 left for two equal sliders: 0.31 and 0.30, not 0.305 each
+    const out = rebalance([0.25, 0.25, 0.5], 2, 0.39, opts);
+    expect(hundredths(out)).toEqual([31, 30, 39]);
+  });
+
+  it("move nothing but the one slider when there is only one", () => {
+    expect(rebalance([1], 0, 0.3, opts)).toEqual([1]);
   });
 });
 

@@ -183,54 +183,91 @@ export function tableModel(spec: Record<string, unknown>, data: unknown, history
 
 // --- sliders ----------------------------------------------------------------------------------
 
-function roundTo(value: number, step: number): number {
-  if (!(step > 0)) return value;
-  const decimals = Math.max(0, Math.ceil(-Math.log10(step)) + 2);
-  return Number((Math.round(value / step) * step).toFixed(decimals));
+function decimalsOf(step: number): number {
+  return Math.max(0, Math.ceil(-Math.log10(step)) + 2);
+}
+
+function fromTicks(ticks: number, step: number): number {
+  return Number((ticks * step).toFixed(decimalsOf(step)));
+}
+
+/**
+ * Split `remaining` whole ticks among `weights` in proportion (equally when they are all zero), each
+ * in [lo, hi]: water-filling on the real shares, then floors plus one tick each to the largest
+ * fractional parts, so the integers sum to `remaining` exactly.
+ */
+function shareTicks(weights: readonly number[], remaining: number, lo: number, hi: number): number[] {
+  const n = weights.length;
+  const real = new Array<number>(n).fill(0);
+  let free = weights.map((_, i) => i);
+  let left = remaining;
+  for (let round = 0; round <= n && free.length; round++) {
+    const sum = free.reduce((a, i) => a + Math.max(0, weights[i]!), 0);
+    const share = (i: number) => (sum > 0 ? Math.max(0, weights[i]!) / sum : 1 / free.length);
+    const next: number[] = [];
+    let clamped = 0;
+    for (const i of free) {
+      const v = left * share(i);
+      if (v > hi) { real[i] = hi; clamped += hi; }
+      else if (v < lo) { real[i] = lo; clamped += lo; }
+      else { real[i] = v; next.push(i); }
+    }
+    if (next.length === free.length) break;
+    left -= clamped;
+    free = next;
+  }
+  const out = real.map((v) => Math.min(hi, Math.max(lo, Math.floor(v + 1e-9))));
+  let missing = remaining - out.reduce((a, b) => a + b, 0);
+  const byFraction = out.map((_, i) => i).sort((a, b) => (real[b]! - out[b]!) - (real[a]! - out[a]!) || a - b);
+  for (const i of byFraction) {
+    if (missing <= 0) break;
+    if (out[i]! < hi) { out[i]! += 1; missing -= 1; }
+  }
+  for (const i of byFraction.reverse()) {
+    if (missing >= 0) break;
+    if (out[i]! > lo) { out[i]! -= 1; missing += 1; }
+  }
+  return out;
 }
 
 /**
  * Weights that keep their sum at `total` when one of them is set to `value`: the others share the
  * difference in proportion to what they hold (equally when they hold nothing), each within
- * [min, max]; rounded to `step`, the rounding remainder going to the largest of the others.
+ * [min, max]. Computed in whole steps, so the sum is the total exactly (in steps) whenever the total
+ * is a whole number of steps; the value the user may set is bounded by what the others can take.
  */
 export function rebalance(values: readonly number[], index: number, value: number,
                           opts: { min: number; max: number; total: number; step: number }): number[] {
-  const { min, max, total, step } = opts;
+  const { min, max, total } = opts;
+  const step = opts.step > 0 ? opts.step : 0.01;
   const n = values.length;
   if (n === 0 || index < 0 || index >= n) return [...values];
+  const T = Math.round(total / step);
+  const lo = Math.ceil(min / step - 1e-9);
+  const hi = Math.floor(max / step + 1e-9);
+  const k = n - 1;
+  const chosen = Math.min(Math.min(hi, T - k * lo), Math.max(Math.max(lo, T - k * hi), Math.round(value / step)));
+  if (!k) return [fromTicks(chosen, step)];
   const others = values.map((_, i) => i).filter((i) => i !== index);
-  // What the others can take at most and at least bounds the value the user may set.
-  const lo = Math.max(min, total - others.length * max);
-  const hi = Math.min(max, total - others.length * min);
-  const chosen = Math.min(hi, Math.max(lo, roundTo(value, step)));
+  const shares = shareTicks(others.map((i) => Math.max(0, values[i]! / step)), T - chosen, lo, hi);
   const out = values.slice();
-  out[index] = chosen;
-  if (!others.length) return out;
-  let remaining = total - chosen;
-  let free = others.slice();
-  // Proportional shares, clamping and handing the excess on to the unclamped, until it settles.
-  for (let round = 0; round < n + 1 && free.length; round++) {
-    const weightSum = free.reduce((a, i) => a + Math.max(0, values[i]!), 0);
-    const share = (i: number) => (weightSum > 0 ? Math.max(0, values[i]!) / weightSum : 1 / free.length);
-    const next: number[] = [];
-    let clampedTotal = 0;
-    for (const i of free) {
-      const v = remaining * share(i);
-      if (v > max) { out[i] = max; clampedTotal += max; }
-      else if (v < min) { out[i] = min; clampedTotal += min; }
-      else { out[i] = v; next.push(i); }
-    }
-    if (next.length === free.length) break;
-    remaining -= clampedTotal;
-    free = next;
-  }
-  for (const i of others) out[i] = roundTo(out[i]!, step);
-  const residue = roundTo(total - out.reduce((a, b) => a + b, 0), step);
-  if (residue !== 0) {
-    const target = others.filter((i) => out[i]! + residue >= min && out[i]! + residue <= max)
-      .sort((a, b) => out[b]! - out[a]!)[0];
-    if (target !== undefined) out[target] = roundTo(out[target]! + residue, step);
-  }
+  out[index] = fromTicks(chosen, step);
+  others.forEach((i, j) => { out[i] = fromTicks(shares[j]!, step); });
   return out;
+}
+
+/** `total` split evenly over `n` sliders in whole steps, the odd steps to the first ones (30, 30, 40 is
+ *  not even; 34, 33, 33 is): where sliders start when the run gave no values. */
+export function evenSplit(n: number, total: number, step: number, min = 0, max = total): number[] {
+  if (n <= 0) return [];
+  const s = step > 0 ? step : 0.01;
+  const ticks = shareTicks(new Array<number>(n).fill(0), Math.round(total / s), Math.ceil(min / s - 1e-9),
+                           Math.floor(max / s + 1e-9));
+  return ticks.map((t) => fromTicks(t, s));
+}
+
+/** The sum of slider values counted in whole steps (no float drift): equal to the total's steps or not. */
+export function sumInSteps(values: readonly number[], step: number): number {
+  const s = step > 0 ? step : 0.01;
+  return values.reduce((a, v) => a + Math.round(v / s), 0);
 }

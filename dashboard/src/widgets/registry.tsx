@@ -1,6 +1,6 @@
 // One renderer per component kind, shared by every strategy (STYLE.md: "one widget per component
 // kind"). A new kind is one entry here and one file beside it; an unknown kind shows its JSON.
-import type { ComponentType } from "react";
+import { useCallback, type ComponentType } from "react";
 import type { WidgetState } from "../store/components";
 import { BarChartWidget } from "./BarChartWidget";
 import { ButtonsWidget } from "./ButtonsWidget";
@@ -11,6 +11,7 @@ import { SlidersWidget } from "./SlidersWidget";
 import { TableWidget } from "./TableWidget";
 import type { WidgetProps } from "./types";
 import { UnknownWidget } from "./UnknownWidget";
+import { usePromptHost } from "./promptHost";
 import { useControl } from "./useControl";
 import { WidgetFrame } from "./WidgetFrame";
 
@@ -32,9 +33,16 @@ export function Widget({ runId, widget, canControl }: { runId: string; widget: W
   const Renderer = RENDERERS[widget.kind] ?? UnknownWidget;
   const control = useControl(runId, widget.componentId);
   const controls = canControl && CONTROL_KINDS.has(widget.kind);
+  const host = usePromptHost();
+  const { send: deliver } = control;
+  // The page's confirmation prompt (widgets/prompt.ts) watches what this page sent.
+  const send = useCallback((payload: unknown) => {
+    host?.sent(widget.componentId);
+    deliver(payload);
+  }, [host, deliver, widget.componentId]);
   return (
     <WidgetFrame widget={widget} control={controls ? control : null}>
-      <Renderer widget={widget} send={controls ? control.send : null} sending={control.sending} />
+      <Renderer widget={widget} send={controls ? send : null} sending={control.sending} />
     </WidgetFrame>
   );
 }
