@@ -39,6 +39,7 @@ Policies:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -123,6 +124,8 @@ class MatchingEngine:
         if ev.event_id == book.last_event_id:
             return []
         book.last_event_id = ev.event_id
+        if ev.ts > m.clock:
+            m.clock = ev.ts
         out: list[Event] = []
         if m.expiries and m.expiries[0][0] <= ev.ts:
             m.expire(m.due(ev.ts), ev.ts, out)
@@ -153,6 +156,7 @@ class MatchingEngine:
         if ev.event_id == book.last_event_id:
             return []
         book.last_event_id = ev.event_id
+        m.clock = max(m.clock, ev.ts)
         out: list[Event] = []
         m.expire(m.due(ev.ts), ev.ts, out)
         touched = book.load_snapshot(ev.bids, ev.asks, (m.watch[0].keys(), m.watch[1].keys()))
@@ -173,6 +177,7 @@ class MatchingEngine:
         if ev.event_id == m.book.last_event_id:
             return []
         m.book.last_event_id = ev.event_id
+        m.clock = max(m.clock, ev.ts)
         out: list[Event] = []
         m.expire(m.due(ev.ts), ev.ts, out)
         if not m.book.stale:
@@ -183,6 +188,8 @@ class MatchingEngine:
         if self._registry.knows(ev.order_id):
             return []
         m = self._market(ev.venue, ev.pair)
+        if ev.ts == 0 and m.clock:  # an order sent over HTTP: it happens at the book's time
+            ev = dataclasses.replace(ev, ts=m.clock)
         out: list[Event] = []
         m.expire(m.due(ev.ts), ev.ts, out)
         accept(m, ev, out)
@@ -196,6 +203,8 @@ class MatchingEngine:
         out: list[Event] = []
         m = self._markets.get((ev.venue, ev.pair))
         if m is not None:
+            if ev.ts == 0 and m.clock:  # a cancel sent over HTTP: at the book's time
+                ev = dataclasses.replace(ev, ts=m.clock)
             m.expire(m.due(ev.ts), ev.ts, out)
         order = registry.open.get(ev.order_id)
         if order is not None:
@@ -226,6 +235,8 @@ class MatchingEngine:
     def _on_tick(self, ev: ClockTick) -> list[Event]:
         out: list[Event] = []
         if ev.key in ALL_KEYS:
+            for m in self._markets.values():
+                m.clock = max(m.clock, ev.ts)
             due = sorted((timer, m) for m in self._markets.values() for timer in m.due(ev.ts))
             for timer, market in due:
                 market.expire([timer], ev.ts, out)
@@ -233,6 +244,7 @@ class MatchingEngine:
             venue, _, pair = ev.key.partition(":")
             one = self._markets.get((venue, pair))
             if one is not None:
+                one.clock = max(one.clock, ev.ts)
                 one.expire(one.due(ev.ts), ev.ts, out)
         return out
 
@@ -245,7 +257,7 @@ class MatchingEngine:
         for key in sorted(self._markets):
             m = self._markets[key]
             pending = [sorted([p, n] for p, n in side.items()) for side in m.pending]
-            books.append({**m.book.to_dict(), "pending": pending})
+            books.append({**m.book.to_dict(), "pending": pending, "clock": m.clock})
         return {
             "version": STATE_VERSION,
             "next_seq": registry.next_seq,
@@ -270,6 +282,7 @@ class MatchingEngine:
         for data in state["books"]:
             m = engine._market(data["venue"], data["pair"])
             m.book = L2Book.from_dict(data, config.max_levels)
+            m.clock = data.get("clock", 0)  # absent from a state saved before the clock was kept
             for side, levels in zip(m.pending, data["pending"], strict=True):
                 side.update((p, n) for p, n in levels)
         for data in state["orders"]:

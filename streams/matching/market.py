@@ -40,7 +40,8 @@ class Registry:
 class Market:
     """The matching state of one book key."""
 
-    __slots__ = ("book", "expiries", "fees", "pending", "queue_model", "registry", "resting", "watch")
+    __slots__ = ("book", "clock", "expiries", "fees", "pending", "queue_model", "registry", "resting",
+                 "watch")
 
     def __init__(self, venue: str, pair: str, config: MatchingConfig, registry: Registry) -> None:
         self.book = L2Book(venue, pair, config.max_levels)
@@ -52,6 +53,10 @@ class Market:
         self.fees = config.fee_schedule(venue)
         self.queue_model = config.queue_model(venue)
         self.registry = registry
+        # The latest event time of the book's market events and clock ticks: the time of an order or a
+        # cancel that comes without one (sent over HTTP, ts 0), so it opens, fills and expires on the
+        # market's clock.
+        self.clock = 0
 
     def rest(self, order: VirtualOrder) -> None:
         self.resting[order_side(order.side)].add(order)

@@ -84,3 +84,24 @@ def test_a_cancelled_order_does_not_expire_later(mk):
     engine.handle(mk.cancel("o1"))
 
     assert engine.handle(mk.tick(mk.T0 + 5 * S)) == []
+
+
+def test_an_order_sent_without_a_time_happens_at_the_books_time(mk):
+    """An order sent over HTTP has ts 0 (a retry is the same command): it opens, and its cancel_after
+    counts, from the latest event time of its book, not from 1970 (which would expire it at once)."""
+    engine = MatchingEngine()
+    mk.given(engine, mk.snapshot(bids=[(99 * P, P)], asks=[(101 * P, P)]),
+             mk.delta(("bid", 98 * P, P), ts=mk.T0 + 2 * S))
+    opened = engine.handle(mk.accept("o1", "buy", P, 100 * P, cancel_after_s=5, ts=0))
+    assert [o.ts for o in opened] == [mk.T0 + 2 * S]
+    assert engine.handle(mk.delta(("bid", 97 * P, P), ts=mk.T0 + 3 * S)) == []  # not expired
+    restored = MatchingEngine.from_state(engine.config, engine.export_state())  # the clock is kept
+    assert restored.handle(mk.tick(mk.T0 + 7 * S - 1)) == []
+    assert restored.handle(mk.tick(mk.T0 + 7 * S)) == [mk.done("o1", "expired", ts=mk.T0 + 7 * S)]
+
+
+def test_a_cancel_sent_without_a_time_happens_at_the_books_time(mk):
+    engine = MatchingEngine()
+    mk.given(engine, mk.snapshot(bids=[(99 * P, P)], asks=[(101 * P, P)], ts=mk.T0 + S))
+    engine.handle(mk.accept("o1", "buy", P, 100 * P, ts=0))
+    assert engine.handle(mk.cancel("o1", ts=0)) == [mk.done("o1", "cancelled", ts=mk.T0 + S)]
