@@ -256,6 +256,36 @@ class RunIn(Strict):
                                   "one run (the same run id), however often it is sent.")
 
 
+class StrategyParamOut(BaseModel):
+    """One parameter of a strategy, as a form shows it."""
+
+    name: str
+    type: Literal["int", "float", "bool", "text", "list", "amount"] = Field(
+        description='the input it takes: "list" is comma-separated ("BTC,ETH"), "amount" a decimal ("0.01"), '
+                    '"bool" true or false')
+    default: str = Field(description="the default as the text the form would send")
+    help: str = Field(description="what it means, when the strategy says; else empty")
+
+
+class StrategyOut(BaseModel):
+    """A runnable strategy."""
+
+    name: str
+    description: str
+    params: list[StrategyParamOut] = Field(description="in declaration order")
+
+
+class ParamsIn(Strict):
+    params: dict[Annotated[str, Field(max_length=64)], ShortText] = Field({}, max_length=64)
+
+
+class ParamsCheckedOut(BaseModel):
+    """Parameters that a run would accept: every one with its parsed value as text (defaults included)."""
+
+    strategy: str
+    params: dict[str, str]
+
+
 class RunOut(BaseModel):
     run_id: str
     wallet_set_id: str
@@ -303,6 +333,9 @@ class ComponentOut(BaseModel):
     declared: str
     updated: str | None
     updates: int
+    history: list[Any] = Field([], description="a component whose every update adds a point (a line_chart "
+                               "declared with append) or a row (a table sent one object at a time): its last "
+                               "1,000 updates, oldest first, the latest included; [] for other components")
 
 
 class HoldingOut(BaseModel):

@@ -16,6 +16,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, HTTPException, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from api.deps import (
     CommandsDep,
@@ -32,8 +33,11 @@ from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS, SENDS
 from api.fields import ID_PATTERN, IsoTime
 from api.models import (
     ComponentOut,
+    ErrorOut,
     HoldingOut,
     LogOut,
+    ParamsCheckedOut,
+    ParamsIn,
     RunDetailOut,
     RunIn,
     RunMessagesOut,
@@ -42,6 +46,8 @@ from api.models import (
     RunSummaryOut,
     SentOut,
     StopIn,
+    StrategyOut,
+    StrategyParamOut,
     iso_time,
     json_response,
     micros,
@@ -57,7 +63,7 @@ from api.services.run_views import Component, RunView
 from schemas.events import Allocation, DeadLetter, HistoryLoaded
 from schemas.topics import STRATEGY_JOURNAL
 from strategies import commands, registry
-from strategies.params import ParamError
+from strategies.params import ParamError, describe, parse_params, values_as_text
 from strategies.run import new_run
 
 router = APIRouter(tags=["runs"])
@@ -68,16 +74,35 @@ def _now() -> int:
     return int(time.time() * 1_000_000)  # a command's time is when it was given
 
 
-@router.get("/strategies")
-def strategies(_: Viewer) -> list[dict[str, Any]]:
-    """The runnable strategies, with their parameters and defaults."""
+@router.get("/strategies", response_model=list[StrategyOut], responses=READS)
+def strategies(_: Viewer) -> list[StrategyOut]:
+    """The runnable strategies, each with its parameters: their input type, default (as the text a start
+    sends) and meaning."""
     out = []
     for name in registry.names():
         r = registry.get(name)
-        fields = {f.name: repr(f.default) if f.default is not dataclasses.MISSING else None
-                  for f in dataclasses.fields(r.params_type)}
-        out.append({"name": name, "description": r.description, "params": fields})
+        params = [StrategyParamOut(name=p.name, type=p.kind, default=p.default, help=p.help)
+                  for p in describe(r.params_type)]
+        out.append(StrategyOut(name=name, description=r.description, params=params))
     return out
+
+
+@router.post("/strategies/{name}/check", response_model=ParamsCheckedOut,
+             responses={**READS, 404: NOT_FOUND})
+def check_params(name: IdPath, body: ParamsIn, _: Viewer) -> Response | ParamsCheckedOut:
+    """Check parameters as ``POST /runs`` would, sending nothing: 200 with every parameter's parsed value
+    as text; 422 with the reason, and in ``errors`` each parameter it is about (``params.<name>``)."""
+    try:
+        runnable = registry.get(name)
+    except registry.UnknownStrategy as exc:
+        raise HTTPException(404, str(exc).strip("'\"")) from None
+    try:
+        parsed = parse_params(runnable.params_type, body.params, name)
+    except ParamError as exc:
+        errors = [{"field": f"params.{f}", "message": str(exc)} for f in exc.fields]
+        out = ErrorOut(status="invalid", detail=str(exc), errors=errors or None, command_id=None)
+        return JSONResponse(out.model_dump(exclude_none=True), status_code=422)
+    return ParamsCheckedOut(strategy=name, params=values_as_text(parsed))
 
 
 @router.post("/runs", response_model=RunOut, status_code=status.HTTP_202_ACCEPTED,
@@ -190,7 +215,7 @@ def _summary(run: RunView) -> dict[str, Any]:
 def _component(c: Component) -> ComponentOut:
     return ComponentOut(component_id=c.component_id, kind=c.kind, spec=c.spec, data=c.data,
                         declared=iso_time(c.declared_ts) or "", updated=iso_time(c.updated_ts),
-                        updates=c.updates)
+                        updates=c.updates, history=list(c.history or ()))
 
 
 def _found(views: ViewsDep, run_id: str) -> tuple[RunView, Any]:

@@ -4,7 +4,9 @@
 
 So a page opened mid-run renders at once: each component's declaration with its latest data, the
 run's state and reason, its recent logs, and how many messages of each type it received and emitted.
-Bounded: the last ``LOGS`` log lines per run; every run and component is kept (they are few).
+Bounded: the last ``LOGS`` log lines per run; every run and component is kept (they are few). A
+component whose updates each add a point or a row (see ``appends``) keeps its last ``HISTORY``, so a
+chart opened mid-run shows its path, not only its latest point.
 """
 
 from __future__ import annotations
@@ -25,6 +27,18 @@ from schemas.events import (
 )
 
 LOGS = 500
+HISTORY = 1000
+
+
+def appends(kind: str, spec: Any, data: Any) -> bool:
+    """Whether each update of a component adds to what it shows (a point of a ``line_chart`` declared
+    with ``append``, a row of a ``table`` sent as one object) rather than replacing it. The dashboard
+    folds the stream by the same rule (dashboard/src/store/components.ts)."""
+    if kind == "line_chart":
+        return isinstance(spec, dict) and spec.get("append") is True
+    if kind == "table":
+        return isinstance(data, dict) and not isinstance(data.get("rows"), list)
+    return False
 
 
 @dataclass
@@ -38,6 +52,7 @@ class Component:
     data: Any = None
     updated_ts: int | None = None
     updates: int = 0
+    history: deque[Any] | None = None  # the last HISTORY data of an appending component, oldest first
 
 
 @dataclass
@@ -119,7 +134,8 @@ class RunsFold:
             old = run.components.get(event.component_id)
             run.components[event.component_id] = Component(
                 event.component_id, event.kind, _json(event.spec_json), event.ts,
-                old.data if old else None, old.updated_ts if old else None, old.updates if old else 0)
+                old.data if old else None, old.updated_ts if old else None, old.updates if old else 0,
+                old.history if old and old.kind == event.kind else None)
         elif isinstance(event, UiComponentUpdated):
             component = run.components.get(event.component_id)
             if component is None:  # data for a component not declared (yet): keep it, kind unknown
@@ -127,5 +143,11 @@ class RunsFold:
                                                                            event.ts)
             component.data, component.updated_ts = _json(event.data_json), event.ts
             component.updates += 1
+            if appends(component.kind, component.spec, component.data):
+                if component.history is None:
+                    component.history = deque(maxlen=HISTORY)
+                component.history.append(component.data)
+            else:
+                component.history = None
         elif isinstance(event, StrategyLogged):
             run.logs.append((event.ts, event.level, event.message))

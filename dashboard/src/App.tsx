@@ -11,6 +11,11 @@ const RunPage = lazy(() => import("./pages/RunPage"));
 const MarketsPage = lazy(() => import("./pages/MarketsPage"));
 const WalletsPage = lazy(() => import("./pages/WalletsPage"));
 const LogsPage = lazy(() => import("./pages/LogsPage"));
+const StartRunPage = lazy(() => import("./pages/StartRunPage"));
+const MessagesPage = lazy(() => import("./pages/MessagesPage"));
+const OverviewPage = lazy(() => import("./pages/OverviewPage"));
+const OrdersPage = lazy(() => import("./pages/OrdersPage"));
+const BacktestsPage = lazy(() => import("./pages/BacktestsPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage"));
 
 function Loading() {
@@ -44,6 +49,11 @@ export function App() {
       <Route path="/login" element={<LoginPage />} />
       <Route element={<RequireSession><Shell /></RequireSession>}>
         <Route index element={<Suspense fallback={<Loading />}><RunsPage /></Suspense>} />
+        <Route path="runs/new" element={<Suspense fallback={<Loading />}><StartRunPage /></Suspense>} />
+        <Route path="runs/:runId/messages" element={<Suspense fallback={<Loading />}><MessagesPage /></Suspense>} />
+        <Route path="overview" element={<Suspense fallback={<Loading />}><OverviewPage /></Suspense>} />
+        <Route path="orders" element={<Suspense fallback={<Loading />}><OrdersPage /></Suspense>} />
+        <Route path="backtests" element={<Suspense fallback={<Loading />}><BacktestsPage /></Suspense>} />
         <Route path="runs/:runId" element={<Suspense fallback={<Loading />}><RunPage /></Suspense>} />
         <Route path="markets" element={<Suspense fallback={<Loading />}><MarketsPage /></Suspense>} />
         <Route path="wallets" element={<Suspense fallback={<Loading />}><WalletsPage /></Suspense>} />

@@ -3,12 +3,14 @@
 // Every page lives under BASENAME (/ui/...): the API's own paths (/runs/{id}, /markets, /logs) answer
 // JSON, so a page at the same path could never be loaded or reloaded. The API serves index.html at /
 // and at /ui/*, and the built files under /assets/.
-// Pages to come (issue #16), each a route here and a file in pages/:
-//   /runs/new            run configuration: strategy, parameters, mode, allocation, add funds
-//   /overview            across runs: trades, wallet distribution, performance against HODL
-//   /runs/:runId/messages every message of a run, filterable by type, newest live
-//   /orders              open and recent orders with fills; place and cancel by hand
-//   /backtests, /backtests/:id  backtest reports, side by side
+// The pages: /                     runs, newest first (the landing page)
+//            /runs/new             run configuration: strategy, parameters, allocation, add funds
+//            /runs/:runId          one run: its components, orders and fills, wallet, log
+//            /runs/:runId/messages every message of a run, filterable by type, newest live
+//            /overview             across runs: trades, wallet distribution, performance against HODL
+//            /orders               open and recent orders with fills; place and cancel by hand
+//            /backtests            backtest reports, side by side
+//            /markets, /wallets, /logs
 export const BASENAME = "/ui";
 
 export interface NavEntry {
@@ -18,9 +20,14 @@ export interface NavEntry {
 
 export const NAV: NavEntry[] = [
   { path: "/", label: "Runs" },
+  { path: "/overview", label: "Overview" },
+  { path: "/orders", label: "Orders" },
+  { path: "/backtests", label: "Backtests" },
   { path: "/markets", label: "Markets" },
   { path: "/wallets", label: "Wallets" },
   { path: "/logs", label: "Logs" },
 ];
 
 export const runPath = (runId: string): string => `/runs/${encodeURIComponent(runId)}`;
+export const newRunPath = "/runs/new";
+export const runMessagesPath = (runId: string): string => `/runs/${encodeURIComponent(runId)}/messages`;

@@ -67,7 +67,7 @@ def sse(base: str, kinds: str, until: Any, timeout: float = 60) -> list[tuple[st
 def test_a_paper_run_over_http(live: str) -> None:
     listed = http.get(f"{live}/strategies", timeout=10).json()
     demo = next(s for s in listed if s["name"] == "demo")
-    assert "offset_bps" in demo["params"] and demo["description"]
+    assert "offset_bps" in [p["name"] for p in demo["params"]] and demo["description"]
 
     bad = http.post(f"{live}/runs", json={"strategy": "nope", "balances": [
         {"venue": "synthetic", "currency": "USD", "amount": "100"}]}, timeout=10)
@@ -114,6 +114,45 @@ def test_a_paper_run_over_http(live: str) -> None:
     ended = sse(live, "runs", lambda got: any(n == "RunStateChanged" and b["state"] == "stopped"
                                               for n, b in got))
     assert ("stopped", "enough") in [(b["state"], b["detail"]) for n, b in ended if n == "RunStateChanged"]
+
+
+def test_the_strategies_are_listed_with_typed_parameters(api_server: str) -> None:
+    listed = {s["name"]: s for s in http.get(f"{api_server}/strategies", timeout=10).json()}
+    demo = {p["name"]: p for p in listed["demo"]["params"]}
+    assert list(demo) == ["pair", "venue", "interval_s", "offset_bps", "size_fx", "fee_reserve_bps"]
+    assert demo["size_fx"] == {"name": "size_fx", "type": "amount", "default": "0.01",
+                               "help": "0.01 of the base"}
+    assert (demo["interval_s"]["type"], demo["interval_s"]["default"]) == ("int", "10")
+    frontier = {p["name"]: p for p in listed["efficient_frontier"]["params"]}
+    assert (frontier["bases"]["type"], frontier["bases"]["default"]) == ("list", "BTC,ETH,LTC,BCH,ZEC,XMR")
+    assert (frontier["auto_confirm"]["type"], frontier["auto_confirm"]["default"]) == ("bool", "false")
+    assert (frontier["risk_free_rate"]["type"], frontier["risk_free_rate"]["default"]) == ("float", "0.03")
+    assert "frontier point index" in frontier["target"]["help"]  # from the dataclass's docstring
+
+
+def test_parameters_are_checked_without_starting_anything(api_server: str) -> None:
+    url = f"{api_server}/strategies/efficient_frontier/check"
+    ok = http.post(url, json={"params": {"bases": "BTC, ETH", "auto_confirm": "yes"}}, timeout=10)
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["params"]["bases"] == "BTC,ETH" and ok.json()["params"]["auto_confirm"] == "true"
+    assert ok.json()["params"]["points"] == "20"  # defaults included
+
+    bad = http.post(url, json={"params": {"bases": "BTC"}}, timeout=10)
+    assert bad.status_code == 422
+    assert bad.json()["detail"] == ("bad parameters for efficient_frontier: bases must name at least two "
+                                    "different currencies")
+    assert [e["field"] for e in bad.json()["errors"]] == ["params.bases"]
+
+    bad = http.post(url, json={"params": {"bases": "BTC,ETH", "points": "many"}}, timeout=10)
+    assert bad.status_code == 422 and "points: expected a whole number" in bad.json()["detail"]
+    assert [e["field"] for e in bad.json()["errors"]] == ["params.points"]
+
+    bad = http.post(f"{api_server}/strategies/demo/check", json={"params": {"size_fx": "a lot"}}, timeout=10)
+    assert bad.status_code == 422 and "expected a decimal amount such as 0.01" in bad.json()["detail"]
+    bad = http.post(f"{api_server}/strategies/demo/check", json={"params": {"sizes": "1"}}, timeout=10)
+    assert bad.status_code == 422 and "demo takes no parameter sizes" in bad.json()["detail"]
+    missing = http.post(f"{api_server}/strategies/nope/check", json={"params": {}}, timeout=10)
+    assert missing.status_code == 404 and "unknown strategy 'nope'" in missing.json()["detail"]
 
 
 def poll(url: str, ok: Any, timeout: float = 60) -> Any:

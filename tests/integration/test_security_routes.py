@@ -103,7 +103,7 @@ def _routes() -> list[tuple[str, APIRoute]]:
 
 PATH_VALUES = {"page": "runs", "venue": "synthetic", "pair": "BTC-USD", "wallet_set_id": "ws-none",
                "order_id": "o-none", "command_id": "c-none", "backtest_id": "bt-none", "key_id": "nokey0000",
-               "component_id": "settings"}
+               "component_id": "settings", "name": "efficient_frontier"}
 ORDER = {"run_id": "r", "wallet_set_id": "ws-none", "venue": "synthetic", "pair": "BTC-USD", "side": "buy",
          "type": "limit", "size": "0.01", "price": "1"}
 WINDOW = {"start": "2018-01-01T00:00:00Z", "end": "2018-01-01T00:05:00Z"}
@@ -151,6 +151,7 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /markets/datasets": ("viewer", {}),
     "GET /markets/{venue}/{pair}/candles": ("viewer", {"params": WINDOW}),
     "GET /strategies": ("viewer", {}),
+    "POST /strategies/{name}/check": ("viewer", {"json": {"params": {"bases": "BTC,ETH"}}}),
     "POST /runs": ("trader", {"json": {"strategy": "hodl", "account": "{account}", "balances": USD,
                                        "deposit": False}}),
     "POST /runs/{run_id}/stop": ("trader run", {"json": {}}),

@@ -6,15 +6,16 @@ import { PageHeader } from "../components/PageHeader";
 import { StateBadge } from "../components/StateBadge";
 import { formatTime } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
-import { runPath } from "../routes";
-import { useStore } from "../store/store";
+import { newRunPath, runPath } from "../routes";
+import { mayTrade, useStore } from "../store/store";
 
-/** The landing page: recent runs with their state, newest first, each linking to its page.
- *  (Starting a run — the configuration form — comes here next: /runs/new.) */
+/** The landing page: recent runs with their state, newest first, each linking to its page, and the way
+ *  to start one (/runs/new). */
 export default function RunsPage() {
   const loadRuns = useStore((s) => s.loadRuns);
   const runsById = useStore((s) => s.runs);
   const load = useLoad(loadRuns, [loadRuns]);
+  const canStart = mayTrade(useStore((s) => s.me));
   const runs = useMemo(
     () => Object.values(runsById).sort((a, b) => (b.started ?? "").localeCompare(a.started ?? "") || a.run_id.localeCompare(b.run_id)),
     [runsById],
@@ -23,11 +24,12 @@ export default function RunsPage() {
   return (
     <section aria-labelledby="page-title">
       <PageHeader title={<span id="page-title">Runs</span>}>
+        {canStart && <Button component={Link} to={newRunPath} size="xs">Start a run</Button>}
         <Button variant="default" size="xs" onClick={load.reload} loading={load.loading}>Refresh</Button>
       </PageHeader>
       <ErrorNotice error={load.error} onRetry={load.reload} title="Runs could not be read" />
       {!load.loading && !load.error && runs.length === 0 && (
-        <Text c="dimmed">No runs yet. Start one with <code>cryptick demo</code> or <code>POST /runs</code>.</Text>
+        <Text c="dimmed">No runs yet. {canStart ? <><Link to={newRunPath}>Start one</Link>, or use</> : "Start one with"} <code>cryptick demo</code> or <code>POST /runs</code>.</Text>
       )}
       {runs.length > 0 && (
         <div className="table-scroll">

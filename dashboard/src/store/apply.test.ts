@@ -70,9 +70,25 @@ describe("a component read back after stream updates", () => {
   it("keeps the history the stream gathered and adds the read's point once", () => {
     let s = applyEvents(emptyData(), [declared("path", "line_chart", { x: "ts", append: true }), updated("path", { ts: 1 })]);
     const w = fromRead({ component_id: "path", kind: "line_chart", spec: { x: "ts", append: true }, data: { ts: 1 },
-                         declared: "", updated: null, updates: 1 }, s.widgets.r1!.path);
+                         declared: "", updated: null, updates: 1, history: [] }, s.widgets.r1!.path);
     expect(w.history).toEqual([{ ts: 1 }]);
     s = applyEvents(s, [updated("path", { ts: 2 })]);
     expect(s.widgets.r1!.path!.history).toEqual([{ ts: 1 }, { ts: 2 }]);
+  });
+
+  it("starts from the read's history and keeps what the stream delivered after it", () => {
+    const spec = { x: "ts", append: true };
+    const s = applyEvents(emptyData(), [declared("path", "line_chart", spec), updated("path", { ts: 3 }),
+                                        updated("path", { ts: 4 })]);
+    const w = fromRead({ component_id: "path", kind: "line_chart", spec, data: { ts: 3 }, declared: "",
+                         updated: null, updates: 3, history: [{ ts: 1 }, { ts: 2 }, { ts: 3 }] },
+                       s.widgets.r1!.path);
+    expect(w.history).toEqual([{ ts: 1 }, { ts: 2 }, { ts: 3 }, { ts: 4 }]);
+  });
+
+  it("keeps a table's rows newest first from the read's oldest-first history", () => {
+    const w = fromRead({ component_id: "fills", kind: "table", spec: {}, data: { p: 2 }, declared: "", updated: null,
+                         updates: 2, history: [{ p: 1 }, { p: 2 }] });
+    expect(w.history).toEqual([{ p: 2 }, { p: 1 }]);
   });
 });

@@ -4,7 +4,8 @@
 //   line_chart with spec.append: each update is one point     -> `history` (oldest first)
 //   table with a plain object as data: each update is one row -> `history` (newest first)
 //   table with {rows: [...]}: the rows replace what was shown
-// The read routes (GET /runs/{id}) give the latest data only, so a history starts from there.
+// The read routes (GET /runs/{id}) give the latest data and, for these kinds, the last 1,000 updates
+// (api/services/run_views.py folds by the same rule), so a chart opened mid-run shows its path.
 import type { ComponentOut } from "../api/types";
 
 export interface WidgetState {
@@ -44,15 +45,20 @@ function appended(widget: WidgetState, data: unknown): unknown[] {
   return history;
 }
 
-/** A component as a read route gives it; `previous` keeps a history gathered from the stream. */
+/** A component as a read route gives it, with the history the API kept for kinds that append; the
+ *  points the stream delivered after the read's latest one (`previous`) are kept after it. */
 export function fromRead(c: ComponentOut, previous?: WidgetState): WidgetState {
   const spec = asSpec(c.spec);
   let history: unknown[] = [];
   if (c.data != null && appends(c.kind, spec, c.data)) {
+    const read = c.history;
+    const oldestFirst = read && read.length ? read.slice(-MAX_POINTS) : [c.data];
     const kept = previous && previous.kind === c.kind ? previous.history : [];
-    // The read's latest point is already in the history when the stream delivered it first.
-    const seen = kept.some((p) => JSON.stringify(p) === JSON.stringify(c.data));
-    history = seen ? kept : appended({ ...(previous ?? emptyWidget(c.component_id)), kind: c.kind, history: kept }, c.data);
+    const keptOldestFirst = c.kind === "table" ? [...kept].reverse() : kept;
+    const last = JSON.stringify(oldestFirst[oldestFirst.length - 1]);
+    const at = keptOldestFirst.findIndex((p) => JSON.stringify(p) === last);
+    const merged = at >= 0 ? [...oldestFirst, ...keptOldestFirst.slice(at + 1)] : oldestFirst;
+    history = c.kind === "table" ? merged.reverse().slice(0, MAX_ROWS) : merged.slice(-MAX_POINTS);
   }
   return { componentId: c.component_id, kind: c.kind, spec, data: c.data ?? null, history,
            updated: c.updated ?? null, updates: c.updates };

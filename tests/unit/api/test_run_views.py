@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.services.run_views import LOGS, RunsFold
+from api.services.run_views import HISTORY, LOGS, RunsFold
 from schemas.events import (
     Allocation,
     ControlMessage,
@@ -72,3 +72,26 @@ def test_a_repeated_start_changes_nothing() -> None:
     fold.inbox(start("r3", T + 50, strategy="hodl"))
     assert fold.runs["r3"].strategy == "demo" and fold.runs["r3"].start_ts == T
     assert fold.runs["r3"].inbox == {"StartRun": 2}
+
+
+def test_appending_components_keep_their_last_updates_so_a_chart_opened_mid_run_has_its_path() -> None:
+    fold = RunsFold()
+    fold.output(UiComponentDeclared("r3:d1", "r3", "path", "line_chart", '{"x": "ts", "append": true}', T))
+    fold.output(UiComponentDeclared("r3:d2", "r3", "fills", "table", '{"columns": ["price"]}', T))
+    fold.output(UiComponentDeclared("r3:d3", "r3", "book", "table", '{"columns": ["price"]}', T))
+    fold.output(UiComponentDeclared("r3:d4", "r3", "latest", "line_chart", '{"x": "ts"}', T))
+    for i in range(HISTORY + 3):
+        fold.output(UiComponentUpdated(f"r3:p{i}", "r3", "path", f'{{"ts": {i}, "v": {i * 2}}}', T + i))
+        fold.output(UiComponentUpdated(f"r3:l{i}", "r3", "latest", f'{{"ts": {i}}}', T + i))
+    for i in range(3):
+        fold.output(UiComponentUpdated(f"r3:f{i}", "r3", "fills", f'{{"price": {i}}}', T + i))
+        fold.output(UiComponentUpdated(f"r3:b{i}", "r3", "book", f'{{"rows": [[{i}]]}}', T + i))
+    c = fold.runs["r3"].components
+    path = list(c["path"].history or ())
+    assert len(path) == HISTORY and path[0] == {"ts": 3, "v": 6} and path[-1] == c["path"].data
+    assert list(c["fills"].history or ()) == [{"price": 0}, {"price": 1}, {"price": 2}]
+    assert c["book"].history is None and c["latest"].history is None  # they replace what they show
+    fold.output(UiComponentDeclared("r3:d5", "r3", "path", "line_chart", '{"x": "ts", "append": true}', T))
+    assert len(c["path"].history or ()) == HISTORY  # a redeclaration keeps the path
+    fold.output(UiComponentDeclared("r3:d6", "r3", "path", "scatter", "{}", T))
+    assert fold.runs["r3"].components["path"].history is None  # another kind starts afresh
