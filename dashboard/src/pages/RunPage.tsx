@@ -1,5 +1,5 @@
-import { Anchor, Badge, Button, Checkbox, Group, Modal, Stack, Table, Text, Title } from "@mantine/core";
-import { useState } from "react";
+import { Anchor, Badge, Button, Checkbox, Group, Modal, Stack, Text, Title } from "@mantine/core";
+import { memo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { PageHeader } from "../components/PageHeader";
@@ -10,7 +10,7 @@ import { formatTime } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
 import { runMessagesPath } from "../routes";
 import { mayTrade, useStore } from "../store/store";
-import { Widget } from "../widgets/registry";
+import { WidgetSlot } from "../widgets/registry";
 
 const ENDED = new Set(["stopped", "failed", "done", "cancelled"]);
 const NOT_FUNDED_YET = new Set(["", "requested", "queued", "starting", "waiting"]); // no wallet set yet
@@ -53,6 +53,32 @@ function StopRun({ runId }: { runId: string }) {
   );
 }
 
+/** The run's newest log lines, newest first: rendered again only when they change, as plain rows. */
+const RunLog = memo(function RunLog({ runId }: { runId: string }) {
+  const logLines = useStore((s) => s.runLogs[runId]);
+  const lines = (logLines ?? []).slice(-LOG_LINES).reverse();
+  return (
+    <section aria-labelledby="run-log-title" className="run-log">
+      <Title order={2} size="h4" mt="lg" mb="xs" id="run-log-title">Log</Title>
+      {lines.length === 0 ? <Text c="dimmed" size="sm">No log lines.</Text> : (
+        <div className="table-scroll log-scroll">
+          <table className="plain-table compact" aria-label="Run log" data-testid="run-log">
+            <tbody>
+              {lines.map((l, i) => (
+                <tr key={`${l.ts}-${i}`} data-level={l.level}>
+                  <td className="nowrap">{formatTime(l.ts)}</td>
+                  <td>{l.level}</td>
+                  <td className="wrap-anywhere">{l.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+});
+
 /** One run: its state, parameters and allocations, every component it declared (one renderer per
  *  kind, live from the `runs` stream, with the confirmation dialog a buttons component may declare),
  *  its wallet set, orders and fills, and its log; a link to all its messages. */
@@ -61,14 +87,11 @@ export default function RunPage() {
   const loadRun = useStore((s) => s.loadRun);
   const run = useStore((s) => s.runs[runId]);
   const detail = useStore((s) => s.runDetails[runId]);
-  const widgets = useStore((s) => s.widgets[runId]);
   const order = useStore((s) => s.widgetOrder[runId]);
-  const logLines = useStore((s) => s.runLogs[runId]);
   const me = useStore((s) => s.me);
   const load = useLoad(() => loadRun(runId), [runId, loadRun]);
   const canControl = mayTrade(me) && !!run && !ENDED.has(run.state);
 
-  const lines = (logLines ?? []).slice(-LOG_LINES).reverse();
   return (
     <ConfirmPrompt runId={runId} canControl={canControl}>
     <section aria-labelledby="page-title">
@@ -122,9 +145,7 @@ export default function RunPage() {
       <Title order={2} size="h4" mt="md" mb="xs">Components</Title>
       {!load.loading && (!order || order.length === 0) && <Text c="dimmed">This run declared no component (yet).</Text>}
       <div className="widget-grid">
-        {(order ?? []).map((id) => widgets?.[id] && (
-          <Widget key={id} runId={runId} widget={widgets[id]!} canControl={canControl} />
-        ))}
+        {(order ?? []).map((id) => <WidgetSlot key={id} runId={runId} componentId={id} canControl={canControl} />)}
       </div>
 
       {run && run.account && run.mode !== "backtest" && (
@@ -132,24 +153,7 @@ export default function RunPage() {
                     funded={!NOT_FUNDED_YET.has(run.state)} />
       )}
 
-      <section aria-labelledby="run-log-title" className="run-log">
-        <Title order={2} size="h4" mt="lg" mb="xs" id="run-log-title">Log</Title>
-        {lines.length === 0 ? <Text c="dimmed" size="sm">No log lines.</Text> : (
-          <div className="table-scroll log-scroll">
-            <Table className="compact" aria-label="Run log" data-testid="run-log">
-              <Table.Tbody>
-                {lines.map((l, i) => (
-                  <Table.Tr key={`${l.ts}-${i}`} data-level={l.level}>
-                    <Table.Td className="nowrap">{formatTime(l.ts)}</Table.Td>
-                    <Table.Td>{l.level}</Table.Td>
-                    <Table.Td className="wrap-anywhere">{l.message}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </div>
-        )}
-      </section>
+      <RunLog runId={runId} />
     </section>
     </ConfirmPrompt>
   );

@@ -1,4 +1,4 @@
-import { Table, Text } from "@mantine/core";
+import { Text } from "@mantine/core";
 import { useMemo } from "react";
 import { formatCell } from "../lib/format";
 import { tableModel } from "./model";
@@ -14,20 +14,21 @@ export function TableWidget({ widget }: WidgetProps) {
   const rows = model.rows.slice(0, SHOWN_ROWS);
   return (
     <div className="table-scroll widget-table">
-      <Table striped className="compact" aria-label={str(widget.spec.title) || widget.componentId}>
-        <Table.Thead>
-          <Table.Tr>{model.columns.map((c) => <Table.Th key={c} scope="col">{c.replaceAll("_", " ")}</Table.Th>)}</Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
+      {/* plain rows: a table component may change many times a second */}
+      <table className="plain-table compact" aria-label={str(widget.spec.title) || widget.componentId}>
+        <thead>
+          <tr>{model.columns.map((c) => <th key={c} scope="col">{c.replaceAll("_", " ")}</th>)}</tr>
+        </thead>
+        <tbody>
           {rows.map((row, i) => (
-            <Table.Tr key={i}>
+            <tr key={i}>
               {(model.columns.length ? model.columns : row).map((_, j) => (
-                <Table.Td key={j} className={typeof row[j] === "number" ? "num mono" : undefined}>{formatCell(row[j])}</Table.Td>
+                <td key={j} className={typeof row[j] === "number" ? "num mono" : undefined}>{formatCell(row[j])}</td>
               ))}
-            </Table.Tr>
+            </tr>
           ))}
-        </Table.Tbody>
-      </Table>
+        </tbody>
+      </table>
       {model.rows.length > SHOWN_ROWS && <Text size="xs" c="dimmed">The newest {SHOWN_ROWS} of {model.rows.length} rows.</Text>}
     </div>
   );
