@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from api import errors
 from api.routes import archive as archive_routes
 from api.routes import (
+    audit,
     auth,
     backtests,
     commands,
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
     app.state.login_failures = RateLimiter(LOGIN_FAILURES_PER_MIN / 60, 10)
     errors.install(app)
     for module in (health, auth, streams, wallets, orders, commands, markets, runs, backtests, logs,
-                   archive_routes):
+                   archive_routes, audit):
         app.include_router(document_needs(module.router))
     app.include_router(document_needs(orders.fills_router))
     app.include_router(dashboard.router)

@@ -169,6 +169,11 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /backtests/{backtest_id}/events": ("viewer", {"stream": True}),
     "GET /logs": ("viewer", {}),
     "POST /archive/query": ("admin", {"json": {"sql": "SELECT 1"}}),
+    "GET /audit/orders/{order_id}": ("viewer", {}),
+    "GET /audit/runs/{run_id}": ("viewer run", {}),
+    "GET /audit/commands": ("admin", {"params": {"account": "{account}"}}),
+    "GET /audit/fees": ("viewer", {"params": {"account": "{account}", "format": "csv"}}),
+    "GET /audit/ledger": ("viewer", {"params": {"account": "{account}"}}),
 }
 
 
@@ -187,7 +192,7 @@ def _call(stack: Stack, method: str, path: str, key: str | None, account: str) -
         return v
 
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    kw = {"params": example.get("params"), "json": fill(example.get("json")), "headers": headers,
+    kw = {"params": fill(example.get("params")), "json": fill(example.get("json")), "headers": headers,
           "timeout": 30}
     if example.get("stream"):
         with httpx.stream(method, url, **kw) as r:  # the status is enough: a stream never ends

@@ -1,0 +1,186 @@
+"""Audit reports over HTTP (``replay.audit``): an order's trail, a run's timeline, who did what, fees
+and turnover; as JSON, or CSV / Parquet to download (``format``). They read the archive (503 when it
+cannot be read: the embedded store held by another process, a server down) and take only bound
+parameters, never SQL.
+
+Who may read what: an order's trail and fees are an account's viewer's (the order's account; a
+backtest's orders, which move no account's funds, any viewer's); a run's timeline its account's
+viewer's; who did what an admin's of the account asked about (of every account without one)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, Field
+
+from api.deps import Admin, IdPath, NamespaceDep, RunViewer, SettingsDep, Viewer, ViewsDep
+from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS
+from api.fields import ID_PATTERN, IsoTime
+from api.models import json_response, micros
+from api.security.access import refuse_unless
+from api.security.policy import Role
+from replay.audit.table import AuditTable
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+Format = Annotated[Literal["json", "csv", "parquet"], Query(description="json (this answer), csv or parquet "
+                                                            "(a file to download)")]
+OptionalId = Annotated[str | None, Query(pattern=ID_PATTERN, max_length=200)]
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    **READS, 404: NOT_FOUND, 503: ARCHIVE_UNAVAILABLE,
+    200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}},
+          "description": "The report: JSON, or the CSV or Parquet file `format` asks for."}}
+
+
+class AuditOut(BaseModel):
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = Field(description="each row's values in the order of `columns`; amounts are "
+                                  "exact decimal text")
+    summary: dict[str, Any] = Field(description="what was read and checked: counts, totals, notes")
+
+
+def _answer(table: AuditTable, fmt: str, name: str) -> Response:
+    if fmt == "csv":
+        return Response(table.to_csv(), media_type="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if fmt == "parquet":
+        return Response(table.to_parquet(), media_type="application/vnd.apache.parquet",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.parquet"'})
+    return json_response({"title": table.title, "columns": list(table.columns),
+                          "rows": [list(r) for r in table.rows], "summary": table.summary})
+
+
+async def _report(dsn: str, make: Callable[[Any], AuditTable]) -> AuditTable:
+    from streams.archive.clickhouse import thread_client
+
+    def read() -> AuditTable:
+        return make(thread_client(dsn))
+
+    try:
+        return await asyncio.to_thread(read)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc.args[0])) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except Exception as exc:  # a locked embedded store, a server down
+        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+
+
+@router.get("/orders/{order_id}", response_model=AuditOut, responses=RESPONSES)
+async def order(order_id: IdPath, settings: SettingsDep, namespace: NamespaceDep, who: Viewer,
+                format: Format = "json") -> Response:
+    """One order from request to end: who sent it, the hold, acceptance or rejection, each fill with the
+    book level it consumed, its settlement and fee postings, cancels, the release of the hold's rest."""
+    from replay.audit.trails import order_trail
+
+    table = await _report(settings.dsn, lambda c: order_trail(c, None, order_id))
+    if table.summary.get("namespace") == (namespace or "(live)"):  # a live order: its account's
+        refuse_unless(who, Role.VIEWER, str(table.summary.get("account", "")))
+    return _answer(table, format, f"order-{order_id}")
+
+
+@router.get("/runs/{run_id}", response_model=AuditOut, responses=RESPONSES)
+async def run(run_id: IdPath, settings: SettingsDep, namespace: NamespaceDep, views: ViewsDep, _: RunViewer,
+              logs: bool = False, format: Format = "json") -> Response:
+    """A run's life: its start (who, with what), funding, subscriptions, control messages (who, what),
+    orders, fills and postings, its stop and the release of its wallet set."""
+    from replay.audit.trails import run_timeline
+
+    live = views.run_owner(run_id) is not None
+
+    def make(client: Any) -> AuditTable:
+        ns = namespace if live else _archived_namespace(client, run_id)
+        return run_timeline(client, ns, run_id, logs=logs)
+
+    return _answer(await _report(settings.dsn, make), format, f"run-{run_id}")
+
+
+def _archived_namespace(client: Any, run_id: str) -> str:
+    from replay.paper_runs import paper_runs
+    from replay.runs import get_run
+
+    stored = get_run(client, run_id)
+    if stored is not None and stored.mode != "paper":
+        return stored.namespace
+    paper = paper_runs(client, run_id)
+    if paper:
+        return paper[0].namespace
+    raise LookupError(f"no run {run_id} in the archive")
+
+
+@router.get("/commands", response_model=AuditOut, responses=RESPONSES)
+async def commands(
+    settings: SettingsDep, namespace: NamespaceDep, who: Admin,
+    principal: Annotated[str | None, Query(max_length=200, description="a user, cli:<user>, run:<id>, "
+                                           "backtest")] = None,
+    account: OptionalId = None,
+    action: Annotated[str | None, Query(max_length=40, description="order, cancel, deposit, withdraw, create "
+                                        "wallet set, adjust wallet set, release wallet set, start run, stop "
+                                        "run, control")] = None,
+    since: IsoTime | None = None, until: IsoTime | None = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000, format: Format = "json",
+) -> Response:
+    """Who did what: every command of this API's namespace with the principal that issued it and when
+    the broker took it, newest first."""
+    from replay.audit.who import who_did_what
+
+    if account is None and who.accounts is not None:
+        raise HTTPException(403, "who did what on every account is for an admin of every account: give "
+                                 "account=")
+    if account is not None:
+        refuse_unless(who, Role.ADMIN, account)
+    since_us = micros(since, "since") if since else None
+    until_us = micros(until, "until") if until else None
+    table = await _report(settings.dsn, lambda c: who_did_what(
+        c, namespace, principal=principal, account=account, action=action, since_us=since_us,
+        until_us=until_us, limit=limit))
+    return _answer(table, format, "commands")
+
+
+@router.get("/fees", response_model=AuditOut, responses=RESPONSES)
+async def fees(
+    settings: SettingsDep, namespace: NamespaceDep, who: Viewer,
+    account: OptionalId = None, run_id: OptionalId = None,
+    by: Annotated[str, Query(max_length=60, description="comma-separated: day, account, run, venue, pair")]
+    = "day,account,run,venue",
+    since: IsoTime | None = None, until: IsoTime | None = None, format: Format = "json",
+) -> Response:
+    """Fees and turnover of this API's namespace's fills, exact, grouped as ``by`` says."""
+    from replay.audit.fees import fees_and_turnover
+
+    if account is None and who.accounts is not None:
+        raise HTTPException(403, "fees of every account are for a principal of every account: give account=")
+    if account is not None:
+        refuse_unless(who, Role.VIEWER, account)
+    groups = tuple(g.strip() for g in by.split(",") if g.strip())
+    since_us = micros(since, "since") if since else None
+    until_us = micros(until, "until") if until else None
+    table = await _report(settings.dsn, lambda c: fees_and_turnover(
+        c, namespace, by=groups, account=account, run_id=run_id, since_us=since_us, until_us=until_us))
+    return _answer(table, format, "fees")
+
+
+@router.get("/ledger", response_model=AuditOut, responses=RESPONSES)
+async def ledger(
+    settings: SettingsDep, namespace: NamespaceDep, who: Viewer, account: OptionalId = None,
+    since: IsoTime | None = None, until: IsoTime | None = None, format: Format = "json",
+) -> Response:
+    """The ledger proven conserved in this API's namespace: every posting balanced, no balance ever
+    negative, and at every instant pool + wallet sets = deposits - withdrawals +/- fills - fees per
+    account, venue and currency. No row: nothing broken (the summary says how much was checked)."""
+    from replay.audit.ledger import ledger_conservation
+
+    if account is None and who.accounts is not None:
+        raise HTTPException(403, "the ledger of every account is for a principal of every account: give "
+                                 "account=")
+    if account is not None:
+        refuse_unless(who, Role.VIEWER, account)
+    since_us = micros(since, "since") if since else None
+    until_us = micros(until, "until") if until else None
+    table = await _report(settings.dsn, lambda c: ledger_conservation(c, namespace, account=account,
+                                                                      since_us=since_us, until_us=until_us))
+    return _answer(table, format, "ledger")
