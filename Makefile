@@ -94,7 +94,7 @@ chromium:
 	    { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } || \
 	  { echo "the dashboard's browser tests need Chromium: apt-get install chromium (as root)" >&2; exit 1; }
 
-bench: kafka-up
+bench: kafka-up dashboard
 	for b in bench/*.py; do [ "$$b" = bench/admin_key.py ] && continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
