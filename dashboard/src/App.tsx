@@ -9,6 +9,7 @@ import { useStore } from "./store/store";
 const RunsPage = lazy(() => import("./pages/RunsPage"));
 const RunPage = lazy(() => import("./pages/RunPage"));
 const MarketsPage = lazy(() => import("./pages/MarketsPage"));
+const MarketPage = lazy(() => import("./pages/MarketPage"));
 const WalletsPage = lazy(() => import("./pages/WalletsPage"));
 const LogsPage = lazy(() => import("./pages/LogsPage"));
 const StartRunPage = lazy(() => import("./pages/StartRunPage"));
@@ -56,6 +57,7 @@ export function App() {
         <Route path="backtests" element={<Suspense fallback={<Loading />}><BacktestsPage /></Suspense>} />
         <Route path="runs/:runId" element={<Suspense fallback={<Loading />}><RunPage /></Suspense>} />
         <Route path="markets" element={<Suspense fallback={<Loading />}><MarketsPage /></Suspense>} />
+        <Route path="markets/:venue/:pair" element={<Suspense fallback={<Loading />}><MarketPage /></Suspense>} />
         <Route path="wallets" element={<Suspense fallback={<Loading />}><WalletsPage /></Suspense>} />
         <Route path="logs" element={<Suspense fallback={<Loading />}><LogsPage /></Suspense>} />
         <Route path="*" element={<Suspense fallback={<Loading />}><NotFoundPage /></Suspense>} />

@@ -10,6 +10,7 @@
 //            /overview             across runs: trades, wallet distribution, performance against HODL
 //            /orders               open and recent orders with fills; place and cancel by hand
 //            /backtests            backtest reports, side by side
+//            /markets/:venue/:pair one market: status, bid/ask, depth chart and book, trades, candles
 //            /markets, /wallets, /logs
 export const BASENAME = "/ui";
 
@@ -31,3 +32,5 @@ export const NAV: NavEntry[] = [
 export const runPath = (runId: string): string => `/runs/${encodeURIComponent(runId)}`;
 export const newRunPath = "/runs/new";
 export const runMessagesPath = (runId: string): string => `/runs/${encodeURIComponent(runId)}/messages`;
+export const marketPath = (venue: string, pair: string): string =>
+  `/markets/${encodeURIComponent(venue)}/${encodeURIComponent(pair)}`;

@@ -1,15 +1,18 @@
-import { Badge, Button, Table, Text } from "@mantine/core";
+import { Anchor, Badge, Button, Table, Text } from "@mantine/core";
 import { useEffect, useMemo } from "react";
+import { Link } from "react-router";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { PageHeader } from "../components/PageHeader";
 import { formatAge } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
+import { marketPath } from "../routes";
 import { marketKey } from "../store/apply";
 import { useStore } from "../store/store";
 
 const REFRESH_MS = 5000; // bid and ask are not on the stream (only fresh/stale is): read them again
 
-/** Every listed market: its book fresh or stale (live from the `markets` stream), bid and ask, its feed. */
+/** Every listed market: its book fresh or stale (live from the `markets` stream), bid and ask, how long
+ *  ago its book last moved, its feed; each pair opens its market page. */
 export default function MarketsPage() {
   const loadMarkets = useStore((s) => s.loadMarkets);
   const marketsByKey = useStore((s) => s.markets);
@@ -53,7 +56,11 @@ export default function MarketsPage() {
                 return (
                   <Table.Tr key={key} data-market={key}>
                     <Table.Td>{m.venue}</Table.Td>
-                    <Table.Td>{m.pair}</Table.Td>
+                    <Table.Td>
+                      <Anchor component={Link} to={marketPath(m.venue, m.pair)} aria-label={`${m.pair} on ${m.venue}: book, trades and candles`}>
+                        {m.pair}
+                      </Anchor>
+                    </Table.Td>
                     <Table.Td>
                       <Badge color={stale ? "orange" : "green"} variant="light" data-testid="book-status"
                              title={note?.reason || undefined}>
