@@ -85,7 +85,7 @@ integration: kafka-up
 	$(BIN)/pytest tests/integration -q
 
 test: lint dashboard-test chromium kafka-up
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 # The dashboard's browser tests drive Debian's chromium (Playwright for Python, via executable_path)
 chromium:

@@ -91,4 +91,17 @@ describe("a component read back after stream updates", () => {
                          updates: 2, history: [{ p: 1 }, { p: 2 }] });
     expect(w.history).toEqual([{ p: 2 }, { p: 1 }]);
   });
+
+  it("appends a batch's points once, leaving the state before it untouched", () => {
+    const spec = { x: "ts", append: true };
+    const before = applyEvents(emptyData(), [declared("path", "line_chart", spec), updated("path", { ts: 1 })]);
+    const kept = before.widgets.r1!.path!.history;
+    const after = applyEvents(before, [updated("path", { ts: 2 }), updated("path", { ts: 3 }), updated("path", { ts: 4 })]);
+    expect(after.widgets.r1!.path!.history).toEqual([{ ts: 1 }, { ts: 2 }, { ts: 3 }, { ts: 4 }]);
+    expect(kept).toEqual([{ ts: 1 }]);
+    expect(before.widgets.r1!.path!.history).toBe(kept);
+    const rows = applyEvents(emptyData(), [declared("fills", "table", {}), updated("fills", { p: 1 }),
+                                           updated("fills", { p: 2 })]);
+    expect(rows.widgets.r1!.fills!.history).toEqual([{ p: 2 }, { p: 1 }]);
+  });
 });

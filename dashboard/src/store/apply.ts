@@ -3,7 +3,7 @@
 import type { AnyEvent } from "../api/events.gen";
 import type { Market, Notice, RunDetail, RunLog, RunSummary } from "../api/types";
 import { isoFromMicros } from "../lib/format";
-import { declared, parseJson, updated, type WidgetState } from "./components";
+import { declared, parseJson, updated, type Fresh, type WidgetState } from "./components";
 
 export const MAX_NOTICES = 1000;
 export const MAX_RUN_LOGS = 500;
@@ -61,6 +61,7 @@ export function applyEvents(state: DataState, events: readonly AnyEvent[]): Data
   const newNotices: Notice[] = [];
   const newLogs = new Map<string, RunLog[]>();
   const newActivity: AnyEvent[] = [];
+  const fresh: Fresh = new WeakSet(); // histories copied in this batch: appended to in place
 
   const runOf = (runId: string): RunSummary => {
     if (!touchedRuns.has(runId)) {
@@ -114,7 +115,7 @@ export function applyEvents(state: DataState, events: readonly AnyEvent[]): Data
           next.widgetOrder[e.run_id] = [...order, e.component_id];
         }
         widgets[e.component_id] = updated(widgets[e.component_id], e.component_id, parseJson(e.data_json),
-                                          isoFromMicros(e.ts));
+                                          isoFromMicros(e.ts), fresh);
         break;
       }
       case "StrategyLogged": {

@@ -38,9 +38,28 @@ export function appends(kind: string, spec: Record<string, unknown>, data: unkno
   return false;
 }
 
-function appended(widget: WidgetState, data: unknown): unknown[] {
-  if (widget.kind === "table") return [data, ...widget.history].slice(0, MAX_ROWS);
-  const history = widget.history.length >= MAX_POINTS ? widget.history.slice(-(MAX_POINTS - 1)) : widget.history.slice();
+/** Histories made by this batch of events (applyEvents passes one set per batch): appending to one of
+ *  them again mutates it in place, so a batch of n points costs one copy, not n. */
+export type Fresh = WeakSet<unknown[]>;
+
+function appended(widget: WidgetState, data: unknown, fresh?: Fresh): unknown[] {
+  if (widget.kind === "table") {
+    if (fresh?.has(widget.history)) {
+      widget.history.unshift(data);
+      if (widget.history.length > MAX_ROWS) widget.history.length = MAX_ROWS;
+      return widget.history;
+    }
+    const rows = [data, ...widget.history].slice(0, MAX_ROWS);
+    fresh?.add(rows);
+    return rows;
+  }
+  let history = widget.history;
+  if (!fresh?.has(history)) {
+    history = history.length >= MAX_POINTS ? history.slice(-(MAX_POINTS - 1)) : history.slice();
+    fresh?.add(history);
+  } else if (history.length >= MAX_POINTS) {
+    history.splice(0, history.length - MAX_POINTS + 1);
+  }
   history.push(data);
   return history;
 }
@@ -75,9 +94,10 @@ export function declared(previous: WidgetState | undefined, componentId: string,
 }
 
 /** UiComponentUpdated: the new data, folded by kind. */
-export function updated(previous: WidgetState | undefined, componentId: string, data: unknown, at: string): WidgetState {
+export function updated(previous: WidgetState | undefined, componentId: string, data: unknown, at: string,
+                        fresh?: Fresh): WidgetState {
   const base = previous ?? emptyWidget(componentId);
-  const history = appends(base.kind, base.spec, data) ? appended(base, data)
+  const history = appends(base.kind, base.spec, data) ? appended(base, data, fresh)
     : base.kind === "table" ? [] : base.history;
   return { ...base, data, history, updated: at, updates: base.updates + 1 };
 }

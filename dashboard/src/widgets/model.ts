@@ -74,6 +74,16 @@ export interface LineModel {
   time: boolean;
 }
 
+/** The key of the nested object holding ``name`` in the first point that has it (null: the point
+ *  itself; undefined: no point has it). */
+function holderOf(points: Record<string, unknown>[], name: string): string | null | undefined {
+  for (const p of points) {
+    if (isNumber(p[name])) return null;
+    for (const [k, v] of Object.entries(p)) if (isObject(v) && isNumber(v[name])) return k;
+  }
+  return undefined;
+}
+
 /** A series' value in one point: point[name], else the first nested object holding it (weights.BTC). */
 export function valueIn(point: Record<string, unknown>, name: string): number | null {
   const direct = point[name];
@@ -105,14 +115,26 @@ export function lineModel(spec: Record<string, unknown>, data: unknown, history:
                           toSeconds: (ts: number) => number): LineModel {
   const x = str(spec.x, "ts");
   const time = x === "ts" || x === "time" || spec.time === true;
-  const points = pointsOf(data, history, spec.append === true)
-    .filter((p) => isNumber(p[x]))
-    .sort((a, b) => (a[x] as number) - (b[x] as number));
+  const points = pointsOf(data, history, spec.append === true).filter((p) => isNumber(p[x]));
+  // Points come in time order (one per update): sort only when they do not.
+  let ordered = true;
+  for (let i = 1; i < points.length && ordered; i++) ordered = (points[i - 1]![x] as number) <= (points[i]![x] as number);
+  if (!ordered) points.sort((a, b) => (a[x] as number) - (b[x] as number));
   let names = strings(spec.series);
   if (!names.length && points[0]) names = Object.keys(points[0]).filter((k) => k !== x && isNumber(points[0]![k]));
+  // Where each series' value sits (point[name], or a nested object such as weights.BTC), found once.
+  const holders = names.map((name) => holderOf(points, name));
   return {
     xs: points.map((p) => (time ? toSeconds(p[x] as number) : (p[x] as number))),
-    series: names.map((name) => ({ name, values: points.map((p) => valueIn(p, name)) })),
+    series: names.map((name, i) => {
+      const holder = holders[i];
+      const values = holder === undefined ? points.map((p) => valueIn(p, name)) : points.map((p) => {
+        const inner = holder === null ? p : p[holder];
+        const v = isObject(inner) ? inner[name] : undefined;
+        return isNumber(v) ? v : valueIn(p, name); // a point shaped otherwise: look for it
+      });
+      return { name, values };
+    }),
     time,
   };
 }
