@@ -39,6 +39,7 @@ export default defineConfig({
   },
   test: {
     environment: "node",
-    include: ["src/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx"], // .tsx: component tests, in jsdom (their header says)
+    setupFiles: ["src/test/setup.ts"],
   },
 });
