@@ -137,7 +137,7 @@ async def start(body: RunIn, bus: CommandsDep, settings: SettingsDep, who: Trade
             note = f"no archived history: {type(exc).__name__}: {exc}"
     try:
         if body.deposit:
-            for deposit in commands.deposits(spec, 0):  # no clock in it: a retry is the same command
+            for deposit in commands.deposits(spec, now):  # a retry is the same command (its time aside)
                 deposit = dataclasses.replace(deposit, principal=who.id)
                 _funded(key, await bus.send_async(spec.account, deposit))
         cmd = dataclasses.replace(commands.start_run(spec, now), principal=who.id)

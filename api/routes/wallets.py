@@ -38,6 +38,7 @@ from api.models import (
     show,
 )
 from api.services.command_outcome import outcome_response
+from api.services.commands import now_us
 from api.services.names import check_names
 from schemas.events import (
     AdjustWalletSet,
@@ -81,8 +82,8 @@ async def deposit(account: AccountPath, body: FundsIn, commands: CommandsDep,
                   response: Response, who: AccountAdmin) -> CommandOut:
     """A virtual deposit (paper mode) into the account's unallocated pool."""
     check_names(commands.views, [(body.venue, body.currency)])
-    cmd = DepositFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0,
-                       principal=who.id)
+    cmd = DepositFunds(_id(body.command_id), account, body.venue, body.currency, body.amount,
+                       now_us(), principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
@@ -91,8 +92,8 @@ async def withdraw(account: AccountPath, body: FundsIn, commands: CommandsDep,
                    response: Response, who: AccountAdmin) -> CommandOut:
     """A virtual withdrawal from the account's unallocated pool."""
     check_names(commands.views, [(body.venue, body.currency)])
-    cmd = WithdrawFunds(_id(body.command_id), account, body.venue, body.currency, body.amount, 0,
-                        principal=who.id)
+    cmd = WithdrawFunds(_id(body.command_id), account, body.venue, body.currency, body.amount,
+                        now_us(), principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
@@ -102,8 +103,8 @@ async def create_wallet_set(account: AccountPath, body: WalletSetIn, commands: C
     """Partition funds from the pool into a run's wallet set: all allocations or none."""
     check_names(commands.views, [(a.venue, a.currency) for a in body.allocations])
     allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.allocations]
-    cmd = CreateWalletSet(_id(body.command_id), account, body.wallet_set_id, body.run_id, allocations, 0,
-                          principal=who.id)
+    cmd = CreateWalletSet(_id(body.command_id), account, body.wallet_set_id, body.run_id, allocations,
+                          now_us(), principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
@@ -113,7 +114,8 @@ async def adjust_wallet_set(account: AccountPath, wallet_set_id: IdPath, body: A
     """Top up (positive) or reduce (negative) an active wallet set."""
     check_names(commands.views, [(a.venue, a.currency) for a in body.allocations])
     allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.allocations]
-    cmd = AdjustWalletSet(_id(body.command_id), account, wallet_set_id, allocations, 0, principal=who.id)
+    cmd = AdjustWalletSet(_id(body.command_id), account, wallet_set_id, allocations, now_us(),
+                          principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
@@ -123,7 +125,7 @@ async def deactivate_wallet_set(account: AccountPath, wallet_set_id: IdPath, com
                                 ) -> CommandOut:
     """Return a wallet set's funds to the pool (refused while it has open orders). The JSON body (``{}``
     or ``{"command_id": …}``) is required: a plain cross-site form cannot send it."""
-    cmd = DeactivateWalletSet(_id(body.command_id), account, wallet_set_id, 0, principal=who.id)
+    cmd = DeactivateWalletSet(_id(body.command_id), account, wallet_set_id, now_us(), principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 

@@ -10,16 +10,19 @@ id, which the ledger applies once.
 Ids are idempotency keys. Before producing, the replica is asked whether the id
 was seen: the same content answers the original outcome; other content under the
 same id answers a conflict (409) — the ledger would ignore it, and the client
-must not believe it was applied.
+must not believe it was applied. Content is all but the command's time: a retry
+stamped a moment later is the same command.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
@@ -49,8 +52,16 @@ class CommandTooLarge(ValueError):
     """The encoded command is over the broker's message size."""
 
 
-def fingerprint(value: bytes) -> bytes:
-    return hashlib.blake2b(value, digest_size=16).digest()
+def fingerprint(command: Event) -> bytes:
+    """What makes a retry the same command: its content without its time (``ts``). A command is stamped
+    with the time the API took it; sent again under its id a moment later, it is the same command."""
+    return hashlib.blake2b(encode(dataclasses.replace(command, ts=0)), digest_size=16).digest()
+
+
+def now_us() -> int:
+    """The wall clock in µs: when the API took a command that has no market time of its own (a deposit,
+    a withdrawal, a wallet set's creation, adjustment or release)."""
+    return time.time_ns() // 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +177,7 @@ class CommandBus:
     async def send_async(self, account: str, command: Event, wait: float = 10.0) -> Outcome:
         """``send`` without a thread: the request waits on futures the producer and the replica resolve."""
         value = encode(command)
-        mark = fingerprint(value)
+        mark = fingerprint(command)
         seen = self.views.seen(command.event_id)
         if seen is not None:
             return self._known(command.event_id, account, mark, seen)

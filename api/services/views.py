@@ -390,7 +390,7 @@ class AgentViews:
             return  # the first message with an id is the one that counts
         from api.services.commands import fingerprint
 
-        self._commands[command.event_id] = Seen(fingerprint(value), partition, offset, events,
+        self._commands[command.event_id] = Seen(fingerprint(command), partition, offset, events,
                                                 getattr(command, "account", ""))
         while len(self._commands) > RECENT_COMMANDS:
             self._commands.popitem(last=False)
