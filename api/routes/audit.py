@@ -184,3 +184,25 @@ async def ledger(
     table = await _report(settings.dsn, lambda c: ledger_conservation(c, namespace, account=account,
                                                                       since_us=since_us, until_us=until_us))
     return _answer(table, format, "ledger")
+
+
+@router.get("/fills", response_model=AuditOut, responses=RESPONSES)
+async def fills(
+    settings: SettingsDep, namespace: NamespaceDep, who: Viewer, venue: OptionalId = None,
+    pair: OptionalId = None, since: IsoTime | None = None, until: IsoTime | None = None,
+    format: Format = "json",
+) -> Response:
+    """No double fill, proven in this API's namespace: at every book level and book version, the size
+    virtual orders consumed never exceeded the displayed size. No row: none (the summary says how many
+    fills, levels and book versions were checked); a row is a violation with the fills' ids. The books
+    are shared by every account's orders, so the proof reads them all: a principal of every account's."""
+    from replay.audit.fills import no_double_fill
+
+    if who.accounts is not None:
+        raise HTTPException(403, "the proof reads every account's fills: it is for a principal of every "
+                                 "account")
+    since_us = micros(since, "since") if since else None
+    until_us = micros(until, "until") if until else None
+    table = await _report(settings.dsn, lambda c: no_double_fill(c, namespace, venue=venue, pair=pair,
+                                                                 since_us=since_us, until_us=until_us))
+    return _answer(table, format, "fills")

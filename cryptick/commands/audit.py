@@ -1,9 +1,9 @@
 """``cryptick audit``: the archive's audit reports (``replay.audit``) on the terminal, or exported.
 
-``order ORDER``, ``run RUN``, ``who``, ``fees``; each prints an aligned table and what it checked, or
-``--format csv|json|parquet`` (``--output FILE``; Parquet needs a file). A run's reports read the
-run's own namespace (a backtest's, a paper run's); the others read the live namespace unless given
-``--namespace`` or ``--run``.
+``order ORDER``, ``run RUN``, ``who``, ``fees``, ``ledger``, ``fills``; each prints an aligned table and
+what it checked, or ``--format csv|json|parquet`` (``--output FILE``; Parquet needs a file). A run's
+reports read the run's own namespace (a backtest's, a paper run's); the others read the live namespace
+unless given ``--namespace`` or ``--run``.
 """
 
 from __future__ import annotations
@@ -197,6 +197,30 @@ def ledger(account: Annotated[str | None, typer.Option("--account", help="Only t
     since_us, until_us = _time(since, "--since"), _time(until, "--until")
     table = _run(lambda: ledger_conservation(client, ns, account=account, since_us=since_us,
                                              until_us=until_us))
+    _emit(table, fmt, output, rows)
+    if table.rows:
+        raise typer.Exit(1)
+
+
+@app.command("fills")
+def fills(venue: Annotated[str | None, typer.Option("--venue", help="Only this venue's books.")] = None,
+          pair: Annotated[str | None, typer.Option("--pair", help="Only this pair (BTC-USD).")] = None,
+          since: Annotated[str | None, typer.Option("--since", help="Report fills and violations from this "
+                                                    "UTC time.")] = None,
+          until: Annotated[str | None, typer.Option("--until", help="Read nothing at or after this UTC "
+                                                    "time.")] = None,
+          namespace: NamespaceOpt = None,
+          run: Annotated[str | None, typer.Option("--run", help="Read the namespace of this run.")] = None,
+          fmt: FormatOpt = Format.text, output: OutputOpt = None, rows: RowsOpt = 100) -> None:
+    """Prove no double fill: at every book level and book version, the size virtual orders consumed never
+    exceeded the displayed size. Exits 1 on a violation (the rows list it with the fills' ids)."""
+    from replay.audit.fills import no_double_fill
+
+    client = _client()
+    ns = _namespace_of_run(client, run)[1] if run else (namespace or "")
+    since_us, until_us = _time(since, "--since"), _time(until, "--until")
+    table = _run(lambda: no_double_fill(client, ns, venue=venue, pair=pair, since_us=since_us,
+                                        until_us=until_us))
     _emit(table, fmt, output, rows)
     if table.rows:
         raise typer.Exit(1)

@@ -171,3 +171,16 @@ def test_who_did_what_fees_and_the_ledger_over_http(stack: Stack) -> None:
     assert parquet.status_code == 200 and pq.read_table(io.BytesIO(parquet.content)).num_rows == 0
     proof = http.get(f"{stack.base}/audit/ledger", params={"account": ACCOUNT}, timeout=30).json()
     assert proof["summary"]["verdict"] == "conserved" and proof["summary"]["postings checked"] >= 3
+
+
+def test_no_double_fill_over_http_on_the_paper_runs_archive(stack: Stack) -> None:
+    _trail(stack)
+    proof = http.get(f"{stack.base}/audit/fills", params={"venue": VENUE, "pair": PAIR}, timeout=60)
+    assert proof.status_code == 200, proof.text
+    body = proof.json()
+    assert body["columns"][:3] == ["time", "venue", "pair"] and body["rows"] == []
+    assert body["summary"]["verdict"] == "no double fill"
+    assert body["summary"]["fills checked"] >= 1 and body["summary"]["consuming fills"] >= 1  # the IOC took
+    scoped = httpx.get(f"{stack.base}/audit/fills", timeout=30,
+                       headers={"Authorization": f"Bearer {stack.stranger_key}"})
+    assert scoped.status_code == 403  # the books are every account's: the proof is for a principal of all
