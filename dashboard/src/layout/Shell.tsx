@@ -1,6 +1,7 @@
 import { Button, Group, Text } from "@mantine/core";
 import { NavLink, Outlet } from "react-router";
 import { ConnectionIndicator } from "../components/ConnectionIndicator";
+import { NotificationCentre } from "../components/notifications/NotificationCentre";
 import { NAV } from "../routes";
 import { useStore } from "../store/store";
 
@@ -29,6 +30,7 @@ export function Shell() {
         </nav>
         <Group gap="sm" className="shell-status" wrap="nowrap">
           <ConnectionIndicator />
+          <NotificationCentre />
           {me && (
             <Text size="sm" className="shell-user" data-testid="signed-in-user">
               {me.user} <span className="muted">({me.role})</span>
