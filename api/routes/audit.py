@@ -5,7 +5,8 @@ parameters, never SQL.
 
 Who may read what: an order's trail and fees are an account's viewer's (the order's account; a
 backtest's orders, which move no account's funds, any viewer's); a run's timeline its account's
-viewer's; who did what an admin's of the account asked about (of every account without one)."""
+viewer's; who did what an admin's of the account asked about (of every account without one); the fills
+proof, which reads the books every account's orders share, an admin's of every account."""
 
 from __future__ import annotations
 
@@ -188,19 +189,18 @@ async def ledger(
 
 @router.get("/fills", response_model=AuditOut, responses=RESPONSES)
 async def fills(
-    settings: SettingsDep, namespace: NamespaceDep, who: Viewer, venue: OptionalId = None,
+    settings: SettingsDep, namespace: NamespaceDep, who: Admin, venue: OptionalId = None,
     pair: OptionalId = None, since: IsoTime | None = None, until: IsoTime | None = None,
     format: Format = "json",
 ) -> Response:
     """No double fill, proven in this API's namespace: at every book level and book version, the size
     virtual orders consumed never exceeded the displayed size. No row: none (the summary says how many
     fills, levels and book versions were checked); a row is a violation with the fills' ids. The books
-    are shared by every account's orders, so the proof reads them all: a principal of every account's."""
+    are shared by every account's orders, so the proof reads them all: an admin's of every account."""
     from replay.audit.fills import no_double_fill
 
     if who.accounts is not None:
-        raise HTTPException(403, "the proof reads every account's fills: it is for a principal of every "
-                                 "account")
+        raise HTTPException(403, "the proof reads every account's fills: it is for an admin of every account")
     since_us = micros(since, "since") if since else None
     until_us = micros(until, "until") if until else None
     table = await _report(settings.dsn, lambda c: no_double_fill(c, namespace, venue=venue, pair=pair,

@@ -6,36 +6,23 @@ Parquet downloads; a viewer of another account refused the order's trail."""
 from __future__ import annotations
 
 import io
-import os
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pyarrow.parquet as pq
 import pytest
 
 from api.security.policy import Role
-from api.security.store import AuthStore
-from cryptick.flows import WorkerProcess
-from cryptick.worker import ROLES
-from producers.feed_runner import synthetic_messages
-from producers.publish import publish
-from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
-from tests.conftest import drop_namespaces
 from tests.integration import http
-from tests.integration.conftest import running_api
+from tests.integration.live_stack import US, add_key, add_user, live_stack, wait_for
 
 pytestmark = pytest.mark.integration
 
 ACCOUNT, OTHER = "acct-audit", "acct-elsewhere"
 VENUE, PAIR = "synthetic", "BTC-USD"
-US = 1_000_000
 
 
 @dataclass
@@ -48,75 +35,40 @@ class Stack:
     started: int  # µs, wall clock before the market started
 
 
-def _wait(what: str, check: object, timeout: float = 60) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()  # type: ignore[operator]
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="module")
 def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    ns = f"t{uuid.uuid4().hex[:10]}"
-    tmp = tmp_path_factory.mktemp("audit-api")
-    create_topics(kafka_bootstrap, all_topics(ns))
     started = int(time.time()) * US
-    listings, events = synthetic_messages(steps=3000, seed=13, start_ts=started)
-    publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(50))], ns)
-    stop = threading.Event()
+    with live_stack(kafka_bootstrap, tmp_path_factory.mktemp("audit-api"), seed=13, start_ts=started,
+                    archive=True) as live:
+        ns, base = live.namespace, live.base
+        trader, stranger = f"auditor-{ns[-6:]}", f"stranger-{ns[-6:]}"
+        add_user(trader, Role.TRADER, {ACCOUNT}, "a long password for the trader")
+        add_user(stranger, Role.VIEWER, {OTHER}, "another long password")
+        trader_key, stranger_key = add_key(trader), add_key(stranger)
+        ok = http.post(f"{base}/accounts/{ACCOUNT}/deposits", timeout=30,
+                       json={"venue": VENUE, "currency": "USD", "amount": "100000"})
+        assert ok.status_code == 200, ok.text
+        ok = http.post(f"{base}/accounts/{ACCOUNT}/wallet-sets", timeout=30, json={
+            "wallet_set_id": f"ws-{ns}", "run_id": f"manual-{ns}",
+            "allocations": [{"venue": VENUE, "currency": "USD", "amount": "50000"}]})
+        assert ok.status_code == 200, ok.text
 
-    def market() -> None:
-        for batch in iter(lambda: [m for _, m in zip(range(20), events, strict=False)], []):
-            if stop.wait(0.05):
-                return
-            publish(kafka_bootstrap, batch, ns)
+        def ask() -> Decimal | None:
+            m = next((m for m in http.get(f"{base}/markets", timeout=10).json()
+                      if m["venue"] == VENUE and m["pair"] == PAIR), None)
+            book = m and m["book"]
+            return Decimal(book["ask"]) if book and book["ask"] and not book["stale"] else None
 
-    feeder = threading.Thread(target=market, daemon=True)
-    worker = WorkerProcess(kafka_bootstrap, ns, ROLES, log_path=tmp / "worker.log", runtime="direct").start()
-    try:
-        feeder.start()
-        with running_api(kafka_bootstrap, ns, "--archive", CLICKHOUSE_DSN=f"chdb://{tmp / 'chdb'}") as base:
-            store = AuthStore(Path(os.environ["CRYPTICK_AUTH_DB"]))
-            now = int(time.time())
-            trader = f"auditor-{ns[-6:]}"
-            store.add_user(trader, Role.TRADER, frozenset({ACCOUNT}), now, "a long password for the trader")
-            store.add_user(f"stranger-{ns[-6:]}", Role.VIEWER, frozenset({OTHER}), now,
-                           "another long password")
-            trader_key = store.create_key(trader, now)[1]
-            stranger_key = store.create_key(f"stranger-{ns[-6:]}", now)[1]
-            store.close()
-            ok = http.post(f"{base}/accounts/{ACCOUNT}/deposits", timeout=30,
-                           json={"venue": VENUE, "currency": "USD", "amount": "100000"})
-            assert ok.status_code == 200, ok.text
-            ok = http.post(f"{base}/accounts/{ACCOUNT}/wallet-sets", timeout=30, json={
-                "wallet_set_id": f"ws-{ns}", "run_id": f"manual-{ns}",
-                "allocations": [{"venue": VENUE, "currency": "USD", "amount": "50000"}]})
-            assert ok.status_code == 200, ok.text
-
-            def ask() -> Decimal | None:
-                m = next((m for m in http.get(f"{base}/markets", timeout=10).json()
-                          if m["venue"] == VENUE and m["pair"] == PAIR), None)
-                book = m and m["book"]
-                return Decimal(book["ask"]) if book and book["ask"] and not book["stale"] else None
-
-            best = _wait("a fresh book", ask)
-            order_id = f"audit-{ns}"
-            placed = httpx.post(f"{base}/accounts/{ACCOUNT}/orders", timeout=30,
-                                headers={"Authorization": f"Bearer {trader_key}"},
-                                json={"run_id": f"manual-{ns}", "wallet_set_id": f"ws-{ns}", "venue": VENUE,
-                                      "pair": PAIR, "side": "buy", "type": "ioc", "size": "0.01",
-                                      "order_id": order_id,  # the price: 1 % over the ask, in whole cents
-                                      "price": str((best * Decimal("1.01")).quantize(Decimal("0.01")))})  # type: ignore[operator]
-            assert placed.status_code == 200, placed.text
-            yield Stack(base, trader, trader_key, stranger_key, order_id, started)
-    finally:
-        stop.set()
-        feeder.join(10)
-        worker.stop()
-        drop_namespaces(ns)
+        best = wait_for("a fresh book", ask)
+        order_id = f"audit-{ns}"
+        placed = httpx.post(f"{base}/accounts/{ACCOUNT}/orders", timeout=30,
+                            headers={"Authorization": f"Bearer {trader_key}"},
+                            json={"run_id": f"manual-{ns}", "wallet_set_id": f"ws-{ns}", "venue": VENUE,
+                                  "pair": PAIR, "side": "buy", "type": "ioc", "size": "0.01",
+                                  "order_id": order_id,  # the price: 1 % over the ask, in whole cents
+                                  "price": str((best * Decimal("1.01")).quantize(Decimal("0.01")))})
+        assert placed.status_code == 200, placed.text
+        yield Stack(base, trader, trader_key, stranger_key, order_id, started)
 
 
 def _trail(stack: Stack) -> dict:
@@ -129,7 +81,7 @@ def _trail(stack: Stack) -> dict:
         return body if body and any(row[1] == "OrderDone" for row in body["rows"]) else None
 
     try:
-        return _wait("the order's trail in the archive", filled)  # type: ignore[return-value]
+        return wait_for("the order's trail in the archive", filled)
     except AssertionError:
         raise AssertionError(f"no whole trail of {stack.order_id}; the last answer: {last}") from None
 
@@ -183,4 +135,4 @@ def test_no_double_fill_over_http_on_the_paper_runs_archive(stack: Stack) -> Non
     assert body["summary"]["fills checked"] >= 1 and body["summary"]["consuming fills"] >= 1  # the IOC took
     scoped = httpx.get(f"{stack.base}/audit/fills", timeout=30,
                        headers={"Authorization": f"Bearer {stack.stranger_key}"})
-    assert scoped.status_code == 403  # the books are every account's: the proof is for a principal of all
+    assert scoped.status_code == 403  # the books are every account's: the proof is an admin's of all

@@ -174,7 +174,7 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /audit/commands": ("admin", {"params": {"account": "{account}"}}),
     "GET /audit/fees": ("viewer", {"params": {"account": "{account}", "format": "csv"}}),
     "GET /audit/ledger": ("viewer", {"params": {"account": "{account}"}}),
-    "GET /audit/fills": ("viewer", {}),
+    "GET /audit/fills": ("admin", {}),
 }
 
 
