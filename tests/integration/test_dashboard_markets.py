@@ -9,114 +9,42 @@ Bounded for CI: one stack, one browser, each wait at most 60 s.
 
 from __future__ import annotations
 
-import os
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.security.policy import Role
-from api.security.store import AuthStore
-from cryptick.flows import WorkerProcess
-from cryptick.worker import ROLES
-from producers.feed_runner import synthetic_messages
-from producers.publish import publish
-from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
-from tests.conftest import drop_namespaces
 from tests.integration import http
-from tests.integration.browser import browser, watched_page
+from tests.integration.browser import browser, real_problems, shot, sign_in
 from tests.integration.conftest import running_api
+from tests.integration.live_stack import US, SignIn, live_stack, wait_for
 
 pytestmark = pytest.mark.integration
 
-US = 1_000_000
 VENUE, PAIR = "synthetic", "BTC-USD"
-SHOTS = os.environ.get("CRYPTICK_SCREENSHOTS")  # a folder: each page's screenshot is saved there
 BACKLOG = 12_000  # messages published at once: some ten minutes of event time, so a few 1m candles
 START_AGO_S = 20 * 60  # the market's event time starts this long ago, so its candles fall in the last hour
+ALLOWED = ("status of 401",)  # the 401 of GET /auth/me before signing in
 
 
 @dataclass
-class Site:
-    base: str
-    user: str
-    password: str
+class Site(SignIn):
     namespace: str
-
-
-def wait_for(what: str, check: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout} s for {what}")
-        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
 def site(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    ns = f"t{uuid.uuid4().hex[:10]}"
-    tmp = tmp_path_factory.mktemp("dashboard-markets")
-    create_topics(kafka_bootstrap, all_topics(ns))
-    start_ts = (int(time.time()) - START_AGO_S) * US
-    listings, events = synthetic_messages(steps=40_000, seed=11, start_ts=start_ts)
-    publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(BACKLOG))], ns)
-    stop = threading.Event()
-
-    def market() -> None:  # the market goes on, slowly, while the browser looks at it
-        for batch in iter(lambda: [m for _, m in zip(range(10), events, strict=False)], []):
-            if stop.wait(0.1):
-                return
-            publish(kafka_bootstrap, batch, ns)
-
-    feeder = threading.Thread(target=market, daemon=True)
-    worker = WorkerProcess(kafka_bootstrap, ns, ROLES, log_path=tmp / "worker.log", runtime="direct").start()
-    try:
-        feeder.start()
-        # --archive: this API owns the embedded store, and its sink records the market's trades
-        with running_api(kafka_bootstrap, ns, "--archive", CLICKHOUSE_DSN=f"chdb://{tmp / 'chdb'}") as base:
-            user, password = f"mkt-{ns[-6:]}", f"a long password {ns}"
-            store = AuthStore(Path(os.environ["CRYPTICK_AUTH_DB"]))
-            store.add_user(user, Role.VIEWER, frozenset(), int(time.time()), password)
-            store.close()
-            yield Site(base, user, password, ns)
-    finally:
-        stop.set()
-        feeder.join(10)
-        worker.stop()
-        drop_namespaces(ns)
-
-
-def shot(page: Any, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def visit(b: Any, url: str, width: int, height: int, site: Site) -> tuple[Any, Any]:
-    """A new visitor at ``url``, sent to sign in first; it signs in as the site's viewer."""
-    context = b.new_context(viewport={"width": width, "height": height})
-    context.set_default_timeout(60_000)
-    page = watched_page(context)
-    page.goto(url)
-    page.get_by_label("User").fill(site.user)
-    page.get_by_label("Password").fill(site.password)
-    page.get_by_role("button", name="Sign in").click()
-    return context, page
-
-
-def real_problems(page: Any) -> list[str]:
-    """What went wrong in the page, but the 401 of GET /auth/me before signing in."""
-    return [p for p in page.problems if "status of 401" not in p]
+    # the market goes on, slowly, while the browser looks at it; --archive: this API owns the embedded
+    # store, and its sink records the market's trades
+    with live_stack(kafka_bootstrap, tmp_path_factory.mktemp("dashboard-markets"), seed=11, steps=40_000,
+                    backlog=BACKLOG, batch=10, pause_s=0.1, start_ts=(int(time.time()) - START_AGO_S) * US,
+                    archive=True) as stack:
+        user, password = stack.user("mkt", Role.VIEWER, ())
+        yield Site(stack.base, user, password, stack.namespace)
 
 
 def archived_candles(base: str) -> list[dict[str, Any]]:
@@ -134,7 +62,8 @@ def test_a_market_shows_its_book_depth_trades_and_candles(site: Site) -> None:
     # the archive's sink has recorded enough trades for a few candles before the browser looks
     wait_for("candles in the archive", lambda: len(archived_candles(site.base)) >= 3)
     with browser() as b:
-        context, page = visit(b, f"{site.base}/ui/markets", 1280, 720, site)
+        context, page = sign_in(b, f"{site.base}/ui/markets", 1280, 720, site.user, site.password,
+                                timeout_ms=60_000)
         row = page.get_by_test_id("markets-table").locator(f"[data-market='{VENUE}/{PAIR}']")
         expect(row.get_by_test_id("book-status")).to_have_text("fresh")
         expect(row.locator("td").nth(5)).not_to_have_text("—")  # last update, as a relative time
@@ -187,16 +116,17 @@ def test_a_market_shows_its_book_depth_trades_and_candles(site: Site) -> None:
         five = wider.value.json()
         assert 1 <= len(five) < len(read), (len(five), len(read))
         expect(candles).to_have_attribute("data-candles", str(len(five)))
-        assert real_problems(page) == [], page.problems
+        assert real_problems(page, ALLOWED) == [], page.problems
         context.close()
 
-        context, page = visit(b, f"{site.base}/ui/markets/{VENUE}/{PAIR}", 390, 844, site)
+        context, page = sign_in(b, f"{site.base}/ui/markets/{VENUE}/{PAIR}", 390, 844, site.user,
+                                site.password, timeout_ms=60_000)
         expect(page.get_by_test_id("book-bids").locator("tbody tr")).to_have_count(20)
         expect(page.get_by_test_id("candles").locator("canvas")).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page is {width}px wide on a 390px screen"
         shot(page, "market-phone")
-        assert real_problems(page) == [], page.problems
+        assert real_problems(page, ALLOWED) == [], page.problems
         context.close()
 
 
@@ -209,7 +139,8 @@ def test_candles_an_api_cannot_read_say_so_and_the_rest_of_the_market_shows(site
     expect.set_options(timeout=60_000)
     down = "http://127.0.0.1:9/"  # the discard port: nothing answers there
     with running_api(kafka_bootstrap, site.namespace, CLICKHOUSE_DSN=down) as base, browser() as b:
-        context, page = visit(b, f"{base}/ui/markets/{VENUE}/{PAIR}", 1280, 720, site)
+        context, page = sign_in(b, f"{base}/ui/markets/{VENUE}/{PAIR}", 1280, 720, site.user, site.password,
+                                timeout_ms=60_000)
         alert = page.get_by_role("alert").filter(has_text="Candles could not be read")
         expect(alert).to_contain_text("this API cannot read it")
         expect(alert).to_contain_text("Start the API with --archive")
@@ -217,5 +148,5 @@ def test_candles_an_api_cannot_read_say_so_and_the_rest_of_the_market_shows(site
         expect(page.get_by_test_id("book-bids").locator("tbody tr")).to_have_count(20)
         expect(page.get_by_test_id("trades").locator("tbody tr").first).to_be_visible()
         # the 503 is the answer the page put into words; anything else is a problem
-        assert [p for p in real_problems(page) if "status of 503" not in p] == [], page.problems
+        assert real_problems(page, (*ALLOWED, "status of 503")) == [], page.problems
         context.close()

@@ -9,129 +9,50 @@ Bounded for CI: one stack, one browser, each wait at most 30 s.
 from __future__ import annotations
 
 import json
-import os
 import re
-import threading
-import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from api.security.policy import Role
-from api.security.store import AuthStore
-from cryptick.flows import WorkerProcess
-from cryptick.worker import ROLES
-from producers.feed_runner import synthetic_messages
-from producers.publish import publish
-from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
-from tests.conftest import drop_namespaces
 from tests.integration import http
-from tests.integration.browser import browser, watched_page
-from tests.integration.conftest import running_api
+from tests.integration.browser import browser, real_problems, shot, sign_in
+from tests.integration.live_stack import RunSite, live_stack, start_demo_run, wait_for
 
 pytestmark = pytest.mark.integration
 
 ACCOUNT = "acct-msgs"
-US = 1_000_000
-SHOTS = os.environ.get("CRYPTICK_SCREENSHOTS")  # a folder: the page's screenshot is saved there
 TYPE = "UiComponentUpdated"  # the demo run emits one each second (its quotes table)
 
 
-@dataclass
-class Site:
-    base: str
-    user: str
-    password: str
-    run_id: str
-
-
-def wait_for(read: Any, ok: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        got = read()
-        if ok(got):
-            return got
-        assert time.monotonic() < deadline, got
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="module")
-def site(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    ns = f"t{uuid.uuid4().hex[:10]}"
-    tmp = tmp_path_factory.mktemp("dashboard-messages")
-    create_topics(kafka_bootstrap, all_topics(ns))
-    listings, events = synthetic_messages(steps=3000, seed=7, start_ts=int(time.time()) * US)
-    publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(50))], ns)
-    stop = threading.Event()
+def site(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunSite]:
+    # the market goes on while the browser looks at it; --archive: this API writes the namespace to its
+    # embedded archive and reads the messages from it
+    with live_stack(kafka_bootstrap, tmp_path_factory.mktemp("dashboard-messages"), seed=7, batch=10,
+                    pause_s=0.1, archive=True) as stack:
+        base = stack.base
+        user, password = stack.user("viewer", Role.VIEWER, {ACCOUNT})
+        run_id = start_demo_run(base, ACCOUNT)
 
-    def market() -> None:  # the market goes on while the browser looks at it
-        for batch in iter(lambda: [m for _, m in zip(range(10), events, strict=False)], []):
-            if stop.wait(0.1):
-                return
-            publish(kafka_bootstrap, batch, ns)
+        def two_messages() -> bool:
+            r = http.get(f"{base}/runs/{run_id}/messages", params={"types": TYPE}, timeout=20)
+            return r.status_code == 200 and len(r.json()["messages"]) >= 2
 
-    feeder = threading.Thread(target=market, daemon=True)
-    worker = WorkerProcess(kafka_bootstrap, ns, ROLES, log_path=tmp / "worker.log", runtime="direct").start()
-    try:
-        feeder.start()
-        # --archive: this API writes the namespace to its embedded archive and reads the messages from it
-        with running_api(kafka_bootstrap, ns, "--archive", CLICKHOUSE_DSN=f"chdb://{tmp / 'chdb'}") as base:
-            user, password = f"viewer-{ns[-6:]}", f"a long password {ns}"
-            store = AuthStore(Path(os.environ["CRYPTICK_AUTH_DB"]))
-            store.add_user(user, Role.VIEWER, frozenset({ACCOUNT}), int(time.time()), password)
-            store.close()
-            started = http.post(f"{base}/runs", json={
-                "strategy": "demo", "account": ACCOUNT, "params": {"interval_s": "1"},
-                "balances": [{"venue": "synthetic", "currency": "USD", "amount": "100000"},
-                             {"venue": "synthetic", "currency": "BTC", "amount": "2"}]}, timeout=30)
-            assert started.status_code == 202, started.text
-            run_id = started.json()["run_id"]
-            wait_for(lambda: http.get(f"{base}/runs/{run_id}/messages", params={"types": TYPE}, timeout=20),
-                     lambda r: r.status_code == 200 and len(r.json()["messages"]) >= 2)
-            yield Site(base, user, password, run_id)
-    finally:
-        stop.set()
-        feeder.join(10)
-        worker.stop()
-        drop_namespaces(ns)
+        wait_for(f"two {TYPE} messages of the run", two_messages)
+        yield RunSite(base, user, password, run_id)
 
 
-def shot(page: Any, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def visit(b: Any, url: str, width: int, height: int, site: Site) -> tuple[Any, Any]:
-    """A new visitor at ``url``, sent to sign in first; it signs in as the site's viewer."""
-    context = b.new_context(viewport={"width": width, "height": height})
-    context.set_default_timeout(30_000)
-    page = watched_page(context)
-    page.goto(url)
-    page.get_by_label("User").fill(site.user)
-    page.get_by_label("Password").fill(site.password)
-    page.get_by_role("button", name="Sign in").click()
-    return context, page
-
-
-def real_problems(page: Any) -> list[str]:
-    """What went wrong in the page, but the 401 of GET /auth/me that sends a visitor to sign in."""
-    return [p for p in page.problems if "401" not in p]
-
-
-def test_a_viewer_filters_a_runs_messages_by_type_and_sees_a_new_one_arrive(site: Site) -> None:
+def test_a_viewer_filters_a_runs_messages_by_type_and_sees_a_new_one_arrive(site: RunSite) -> None:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=30_000)
     with browser() as b:
-        context, page = visit(b, f"{site.base}/ui/runs/{site.run_id}/messages", 1280, 720, site)
+        context, page = sign_in(b, f"{site.base}/ui/runs/{site.run_id}/messages", 1280, 720, site.user,
+                                site.password)
         rows = page.get_by_test_id("message-row")
         expect(rows.first).to_be_visible()
         expect(page.get_by_test_id("messages-status")).to_contain_text("Live")
@@ -186,12 +107,13 @@ def test_a_viewer_filters_a_runs_messages_by_type_and_sees_a_new_one_arrive(site
         context.close()
 
 
-def test_on_a_phone_the_page_fits_and_an_archive_that_cannot_be_read_says_what_to_do(site: Site) -> None:
+def test_on_a_phone_the_page_fits_and_an_archive_that_cannot_be_read_says_what_to_do(site: RunSite) -> None:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=30_000)
     with browser() as b:
-        context, page = visit(b, f"{site.base}/ui/runs/{site.run_id}/messages", 390, 844, site)
+        context, page = sign_in(b, f"{site.base}/ui/runs/{site.run_id}/messages", 390, 844, site.user,
+                                site.password)
         expect(page.get_by_test_id("message-row").first).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page is {width}px wide on a 390px screen"
@@ -227,7 +149,7 @@ def archived(i: int) -> dict[str, Any]:
             "event": {"type": kind, "n": i, "message": f"message {i}"}}
 
 
-def test_a_long_run_stays_responsive_pages_back_and_polls_only_the_newest(site: Site) -> None:
+def test_a_long_run_stays_responsive_pages_back_and_polls_only_the_newest(site: RunSite) -> None:
     """25,000 messages (the API's answers stood in for, in its own paging: cursors, pages of at most
     5,000, no `next` on the last): the newest 20,000 are held, the list draws a screenful, scrolling
     stays smooth, "Older messages" reads the rest, and the polls read only what is new."""
@@ -248,14 +170,9 @@ def test_a_long_run_stays_responsive_pages_back_and_polls_only_the_newest(site: 
         route.fulfill(status=200, content_type="application/json", body=json.dumps(answer_body))
 
     with browser() as b:
-        context = b.new_context(viewport={"width": 1280, "height": 720})
-        context.set_default_timeout(30_000)
-        context.route(re.compile(r"/runs/[^/]+/messages\?"), answer)
-        page = watched_page(context)
-        page.goto(f"{site.base}/ui/runs/{site.run_id}/messages")
-        page.get_by_label("User").fill(site.user)
-        page.get_by_label("Password").fill(site.password)
-        page.get_by_role("button", name="Sign in").click()
+        context, page = sign_in(b, f"{site.base}/ui/runs/{site.run_id}/messages", 1280, 720, site.user,
+                                site.password,
+                                prepare=lambda c: c.route(re.compile(r"/runs/[^/]+/messages\?"), answer))
 
         listing = page.get_by_test_id("messages")
         rows = page.get_by_test_id("message-row")

@@ -9,45 +9,30 @@ Bounded for CI: one stack, one browser, each wait at most 30 s.
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.security.policy import Role
-from api.security.store import AuthStore
-from cryptick.flows import WorkerProcess
-from cryptick.worker import ROLES
-from producers.feed_runner import synthetic_messages
-from producers.publish import publish
-from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
-from tests.conftest import drop_namespaces
 from tests.integration import http
-from tests.integration.browser import browser, watched_page
-from tests.integration.conftest import running_api
+from tests.integration.browser import browser, real_problems, shot, sign_in
+from tests.integration.live_stack import RunSite, live_stack
 
 pytestmark = pytest.mark.integration
 
 ACCOUNT = "acct-orders"
 VENUE, PAIR = "synthetic", "BTC-USD"
-US = 1_000_000
-SHOTS = os.environ.get("CRYPTICK_SCREENSHOTS")  # a folder: the page's screenshot is saved there
+# the 401 of GET /auth/me before signing in and the 422 of the order the test sends to be refused
+ALLOWED = ("401", "422")
 
 
 @dataclass
-class Site:
-    base: str
-    user: str
-    password: str
-    run_id: str
+class Site(RunSite):
     wallet_set_id: str
 
 
@@ -57,63 +42,17 @@ def _ok(answer: Any) -> None:
 
 @pytest.fixture(scope="module")
 def site(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    ns = f"t{uuid.uuid4().hex[:10]}"
-    tmp = tmp_path_factory.mktemp("dashboard-orders")
-    create_topics(kafka_bootstrap, all_topics(ns))
-    listings, events = synthetic_messages(steps=3000, seed=11, start_ts=int(time.time()) * US)
-    publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(50))], ns)
-    stop = threading.Event()
-
-    def market() -> None:  # the market goes on while the browser trades on it
-        for batch in iter(lambda: [m for _, m in zip(range(20), events, strict=False)], []):
-            if stop.wait(0.05):
-                return
-            publish(kafka_bootstrap, batch, ns)
-
-    feeder = threading.Thread(target=market, daemon=True)
-    worker = WorkerProcess(kafka_bootstrap, ns, ROLES, log_path=tmp / "worker.log", runtime="direct").start()
-    try:
-        feeder.start()
-        with running_api(kafka_bootstrap, ns, CLICKHOUSE_DSN=f"chdb://{tmp / 'chdb'}") as base:
-            user, password = f"orders-{ns[-6:]}", f"a long password {ns}"
-            store = AuthStore(Path(os.environ["CRYPTICK_AUTH_DB"]))
-            store.add_user(user, Role.TRADER, frozenset({ACCOUNT}), int(time.time()), password)
-            store.close()
-            run_id, wallet_set_id = f"manual-{ns}", f"ws-{ns}"
-            _ok(http.post(f"{base}/accounts/{ACCOUNT}/deposits", timeout=30,
-                          json={"venue": VENUE, "currency": "USD", "amount": "100000"}))
-            _ok(http.post(f"{base}/accounts/{ACCOUNT}/wallet-sets", timeout=30, json={
-                "wallet_set_id": wallet_set_id, "run_id": run_id,
-                "allocations": [{"venue": VENUE, "currency": "USD", "amount": "50000"}]}))
-            yield Site(base, user, password, run_id, wallet_set_id)
-    finally:
-        stop.set()
-        feeder.join(10)
-        worker.stop()
-        drop_namespaces(ns)
-
-
-def shot(page: Any, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def visit(b: Any, url: str, width: int, height: int, site: Site) -> tuple[Any, Any]:
-    context = b.new_context(viewport={"width": width, "height": height})
-    context.set_default_timeout(30_000)
-    page = watched_page(context)
-    page.goto(url)
-    page.get_by_label("User").fill(site.user)
-    page.get_by_label("Password").fill(site.password)
-    page.get_by_role("button", name="Sign in").click()
-    return context, page
-
-
-def real_problems(page: Any) -> list[str]:
-    """What went wrong in the page: console errors, but the 401 of GET /auth/me before signing in and
-    the 422 of the order the test sends to be refused."""
-    return [p for p in page.problems if "401" not in p and "422" not in p]
+    # the market goes on while the browser trades on it
+    with live_stack(kafka_bootstrap, tmp_path_factory.mktemp("dashboard-orders"), seed=11) as stack:
+        ns, base = stack.namespace, stack.base
+        user, password = stack.user("orders", Role.TRADER, {ACCOUNT})
+        run_id, wallet_set_id = f"manual-{ns}", f"ws-{ns}"
+        _ok(http.post(f"{base}/accounts/{ACCOUNT}/deposits", timeout=30,
+                      json={"venue": VENUE, "currency": "USD", "amount": "100000"}))
+        _ok(http.post(f"{base}/accounts/{ACCOUNT}/wallet-sets", timeout=30, json={
+            "wallet_set_id": wallet_set_id, "run_id": run_id,
+            "allocations": [{"venue": VENUE, "currency": "USD", "amount": "50000"}]}))
+        yield Site(base, user, password, run_id, wallet_set_id)
 
 
 def book(site: Site) -> dict[str, Decimal]:
@@ -150,7 +89,7 @@ def test_a_trader_places_cancels_and_sees_fills_and_refusals(site: Site) -> None
 
     expect.set_options(timeout=30_000)
     with browser() as b:
-        context, page = visit(b, f"{site.base}/ui/orders", 1280, 720, site)
+        context, page = sign_in(b, f"{site.base}/ui/orders", 1280, 720, site.user, site.password)
         form = page.get_by_role("form", name="Place an order")
         expect(form.get_by_label("Wallet set", exact=True)).to_have_value(site.wallet_set_id)
         form.get_by_label("Market", exact=True).select_option(f"{VENUE}/{PAIR}")
@@ -218,15 +157,15 @@ def test_a_trader_places_cancels_and_sees_fills_and_refusals(site: Site) -> None
         assert answer.status_code == 200, answer.text
         expect(open_orders.locator(f"[data-order-id='{elsewhere}']")).to_have_attribute("data-state", "open")
 
-        assert real_problems(page) == [], page.problems
+        assert real_problems(page, ALLOWED) == [], page.problems
         context.close()
 
         # a phone-width screen: the page fits, the form and the tables are there
-        context, page = visit(b, f"{site.base}/ui/orders", 390, 844, site)
+        context, page = sign_in(b, f"{site.base}/ui/orders", 390, 844, site.user, site.password)
         expect(page.get_by_role("table", name="Recent orders")).to_be_visible()
         expect(page.get_by_role("form", name="Place an order")).to_be_visible()
         shot(page, "orders-phone")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page is {width}px wide on a 390px screen"
-        assert real_problems(page) == [], page.problems
+        assert real_problems(page, ALLOWED) == [], page.problems
         context.close()

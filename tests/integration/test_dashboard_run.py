@@ -8,39 +8,21 @@ Bounded for CI: one stack, one browser, each wait at most 30 s.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from api.security.policy import Role
-from api.security.store import AuthStore
-from cryptick.flows import WorkerProcess
-from cryptick.worker import ROLES
-from producers.feed_runner import synthetic_messages
-from producers.publish import publish
-from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
-from tests.conftest import drop_namespaces
 from tests.integration import http
-from tests.integration.browser import browser, watched_page
-
-from .conftest import running_api
+from tests.integration.browser import browser, real_problems, shot, sign_in
+from tests.integration.live_stack import RunSite, live_stack
 
 pytestmark = pytest.mark.integration
 
 ACCOUNT = "acct-run-page"
-US = 1_000_000
 SPEED = 6.0  # event time runs at 6x wall time: two-second candles fill the lookback in seconds
-SHOTS = os.environ.get("CRYPTICK_SCREENSHOTS")
 # Fast enough to compute within seconds; a recompute interval longer than the test so that the frontier
 # (and so the proposal) changes only when the trader asks.
 PARAMS = {"bases": "BTC,ETH,LTC", "candle_interval_s": "2", "min_candles": "10", "lookback": "60",
@@ -48,76 +30,32 @@ PARAMS = {"bases": "BTC,ETH,LTC", "candle_interval_s": "2", "min_candles": "10",
           "slice_fraction": "1", "path_interval_s": "2"}
 
 
-@dataclass
-class Site:
-    base: str
-    user: str
-    password: str
-    run_id: str
-
-
 @pytest.fixture(scope="module")
-def site(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    ns = f"t{uuid.uuid4().hex[:10]}"
-    tmp = tmp_path_factory.mktemp("dashboard-run")
-    create_topics(kafka_bootstrap, all_topics(ns))
-    listings, events = synthetic_messages(steps=20_000, seed=11, start_ts=int(time.time()) * US)
-    publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(30))], ns)
-    stop = threading.Event()
-
-    def until_stopped() -> Iterator[Any]:
-        for m in events:
-            if stop.is_set():
-                return
-            yield m
-
-    feeder = threading.Thread(target=lambda: publish(kafka_bootstrap, until_stopped(), ns, speed=SPEED),
-                              daemon=True)
-    worker = WorkerProcess(kafka_bootstrap, ns, ROLES, log_path=tmp / "worker.log", runtime="direct").start()
-    try:
-        feeder.start()
-        with running_api(kafka_bootstrap, ns, CLICKHOUSE_DSN=f"chdb://{tmp / 'chdb'}") as base:
-            user, password = f"steer-{ns[-6:]}", f"a long password {ns}"
-            store = AuthStore(Path(os.environ["CRYPTICK_AUTH_DB"]))
-            store.add_user(user, Role.TRADER, frozenset({ACCOUNT}), int(time.time()), password)
-            store.close()
-            started = http.post(f"{base}/runs", json={
-                "strategy": "efficient_frontier", "account": ACCOUNT, "params": PARAMS,
-                "balances": [{"venue": "synthetic", "currency": "USD", "amount": "20000"}]}, timeout=30)
-            assert started.status_code == 202, started.text
-            yield Site(base, user, password, started.json()["run_id"])
-    finally:
-        stop.set()
-        feeder.join(15)
-        worker.stop()
-        drop_namespaces(ns)
+def site(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunSite]:
+    with live_stack(kafka_bootstrap, tmp_path_factory.mktemp("dashboard-run"), seed=11, steps=20_000,
+                    backlog=30, speed=SPEED) as stack:
+        base = stack.base
+        user, password = stack.user("steer", Role.TRADER, {ACCOUNT})
+        started = http.post(f"{base}/runs", json={
+            "strategy": "efficient_frontier", "account": ACCOUNT, "params": PARAMS,
+            "balances": [{"venue": "synthetic", "currency": "USD", "amount": "20000"}]}, timeout=30)
+        assert started.status_code == 202, started.text
+        yield RunSite(base, user, password, started.json()["run_id"])
 
 
-def shot(page: Any, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def pool(site: Site) -> dict[str, Decimal]:
+def pool(site: RunSite) -> dict[str, Decimal]:
     """The account's unallocated funds on the synthetic venue, by currency (the admin's read)."""
     got = http.get(f"{site.base}/accounts/{ACCOUNT}/unallocated", timeout=10)
     assert got.status_code == 200, got.text
     return {a["currency"]: Decimal(a["amount"]) for a in got.json() if a["venue"] == "synthetic"}
 
 
-def test_a_trader_steers_an_efficient_frontier_run_and_releases_it(site: Site) -> None:
+def test_a_trader_steers_an_efficient_frontier_run_and_releases_it(site: RunSite) -> None:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=30_000)
     with browser() as b:
-        context = b.new_context(viewport={"width": 1280, "height": 720})
-        context.set_default_timeout(30_000)
-        page = watched_page(context)
-        page.goto(f"{site.base}/ui/runs/{site.run_id}")
-        page.get_by_label("User").fill(site.user)
-        page.get_by_label("Password").fill(site.password)
-        page.get_by_role("button", name="Sign in").click()
+        context, page = sign_in(b, f"{site.base}/ui/runs/{site.run_id}", 1280, 720, site.user, site.password)
 
         # The frontier arrives: its points can be picked from the list (keyboard) as well as on the chart;
         # the single assets and the named portfolios are marked.
@@ -198,21 +136,15 @@ def test_a_trader_steers_an_efficient_frontier_run_and_releases_it(site: Site) -
         unallocated = page.get_by_role("table", name=f"Unallocated funds of {ACCOUNT}")
         usd = unallocated.locator("tr", has=page.get_by_role("cell", name="USD", exact=True))
         expect(usd).to_contain_text(re.compile(re.escape(str(back["USD"]))))
-        assert [p for p in page.problems if "401" not in p] == [], page.problems
+        assert real_problems(page) == [], page.problems
         context.close()
 
 
-def test_the_run_page_fits_a_phone(site: Site) -> None:
+def test_the_run_page_fits_a_phone(site: RunSite) -> None:
     from playwright.sync_api import expect
 
     with browser() as b:
-        context = b.new_context(viewport={"width": 390, "height": 844})
-        context.set_default_timeout(30_000)
-        page = watched_page(context)
-        page.goto(f"{site.base}/ui/runs/{site.run_id}")
-        page.get_by_label("User").fill(site.user)
-        page.get_by_label("Password").fill(site.password)
-        page.get_by_role("button", name="Sign in").click()
+        context, page = sign_in(b, f"{site.base}/ui/runs/{site.run_id}", 390, 844, site.user, site.password)
         expect(page.get_by_test_id("component-custom_weights")).to_be_visible()
         expect(page.get_by_role("table", name="Run orders")).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")

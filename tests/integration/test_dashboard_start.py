@@ -9,92 +9,45 @@ Bounded for CI: one stack, one browser, each wait at most 30 s.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.security.policy import Role
-from api.security.store import AuthStore
-from cryptick.flows import WorkerProcess
-from cryptick.worker import ROLES
-from producers.feed_runner import synthetic_messages
-from producers.publish import publish
-from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
-from tests.conftest import drop_namespaces
 from tests.integration import http
-from tests.integration.browser import browser, watched_page
-
-from .conftest import running_api
+from tests.integration.browser import browser, real_problems, shot, sign_in, watched_page
+from tests.integration.live_stack import SignIn, live_stack
 
 pytestmark = pytest.mark.integration
 
 ACCOUNT = "acct-start"
-US = 1_000_000
-SHOTS = os.environ.get("CRYPTICK_SCREENSHOTS")
 POOL = {"USD": "20000", "BTC": "1"}  # what the admin deposits into the account's pool first
+# the 401 of a signed-out visitor and the 422 of the parameter check the test provokes on purpose
+# (Chromium logs every failed request as a console error)
+ALLOWED = ("401", "status of 422")
 
 
 @dataclass
-class Site:
-    base: str
-    user: str
-    password: str
+class Site(SignIn):
     admin: str
 
 
 @pytest.fixture(scope="module")
 def site(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    ns = f"t{uuid.uuid4().hex[:10]}"
-    tmp = tmp_path_factory.mktemp("dashboard-start")
-    create_topics(kafka_bootstrap, all_topics(ns))
-    listings, events = synthetic_messages(steps=20_000, seed=13, start_ts=int(time.time()) * US)
-    publish(kafka_bootstrap, [*listings, *(next(events) for _ in range(30))], ns)
-    stop = threading.Event()
-
-    def until_stopped() -> Iterator[Any]:
-        for m in events:
-            if stop.is_set():
-                return
-            yield m
-
-    feeder = threading.Thread(target=lambda: publish(kafka_bootstrap, until_stopped(), ns, speed=4.0),
-                              daemon=True)
-    worker = WorkerProcess(kafka_bootstrap, ns, ROLES, log_path=tmp / "worker.log", runtime="direct").start()
-    try:
-        feeder.start()
-        with running_api(kafka_bootstrap, ns, CLICKHOUSE_DSN=f"chdb://{tmp / 'chdb'}") as base:
-            user, password = f"start-{ns[-6:]}", f"a long password {ns}"
-            store = AuthStore(Path(os.environ["CRYPTICK_AUTH_DB"]))
-            store.add_user(user, Role.TRADER, frozenset({ACCOUNT}), int(time.time()), password)
-            admin = f"boss-{ns[-6:]}"
-            store.add_user(admin, Role.ADMIN, None, int(time.time()), password)  # every account
-            store.close()
-            for currency, amount in POOL.items():  # the admin funds the account's pool
-                r = http.post(f"{base}/accounts/{ACCOUNT}/deposits", json={
-                    "venue": "synthetic", "currency": currency, "amount": amount}, timeout=30)
-                assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
-            yield Site(base, user, password, admin)
-    finally:
-        stop.set()
-        feeder.join(15)
-        worker.stop()
-        drop_namespaces(ns)
-
-
-def shot(page: Any, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+    with live_stack(kafka_bootstrap, tmp_path_factory.mktemp("dashboard-start"), seed=13, steps=20_000,
+                    backlog=30, speed=4.0) as stack:
+        base = stack.base
+        user, password = stack.user("start", Role.TRADER, {ACCOUNT})
+        admin, _ = stack.user("boss", Role.ADMIN, None)  # every account; the same password
+        for currency, amount in POOL.items():  # the admin funds the account's pool
+            r = http.post(f"{base}/accounts/{ACCOUNT}/deposits", json={
+                "venue": "synthetic", "currency": currency, "amount": amount}, timeout=30)
+            assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+        yield Site(base, user, password, admin)
 
 
 def pool(site: Site, account: str = ACCOUNT) -> dict[str, Decimal]:
@@ -113,24 +66,13 @@ def watched(context: Any) -> Any:
     return page
 
 
-def real_problems(page: Any) -> list[str]:
-    """What went wrong in the page, but the 401 of a signed-out visitor and the 422 of the parameter
-    check the test provokes on purpose (Chromium logs every failed request as a console error)."""
-    return [p for p in page.problems if "401" not in p and "status of 422" not in p]
-
-
 def test_a_trader_configures_and_starts_an_efficient_frontier_run(site: Site) -> None:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=30_000)
     with browser() as b:
-        context = b.new_context(viewport={"width": 1280, "height": 720})
-        context.set_default_timeout(30_000)
-        page = watched(context)
-        page.goto(f"{site.base}/ui/")
-        page.get_by_label("User").fill(site.user)
-        page.get_by_label("Password").fill(site.password)
-        page.get_by_role("button", name="Sign in").click()
+        context, page = sign_in(b, f"{site.base}/ui/", 1280, 720, site.user, site.password,
+                                watch=watched)
         page.get_by_role("link", name="Start a run").click()
         expect(page).to_have_url(re.compile(r"/ui/runs/new$"))
 
@@ -191,7 +133,7 @@ def test_a_trader_configures_and_starts_an_efficient_frontier_run(site: Site) ->
         expect(page.get_by_role("table", name="Allocation")).to_be_visible()
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page is {overflow}px wider than a phone"
-        assert real_problems(page) == [], (page.problems, page.failed_answers)
+        assert real_problems(page, ALLOWED) == [], (page.problems, page.failed_answers)
         context.close()
 
 
@@ -202,13 +144,8 @@ def test_a_start_the_api_refuses_is_explained_under_the_form(site: Site) -> None
 
     expect.set_options(timeout=30_000)
     with browser() as b:
-        context = b.new_context(viewport={"width": 1280, "height": 720})
-        context.set_default_timeout(30_000)
-        page = watched(context)
-        page.goto(f"{site.base}/ui/runs/new")
-        page.get_by_label("User").fill(site.user)
-        page.get_by_label("Password").fill(site.password)
-        page.get_by_role("button", name="Sign in").click()
+        context, page = sign_in(b, f"{site.base}/ui/runs/new", 1280, 720, site.user, site.password,
+                                watch=watched)
         form = page.get_by_role("form", name="Start a run")
         form.get_by_label("Strategy").select_option("demo")
         before = http.get(f"{site.base}/runs", params={"account": ACCOUNT}, timeout=10).json()
@@ -250,9 +187,10 @@ def test_a_start_the_api_refuses_is_explained_under_the_form(site: Site) -> None
         assert page.url.endswith(f"/runs/{answered[0]['run_id']}")
         again = http.get(f"{site.base}/runs", params={"account": ACCOUNT}, timeout=10).json()
         assert len(again) == len(before) + 1
-        lost = [p for p in real_problems(page) if "net::ERR_FAILED" in p]
+        lost = [p for p in real_problems(page, ALLOWED) if "net::ERR_FAILED" in p]
         assert len(lost) == 1  # the answer the test threw away
-        assert [p for p in real_problems(page) if p not in lost] == [], (page.problems, page.failed_answers)
+        assert [p for p in real_problems(page, ALLOWED) if p not in lost] == [], \
+            (page.problems, page.failed_answers)
         context.close()
 
 
@@ -264,13 +202,8 @@ def test_an_admin_adds_paper_funds_and_starts_a_run_with_a_deposit(site: Site) -
     expect.set_options(timeout=30_000)
     account = "acct-start-admin"
     with browser() as b:
-        context = b.new_context(viewport={"width": 390, "height": 844})  # a phone
-        context.set_default_timeout(30_000)
-        page = watched(context)
-        page.goto(f"{site.base}/ui/runs/new")
-        page.get_by_label("User").fill(site.admin)
-        page.get_by_label("Password").fill(site.password)
-        page.get_by_role("button", name="Sign in").click()
+        context, page = sign_in(b, f"{site.base}/ui/runs/new", 390, 844, site.admin, site.password,
+                                watch=watched)  # a phone
         form = page.get_by_role("form", name="Start a run")
         expect(form.get_by_label("Account")).to_have_value("paper")
         form.get_by_label("Account").fill(account)
@@ -308,5 +241,5 @@ def test_an_admin_adds_paper_funds_and_starts_a_run_with_a_deposit(site: Site) -
         expect(page.get_by_test_id("run-state")).to_have_text("running")
         left = {c: a for c, a in pool(site, account).items() if a}
         assert left == {"ETH": Decimal(3)}, left  # the run: 10 ETH, 500 USD deposited, allocated
-        assert real_problems(page) == [], (page.problems, page.failed_answers)
+        assert real_problems(page, ALLOWED) == [], (page.problems, page.failed_answers)
         context.close()
