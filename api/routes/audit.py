@@ -206,3 +206,30 @@ async def fills(
     table = await _report(settings.dsn, lambda c: no_double_fill(c, namespace, venue=venue, pair=pair,
                                                                  since_us=since_us, until_us=until_us))
     return _answer(table, format, "fills")
+
+
+@router.get("/refused", response_model=AuditOut, responses=RESPONSES)
+async def refused(
+    settings: SettingsDep, namespace: NamespaceDep, who: Viewer, account: OptionalId = None,
+    kinds: Annotated[str | None, Query(max_length=100, description="comma-separated: orders, commands, "
+                                       "cancels, dead letters, discrepancies (default: all)")] = None,
+    since: IsoTime | None = None, until: IsoTime | None = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000, format: Format = "json",
+) -> Response:
+    """What was refused and why in this API's namespace, newest first: orders, wallet commands and
+    cancels the engines turned down, dead letters (every account's only), balances an exchange reported
+    other than the ledger's."""
+    from replay.audit.refused import KINDS
+    from replay.audit.refused import refused as report
+
+    if account is None and who.accounts is not None:
+        raise HTTPException(403, "refusals of every account are for a principal of every account: give "
+                                 "account=")
+    if account is not None:
+        refuse_unless(who, Role.VIEWER, account)
+    chosen = tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else KINDS
+    since_us = micros(since, "since") if since else None
+    until_us = micros(until, "until") if until else None
+    table = await _report(settings.dsn, lambda c: report(c, namespace, account=account, kinds=chosen,
+                                                         since_us=since_us, until_us=until_us, limit=limit))
+    return _answer(table, format, "refused")

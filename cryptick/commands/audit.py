@@ -224,3 +224,30 @@ def fills(venue: Annotated[str | None, typer.Option("--venue", help="Only this v
     _emit(table, fmt, output, rows)
     if table.rows:
         raise typer.Exit(1)
+
+
+@app.command("refused")
+def refused_report(
+        account: Annotated[str | None, typer.Option("--account", help="Only this account's (dead letters "
+                                                    "name none: left out).")] = None,
+        kind: Annotated[list[str] | None, typer.Option("--kind", help="orders, commands, cancels, dead "
+                                                       "letters, discrepancies (repeat; default: all).")]
+        = None,
+        since: Annotated[str | None, typer.Option("--since", help="From this UTC time.")] = None,
+        until: Annotated[str | None, typer.Option("--until", help="Before this UTC time.")] = None,
+        limit: Annotated[int, typer.Option("--limit", min=1, max=1_000_000, help="The newest N.")] = 1000,
+        namespace: NamespaceOpt = None,
+        run: Annotated[str | None, typer.Option("--run", help="Read the namespace of this run.")] = None,
+        fmt: FormatOpt = Format.text, output: OutputOpt = None, rows: RowsOpt = 50) -> None:
+    """What was refused and why: orders, wallet commands and cancels the engines turned down, dead
+    letters (messages an inbox could not decode or process), balances an exchange reported other than
+    the ledger's; newest first."""
+    from replay.audit.refused import KINDS
+    from replay.audit.refused import refused as report
+
+    client = _client()
+    ns = _namespace_of_run(client, run)[1] if run else (namespace or "")
+    since_us, until_us = _time(since, "--since"), _time(until, "--until")
+    kinds = tuple(kind) if kind else KINDS
+    _emit(_run(lambda: report(client, ns, account=account, kinds=kinds, since_us=since_us,
+                              until_us=until_us, limit=limit)), fmt, output, rows)

@@ -136,3 +136,32 @@ def test_no_double_fill_over_http_on_the_paper_runs_archive(stack: Stack) -> Non
     scoped = httpx.get(f"{stack.base}/audit/fills", timeout=30,
                        headers={"Authorization": f"Bearer {stack.stranger_key}"})
     assert scoped.status_code == 403  # the books are every account's: the proof is an admin's of all
+
+
+def test_what_was_refused_and_why_over_http_and_the_cli(stack: Stack) -> None:
+    too_much = http.post(f"{stack.base}/accounts/{ACCOUNT}/withdrawals", timeout=30,
+                         json={"venue": VENUE, "currency": "USD", "amount": "999999999"})
+    assert too_much.status_code == 422, too_much.text
+    off_tick = httpx.post(f"{stack.base}/accounts/{ACCOUNT}/orders", timeout=30,
+                          headers={"Authorization": f"Bearer {stack.trader_key}"},
+                          json={"run_id": "manual", "wallet_set_id": "ws-none", "venue": VENUE, "pair": PAIR,
+                                "side": "buy", "type": "limit", "size": "0.01", "price": "1.001"})
+    assert off_tick.status_code == 422, off_tick.text
+    refusals = {off_tick.json()["command_id"]: "order refused",
+                too_much.json()["command_id"]: "command refused"}
+
+    def both() -> dict | None:
+        r = http.get(f"{stack.base}/audit/refused", params={"account": ACCOUNT}, timeout=30)
+        body = r.json() if r.status_code == 200 else None
+        subjects = {row[3]: row for row in (body or {}).get("rows", [])}
+        return body if all(s in subjects for s in refusals) else None
+
+    body = wait_for("both refusals in the archive", both)
+    rows = {row[3]: row for row in body["rows"]}
+    for subject, what in refusals.items():
+        assert rows[subject][1] == what and rows[subject][4]  # with its machine reason
+    assert "insufficient" in rows[too_much.json()["command_id"]][4]
+    assert body["summary"]["refusals"] >= 2
+    theirs = httpx.get(f"{stack.base}/audit/refused", params={"account": ACCOUNT}, timeout=30,
+                       headers={"Authorization": f"Bearer {stack.stranger_key}"})
+    assert theirs.status_code == 403

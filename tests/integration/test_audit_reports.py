@@ -160,6 +160,10 @@ def test_the_cli_prints_and_exports_the_reports(archived: Archived, tmp_path: An
     assert csv.exit_code == 0 and csv.output.splitlines()[0] == "time,event,who,what,event_id,at"
     proven = runner.invoke(app, ["audit", "ledger", "--run", archived.run_id])
     assert proven.exit_code == 0 and "verdict: conserved" in proven.output, proven.output
+    none = runner.invoke(app, ["audit", "refused", "--run", archived.run_id, "--kind", "orders"])
+    assert none.exit_code == 0 and "refusals: 0" in none.output, none.output
+    wrong = runner.invoke(app, ["audit", "refused", "--run", archived.run_id, "--kind", "oops"])
+    assert wrong.exit_code == 2 and "choose from" in wrong.output
     missing = runner.invoke(app, ["audit", "order", "nope"])
     assert missing.exit_code == 2 and "no order nope" in missing.output
 

@@ -175,6 +175,7 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /audit/fees": ("viewer", {"params": {"account": "{account}", "format": "csv"}}),
     "GET /audit/ledger": ("viewer", {"params": {"account": "{account}"}}),
     "GET /audit/fills": ("admin", {}),
+    "GET /audit/refused": ("viewer", {"params": {"account": "{account}"}}),
 }
 
 
