@@ -38,7 +38,8 @@ def refused(client: Any, namespace: str, *, account: str | None = None, kinds: t
     unknown = [k for k in kinds if k not in _SOURCES]
     if unknown or not kinds:
         raise ValueError(f"unknown kind {', '.join(unknown) or '(none)'}: choose from {', '.join(KINDS)}")
-    parts, params = [], {"limit": limit}
+    parts: list[str] = []
+    params: dict[str, Any] = {"limit": limit}
     for i, kind in enumerate(kinds):
         table, topic, what, acct, subject, reason, detail = _SOURCES[kind]
         if account is not None and acct == "''":
