@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -22,7 +23,7 @@ from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS
 from api.fields import ID_PATTERN, IsoTime
 from api.models import json_response, micros
 from api.security.access import refuse_unless
-from api.security.policy import Role
+from api.security.policy import Principal, Role
 from replay.audit.table import AuditTable
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -53,6 +54,21 @@ def _answer(table: AuditTable, fmt: str, name: str) -> Response:
                         headers={"Content-Disposition": f'attachment; filename="{name}.parquet"'})
     return json_response({"title": table.title, "columns": list(table.columns),
                           "rows": [list(r) for r in table.rows], "summary": table.summary})
+
+
+def _scoped(who: Principal, role: Role, account: str | None, what: str) -> None:
+    """403 unless ``who`` has ``role`` on ``account``; without one (every account), unless it was granted
+    every account."""
+    if account is None:
+        if who.accounts is not None:
+            raise HTTPException(403, f"{what} of every account: for a principal of every account; give "
+                                     "account=")
+        return
+    refuse_unless(who, role, account)
+
+
+def _period(since: datetime | None, until: datetime | None) -> tuple[int | None, int | None]:
+    return (micros(since, "since") if since else None, micros(until, "until") if until else None)
 
 
 async def _report(dsn: str, make: Callable[[Any], AuditTable]) -> AuditTable:
@@ -129,13 +145,8 @@ async def commands(
     the broker took it, newest first."""
     from replay.audit.who import who_did_what
 
-    if account is None and who.accounts is not None:
-        raise HTTPException(403, "who did what on every account is for an admin of every account: give "
-                                 "account=")
-    if account is not None:
-        refuse_unless(who, Role.ADMIN, account)
-    since_us = micros(since, "since") if since else None
-    until_us = micros(until, "until") if until else None
+    _scoped(who, Role.ADMIN, account, "who did what")
+    since_us, until_us = _period(since, until)
     table = await _report(settings.dsn, lambda c: who_did_what(
         c, namespace, principal=principal, account=account, action=action, since_us=since_us,
         until_us=until_us, limit=limit))
@@ -153,13 +164,9 @@ async def fees(
     """Fees and turnover of this API's namespace's fills, exact, grouped as ``by`` says."""
     from replay.audit.fees import fees_and_turnover
 
-    if account is None and who.accounts is not None:
-        raise HTTPException(403, "fees of every account are for a principal of every account: give account=")
-    if account is not None:
-        refuse_unless(who, Role.VIEWER, account)
+    _scoped(who, Role.VIEWER, account, "fees")
     groups = tuple(g.strip() for g in by.split(",") if g.strip())
-    since_us = micros(since, "since") if since else None
-    until_us = micros(until, "until") if until else None
+    since_us, until_us = _period(since, until)
     table = await _report(settings.dsn, lambda c: fees_and_turnover(
         c, namespace, by=groups, account=account, run_id=run_id, since_us=since_us, until_us=until_us))
     return _answer(table, format, "fees")
@@ -175,13 +182,8 @@ async def ledger(
     account, venue and currency. No row: nothing broken (the summary says how much was checked)."""
     from replay.audit.ledger import ledger_conservation
 
-    if account is None and who.accounts is not None:
-        raise HTTPException(403, "the ledger of every account is for a principal of every account: give "
-                                 "account=")
-    if account is not None:
-        refuse_unless(who, Role.VIEWER, account)
-    since_us = micros(since, "since") if since else None
-    until_us = micros(until, "until") if until else None
+    _scoped(who, Role.VIEWER, account, "the ledger")
+    since_us, until_us = _period(since, until)
     table = await _report(settings.dsn, lambda c: ledger_conservation(c, namespace, account=account,
                                                                       since_us=since_us, until_us=until_us))
     return _answer(table, format, "ledger")
@@ -201,8 +203,7 @@ async def fills(
 
     if who.accounts is not None:
         raise HTTPException(403, "the proof reads every account's fills: it is for an admin of every account")
-    since_us = micros(since, "since") if since else None
-    until_us = micros(until, "until") if until else None
+    since_us, until_us = _period(since, until)
     table = await _report(settings.dsn, lambda c: no_double_fill(c, namespace, venue=venue, pair=pair,
                                                                  since_us=since_us, until_us=until_us))
     return _answer(table, format, "fills")
@@ -222,14 +223,9 @@ async def refused(
     from replay.audit.refused import KINDS
     from replay.audit.refused import refused as report
 
-    if account is None and who.accounts is not None:
-        raise HTTPException(403, "refusals of every account are for a principal of every account: give "
-                                 "account=")
-    if account is not None:
-        refuse_unless(who, Role.VIEWER, account)
+    _scoped(who, Role.VIEWER, account, "refusals")
     chosen = tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else KINDS
-    since_us = micros(since, "since") if since else None
-    until_us = micros(until, "until") if until else None
+    since_us, until_us = _period(since, until)
     table = await _report(settings.dsn, lambda c: report(c, namespace, account=account, kinds=chosen,
                                                          since_us=since_us, until_us=until_us, limit=limit))
     return _answer(table, format, "refused")

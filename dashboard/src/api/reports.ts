@@ -1,8 +1,9 @@
 // The reads and commands of the Overview and Backtests pages, one function each, typed by the OpenAPI
 // document (same style as endpoints.ts).
 import { http, unwrap } from "./client";
+import { walletApi } from "./wallets";
 import type { components } from "./schema";
-import type { Amount, RunSummary, Strategy, WalletSet } from "./types";
+import type { RunSummary, Strategy } from "./types";
 
 type Schemas = components["schemas"];
 
@@ -42,14 +43,11 @@ export const reports = {
 };
 
 export const accounts = {
-  sets: (account: string): Promise<WalletSet[]> =>
-    unwrap(http.GET("/accounts/{account}/wallet-sets", { params: { path: { account } } })),
-  unallocated: (account: string): Promise<Amount[]> =>
-    unwrap(http.GET("/accounts/{account}/unallocated", { params: { path: { account } } })),
-  allocated: (account: string): Promise<Amount[]> =>
-    unwrap(http.GET("/accounts/{account}/allocated", { params: { path: { account } } })),
-  value: (account: string): Promise<Valued[]> =>
-    unwrap(http.GET("/accounts/{account}/value", { params: { path: { account } } })),
+  // the wallet reads are the wallets page's (api/wallets.ts): one function each
+  sets: walletApi.sets,
+  unallocated: walletApi.unallocated,
+  allocated: walletApi.allocated,
+  value: walletApi.value,
   fills: (account: string, limit = 50): Promise<Fill[]> =>
     unwrap(http.GET("/accounts/{account}/fills", { params: { path: { account }, query: { limit } } })),
 };

@@ -4,7 +4,7 @@ import { useSearchParams } from "react-router";
 import type { Order } from "../api/orders";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { PageHeader } from "../components/PageHeader";
-import { AccountChooser } from "../components/orders/AccountChooser";
+import { AccountPicker } from "../components/AccountPicker";
 import { CancelOrderButton } from "../components/orders/CancelOrderButton";
 import { fillsByOrder, stateLabel } from "../components/orders/live";
 import { OrdersTable, PAGE_ROWS } from "../components/orders/OrdersTable";
@@ -75,7 +75,7 @@ function AccountOrders({ account, trader, onAccount }: {
       <PageHeader title={<span id="page-title">Orders</span>}>
         {account && <Button variant="default" size="xs" onClick={refresh} loading={data.loading}>Refresh</Button>}
       </PageHeader>
-      <AccountChooser account={account} onChange={onAccount} />
+      <AccountPicker account={account} onChange={onAccount} />
       {account && (
         <div className={`orders-layout${trader ? " with-form" : ""}`}>
           {trader ? (

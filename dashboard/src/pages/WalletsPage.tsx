@@ -1,5 +1,5 @@
-import { Badge, Button, Card, Group, NativeSelect, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { Badge, Button, Card, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 import type { Amount, WalletSet } from "../api/types";
 import { walletApi, type Valued } from "../api/wallets";
@@ -12,54 +12,11 @@ import { AdjustButton, DeactivateButton } from "../components/wallets/SetActions
 import "../components/wallets/wallets.css";
 import { formatTime } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
+import { AccountPicker } from "../components/AccountPicker";
 import { grantedAccounts, mayTrade, useStore } from "../store/store";
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const RELOAD_AFTER_EVENT_MS = 1000; // wallet events come in bursts (a fill moves several legs)
 
-/** The account chooser: the granted accounts, or any account for a principal granted '*'. */
-function AccountPicker({ account, onChange }: { account: string; onChange: (account: string) => void }) {
-  const me = useStore((s) => s.me);
-  const runs = useStore((s) => s.runs);
-  const runAccounts = useMemo(
-    () => [...new Set(Object.values(runs).map((r) => r.account))].filter((a) => a && a !== "backtest").sort(),
-    [runs],
-  );
-  const granted = grantedAccounts(me);
-  const [typed, setTyped] = useState(account);
-  useEffect(() => setTyped(account), [account]);
-  if (granted !== null) {
-    if (granted.length === 0) return <Text c="dimmed">No account is granted to {me?.user}.</Text>;
-    return (
-      <NativeSelect label="Account" data={granted} value={account || granted[0]}
-                    onChange={(e) => onChange(e.currentTarget.value)} className="account-picker" />
-    );
-  }
-  const invalid = typed !== "" && !ID_PATTERN.test(typed);
-  // Accounts the runs read so far name, and the API's default account of a paper run.
-  const known = [...new Set(["paper", ...runAccounts])].filter((a) => a !== account);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (typed && !invalid) onChange(typed.trim());
-  };
-  return (
-    <form onSubmit={submit} className="account-picker">
-      <Group align="flex-end" gap="xs">
-        <TextInput label="Account" description="You may see every account: type its id" value={typed}
-                   onChange={(e) => setTyped(e.currentTarget.value)} error={invalid ? "letters, digits and . _ : @ - only" : null} />
-        <Button type="submit" disabled={!typed || invalid}>Show</Button>
-      </Group>
-      {known.length > 0 && (
-        <Group gap={6} mt={6} aria-label="Quick picks" role="group">
-          <Text size="xs" c="dimmed">Known:</Text>
-          {known.map((a) => (
-            <Button key={a} size="compact-xs" variant="subtle" onClick={() => onChange(a)}>{a}</Button>
-          ))}
-        </Group>
-      )}
-    </form>
-  );
-}
 
 function AmountsTable({ amounts, label, prices }: { amounts: Amount[]; label: string; prices: Map<string, number> }) {
   if (!amounts.length) return <Text c="dimmed" size="sm">Nothing.</Text>;
