@@ -130,8 +130,14 @@ def test_a_trader_creates_adjusts_and_deactivates_a_set_and_sees_a_fill_notified
         expect(page.locator("[data-testid=toast][data-kind=fill]").first).to_contain_text("BTC-USD")
         bell = page.get_by_test_id("notify-bell")
         expect(bell).not_to_have_attribute("data-unread", "0")
-        # the toasts never take the focus
+        # the toasts never take the focus, nor a click: what lies under a toast's text is what a click reaches
         assert page.evaluate("document.activeElement?.closest('[data-testid=toasts]') == null")
+        under = page.evaluate("""() => {
+            const r = document.querySelector('[data-testid=toast] p').getBoundingClientRect();
+            const hit = document.elementFromPoint(r.left + 4, r.top + r.height / 2);
+            return hit?.closest('[data-testid=toasts]') == null;
+        }""")
+        assert under, "a toast's text takes the clicks meant for the page below it"
         bell.focus()
         page.keyboard.press("Enter")  # keyboard reachable
         panel = page.get_by_test_id("notify-panel")

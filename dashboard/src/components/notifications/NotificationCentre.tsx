@@ -115,7 +115,7 @@ export function NotificationCentre() {
                 <Text size="sm" fw={600} className="wrap-anywhere">{t.title}</Text>
                 {t.detail && <Text size="xs" c="dimmed" className="wrap-anywhere">{t.detail}</Text>}
               </div>
-              <ActionIcon size="sm" variant="subtle" color="gray" aria-label="Dismiss"
+              <ActionIcon size="sm" variant="subtle" color="gray" aria-label="Dismiss" className="notify-dismiss"
                           onClick={() => setToasts((all) => all.filter((x) => x.id !== t.id))}>×</ActionIcon>
             </Group>
           </div>
