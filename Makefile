@@ -3,17 +3,28 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
+UV     := uv==0.13.8
 
-.PHONY: setup demo up test lint unit integration bench kafka-up kafka-down clean dashboard dashboard-test \
+.PHONY: setup lock demo up test lint unit integration bench kafka-up kafka-down clean dashboard dashboard-test \
         dashboard-clean dashboard-regen chromium
 
-$(STAMP): pyproject.toml
+# Python dependencies install from requirements.lock: exact versions with their hashes (pip refuses a file
+# whose hash differs), so a new release upstream cannot change a fresh clone. `make lock` refreshes it
+# after pyproject.toml changed (keeping every other pin); `make lock UPGRADE=1` moves every pin to the
+# newest release pyproject.toml allows. Commit the lock with the change.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q "$(UV)"
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --no-header -o requirements.lock $(if $(UPGRADE),--upgrade)
 
 setup: $(STAMP) dashboard
 
