@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
+from api.metrics import install as install_metrics
 from api.routes import archive as archive_routes
 from api.routes import (
     audit,
@@ -26,6 +27,7 @@ from api.routes import (
     streams,
     wallets,
 )
+from api.routes import metrics as metrics_routes
 from api.routes.auth import LOGIN_FAILURES_PER_MIN
 from api.security.access import document_needs, secure_routes
 from api.security.headers import SecurityHeaders
@@ -120,7 +122,7 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
     app.state.login_failures = RateLimiter(LOGIN_FAILURES_PER_MIN / 60, 10)
     errors.install(app)
     for module in (health, auth, streams, wallets, orders, commands, markets, runs, backtests, logs,
-                   archive_routes, audit):
+                   archive_routes, audit, metrics_routes):
         app.include_router(document_needs(module.router))
     app.include_router(document_needs(orders.fills_router))
     app.include_router(dashboard.router)
@@ -136,6 +138,7 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
                                "Authorization", "Content-Type", "X-CSRF-Token", "Last-Event-ID",
                                "Idempotency-Key"])
     app.add_middleware(SecurityHeaders)
+    install_metrics(app)  # outermost: refusals (401, 403, 429) are counted too
     return app
 
 

@@ -145,12 +145,16 @@ def worker(
     runtime: Annotated[str, typer.Option(help="faust (agents on Faust) or direct (confluent-kafka).")] = (
         "faust"
     ),
+    metrics_port: Annotated[int | None, typer.Option(
+        help="Serve Prometheus's /metrics on this port (127.0.0.1; 0: any free port, said in the log).")
+    ] = None,
 ) -> None:
     """Run the agents of a namespace (until stopped)."""
     from cryptick.worker import run
 
     try:
-        run(get_settings().bootstrap, namespace, tuple(r for r in roles.split(",") if r), loglevel, runtime)
+        run(get_settings().bootstrap, namespace, tuple(r for r in roles.split(",") if r), loglevel, runtime,
+            metrics_port)
     except ValueError as exc:
         _fail(str(exc))
 

@@ -39,6 +39,7 @@ class WorkerProcess:
     log_path: Path | None = None
     runtime: str = field(default_factory=lambda: os.environ.get("CRYPTICK_RUNTIME", "faust"))
     proc: subprocess.Popen[bytes] | None = field(default=None)
+    metrics_port: int | None = None  # serve Prometheus's /metrics on it
 
     @property
     def group_id(self) -> str:
@@ -49,7 +50,8 @@ class WorkerProcess:
         out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cryptick.cli", "worker", "--namespace", self.namespace,
-             "--roles", ",".join(self.roles), "--runtime", self.runtime],
+             "--roles", ",".join(self.roles), "--runtime", self.runtime,
+             *(["--metrics-port", str(self.metrics_port)] if self.metrics_port is not None else [])],
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
         return self

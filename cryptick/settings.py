@@ -46,6 +46,8 @@ class Settings(SecretSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    worker_metrics_port: int = Field(default=9464, ge=0, le=65535, description="`cryptick up`'s worker "
+                                     "serves Prometheus's /metrics here (127.0.0.1); the API at /metrics")
     sse_heartbeat_s: float = Field(default=15.0, gt=0, description="a comment line on an idle stream "
                                    "this often, so proxies keep it open")
     sse_max_pending: int = Field(default=10_000, ge=1, description="events waiting for one SSE client "

@@ -11,6 +11,7 @@ from typing import Any
 import faust
 
 from streams.runtime.app import Runtime, create_app
+from streams.runtime.metrics import AgentCollector, agent_registry, serve
 from streams.runtime.notices import install as notices_install
 from streams.runtime.notices import uninstall as notices_uninstall
 
@@ -50,10 +51,10 @@ def instance_name() -> str | None:
 
 
 def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES,
-          instance: str | None = None) -> faust.App:
+          instance: str | None = None, metrics: AgentCollector | None = None) -> faust.App:
     _check(roles, "faust")
     app = create_app(bootstrap, namespace, instance=instance)
-    rt = Runtime(app, bootstrap, namespace)
+    rt = Runtime(app, bootstrap, namespace, metrics)
     if "matching" in roles:
         from streams.matching import agent as matching
 
@@ -102,7 +103,8 @@ def processors(bootstrap: str, namespace: str, roles: tuple[str, ...]) -> dict[s
 
 
 def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel: str = "warning",
-        runtime: str = "faust") -> None:
+        runtime: str = "faust", metrics_port: int | None = None, metrics_host: str = "127.0.0.1") -> None:
+    """The agents of ``roles`` until stopped; with ``metrics_port``, Prometheus's ``/metrics`` on it."""
     _check(roles, runtime)
     from schemas.topics import all_topics
     from streams.runtime.kafka import check_partitions
@@ -112,8 +114,13 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
     instance = instance_name()
     name = f"worker {instance}" if instance else "worker"  # an instance name only when one was given
     started = f"{name} started ({runtime}; roles {', '.join(roles)})"
+    metrics: AgentCollector | None = None
+    if metrics_port is not None:
+        registry, metrics = agent_registry()
+        server = serve(metrics_port, registry, metrics_host)
+        started += f"; metrics on http://{metrics_host}:{server.server_port}/metrics"
     if runtime == "faust":
-        app = build(bootstrap, namespace, roles, instance)
+        app = build(bootstrap, namespace, roles, instance, metrics)
 
         @app.task  # type: ignore[untyped-decorator]
         async def notices() -> None:  # once Faust has set up its logging (it replaces the root's handlers)
@@ -131,7 +138,7 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
     log.info(started)
     try:
         DirectWorker(bootstrap, namespace, processors(bootstrap, namespace, roles), group_id(namespace),
-                     instance=instance).run(stop)
+                     instance=instance, metrics=metrics).run(stop)
     finally:
         log.info(f"{name} stopped")
         notices_uninstall(handler)

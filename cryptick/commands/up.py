@@ -78,10 +78,12 @@ def up(
     code = 0
     try:
         create_topics(s.bootstrap, all_topics(namespace))
-        worker = WorkerProcess(s.bootstrap, namespace, roles=ROLES, log_path=logs / "worker.log")
+        worker = WorkerProcess(s.bootstrap, namespace, roles=ROLES, log_path=logs / "worker.log",
+                               metrics_port=s.worker_metrics_port)
         worker.runtime = runtime or worker.runtime
         worker.start()
-        typer.echo(f"worker ({worker.runtime}) started; log {logs / 'worker.log'}")
+        typer.echo(f"worker ({worker.runtime}) started; log {logs / 'worker.log'}; metrics "
+                   f"http://127.0.0.1:{s.worker_metrics_port}/metrics")
         api = ApiProcess(s.bootstrap, namespace, log_path=logs / "api.log",
                          args=["--archive"] if archive else [], port=port or s.api_port,
                          host=host or s.api_host).start(timeout=60)

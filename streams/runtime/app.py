@@ -12,6 +12,7 @@ import faust
 
 from schemas.topics import qualified
 from streams.runtime.inbox import InboxProcessor
+from streams.runtime.metrics import AgentCollector
 from streams.runtime.sender import OutputSender
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ class Runtime:
     app: faust.App
     bootstrap: str
     namespace: str
+    metrics: AgentCollector | None = None
 
     def topic(self, name: str) -> Any:
         return self.app.topic(
@@ -91,6 +93,21 @@ def register_inbox_agent(rt: Runtime, name: str, processor: InboxProcessor | Any
 
     acks.__name__ = f"{name}_acks"
     rt.app.timer(0.02)(acks)
+
+    if rt.metrics is not None and hasattr(processor, "counters"):
+        watched = rt.metrics.watch(processor)
+        inbox_topic = qualified(processor.inbox, rt.namespace)
+
+        async def highwater() -> None:  # the end offsets the consumer last fetched, for the lag
+            consumer = rt.app.consumer
+            for tp in consumer.assignment():
+                if tp.topic == inbox_topic:
+                    end = consumer.highwater(tp)
+                    if end is not None and end >= 0:
+                        watched.set_highwater(tp.partition, end)
+
+        highwater.__name__ = f"{name}_highwater"
+        rt.app.timer(1.0)(highwater)
 
     forget = getattr(processor, "forget", None)
     if forget is not None:

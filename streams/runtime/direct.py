@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -22,6 +23,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 from schemas.topics import partition_of, qualified
 from streams.runtime.inbox import Outgoing
 from streams.runtime.kafka import producer
+from streams.runtime.metrics import AgentCollector, Watched
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ COMMIT_RETRIED = frozenset({
 })
 """Commit errors of a broker away or a group in flux: the offsets go with the next commit."""
 REVOKE_FLUSH_S = 10.0
+HIGHWATER_S = 1.0
+"""How often the metrics are told the inbox partitions' end offsets (for the consumer lag)."""
 
 
 class Processor(Protocol):
@@ -70,7 +74,8 @@ class DirectWorker:
     """Runs ``processors`` (logical inbox topic -> processor) for one namespace."""
 
     def __init__(self, bootstrap: str, namespace: str, processors: Mapping[str, Processor],
-                 group_id: str, batch: int = 10_000, instance: str | None = None) -> None:
+                 group_id: str, batch: int = 10_000, instance: str | None = None,
+                 metrics: AgentCollector | None = None) -> None:
         self.namespace = namespace
         self.batch = batch
         self._procs = {qualified(t, namespace): p for t, p in processors.items()}
@@ -92,6 +97,13 @@ class DirectWorker:
         # Batches whose outputs are in flight: (next offsets, outputs not yet delivered).
         self._in_flight: deque[tuple[dict[tuple[str, int], int], list[int]]] = deque()
         self.processed = 0
+        # the processors the metrics read, per full inbox topic, told the inbox's end offsets each second
+        self._watched: dict[str, list[Watched]] = {}
+        if metrics is not None:
+            for topic, proc in self._procs.items():
+                each = proc.processors if isinstance(proc, Together) else (proc,)
+                self._watched[topic] = [metrics.watch(p) for p in each]
+        self._highwater_at = 0.0
 
     def _topic(self, logical: str) -> str:
         name = self._names.get(logical)
@@ -171,6 +183,18 @@ class DirectWorker:
             if forget is not None:
                 forget(tp.partition)
 
+    def _tell_highwater(self) -> None:
+        """The end offsets of the assigned inbox partitions, as the last fetches saw them, for the lag."""
+        self._highwater_at = time.monotonic()
+        for tp in self._consumer.assignment():
+            watched = self._watched.get(tp.topic)
+            if not watched:
+                continue
+            _low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            if high >= 0:
+                for w in watched:
+                    w.set_highwater(tp.partition, high)
+
     def run(self, stop: threading.Event) -> None:
         self._consumer.subscribe(list(self._procs), on_revoke=self._on_revoke)
         produce, poll = self._producer.produce, self._producer.poll
@@ -211,6 +235,8 @@ class DirectWorker:
                     self._in_flight.append((offsets, pending))
                 poll(0)
                 self._commit_delivered()
+                if self._watched and time.monotonic() - self._highwater_at >= HIGHWATER_S:
+                    self._tell_highwater()
         finally:
             try:
                 self._flush_and_commit()

@@ -20,6 +20,7 @@ mid-change cannot be rebuilt: that is logged as an error and counted.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from schemas.codec import Codec, DecodeError, default_codec
 from schemas.events import DeadLetter, Event
 from schemas.topics import DEAD_LETTERS
 from streams.core import Engine, Forward, KeyedEngine, SplitEngine
+from streams.runtime.metrics import InboxCounters
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,9 @@ class InboxProcessor:
     dead_lettered: int = 0
     rebuilds: int = 0
     diverged: int = 0  # engines that failed mid-change with no history to rebuild them from
+    counters: InboxCounters = field(default_factory=InboxCounters)
+    """Per partition, what was processed and produced, and how long it took (``streams.runtime.metrics``
+    reads them when scraped)."""
     _split: bool | None = None  # whether the engines are SplitEngines (known from the first one)
 
     def engine(self, partition: int, offset: int) -> Engine | KeyedEngine:
@@ -102,6 +107,7 @@ class InboxProcessor:
         """A new engine fed the partition's inbox before ``end`` under the live rule: an input that
         fails after changing the engine is skipped, and the replay starts over without it."""
         assert self.history is not None
+        started = time.perf_counter()
         skip = self.skipped.setdefault(partition, set())
         while True:
             engine, n, again = self._new_engine(), 0, False
@@ -123,6 +129,7 @@ class InboxProcessor:
             if not again:
                 break
         self.rebuilds += 1
+        self.counters.rebuild_seconds += time.perf_counter() - started
         log.warning("resumed %s[%d] at offset %d: rebuilt from %d inbox messages (%d left out)",
                     self.source or self.inbox, partition, end, n, len(skip))
         return engine
@@ -136,19 +143,31 @@ class InboxProcessor:
     def process(self, partition: int, offset: int, key: bytes | None, value: bytes | None,
                 timestamp_ms: int = 0) -> list[Outgoing]:
         """Outputs for one inbox message; [] for a redelivered offset."""
-        engine = self.engine(partition, offset)
+        engine = self.engine(partition, offset)  # a rebuild is timed apart, in rebuild_seconds
+        started = time.perf_counter()
+        c = self.counters
         if offset < self.next_offset[partition]:
+            c.redelivered += 1
             return []
         self.next_offset[partition] = offset + 1
         self.processed += 1
-        raw = value or b""
+        out = self._process(engine, partition, offset, key, value or b"", timestamp_ms)
+        c.events_in[partition] = c.events_in.get(partition, 0) + 1
+        if out:
+            c.events_out[partition] = c.events_out.get(partition, 0) + len(out)
+        c.last_ts_ms[partition] = timestamp_ms
+        c.timings.observe(time.perf_counter() - started)
+        return out
+
+    def _process(self, engine: Engine | KeyedEngine, partition: int, offset: int, key: bytes | None,
+                 raw: bytes, timestamp_ms: int) -> list[Outgoing]:
         try:
             event = self.codec.decode(raw)
         except DecodeError as exc:
-            return self._dead_letter(partition, offset, key, raw, str(exc), timestamp_ms)
+            return self._dead_letter(partition, offset, key, raw, str(exc), timestamp_ms, kind="undecodable")
         if type(event) not in self.accepts:
             reason = f"{type(event).__name__} does not belong on {self.inbox}"
-            return self._dead_letter(partition, offset, key, raw, reason, timestamp_ms)
+            return self._dead_letter(partition, offset, key, raw, reason, timestamp_ms, kind="foreign")
         cause: BaseException | None
         try:
             return self._run(engine, key, event, raw)
@@ -159,7 +178,7 @@ class InboxProcessor:
             cause = failed
         log.error("engine failed on %s[%d]@%d", self.inbox, partition, offset, exc_info=cause)
         reason = f"processing failed: {cause!r}"
-        return self._dead_letter(partition, offset, key, raw, reason, timestamp_ms, own=True)
+        return self._dead_letter(partition, offset, key, raw, reason, timestamp_ms, own=True, kind="failed")
 
     def _run(self, engine: Engine | KeyedEngine, key: bytes | None, event: Event, value: bytes
              ) -> list[Outgoing]:
@@ -201,11 +220,14 @@ class InboxProcessor:
         self.engines[partition] = self._rebuild(partition, offset + 1)
 
     def _dead_letter(self, partition: int, offset: int, key: bytes | None, value: bytes,
-                     reason: str, timestamp_ms: int, own: bool = False) -> list[Outgoing]:
-        """``own``: this processor's failure, reported even where another reports bad messages."""
+                     reason: str, timestamp_ms: int, own: bool = False, kind: str = "failed"
+                     ) -> list[Outgoing]:
+        """``own``: this processor's failure, reported even where another reports bad messages;
+        ``kind``: the reason's class, for the metrics."""
         self.dead_lettered += 1
         if not self.dead_letters and not own:
             return []
+        self.counters.dead_letters[kind] += 1
         topic = self.source or self.inbox
         event_id = f"{topic}:{partition}:{offset}"
         if not self.dead_letters:  # another agent may dead-letter the same message: a distinct id

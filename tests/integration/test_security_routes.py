@@ -111,6 +111,7 @@ WINDOW = {"start": "2018-01-01T00:00:00Z", "end": "2018-01-01T00:05:00Z"}
 EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     # "METHOD path": (the need it must declare: role [account|run] or public, how to call it)
     "GET /health": ("public", {}),
+    "GET /metrics": ("viewer", {"every": True}),  # of every account: a scoped viewer is refused
     "GET /": ("public", {}),
     "GET /ui": ("public", {}),
     "GET /ui/{page}": ("public", {}),
@@ -233,7 +234,12 @@ def test_every_route_answers_by_its_declared_role(stack: Stack) -> None:
                 r = _call(stack, method, path, stack.keys[need.role.label], THEIRS)
                 assert r.status_code == 403 and "not granted account 'acct-b'" in r.json()["detail"], \
                     (where, r.status_code, r.text)
-            right = stack.keys[need.role.label] if scoped or need.role < Role.ADMIN else stack.keys["root"]
+            every = EXAMPLES[where][1].get("every")  # a route for a principal of every account
+            if every:
+                r = _call(stack, method, path, stack.keys[need.role.label], MINE)
+                assert r.status_code == 403 and "every account" in r.json()["detail"], (where, r.text)
+            right = stack.keys[need.role.label] if (scoped or need.role < Role.ADMIN) and not every \
+                else stack.keys["root"]
             r = _call(stack, method, path, right, MINE)
             assert r.status_code in _documented(route) and r.status_code not in (401, 403) \
                 and r.status_code < 500, (where, r.status_code, r.text)

@@ -1,0 +1,111 @@
+"""Metrics under a real run: a worker's /metrics counts what its agents processed, a planted dead letter
+appears under its reason and the lag returns to 0; the API's /metrics counts requests by route template
+and status, and says what its replica sees; only a principal of every account reads them."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from api.security.policy import Role
+from cryptick.flows import WorkerProcess
+from schemas.codec import encode
+from schemas.events import DepositFunds
+from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, all_topics, partition_of, qualified
+from streams.runtime.kafka import create_topics, producer
+from tests.integration.conftest import free_port
+from tests.integration.http import AUTH, get
+from tests.integration.live_stack import add_key, add_user, wait_for
+
+pytestmark = pytest.mark.integration
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def parse(text: str) -> Samples:
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def total(samples: Samples, name: str, **labels: str) -> float:
+    return sum(v for (n, ls), v in samples.items()
+               if n == name and all((k, x) in ls for k, x in labels.items()))
+
+
+def present(samples: Samples, name: str, **labels: str) -> bool:
+    return any(n == name and all((k, x) in ls for k, x in labels.items()) for (n, ls) in samples)
+
+
+@pytest.mark.parametrize("runtime", ["direct", "faust"])
+def test_a_workers_metrics_count_its_agents_work_and_dead_letters_by_reason(
+        kafka_bootstrap: str, namespace: str, tmp_path: Path, runtime: str) -> None:
+    create_topics(kafka_bootstrap, all_topics(namespace))
+    prod = producer(kafka_bootstrap)
+    ledger, venue = qualified(LEDGER_JOURNAL, namespace), qualified(VENUE_JOURNAL, namespace)
+    prod.produce(ledger, key=b"main", value=b"\x00garbage", partition=0)  # undecodable
+    deposits = [DepositFunds(f"dep-{i}", "main", "synthetic", "USD", 10**8, i + 1) for i in range(3)]
+    for d in deposits:
+        prod.produce(ledger, key=b"main", value=encode(d), partition=partition_of(LEDGER_JOURNAL, b"main"))
+    prod.produce(venue, key=b"synthetic:BTC-USD", value=encode(deposits[0]),  # a command on the venue's inbox
+                 partition=partition_of(VENUE_JOURNAL, b"synthetic:BTC-USD"))
+    assert prod.flush(10) == 0
+
+    port = free_port()
+    worker = WorkerProcess(kafka_bootstrap, namespace, log_path=tmp_path / "worker.log", runtime=runtime,
+                           roles=("matching", "ledger"), metrics_port=port).start()
+    try:
+        worker.wait_caught_up()
+
+        def scraped() -> Samples | None:
+            try:
+                s = parse(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text)
+            except httpx.HTTPError:
+                return None
+            # the lag is known once the runtime told the metrics the inbox's end (each second)
+            ready = present(s, "cryptick_agent_consumer_lag_messages", inbox=LEDGER_JOURNAL)
+            return s if ready else None
+
+        s = wait_for("the worker's metrics with its lag", scraped, timeout=30)
+    finally:
+        worker.stop()
+
+    on_ledger = {"inbox": LEDGER_JOURNAL}
+    assert total(s, "cryptick_agent_events_in_total", **on_ledger) == 4
+    assert total(s, "cryptick_agent_events_out_total", **on_ledger) >= 4  # a movement each, and the letter
+    assert total(s, "cryptick_agent_dead_letters_total", reason="undecodable", **on_ledger) == 1
+    assert total(s, "cryptick_agent_dead_letters_total", reason="foreign", inbox=VENUE_JOURNAL) == 1
+    assert total(s, "cryptick_agent_processing_seconds_count", **on_ledger) == 4
+    assert total(s, "cryptick_agent_consumer_lag_messages", **on_ledger) == 0
+    assert total(s, "cryptick_agent_consumer_lag_seconds", **on_ledger) == 0
+    assert present(s, "process_resident_memory_bytes")
+
+
+def test_the_apis_metrics_count_requests_by_route_and_status_for_a_principal_of_every_account(
+        api_server: str) -> None:
+    assert get(f"{api_server}/accounts/acct-m1/orders").status_code == 200
+    assert get(f"{api_server}/accounts/acct-m2/orders").status_code == 200
+    assert httpx.get(f"{api_server}/accounts/acct-m1/orders").status_code == 401  # no credential
+    assert httpx.get(f"{api_server}/metrics").status_code == 401
+
+    r = get(f"{api_server}/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    s = parse(r.text)
+    orders = {"route": "/accounts/{account}/orders", "method": "GET"}
+    assert total(s, "cryptick_api_requests_total", status="200", **orders) == 2  # one series for both
+    assert total(s, "cryptick_api_requests_total", status="401", **orders) == 1
+    assert total(s, "cryptick_api_request_seconds_count", **orders) == 3
+    assert not any("acct-m1" in str(labels) for _, labels in s)  # no account (or order) as a label
+    assert total(s, "cryptick_replica_up") == 1
+    assert present(s, "cryptick_sse_clients")
+
+    # a viewer of one account reads its orders, not the metrics of every account
+    name = f"metrics-{uuid.uuid4().hex[:6]}"
+    add_user(name, Role.VIEWER, ["acct-m1"], "a long password for the metrics")
+    key = add_key(name)
+    scoped = httpx.get(f"{api_server}/metrics", headers={"Authorization": f"Bearer {key}"})
+    assert scoped.status_code == 403 and "every account" in scoped.json()["detail"]
+    assert httpx.get(f"{api_server}/metrics", headers=AUTH).status_code == 200
