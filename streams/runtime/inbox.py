@@ -155,6 +155,7 @@ class InboxProcessor:
         c.events_in[partition] = c.events_in.get(partition, 0) + 1
         if out:
             c.events_out[partition] = c.events_out.get(partition, 0) + len(out)
+            c.count_outputs(out)
         c.last_ts_ms[partition] = timestamp_ms
         c.timings.observe(time.perf_counter() - started)
         return out

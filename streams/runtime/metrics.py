@@ -23,9 +23,14 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from schemas.events import CancelRejected, CommandRejected, OrderDone, OrderRejected
+
 BUCKETS = (0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
            0.1, 0.25, 0.5, 1.0, 2.5)
 """Upper bounds (seconds) of the processing-time histogram: one message takes tens of microseconds."""
+
+REASONED: frozenset[type] = frozenset({OrderRejected, CommandRejected, CancelRejected, OrderDone})
+"""Outputs whose ``reason`` is a code from a fixed set (a bounded label): counted by it."""
 
 DEAD_LETTER_REASONS = ("undecodable", "foreign", "failed")
 """Why an input became a dead letter: its bytes are no event, its event type does not belong on the
@@ -62,6 +67,21 @@ class InboxCounters:
     dead_letters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DEAD_LETTER_REASONS, 0))
     rebuild_seconds: float = 0.0
     timings: Timings = field(default_factory=Timings)
+    outputs: dict[type, int] = field(default_factory=dict)  # output events by type
+    reasons: dict[tuple[type, str], int] = field(default_factory=dict)  # REASONED outputs by reason
+
+    def count_outputs(self, outputs: Iterable[Any]) -> None:
+        """Count ``outputs`` (``Outgoing``) by event type, and the rejections and ends by their reason."""
+        by_type, by_reason = self.outputs, self.reasons
+        for o in outputs:
+            event = o.event
+            if event is None:
+                continue
+            cls = type(event)
+            by_type[cls] = by_type.get(cls, 0) + 1
+            if cls in REASONED:
+                key = (cls, event.reason)
+                by_reason[key] = by_reason.get(key, 0) + 1
 
 
 class Watched:
@@ -118,6 +138,12 @@ class AgentCollector(Collector):
                                        labels=["inbox", "output"])
         rebuild_s = CounterMetricFamily("cryptick_agent_rebuild_seconds", "Time spent rebuilding "
                                         "engines from their inbox.", labels=["inbox", "output"])
+        outputs = CounterMetricFamily("cryptick_agent_outputs", "Output events by type (fills, orders "
+                                      "opened and done, wallet movements, discrepancies, ...).",
+                                      labels=["inbox", "output", "type"])
+        outcomes = CounterMetricFamily("cryptick_agent_outcomes", "Rejections (orders, commands, cancels) "
+                                       "and orders' ends by their reason code.",
+                                       labels=["inbox", "output", "type", "reason"])
         seconds = HistogramMetricFamily("cryptick_agent_processing_seconds", "Time to decode one inbox "
                                         "message, run the engine and encode its outputs.",
                                         labels=["inbox", "output"])
@@ -142,7 +168,13 @@ class AgentCollector(Collector):
             rebuilds.add_metric(agent, p.rebuilds)
             rebuild_s.add_metric(agent, c.rebuild_seconds)
             seconds.add_metric(agent, c.timings.buckets(), c.timings.total)
-        yield from (events_in, events_out, lag, lag_s, redelivered, dead, rebuilds, rebuild_s, seconds)
+            for name, n in sorted((cls.__name__, n) for cls, n in dict(c.outputs).items()):
+                outputs.add_metric([*agent, name], n)
+            reasons = dict(c.reasons)
+            for (name, reason), n in sorted(((cls.__name__, str(r)), n) for (cls, r), n in reasons.items()):
+                outcomes.add_metric([*agent, name, reason], n)
+        yield from (events_in, events_out, lag, lag_s, redelivered, dead, rebuilds, rebuild_s, seconds,
+                    outputs, outcomes)
 
 
 def agent_registry() -> tuple[CollectorRegistry, AgentCollector]:

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.security.policy import Role
 from cryptick.flows import WorkerProcess
 from schemas.codec import encode
-from schemas.events import DepositFunds
+from schemas.events import DepositFunds, OrderRequested
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, all_topics, partition_of, qualified
 from streams.runtime.kafka import create_topics, producer
 from tests.integration.conftest import free_port
@@ -52,6 +52,9 @@ def test_a_workers_metrics_count_its_agents_work_and_dead_letters_by_reason(
         prod.produce(ledger, key=b"main", value=encode(d), partition=partition_of(LEDGER_JOURNAL, b"main"))
     prod.produce(venue, key=b"synthetic:BTC-USD", value=encode(deposits[0]),  # a command on the venue's inbox
                  partition=partition_of(VENUE_JOURNAL, b"synthetic:BTC-USD"))
+    order = OrderRequested("req-1", "o-1", "main", "run-x", "no-such-set", "synthetic", "BTC-USD", "buy",
+                           "limit", 10**6, 10**12, False, None, 5)  # refused: its wallet set does not exist
+    prod.produce(ledger, key=b"main", value=encode(order), partition=partition_of(LEDGER_JOURNAL, b"main"))
     assert prod.flush(10) == 0
 
     port = free_port()
@@ -74,11 +77,14 @@ def test_a_workers_metrics_count_its_agents_work_and_dead_letters_by_reason(
         worker.stop()
 
     on_ledger = {"inbox": LEDGER_JOURNAL}
-    assert total(s, "cryptick_agent_events_in_total", **on_ledger) == 4
-    assert total(s, "cryptick_agent_events_out_total", **on_ledger) >= 4  # a movement each, and the letter
+    assert total(s, "cryptick_agent_events_in_total", **on_ledger) == 5
+    assert total(s, "cryptick_agent_events_out_total", **on_ledger) >= 5  # a movement each, the letter...
     assert total(s, "cryptick_agent_dead_letters_total", reason="undecodable", **on_ledger) == 1
     assert total(s, "cryptick_agent_dead_letters_total", reason="foreign", inbox=VENUE_JOURNAL) == 1
-    assert total(s, "cryptick_agent_processing_seconds_count", **on_ledger) == 4
+    assert total(s, "cryptick_agent_processing_seconds_count", **on_ledger) == 5
+    assert total(s, "cryptick_agent_outputs_total", type="WalletMovement", **on_ledger) == 3
+    assert total(s, "cryptick_agent_outcomes_total", type="OrderRejected", reason="unknown_wallet_set",
+                 **on_ledger) == 1
     assert total(s, "cryptick_agent_consumer_lag_messages", **on_ledger) == 0
     assert total(s, "cryptick_agent_consumer_lag_seconds", **on_ledger) == 0
     assert present(s, "process_resident_memory_bytes")

@@ -49,6 +49,8 @@ def test_counts_per_partition_dead_letters_by_reason_and_redeliveries() -> None:
     assert value(s, "cryptick_agent_redeliveries_total", **agent) == 1
     assert value(s, "cryptick_agent_processing_seconds_count", **agent) == 5
     assert value(s, "cryptick_agent_processing_seconds_sum", **agent) > 0
+    assert value(s, "cryptick_agent_outputs_total", type="ClockTick", **agent) == 2
+    assert value(s, "cryptick_agent_outputs_total", type="DeadLetter", **agent) == 3
 
 
 def test_the_lag_is_the_end_offset_after_the_last_processed_and_its_age() -> None:
