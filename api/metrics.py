@@ -94,9 +94,19 @@ class StateCollector(Collector):
                            "with Last-Event-ID).", getattr(hub, "dropped_clients", 0))
         archive = getattr(self.state, "archive", None)
         if archive is not None:
+            sink = archive.sink
             yield _counter("cryptick_archive_rows_written", "Messages this API's archive sink wrote.",
-                           archive.sink.archived)
+                           sink.archived)
             yield _gauge("cryptick_archive_up", "1 while the archive sink runs.", 1 if archive.alive else 0)
+            lag = GaugeMetricFamily("cryptick_archive_lag_messages", "Messages on a topic not archived yet.",
+                                    labels=["topic"])
+            for topic, behind in sorted(sink.lag().items()):
+                lag.add_metric([topic], behind)
+            yield lag
+            yield _counter("cryptick_archive_inserts", "Batches inserted into ClickHouse.",
+                           sink.writer.inserts)
+            yield _counter("cryptick_archive_insert_seconds", "Time spent inserting batches into ClickHouse.",
+                           sink.writer.insert_seconds)
         if views is None:
             return
         st = views.status()

@@ -41,6 +41,11 @@ class ArchiveSink:
         self.batch_size = batch_size
         self.candles = candles
         self.archived = 0
+        # per (topic, partition): the offset archived through (committed), and the log's end as the last
+        # fetches saw it, told each second: the archive's lag behind each topic
+        self.committed: dict[tuple[str, int], int] = {}
+        self.ends: dict[tuple[str, int], int] = {}
+        self._ends_at = 0.0
         self._candles = CandleRefresh(client, every=candle_every, enabled=candles)
         self._writer = ArchiveWriter(client, after_insert=self._candles.after_insert)
         self._submitted = 0
@@ -75,6 +80,8 @@ class ArchiveSink:
         """
         if self._failed:
             raise RuntimeError("the archive sink failed: close it (what it did not commit is re-delivered)")
+        if time.monotonic() - self._ends_at >= 1.0:
+            self._tell_ends()
         msgs = self._consume(timeout)
         good = []
         for m in msgs:
@@ -114,6 +121,29 @@ class ArchiveSink:
                 break
         return msgs
 
+    def _tell_ends(self) -> None:
+        self._ends_at = time.monotonic()
+        held = self._consumer.assignment()
+        for tp in held:
+            _low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            if high >= 0:
+                self.ends[(tp.topic, tp.partition)] = high
+        unknown = [tp for tp in held if (tp.topic, tp.partition) not in self.committed]
+        for tp in self._consumer.position(unknown) if unknown else []:
+            if tp.offset >= 0:  # nothing committed by this sink yet: where it resumed
+                self.committed.setdefault((tp.topic, tp.partition), tp.offset)
+
+    @property
+    def writer(self) -> ArchiveWriter:
+        return self._writer
+
+    def lag(self) -> dict[str, int]:
+        """Per topic, the messages on the log not archived yet (of the partitions this sink holds)."""
+        out: dict[str, int] = {}
+        for (topic, partition), end in list(self.ends.items()):
+            out[topic] = out.get(topic, 0) + max(0, end - self.committed.get((topic, partition), end))
+        return out
+
     def assignment(self) -> list[TopicPartition]:
         """The partitions this sink's consumer has been given (empty until the group has joined)."""
         return list(self._consumer.assignment())
@@ -148,6 +178,7 @@ class ArchiveSink:
             offsets.update(ends)
         self._consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()],
                               asynchronous=False)
+        self.committed.update(offsets)
         self.archived += sum(n for _, _, n in done)
 
     def drain(self, idle: float = 2.0, limit: float = 120.0) -> int:

@@ -17,6 +17,7 @@ runs the two at once.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -41,6 +42,8 @@ class ArchiveWriter:
                  parallel: bool = True) -> None:
         self.client = client
         self.after_insert = after_insert
+        self.inserts = 0  # batches inserted, and the time they took (for the metrics)
+        self.insert_seconds = 0.0
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future[ArchiveRows] | None = None
         self._typed_client = second_client(client) if parallel else None
@@ -83,6 +86,14 @@ class ArchiveWriter:
                 self._pool = None
 
     def _insert(self, rows: ArchiveRows) -> ArchiveRows:
+        started = time.perf_counter()
+        try:
+            return self._insert_rows(rows)
+        finally:
+            self.inserts += 1
+            self.insert_seconds += time.perf_counter() - started
+
+    def _insert_rows(self, rows: ArchiveRows) -> ArchiveRows:
         merged: dict[tuple[str, pa.Schema], list[pa.Table]] = {}
         for name, table in rows.typed:
             merged.setdefault((name, table.schema), []).append(table)

@@ -17,7 +17,7 @@ from schemas.codec import encode
 from schemas.events import DepositFunds, OrderRequested
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, all_topics, partition_of, qualified
 from streams.runtime.kafka import create_topics, producer
-from tests.integration.conftest import free_port
+from tests.integration.conftest import free_port, running_api
 from tests.integration.http import AUTH, get
 from tests.integration.live_stack import add_key, add_user, wait_for
 
@@ -91,7 +91,13 @@ def test_a_workers_metrics_count_its_agents_work_and_dead_letters_by_reason(
 
 
 def test_the_apis_metrics_count_requests_by_route_and_status_for_a_principal_of_every_account(
-        api_server: str) -> None:
+        kafka_bootstrap: str, namespace: str, fresh_archive: str) -> None:
+    create_topics(kafka_bootstrap, all_topics(namespace))
+    with running_api(kafka_bootstrap, namespace, "--archive") as api_server:
+        _the_apis_metrics(kafka_bootstrap, namespace, api_server)
+
+
+def _the_apis_metrics(kafka_bootstrap: str, namespace: str, api_server: str) -> None:
     assert get(f"{api_server}/accounts/acct-m1/orders").status_code == 200
     assert get(f"{api_server}/accounts/acct-m2/orders").status_code == 200
     assert httpx.get(f"{api_server}/accounts/acct-m1/orders").status_code == 401  # no credential
@@ -107,6 +113,24 @@ def test_the_apis_metrics_count_requests_by_route_and_status_for_a_principal_of_
     assert not any("acct-m1" in str(labels) for _, labels in s)  # no account (or order) as a label
     assert total(s, "cryptick_replica_up") == 1
     assert present(s, "cryptick_sse_clients")
+
+    # the archive sink: what it wrote, and its lag behind each topic back to 0
+    deposit = DepositFunds("dep-m", "acct-m1", "synthetic", "USD", 10**8, 1)
+    prod = producer(kafka_bootstrap)
+    prod.produce(qualified(LEDGER_JOURNAL, namespace), key=b"acct-m1", value=encode(deposit),
+                 partition=partition_of(LEDGER_JOURNAL, b"acct-m1"))
+    assert prod.flush(10) == 0
+    ledger = qualified(LEDGER_JOURNAL, namespace)
+
+    def archived() -> Samples | None:
+        s = parse(get(f"{api_server}/metrics").text)
+        done = total(s, "cryptick_archive_rows_written_total") >= 1 and \
+            present(s, "cryptick_archive_lag_messages", topic=ledger) and \
+            total(s, "cryptick_archive_lag_messages", topic=ledger) == 0
+        return s if done else None
+
+    s = wait_for("the deposit archived and the sink's lag at 0", archived, timeout=60)
+    assert total(s, "cryptick_archive_up") == 1 and total(s, "cryptick_archive_inserts_total") >= 1
 
     # a viewer of one account reads its orders, not the metrics of every account
     name = f"metrics-{uuid.uuid4().hex[:6]}"
