@@ -146,15 +146,17 @@ def worker(
         "faust"
     ),
     metrics_port: Annotated[int | None, typer.Option(
-        help="Serve Prometheus's /metrics on this port (127.0.0.1; 0: any free port, said in the log).")
+        help="Serve Prometheus's /metrics on this port (0: any free port, said in the log).")
     ] = None,
+    metrics_host: Annotated[str, typer.Option(
+        help="The metrics' bind address (0.0.0.0 in a container, for Prometheus beside it).")] = "127.0.0.1",
 ) -> None:
     """Run the agents of a namespace (until stopped)."""
     from cryptick.worker import run
 
     try:
         run(get_settings().bootstrap, namespace, tuple(r for r in roles.split(",") if r), loglevel, runtime,
-            metrics_port)
+            metrics_port, metrics_host)
     except ValueError as exc:
         _fail(str(exc))
 
