@@ -259,8 +259,11 @@ def api(
     ensure_admin(s, typer.echo)
     bind, at = host or s.api_host, port or s.api_port
     url = f"http://{'127.0.0.1' if bind in ('0.0.0.0', '::', '') else bind}:{at}"
+    from streams.runtime.logs import configure
+
+    configure("api", "warning")  # JSON lines unless on a terminal; uvicorn's own config would replace it
     uvicorn.run(create_app(s, namespace, archive=archive, notify=True, url=url), host=bind, port=at,
-                log_level="warning")
+                log_level="warning", log_config=None)
 
 
 @app.command()
@@ -291,8 +294,10 @@ def _notices(bootstrap: str, namespace: str, service: str, started: str) -> Iter
     stopped."""
     import logging
 
+    from streams.runtime.logs import configure
     from streams.runtime.notices import install, uninstall
 
+    configure(service, "warning")  # JSON lines unless on a terminal
     log = logging.getLogger(f"cryptick.{service}")
     handler = install(bootstrap, namespace, service)
     log.info(started)

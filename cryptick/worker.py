@@ -11,6 +11,7 @@ from typing import Any
 import faust
 
 from streams.runtime.app import Runtime, create_app
+from streams.runtime.logs import configure, dict_config
 from streams.runtime.metrics import AgentCollector, agent_registry, serve
 from streams.runtime.notices import install as notices_install
 from streams.runtime.notices import uninstall as notices_uninstall
@@ -110,7 +111,7 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
     from streams.runtime.kafka import check_partitions
 
     check_partitions(bootstrap, all_topics(namespace))  # PartitionMismatch: keys would reach wrong inboxes
-    logging.basicConfig(level=loglevel.upper())
+    configure("worker", loglevel)  # JSON lines unless on a terminal
     instance = instance_name()
     name = f"worker {instance}" if instance else "worker"  # an instance name only when one was given
     started = f"{name} started ({runtime}; roles {', '.join(roles)})"
@@ -124,10 +125,12 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
 
         @app.task  # type: ignore[untyped-decorator]
         async def notices() -> None:  # once Faust has set up its logging (it replaces the root's handlers)
+            configure("worker", loglevel)
             notices_install(bootstrap, namespace, "worker")
             log.info(started)
 
-        faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+        faust.Worker(app, loglevel=loglevel, quiet=True,
+                     logging_config=dict_config("worker", loglevel)).execute_from_commandline()
         return
     from streams.runtime.direct import DirectWorker
 

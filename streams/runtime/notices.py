@@ -41,6 +41,8 @@ MAX_MESSAGE = 4000
 class NoticeHandler(logging.Handler):
     """Sends the project's log records to the namespace's notices topic."""
 
+    cryptick_keep = True  # streams.runtime.logs.configure leaves it in place
+
     def __init__(self, bootstrap: str, namespace: str, service: str, level: int = logging.INFO) -> None:
         super().__init__(level)
         self.topic = qualified(NOTICES, namespace)
