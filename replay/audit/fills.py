@@ -39,15 +39,23 @@ source has one book event per ``ts``). A fill at equal prices with a print at it
 a level showing no available size counts as the print's (nothing taken): a double fill of exactly that
 shape is not seen. Only levels where some fill happened are followed. The engine's depth cap
 (``max_levels``) and its dropping of out-of-order deltas are not modelled: a level the engine dropped
-keeps its displayed size here. The state is folded from the namespace's first event; ``since`` and
-``until`` choose which fills and violations are reported (nothing after ``until`` is read).
+keeps its displayed size here. Nothing after ``until`` is read. Without ``since`` the state is folded
+from the namespace's first event. With ``since``, only the episodes of the fills reported (from
+``since`` on) are folded, each level from its episode's first book version (the last vanishing before
+its first fill of the period): the book is read from a window before ``since`` (an hour, widened up to
+a week, then from the first event) that reaches every such start, so a long archive costs what its
+period costs. The answer (violations, fills checked, consuming fills) is the one a fold from the first
+event gives; "levels checked" and "book versions checked" then count what the period's check folded.
+Duplicates of an event share its time, so dropping them (``LIMIT 1 BY event_id``, the first in journal
+order) within a window of time drops them exactly as over the whole archive.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
-from replay.audit.table import AuditTable, iso
+from replay.audit.table import US, AuditTable, iso
 from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL, qualified
 from streams.money import to_decimal_str
 
@@ -79,8 +87,8 @@ _STEP = (
 )
 
 
-def _where(venue: str | None, pair: str | None, until_us: int | None) -> str:
-    out = ""
+def _where(venue: str | None, pair: str | None, until_us: int | None, lo: bool = False) -> str:
+    out = " AND ts >= {lo:Int64}" if lo else ""
     if venue is not None:
         out += " AND venue = {venue:String}"
     if pair is not None:
@@ -104,12 +112,18 @@ def _books(where: str) -> str:
 
 def _placed(where: str) -> str:
     """Every fill once, with its kind and its place in the journal (``placed``: the tuples)."""
+    # Only a fill that is not a taker's with its acceptance archived is placed by the book: the book is
+    # read up to the latest such fill (none: nothing). Copies of a book event share its time, so reading
+    # fewer instants drops copies as reading them all does.
+    upto = " AND ts <= (SELECT max(ts) FROM crossed)"
     return (
-        _books(where) + ","
+        _books(where + upto).replace(" deltas AS", " bdeltas AS").replace(" snaps AS", " bsnaps AS") + ","
         # the last book event of each pair and instant: where a cross fill of that instant stands
         " books AS (SELECT venue, pair, ts, max((toUInt64(part), toUInt64(off))) AS at FROM"
-        "  (SELECT venue, pair, ts, part, off FROM deltas UNION ALL SELECT venue, pair, ts, part, off"
-        "   FROM snaps) GROUP BY venue, pair, ts),"
+        "  (SELECT venue, pair, ts, part, off FROM bdeltas UNION ALL SELECT venue, pair, ts, part, off"
+        "   FROM bsnaps) GROUP BY venue, pair, ts),"
+        " crossed AS (SELECT g.ts AS ts FROM fills AS g LEFT JOIN accepted AS a ON a.order_id = g.order_id"
+        "  WHERE NOT (g.liquidity = 'taker' AND a.order_id != '')),"
         " fills AS (SELECT event_id, order_id, venue, pair, side, price, size, liquidity, level_price, ts,"
         "  kafka_offset AS eoff FROM archive_order_filled FINAL WHERE kafka_topic = {ve:String}" + where
         + f"  ORDER BY kafka_partition, kafka_offset {_FIRST}),"
@@ -133,31 +147,82 @@ def _placed(where: str) -> str:
     )
 
 
+_AT = "bitShiftLeft(toUInt64({p}), 48) + toUInt64({o})"
+"""A journal place (partition, offset) as one number, for ``ASOF``: offsets stay below 2^48."""
+
 _EVENT = ("tuple(toUInt64({p}), toUInt64({o}), toUInt8({phase}), toUInt64({sub}), toUInt8({kind}),"
           " toInt64({ts}), toInt64({size}), toString({id}))")
 """One step of a level's history, sorted by (partition, offset, book before fill, venue.events offset):
 its kind (0 book, 1 consuming fill, 2 perhaps a print's fill), ts, size (displayed or taken), fill id."""
 
 _EVENTS = (
-    "SELECT venue, pair, ch.side AS bside, ch.price AS level, "
+    "SELECT b.venue, b.pair, b.bside, b.level, b.e FROM ("
+    " SELECT venue, pair, ch.side AS bside, ch.price AS level, " + _AT.format(p="part", o="off") + " AS n, "
     + _EVENT.format(p="part", o="off", phase=0, kind=0, sub=0, ts="ts", size="ch.size", id="''") + " AS e"
-    " FROM deltas ARRAY JOIN changes AS ch WHERE ch.price IN (SELECT level FROM levels)"
-    " AND (venue, pair, bside, level) IN levels"
-    " UNION ALL SELECT s.venue, s.pair, l.bside, l.level, "
+    "  FROM deltas ARRAY JOIN changes AS ch WHERE ch.price IN (SELECT level FROM levels)"
+    " UNION ALL SELECT s.venue, s.pair, l.bside, l.level, " + _AT.format(p="s.part", o="s.off") + ", "
     + _EVENT.format(p="s.part", o="s.off", phase=0, kind=0, sub=0, ts="s.ts",
                     size="tupleElement(arrayFirst(x -> x.1 = l.level,"
                     " if(l.bside = 'bid', s.bids, s.asks)), 2)",
                     id="''")
-    + " FROM snaps AS s INNER JOIN levels AS l ON l.venue = s.venue AND l.pair = s.pair"
+    + "  FROM snaps AS s INNER JOIN levels AS l ON l.venue = s.venue AND l.pair = s.pair) AS b"
+    # each book version joins the episode it falls in, if one with fills: the rest is never folded
+    " ASOF INNER JOIN episodes AS i ON i.venue = b.venue AND i.pair = b.pair AND i.bside = b.bside"
+    "  AND i.level = b.level AND b.n >= i.first WHERE b.n <= i.last"
     " UNION ALL SELECT venue, pair, bside, level, "
     + _EVENT.format(p="f.5", o="f.6", phase=1, kind="f.8", sub="f.7", ts="f.9", size="f.10", id="f.11")
     + " FROM (SELECT f, f.1 AS venue, f.2 AS pair, f.3 AS bside, f.4 AS level FROM placed)"
 )
 
 _ORDER = "ORDER BY e.1, e.2, e.3, e.4 ROWS UNBOUNDED PRECEDING"
+_PLACED = "Array(Tuple(String, String, String, Int64, UInt64, UInt64, UInt64, UInt8, Int64, Int64, String))"
+"""The fills as ``placed`` made them, handed back to the fold as a parameter: computed once."""
+_LEVELS = "Array(Tuple(String, String, String, Int64, Tuple(UInt64, UInt64)))"
+"""Levels with a journal place: (venue, pair, book side, price, (partition, offset))."""
+
+_VANISHED = (
+    "WITH {books}, levels AS (SELECT l.1 AS venue, l.2 AS pair, l.3 AS bside, l.4 AS level, l.5 AS last"
+    "  FROM (SELECT arrayJoin({{levels:" + _LEVELS + "}}) AS l))"
+    " SELECT venue, pair, bside, level, arraySort(groupArray(at)) FROM ("
+    "  SELECT l.venue AS venue, l.pair AS pair, l.bside AS bside, l.level AS level,"
+    "   (toUInt64(d.part), toUInt64(d.off)) AS at, l.last AS last"
+    "  FROM (SELECT venue, pair, part, off, ch FROM deltas ARRAY JOIN changes AS ch WHERE ch.size = 0"
+    "   AND ch.price IN (SELECT level FROM levels)) AS d"
+    "  INNER JOIN levels AS l ON l.venue = d.venue AND l.pair = d.pair AND l.bside = d.ch.side"
+    "   AND l.level = d.ch.price"
+    "  UNION ALL SELECT l.venue, l.pair, l.bside, l.level, (toUInt64(s.part), toUInt64(s.off)), l.last"
+    "  FROM snaps AS s INNER JOIN levels AS l ON l.venue = s.venue AND l.pair = s.pair"
+    "  WHERE tupleElement(arrayFirst(x -> x.1 = l.level, if(l.bside = 'bid', s.bids, s.asks)), 2) = 0)"
+    " WHERE at <= last GROUP BY venue, pair, bside, level"
+)
+"""Each level's vanishings (a book version showing 0) up to its last fill, among the book events read:
+where its episodes start."""
+
+_EARLIEST = (
+    "SELECT min(ts) FROM (SELECT ts, venue, pair, kafka_partition AS part, kafka_offset AS off"
+    "  FROM archive_book_delta WHERE kafka_topic = {{jr:String}}{where}"
+    " UNION ALL SELECT ts, venue, pair, kafka_partition, kafka_offset FROM archive_book_snapshot"
+    "  WHERE kafka_topic = {{jr:String}}{where}"
+    " UNION ALL SELECT ts, venue, pair, kafka_partition, kafka_offset FROM archive_order_accepted"
+    "  WHERE kafka_topic = {{jr:String}}{where})"
+    " WHERE arrayExists(c -> c.1 = venue AND c.2 = pair AND (toUInt64(part), toUInt64(off)) >= c.3,"
+    "  {{cuts:Array(Tuple(String, String, Tuple(UInt64, UInt64)))}})"
+)
+"""The earliest event time at or after the cuts (each pair's first): the window must reach it. Every
+row counts (no ``FINAL``): a row replaced at its coordinates only makes the check stricter."""
+
+_WINDOWS = (3_600 * US, 6 * 3_600 * US, 86_400 * US, 7 * 86_400 * US)
+"""How far before ``since`` the book is read, widened until every level's episode starts inside."""
+
+_EPISODES = "Array(Tuple(String, String, String, Int64, UInt64, UInt64))"
+"""The episodes with fills: level, and the journal places (``_AT``) of its first book version and last
+fill."""
+
 _FOLD = (
-    "WITH {placed}, levels AS (SELECT DISTINCT f.1 AS venue, f.2 AS pair, f.3 AS bside, f.4 AS level"
-    " FROM placed),"
+    "WITH {books}, placed AS (SELECT arrayJoin({{placed:" + _PLACED + "}}) AS f),"
+    " episodes AS (SELECT t.1 AS venue, t.2 AS pair, t.3 AS bside, t.4 AS level, t.5 AS first, t.6 AS last"
+    "  FROM (SELECT arrayJoin({{episodes:" + _EPISODES + "}}) AS t)),"
+    " levels AS (SELECT DISTINCT venue, pair, bside, level FROM episodes),"
     # episodes: a level that vanishes (displayed 0) has nothing consumed; each episode folds on its own
     " steps AS (SELECT venue, pair, bside, level, e, sum(toUInt64(e.5 = 0 AND e.7 = 0)) OVER"
     f"  (PARTITION BY venue, pair, bside, level {_ORDER}) AS episode FROM ({{events}})),"
@@ -197,10 +262,13 @@ def no_double_fill(
         if value is not None:
             params[name] = value
     params["since"] = since_us if since_us is not None else -(2**63)
-    where = _where(venue, pair, until_us)
-    fills = client.query("WITH " + _placed(where) + " SELECT count() FROM placed WHERE f.9 >= {since:Int64}",
-                         parameters=params).result_rows[0][0]
-    folded = client.query(_FOLD.format(placed=_placed(where), events=_EVENTS), parameters=params).result_rows
+    windows: tuple[int | None, ...] = (*_WINDOWS, None) if since_us is not None else (None,)
+    for back in windows:
+        lo = None if back is None else params["since"] - back
+        found = _proof(client, params, venue, pair, until_us, lo)
+        if found is not None:
+            fills, folded = found
+            break
     rows = sorted(
         (iso(int(ts)), v, p, side, to_decimal_str(int(level)), to_decimal_str(int(shown)),
          to_decimal_str(int(used)), ", ".join(ids))
@@ -220,3 +288,57 @@ def no_double_fill(
         "verdict": "no double fill" if not rows else "DOUBLE FILL: see the rows",
     }
     return AuditTable("No double fill", FILL_COLUMNS, rows, summary)
+
+
+def _proof(client: Any, params: dict[str, Any], venue: str | None, pair: str | None, until_us: int | None,
+           lo: int | None) -> tuple[int, list[Any]] | None:
+    """The fills checked and the folded levels, reading the book from ``lo`` on (None: from the first
+    event); None if some level's episode starts before ``lo`` (read from further back)."""
+    where = _where(venue, pair, until_us, lo is not None)
+    params = {**params, "lo": lo} if lo is not None else params
+    placed = [r[0] for r in client.query("WITH " + _placed(where) + " SELECT f FROM placed",
+                                         parameters=params).result_rows]
+    since = params["since"]
+    fills = sum(1 for f in placed if f[8] >= since)
+    by_level: dict[tuple[Any, ...], list[Any]] = {}
+    for f in placed:
+        by_level.setdefault(f[:4], []).append(f)
+    if lo is not None:  # the levels of the period's fills
+        by_level = {k: fs for k, fs in by_level.items() if any(f[8] >= since for f in fs)}
+    if not by_level:
+        return fills, []
+    vanished = {tuple(r[:4]): [tuple(at) for at in r[4]] for r in client.query(
+        _VANISHED.format(books=_books(where)), parameters={**params, "levels": [
+            (*k, max((f[4], f[5]) for f in fs)) for k, fs in by_level.items()]}).result_rows}
+    cuts = dict.fromkeys(by_level, (0, 0))  # without a window: from the first event
+    if lo is not None:
+        for k, fs in by_level.items():  # the episode of the level's first fill of the period
+            first = min((f[4], f[5]) for f in fs if f[8] >= since)
+            before = [at for at in vanished.get(k, []) if at <= first]
+            if not before:
+                return None
+            cuts[k] = before[-1]
+        starts: dict[tuple[Any, ...], tuple[int, int]] = {}
+        for (v, p, *_), at in cuts.items():
+            starts[(v, p)] = min(starts.get((v, p), at), at)
+        earliest = client.query(_EARLIEST.format(where=_where(venue, pair, until_us)), parameters={
+            **params, "cuts": [(*k, at) for k, at in starts.items()]}).result_rows[0][0]
+        if int(earliest) < lo:
+            return None
+    episodes: dict[tuple[Any, ...], tuple[int, int]] = {}
+    placed = []
+    for k, fs in by_level.items():
+        ends = vanished.get(k, [])
+        for f in fs:
+            at = (f[4], f[5])
+            if at >= cuts[k]:
+                i = bisect_right(ends, at)
+                key = (*k, *(ends[i - 1] if i else (0, 0)))
+                episodes[key] = max(episodes.get(key, at), at)
+                placed.append(f)
+    if not placed:
+        return fills, []
+    spans = [(*k[:4], (k[4] << 48) + k[5], (p << 48) + o) for k, (p, o) in episodes.items()]
+    folded = client.query(_FOLD.format(books=_books(where), events=_EVENTS),
+                          parameters={**params, "placed": placed, "episodes": spans}).result_rows
+    return fills, folded

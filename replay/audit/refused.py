@@ -68,7 +68,8 @@ def refused(client: Any, namespace: str, *, account: str | None = None, kinds: t
            " r.event_id, r.kafka_topic, r.kafka_partition, r.kafka_offset"
            f" FROM ({' UNION ALL '.join(parts)}) AS r"
            " INNER JOIN (SELECT topic, partition, offset, kafka_ts FROM archive_messages FINAL"
-           "   WHERE topic IN {topics:Array(String)}) AS m"
+           "   WHERE topic IN {topics:Array(String)} AND (topic, partition, offset) IN"
+           f"   (SELECT kafka_topic, kafka_partition, kafka_offset FROM ({' UNION ALL '.join(parts)}))) AS m"
            " ON m.topic = r.kafka_topic AND m.partition = r.kafka_partition AND m.offset = r.kafka_offset"
            f" {'WHERE ' + ' AND '.join(period) if period else ''}"
            " ORDER BY m.kafka_ts DESC, r.event_id LIMIT {limit:UInt32}")

@@ -56,7 +56,8 @@ its dashboard updates or its timers."""
 TRAIL_COLUMNS = ("time", "event", "who", "what", "event_id", "at")
 
 
-def _rows(client: Any, wanted: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int, bytes]]:
+def message_values(client: Any, wanted: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int, bytes]]:
+    """The archived bytes of the messages at ``wanted`` coordinates (topic, partition, offset)."""
     if not wanted:
         return []
     result = client.query(
@@ -66,7 +67,19 @@ def _rows(client: Any, wanted: Sequence[tuple[str, int, int]]) -> list[tuple[str
     return [(str(t), int(p), int(o), bytes(v)) for t, p, o, v in result.result_rows]
 
 
-def _trail(title: str, messages: Iterable[tuple[str, int, int, bytes]], summary: dict[str, Any],
+def _broker_times(client: Any, wanted: Sequence[tuple[str, int, int]]) -> dict[tuple[str, int, int], int]:
+    """When the broker logged the messages at ``wanted`` (microseconds since the epoch)."""
+    if not wanted:
+        return {}
+    result = client.query(
+        "SELECT topic, partition, offset, toUnixTimestamp64Micro(any(kafka_ts)) FROM archive_messages"
+        " WHERE (topic, partition, offset) IN {c:Array(Tuple(String, UInt16, UInt64))}"
+        " GROUP BY topic, partition, offset",
+        parameters={"c": [tuple(w) for w in wanted]})
+    return {(str(t), int(p), int(o)): int(us) for t, p, o, us in result.result_rows}
+
+
+def _trail(client: Any, title: str, messages: Iterable[tuple[str, int, int, bytes]], summary: dict[str, Any],
            keep: Any = None) -> AuditTable:
     codec = default_codec()
     decoded = [(codec.decode(v), t, p, o) for t, p, o, v in messages]
@@ -75,11 +88,16 @@ def _trail(title: str, messages: Iterable[tuple[str, int, int, bytes]], summary:
     events = first_by_id(decoded, lambda x: x[0].event_id)
     if keep is not None:
         events = [x for x in events if keep(x[0])]
-    rows = [(iso(e.ts), type(e).__name__, principal(e), describe(e), e.event_id, coordinates(t, p, o))
-            for e, t, p, o in events]
+    # a command sent over HTTP carries no market time (it happens at the book's): its time, and that of
+    # what the ledger made of it at once, is when the broker logged it
+    untimed = _broker_times(client, [(t, p, o) for e, t, p, o in events if not e.ts])
+    rows = [(iso(e.ts or untimed.get((t, p, o), 0)), type(e).__name__, principal(e), describe(e), e.event_id,
+             coordinates(t, p, o)) for e, t, p, o in events]
     accounts = sorted({a for e, *_ in events if (a := getattr(e, "account", ""))})
+    extra = {"untimed": f"{len(untimed)} events sent without a market time (over HTTP) show when the broker "
+                        "logged them"} if untimed else {}
     return AuditTable(title, TRAIL_COLUMNS, rows, {**summary, "account": ", ".join(accounts),
-                                                   "events": len(rows)})
+                                                   "events": len(rows), **extra})
 
 
 _ORDER = {name: i for i, name in enumerate((
@@ -125,7 +143,8 @@ def order_trail(client: Any, namespace: str | None, order_id: str) -> AuditTable
     parts.append("SELECT kafka_topic, kafka_partition, kafka_offset FROM archive_wallet_movement FINAL"
                  " WHERE startsWith(cause_id, {prefix:String}) AND kafka_topic = {tw:String}")
     found = client.query(" UNION ALL ".join(parts), parameters=params).result_rows
-    trail = _trail(f"Order {order_id}", _rows(client, [(str(t), int(p), int(o)) for t, p, o in found]),
+    messages = message_values(client, [(str(t), int(p), int(o)) for t, p, o in found])
+    trail = _trail(client, f"Order {order_id}", messages,
                    {"order_id": order_id, "namespace": namespace or "(live)"})
     if not trail.rows:
         raise LookupError(f"no order {order_id} in the archive of namespace {namespace or '(live)'}")
@@ -150,7 +169,8 @@ def run_timeline(client: Any, namespace: str, run_id: str, *, logs: bool = False
         level = getattr(event, "level", None)
         return level is None or logs or level in ("warning", "error", "critical")
 
-    trail = _trail(f"Run {run_id}", messages, {"run_id": run_id, "namespace": namespace or "(live)"}, keep)
+    trail = _trail(client, f"Run {run_id}", messages, {"run_id": run_id, "namespace": namespace or "(live)"},
+                   keep)
     if not trail.rows:
         raise LookupError(f"no run {run_id} in the archive of namespace {namespace or '(live)'}")
     counts: dict[str, int] = {}

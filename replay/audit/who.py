@@ -8,7 +8,7 @@ from typing import Any
 
 from replay.audit.describe import describe
 from replay.audit.table import AuditTable, coordinates, iso
-from replay.audit.trails import BORN
+from replay.audit.trails import BORN, message_values
 from schemas.codec import default_codec
 from schemas.topics import qualified
 from streams.archive.tables import specs
@@ -63,21 +63,25 @@ def who_did_what(client: Any, namespace: str, *, principal: str | None = None, a
     if until_us is not None:
         where.append("m.kafka_ts < fromUnixTimestamp64Micro({until:Int64})")
         params["until"] = until_us
-    sql = ("SELECT toUnixTimestamp64Micro(m.kafka_ts), c.principal, c.action, c.account, c.subject, m.value,"
+    # the newest commands first, by their coordinates; then only their messages' bytes
+    sql = ("SELECT toUnixTimestamp64Micro(m.kafka_ts), c.principal, c.action, c.account, c.subject,"
            " c.kafka_topic, c.kafka_partition, c.kafka_offset"
            f" FROM ({' UNION ALL '.join(parts)}) AS c"
-           " INNER JOIN (SELECT topic, partition, offset, kafka_ts, value FROM archive_messages FINAL"
-           "   WHERE topic IN {topics:Array(String)}) AS m"
+           " INNER JOIN (SELECT topic, partition, offset, kafka_ts FROM archive_messages FINAL"
+           "   WHERE topic IN {topics:Array(String)} AND (topic, partition, offset) IN"
+           f"   (SELECT kafka_topic, kafka_partition, kafka_offset FROM ({' UNION ALL '.join(parts)}))) AS m"
            " ON m.topic = c.kafka_topic AND m.partition = c.kafka_partition AND m.offset = c.kafka_offset"
            f" WHERE {' AND '.join(where)}"
            " ORDER BY m.kafka_ts DESC, c.kafka_topic, c.kafka_partition, c.kafka_offset DESC"
            " LIMIT {limit:UInt32}")
     params["topics"] = sorted({qualified(t, namespace) for t in BORN.values()})
+    found = client.query(sql, parameters=params).result_rows
+    values = {(t, p, o): v for t, p, o, v in message_values(client, [(str(t), int(p), int(o))
+                                                                     for *_, t, p, o in found])}
     codec = default_codec()
     rows = []
-    for ts, who, act, acct, subject, value, topic, part, offset in client.query(
-            sql, parameters=params, column_formats={"value": "bytes"}).result_rows:
-        event = codec.decode(bytes(value))
+    for ts, who, act, acct, subject, topic, part, offset in found:
+        event = codec.decode(values[(str(topic), int(part), int(offset))])
         rows.append((iso(int(ts)), who or "(not recorded)", act, acct or getattr(event, "account", ""),
                      subject, describe(event), event.event_id, coordinates(topic, part, offset)))
     by: dict[str, int] = {}

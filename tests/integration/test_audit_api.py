@@ -17,7 +17,7 @@ import pytest
 
 from api.security.policy import Role
 from tests.integration import http
-from tests.integration.live_stack import US, add_key, add_user, live_stack, wait_for
+from tests.integration.live_stack import US, add_key, add_user, fresh_ask, live_stack, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -53,13 +53,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             "allocations": [{"venue": VENUE, "currency": "USD", "amount": "50000"}]})
         assert ok.status_code == 200, ok.text
 
-        def ask() -> Decimal | None:
-            m = next((m for m in http.get(f"{base}/markets", timeout=10).json()
-                      if m["venue"] == VENUE and m["pair"] == PAIR), None)
-            book = m and m["book"]
-            return Decimal(book["ask"]) if book and book["ask"] and not book["stale"] else None
-
-        best = wait_for("a fresh book", ask)
+        best = fresh_ask(base, VENUE, PAIR)
         order_id = f"audit-{ns}"
         placed = httpx.post(f"{base}/accounts/{ACCOUNT}/orders", timeout=30,
                             headers={"Authorization": f"Bearer {trader_key}"},
@@ -93,6 +87,13 @@ def test_an_orders_trail_names_its_trader_and_fills_at_the_markets_time(stack: S
     assert rows["OrderRequested"][2] == stack.trader
     assert "OrderFilled" in rows and "book level" in rows["OrderFilled"][3]
     assert rows["OrderFilled"][0] >= time.strftime("%Y-%m-%d", time.gmtime(stack.started / US))  # not 1970
+    # sent over HTTP, the order has no market time: its request, hold and acceptance show when the broker
+    # logged them, the day it was sent
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    for sent in ("OrderRequested", "FundsHeld", "OrderAccepted"):
+        assert rows[sent][0][:10] in (today, time.strftime("%Y-%m-%d", time.gmtime(time.time() - 3600))), \
+            rows[sent]
+    assert "without a market time" in trail["summary"]["untimed"]
     assert any(row[1] == "WalletMovement" and row[4].endswith(":settle") for row in trail["rows"])
     assert trail["summary"]["account"] == ACCOUNT and trail["summary"]["fills"] >= 1
     mine = httpx.get(f"{stack.base}/audit/orders/{stack.order_id}", timeout=30,
