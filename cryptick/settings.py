@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, SecretStr, field_serializer, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_serializer, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from cryptick.credentials import SecretSettings
@@ -33,6 +33,9 @@ class Settings(SecretSettings):
     clickhouse_dsn: str = Field(
         default="", description="chdb:///path (embedded, default) or http://host:8123"
     )
+    clickhouse_audit_dsn: str = Field(
+        default="", description="the read-only user's DSN for ad-hoc SQL (POST /audit/sql, cryptick audit "
+        "sql) on a ClickHouse server; empty: the main DSN, held read-only per query")
     cryptick_cache: Path = Field(default_factory=_default_cache)
     cryptick_kafka_port: int = 9092
     cryptick_kafka_home: Path | None = Field(
@@ -46,6 +49,8 @@ class Settings(SecretSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    feed_silent_s: float = Field(default=60.0, gt=0, description="a book with no message (not even a clock "
+                                 "tick) for this long makes /health say its feed is silent")
     worker_metrics_port: int = Field(default=9464, ge=0, le=65535, description="`cryptick up`'s worker "
                                      "serves Prometheus's /metrics here (127.0.0.1); the API at /metrics")
     sse_heartbeat_s: float = Field(default=15.0, gt=0, description="a comment line on an idle stream "
@@ -86,20 +91,21 @@ class Settings(SecretSettings):
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
-    @field_validator("clickhouse_dsn")
+    @field_validator("clickhouse_dsn", "clickhouse_audit_dsn")
     @classmethod
-    def _check_dsn(cls, v: str) -> str:
+    def _check_dsn(cls, v: str, info: ValidationInfo) -> str:
         if v and not v.startswith(("chdb://", "http://", "https://", "clickhouse://")):
-            raise ValueError("CLICKHOUSE_DSN must start with chdb://, http:// or https://, not "
-                             f"{redact_dsn(v)!r}")
+            name = (info.field_name or "clickhouse_dsn").upper()
+            raise ValueError(f"{name} must start with chdb://, http:// or https://, not {redact_dsn(v)!r}")
         return v
 
     # the DSN stays a plain str for its many readers; its password is masked where the settings show
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
-            yield name, redact_dsn(value) if name == "clickhouse_dsn" and value else value
+            yield name, redact_dsn(value) if name in ("clickhouse_dsn", "clickhouse_audit_dsn") and value \
+                else value
 
-    @field_serializer("clickhouse_dsn", when_used="json")
+    @field_serializer("clickhouse_dsn", "clickhouse_audit_dsn", when_used="json")
     def _shown_dsn(self, v: str) -> str:
         return redact_dsn(v)
 

@@ -6,7 +6,9 @@ parameters, never SQL.
 Who may read what: an order's trail and fees are an account's viewer's (the order's account; a
 backtest's orders, which move no account's funds, any viewer's); a run's timeline its account's
 viewer's; who did what an admin's of the account asked about (of every account without one); the fills
-proof, which reads the books every account's orders share, an admin's of every account."""
+proof, which reads the books every account's orders share, an admin's of every account; a venue's book at a
+past instant and over time (public market data) any viewer's; ad-hoc read-only SQL (``POST /audit/sql``),
+which reads everything, an admin's of every account."""
 
 from __future__ import annotations
 
@@ -18,12 +20,23 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import Admin, IdPath, NamespaceDep, RunViewer, SettingsDep, Viewer, ViewsDep
+from api.deps import (
+    Admin,
+    IdPath,
+    NamespaceDep,
+    PairPath,
+    RunViewer,
+    SettingsDep,
+    VenuePath,
+    Viewer,
+    ViewsDep,
+)
 from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS
 from api.fields import ID_PATTERN, IsoTime
-from api.models import json_response, micros
+from api.models import Strict, json_response, micros
 from api.security.access import refuse_unless
 from api.security.policy import Principal, Role
+from replay.audit.sql import DEFAULT_SECONDS, MAX_PAGE_SIZE, MAX_SECONDS
 from replay.audit.table import AuditTable
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -229,3 +242,86 @@ async def refused(
     table = await _report(settings.dsn, lambda c: report(c, namespace, account=account, kinds=chosen,
                                                          since_us=since_us, until_us=until_us, limit=limit))
     return _answer(table, format, "refused")
+
+
+@router.get("/books/{venue}/{pair}", response_model=AuditOut, responses=RESPONSES)
+async def book(
+    venue: VenuePath, pair: PairPath, settings: SettingsDep, namespace: NamespaceDep, _: Viewer,
+    at: Annotated[IsoTime, Query(description="the instant, ISO 8601 (UTC without a zone)")],
+    depth: Annotated[int, Query(ge=1, le=1000, description="levels a side")] = 20, format: Format = "json",
+) -> Response:
+    """The venue's order book as it was at ``at`` in this API's namespace, rebuilt from the archived
+    snapshots and deltas: rows (side, level, price, size), the best ``depth`` levels a side, best first;
+    the summary names the event it reflects (``version``, its id and time). 404 when the archive has no
+    book of the pair at that instant (it says when its first book event is)."""
+    from replay.audit.books import book_at
+
+    at_us = micros(at, "at")
+    table = await _report(settings.dsn, lambda c: book_at(c, namespace, venue, pair, at_us, depth=depth))
+    return _answer(table, format, f"book-{venue}-{pair}")
+
+
+@router.get("/books/{venue}/{pair}/series", response_model=AuditOut, responses=RESPONSES)
+async def book_series(
+    venue: VenuePath, pair: PairPath, settings: SettingsDep, namespace: NamespaceDep, _: Viewer,
+    since: IsoTime, until: IsoTime,
+    every: Annotated[str, Query(pattern=r"^[0-9]{1,6}[smhd]$", description="the interval: 30s, 1m, 5m, 1h, "
+                                "1d")] = "1m",
+    levels: Annotated[int, Query(ge=1, le=1000, description="depth: the displayed size within this many "
+                                 "best levels a side")] = 10,
+    format: Format = "json",
+) -> Response:
+    """The book's top over time in this API's namespace: at the end of each interval from ``since`` to
+    ``until`` (at most 10,000), best bid and ask, mid = (bid + ask) / 2, spread = ask - bid, and the
+    displayed size within the best ``levels`` levels of each side, with the event each point reflects."""
+    from replay.audit.books import book_series as series
+    from replay.audit.books import parse_every
+
+    try:
+        every_us = parse_every(every)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    since_us, until_us = micros(since, "since"), micros(until, "until")
+    table = await _report(settings.dsn, lambda c: series(c, namespace, venue, pair, since_us, until_us,
+                                                         every_us, levels=levels))
+    return _answer(table, format, f"book-series-{venue}-{pair}")
+
+
+class SqlIn(Strict):
+    sql: str = Field(min_length=1, max_length=20_000, description="one read-only statement (SELECT, WITH, "
+                     "SHOW, DESCRIBE, EXPLAIN); bound values as {name:Type}")
+    parameters: dict[str, str | int | float | bool | None] = Field(
+        {}, max_length=100, description="the bound values by name; ClickHouse parses them into their types")
+    page: int = Field(1, ge=1, description="which page, from 1")
+    page_size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
+    time_limit_s: int = Field(DEFAULT_SECONDS, ge=1, le=MAX_SECONDS, description="ClickHouse stops the "
+                              "query after this long (max_execution_time)")
+
+
+SQL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **RESPONSES, 422: {"description": "ClickHouse refused the query (a write, a changed setting, a limit, "
+                       "its syntax): its message in `detail`"}}
+
+
+@router.post("/sql", response_model=AuditOut, responses=SQL_RESPONSES)
+async def sql(body: SqlIn, settings: SettingsDep, who: Admin, format: Format = "json") -> Response:
+    """Ad-hoc read-only SQL over the archive, a page at a time, for an admin of every account.
+    ClickHouse itself holds the connection read-only (``readonly=1``: a write, DDL or changed setting is
+    refused, with its message as a 422) and stops a query after ``time_limit_s`` or past a billion rows
+    read. Pages follow the query's own ORDER BY (without one ClickHouse may order rows differently
+    from one call to the next); the summary says whether there is a ``next page``. Pages reach the
+    first 1,000,000 rows of an answer. The tables: ``infra/clickhouse/README.md``."""
+    from replay.audit.sql import SqlQuery, audit_dsn, run_sql
+
+    if who.accounts is not None:
+        raise HTTPException(403, "SQL reads every account's data: it is for an admin of every account")
+    try:
+        query = SqlQuery(body.sql, dict(body.parameters), page=body.page, page_size=body.page_size,
+                         time_limit_s=body.time_limit_s)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    dsn = audit_dsn(settings)
+    table = await _report(settings.dsn, lambda c: run_sql(dsn, query, c))
+    response = _answer(table, format, "query")
+    response.headers["X-Next-Page"] = str(table.summary.get("next page") or "")
+    return response

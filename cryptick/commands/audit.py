@@ -1,9 +1,10 @@
 """``cryptick audit``: the archive's audit reports (``replay.audit``) on the terminal, or exported.
 
-``order ORDER``, ``run RUN``, ``who``, ``fees``, ``ledger``, ``fills``; each prints an aligned table and
-what it checked, or ``--format csv|json|parquet`` (``--output FILE``; Parquet needs a file). A run's
-reports read the run's own namespace (a backtest's, a paper run's); the others read the live namespace
-unless given ``--namespace`` or ``--run``.
+``order ORDER``, ``run RUN``, ``who``, ``fees``, ``ledger``, ``fills``, ``refused``, ``book``,
+``book-series``; each prints an aligned table and what it checked, or ``--format csv|json|parquet``
+(``--output FILE``; Parquet needs a file). A run's reports read the run's own namespace (a backtest's, a
+paper run's); the others read the live namespace unless given ``--namespace`` or ``--run``. ``sql``
+runs an admin's own read-only query over the whole archive, a page at a time (``replay.audit.sql``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import typer
 
 from replay.audit.table import AuditTable
 
-app = typer.Typer(help="Audit reports from the archive: order trails, run timelines, who did what, fees.",
+app = typer.Typer(help="Audit reports from the archive: order trails, run timelines, who did what, fees, "
+                  "proofs, books at a past instant; read-only SQL.",
                   no_args_is_help=True)
 
 
@@ -251,3 +253,87 @@ def refused_report(
     kinds = tuple(kind) if kind else KINDS
     _emit(_run(lambda: report(client, ns, account=account, kinds=kinds, since_us=since_us,
                               until_us=until_us, limit=limit)), fmt, output, rows)
+
+
+VenueOpt = Annotated[str, typer.Option("--venue", help="The venue (synthetic, coinbase, ...).")]
+PairOpt = Annotated[str, typer.Option("--pair", help="The pair (BTC-USD).")]
+
+
+@app.command("book")
+def book(venue: VenueOpt, pair: PairOpt,
+         at: Annotated[str, typer.Option("--at", help="The instant, UTC (2026-12-01T09:00:00.5).")],
+         depth: Annotated[int, typer.Option("--depth", min=1, max=1000, help="Levels a side.")] = 20,
+         namespace: NamespaceOpt = None,
+         run: Annotated[str | None, typer.Option("--run", help="Read the namespace of this run.")] = None,
+         fmt: FormatOpt = Format.text, output: OutputOpt = None, rows: RowsOpt = 2000) -> None:
+    """A venue's order book as it was at an instant, rebuilt from the archived snapshots and deltas: the
+    best --depth levels of each side, with the event it reflects (its version) and that event's time."""
+    from replay.audit.books import book_at
+
+    at_us = _time(at, "--at")
+    assert at_us is not None
+    client = _client()
+    ns = _namespace_of_run(client, run)[1] if run else (namespace or "")
+    _emit(_run(lambda: book_at(client, ns, venue, pair, at_us, depth=depth)), fmt, output, rows)
+
+
+@app.command("book-series")
+def book_series(venue: VenueOpt, pair: PairOpt,
+                since: Annotated[str, typer.Option("--since", help="From this UTC time.")],
+                until: Annotated[str, typer.Option("--until", help="To this UTC time.")],
+                every: Annotated[str, typer.Option("--every", help="The interval: 30s, 1m, 5m, 1h, 1d.")]
+                = "1m",
+                levels: Annotated[int, typer.Option("--levels", min=1, max=1000, help="Depth: the displayed "
+                                                    "size within this many best levels a side.")] = 10,
+                namespace: NamespaceOpt = None,
+                run: Annotated[str | None, typer.Option("--run", help="Read the namespace of this run.")]
+                = None,
+                fmt: FormatOpt = Format.text, output: OutputOpt = None, rows: RowsOpt = 100) -> None:
+    """The book's top over time: at the end of each interval, best bid and ask, mid, spread, and the
+    displayed size within the best --levels levels of each side."""
+    from replay.audit.books import book_series as series
+    from replay.audit.books import parse_every
+
+    since_us, until_us = _time(since, "--since"), _time(until, "--until")
+    assert since_us is not None and until_us is not None
+    try:
+        every_us = parse_every(every)
+    except ValueError as exc:
+        _fail(f"--every: {exc}")
+    client = _client()
+    ns = _namespace_of_run(client, run)[1] if run else (namespace or "")
+    _emit(_run(lambda: series(client, ns, venue, pair, since_us, until_us, every_us, levels=levels)), fmt,
+          output, rows)
+
+
+@app.command("sql")
+def sql(query: Annotated[str, typer.Argument(help="One read-only statement: SELECT ... (bound values as "
+                                             "{name:Type}, given with --param).")],
+        param: Annotated[list[str] | None, typer.Option("--param", help="A bound value, name=value (repeat)."
+                                                        )] = None,
+        page: Annotated[int, typer.Option("--page", min=1, help="Which page, from 1.")] = 1,
+        page_size: Annotated[int, typer.Option("--page-size", min=1, max=10_000, help="Rows a page.")] = 100,
+        time_limit: Annotated[int, typer.Option("--time-limit", min=1, max=300, help="Seconds the query may "
+                                                "run.")] = 30,
+        fmt: FormatOpt = Format.text, output: OutputOpt = None) -> None:
+    """Ad-hoc read-only SQL over the archive: ClickHouse refuses anything but reads (readonly=1), stops a
+    query at the time limit or past a billion rows read, and answers a page at a time (in the query's
+    own ORDER BY; without one, pages may overlap). The tables: infra/clickhouse/README.md."""
+    from cryptick.settings import get_settings
+    from replay.audit.sql import SqlQuery, SqlRefused, audit_dsn, run_sql
+
+    parameters: dict[str, str] = {}
+    for item in param or []:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            _fail(f"--param {item!r}: give name=value")
+        parameters[name.strip()] = value
+    try:
+        q = SqlQuery(query, parameters, page=page, page_size=page_size, time_limit_s=time_limit)
+    except ValueError as exc:
+        _fail(str(exc))
+    try:
+        table = run_sql(audit_dsn(get_settings()), q, _client())
+    except SqlRefused as exc:
+        _fail(f"ClickHouse refused the query: {exc}")
+    _emit(table, fmt, output, page_size)

@@ -177,6 +177,10 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /audit/ledger": ("viewer", {"params": {"account": "{account}"}}),
     "GET /audit/fills": ("admin", {}),
     "GET /audit/refused": ("viewer", {"params": {"account": "{account}"}}),
+    "GET /audit/books/{venue}/{pair}": ("viewer", {"params": {"at": "2018-01-01T00:00:00Z"}}),
+    "GET /audit/books/{venue}/{pair}/series": ("viewer", {"params": {"since": WINDOW["start"],
+                                                                     "until": WINDOW["end"]}}),
+    "POST /audit/sql": ("admin", {"json": {"sql": "SELECT 1"}}),
 }
 
 
