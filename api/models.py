@@ -306,6 +306,21 @@ class SentOut(BaseModel):
     idempotency_key: str | None = Field(None, description="The key a retry sends (Idempotency-Key).")
 
 
+class RunPerformanceOut(BaseModel):
+    """A run's figures as the runs list shows them. A **paper** run (``basis`` "replica"): its wallet set
+    now against the allocation it was started with, both valued at the latest book mids — what its trading
+    made or lost against keeping what it was given (price moves of what it was given are not in it; its
+    report has the curve since the start); funds moved into or out of its set later count as gain or loss.
+    A **backtest** (``basis`` "report"): its stored report's figures, start to end."""
+
+    equity_usd: str | None = Field(description="what it holds now (a backtest: at its end), in USD")
+    start_usd: str | None = Field(description="what it was given, in USD (a paper run: at today's mids)")
+    total_return: float | None = Field(description="equity_usd / start_usd - 1, a fraction (0.05 = 5 %)")
+    max_drawdown: float | None = Field(description="deepest fall from a running peak, a fraction of that "
+                                                   "peak; a backtest's only (a paper run's report has it)")
+    basis: Literal["replica", "report"]
+
+
 class RunSummaryOut(BaseModel):
     """A run as the list shows it."""
 
@@ -320,6 +335,9 @@ class RunSummaryOut(BaseModel):
     started: str | None = Field(description="when it was asked to start, ISO 8601 UTC")
     state_changed: str | None = Field(description="when its state last changed, ISO 8601 UTC")
     component_count: int
+    performance: RunPerformanceOut | None = Field(None, description=(
+        "How it is doing, without reading the archive; None while it cannot be valued (a paper run not yet "
+        "funded, or released; a currency with no price; a backtest without a report)."))
 
 
 class ComponentOut(BaseModel):

@@ -292,6 +292,20 @@ def list_runs(client: Any, limit: int = 100, mode: str | None = None, reports: b
     return [_from_row(row) for row in rows]
 
 
+REPORT_FIGURES = ("start_value", "end_value", "total_return", "max_drawdown")  # of a report's result
+
+
+def run_metrics(client: Any, limit: int = 100, mode: str | None = None
+                ) -> dict[str, tuple[float, float, float, float]]:
+    """Run id -> its report's (start value, end value, total return, max drawdown) for the latest ``limit``
+    runs (of ``mode`` if given) that have a report: read from the stored JSON, no report parsed."""
+    where = "report != ''" + ("" if mode is None else " AND mode = {m:String}")
+    figures = ", ".join(f"JSONExtractFloat(report, 'result', '{f}')" for f in REPORT_FIGURES)
+    rows = client.query(f"SELECT run_id, {figures} FROM runs FINAL WHERE {where} ORDER BY created_at DESC, "
+                        "run_id LIMIT {n:UInt32}", parameters={"n": limit, "m": mode or ""}).result_rows
+    return {str(r[0]): (float(r[1]), float(r[2]), float(r[3]), float(r[4])) for r in rows}
+
+
 def get_run(client: Any, run_id: str) -> StoredRun | None:
     """The run ``run_id``, or None if none is stored."""
     rows = client.query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs FINAL WHERE run_id = {{r:String}}",

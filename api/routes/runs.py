@@ -42,6 +42,7 @@ from api.models import (
     RunIn,
     RunMessagesOut,
     RunOut,
+    RunPerformanceOut,
     RunReportOut,
     RunSummaryOut,
     SentOut,
@@ -59,7 +60,9 @@ from api.security.policy import Role
 from api.services.command_outcome import REJECTIONS
 from api.services.commands import CommandNotDelivered, Outcome
 from api.services.names import check_names
+from api.services.run_performance import Performance, paper_performance, report_performance
 from api.services.run_views import Component, RunView
+from api.services.views import AgentViews
 from schemas.events import Allocation, DeadLetter, HistoryLoaded
 from schemas.topics import STRATEGY_JOURNAL
 from strategies import commands, registry
@@ -239,16 +242,22 @@ async def runs(views: ViewsDep, request: Request, response: Response, who: Viewe
                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[RunSummaryOut]:
     """The namespace's runs — paper runs and backtests — newest start first, filtered by mode, state,
-    strategy, account and start time; paged. A backtest's ``started`` is when it was asked for. When the
-    archive cannot be read, the archive's backtests are left out and the ``X-Cryptick-Partial`` header
-    says why."""
+    strategy, account and start time; paged, each with its ``performance`` (see ``RunPerformanceOut``:
+    a paper run's from this API's replica, a backtest's from its report). A backtest's ``started`` is when
+    it was asked for. When the archive cannot be read, the archive's backtests are left out and the
+    ``X-Cryptick-Partial`` header says why."""
     lo = None if started_after is None else micros(started_after, "started_after")
     hi = None if started_before is None else micros(started_before, "started_before")
     found: list[dict[str, Any]] = []
     if mode in (None, "paper"):
         fold, lock = views.run_views()
         with lock:
-            found = [_summary(r) | {"_ts": r.start_ts or 0} for r in fold.runs.values()]
+            found = [_summary(r) | {"_ts": r.start_ts or 0, "_given": list(r.allocations)}
+                     for r in fold.runs.values()]
+        prices = views.mids()
+        for r in found:
+            r["performance"] = _paper_performance(views, r["account"], r["wallet_set_id"], r.pop("_given"),
+                                                  prices)
     if mode in (None, "backtest"):
         found += await _backtests(request, response)
     chosen = [r for r in found
@@ -259,6 +268,33 @@ async def runs(views: ViewsDep, request: Request, response: Response, who: Viewe
     chosen.sort(key=lambda r: (-r["_ts"], r["run_id"]))
     page = chosen[offset:offset + limit]
     return [RunSummaryOut(**{k: v for k, v in r.items() if k != "_ts"}) for r in page]
+
+
+def _paper_performance(views: AgentViews, account: str, wallet_set_id: str, given: list[tuple[str, str, int]],
+                       prices: dict[tuple[str, str], int]) -> RunPerformanceOut | None:
+    ledger, lock = views.ledger(account)
+    with lock:
+        wallet_set = ledger.wallet_set(account, wallet_set_id) if ledger else None
+    return _performance_out(paper_performance(wallet_set, given, prices))
+
+
+def _performance_out(p: Performance | None) -> RunPerformanceOut | None:
+    if p is None:
+        return None
+
+    def usd(v: int | float | None) -> str | None:
+        return None if v is None else show(v) if isinstance(v, int) else f"{v:.2f}"
+
+    return RunPerformanceOut(equity_usd=usd(p.equity_usd), start_usd=usd(p.start_usd),
+                             total_return=p.total_return, max_drawdown=p.max_drawdown,
+                             basis="report" if p.basis == "report" else "replica")
+
+
+def _job_performance(report: Any) -> RunPerformanceOut | None:
+    if report is None:
+        return None
+    r = report.result
+    return _performance_out(report_performance(r.start_value, r.end_value, r.total_return, r.max_drawdown))
 
 
 async def _backtests(request: Request, response: Response) -> list[dict[str, Any]]:
@@ -272,7 +308,7 @@ async def _backtests(request: Request, response: Response) -> list[dict[str, Any
                     "account": "backtest", "wallet_set_id": "", "state": j.state, "detail": j.detail,
                     "started": iso_time(ts), "state_changed": iso_time(int((j.ended or j.started
                                                                             or j.submitted) * 1_000_000)),
-                    "component_count": 0, "_ts": ts})
+                    "component_count": 0, "performance": _job_performance(j.report), "_ts": ts})
     try:
         stored = await asyncio.to_thread(jobs.stored)
     except Exception as exc:  # a locked embedded store, a server down: the paper runs still answer
@@ -283,8 +319,13 @@ async def _backtests(request: Request, response: Response) -> list[dict[str, Any
             ts = int(r.created_at.timestamp() * 1_000_000)
             out.append({"run_id": r.run_id, "strategy": r.strategy, "mode": "backtest", "account": "backtest",
                         "wallet_set_id": "", "state": "done", "detail": "stored", "started": iso_time(ts),
-                        "state_changed": iso_time(ts), "component_count": 0, "_ts": ts})
+                        "state_changed": iso_time(ts), "component_count": 0, "_ts": ts,
+                        "performance": _stored_performance(jobs.stored_metrics.get(r.run_id))})
     return out
+
+
+def _stored_performance(figures: tuple[float, float, float, float] | None) -> RunPerformanceOut | None:
+    return None if figures is None else _performance_out(report_performance(*figures))
 
 
 @router.get("/runs/{run_id}", response_model=RunDetailOut,
@@ -300,16 +341,20 @@ async def run_detail(run_id: IdPath, views: ViewsDep, request: Request, settings
         return await _backtest_detail(run_id, request, settings.dsn)
     run, lock = _found(views, run_id)
     with lock:
-        return RunDetailOut(
+        given = list(run.allocations)
+        detail = RunDetailOut(
             **_summary(run), params=dict(run.params),
             allocations=[HoldingOut(venue=v, currency=c, amount=show(a)) for v, c, a in run.allocations],
             end=iso_time(run.end_ts), duration_s=None if run.duration_us is None else run.duration_us / 1e6,
             stop_requested=run.stop_requested, inbox=dict(run.inbox), outputs=dict(run.outputs),
             components=[_component(c) for c in run.components.values()])
+    detail.performance = _paper_performance(views, detail.account, detail.wallet_set_id, given, views.mids())
+    return detail
 
 
 async def _backtest_detail(run_id: str, request: Request, dsn: str) -> RunDetailOut:
     from api.routes.backtests import find_backtest
+    from replay.runs import REPORT_FIGURES
 
     try:
         b = await find_backtest(request, dsn, run_id)
@@ -321,7 +366,9 @@ async def _backtest_detail(run_id: str, request: Request, dsn: str) -> RunDetail
         run_id=b.backtest_id, strategy=b.strategy, mode="backtest", account="backtest", wallet_set_id="",
         state=b.state, detail=b.detail, started=b.submitted, state_changed=b.ended or b.started,
         component_count=0, params=b.params, allocations=b.balances, end=b.end, duration_s=None,
-        stop_requested=None, inbox={}, outputs={}, components=[])
+        stop_requested=None, inbox={}, outputs={}, components=[],
+        performance=None if b.report is None else _performance_out(report_performance(
+            *(float(b.report["result"][k]) for k in REPORT_FIGURES))))
 
 
 @router.get("/runs/{run_id}/report", response_model=RunReportOut,

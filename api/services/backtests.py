@@ -116,6 +116,8 @@ class BacktestJobs:
         self._watchers: dict[str, set[asyncio.Event]] = {}
         self.finished = 0  # jobs ended: the cached list of stored backtests is read again
         self._stored: tuple[int, float, list[Any] | Exception] | None = None
+        # run id -> (start value, end value, total return, max drawdown) of the stored backtests listed
+        self.stored_metrics: dict[str, tuple[float, float, float, float]] = {}
 
     @property
     def has_archive(self) -> bool:
@@ -187,9 +189,9 @@ class BacktestJobs:
 
     def stored(self, limit: int = 1000) -> list[Any]:
         """The archive's latest ``limit`` backtests (``replay.runs.StoredRun``, newest first, without their
-        reports), read again after ``STORED_TTL_S`` or once a job has ended. Blocking
-        (run it on a worker thread); raises what the archive raises (locked, down)."""
-        from replay.runs import list_runs
+        reports; their figures in ``stored_metrics``), read again after ``STORED_TTL_S`` or once a job has
+        ended. Blocking (run it on a worker thread); raises what the archive raises (locked, down)."""
+        from replay.runs import list_runs, run_metrics
 
         now = time.monotonic()
         cached = self._stored
@@ -200,7 +202,9 @@ class BacktestJobs:
         if self._archive is None:
             raise NoArchive(self.no_archive)
         try:
-            runs = list_runs(self._archive(), limit, mode="backtest", reports=False)  # a listing: no reports
+            client = self._archive()
+            runs = list_runs(client, limit, mode="backtest", reports=False)  # a listing: no reports
+            self.stored_metrics = run_metrics(client, limit, mode="backtest")  # but their figures
         except Exception as exc:
             self._stored = (self.finished, now, exc)
             raise

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 from confluent_kafka import Consumer, TopicPartition
 
-from api.services.event_stream import to_json
+from api.services.event_stream import exact, to_json
 from schemas.codec import default_codec
 from schemas.events import DeadLetter, Event, WalletMovement
 from schemas.topics import (
@@ -125,7 +125,7 @@ def record_body(cls: type, record: dict[str, Any]) -> dict[str, Any]:
     object built: the read of a run's messages shows a thousand at once)."""
     body: dict[str, Any] = {"type": cls.__name__}
     for name, value in record.items():
-        body[name] = value.hex() if isinstance(value, bytes) else value
+        body[name] = value.hex() if isinstance(value, bytes) else exact(value)
     return _redacted(body, record["value"], record["key"]) if cls is DeadLetter else body
 
 
@@ -208,6 +208,7 @@ class Subscriber:
                             "reconnect with Last-Event-ID to resume where it stopped")
             self.pending.clear()
             self.waiting = 0
+            self.hub.dropped_clients += 1
             self.hub.unsubscribe(self)
         self.wake.set()
 
@@ -246,6 +247,7 @@ class EventHub:
         self._codec = default_codec()
         self.error: str | None = None
         self.events = 0
+        self.dropped_clients = 0  # dropped as too slow since the start (the metrics)
 
     # --- lifecycle ---------------------------------------------------------------
 

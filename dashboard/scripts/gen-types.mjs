@@ -23,10 +23,11 @@ const schemaChanged = writeIfChanged(join(root, "src/api/schema.ts"), HEADER + a
 
 // --- the events on the SSE stream (GET /streams/events) -----------------------------------
 // The stream sends each event as its record's fields plus "type" (api/services/event_stream.py):
-// long -> number (fixed-point 1e-8 units for amounts; time in microseconds), bytes -> hex string.
+// long -> Long (fixed-point 1e-8 units for amounts; time in microseconds): a number, or a string of its
+// digits beyond the browser's exact range (±2^53 - 1), bytes -> hex string.
 const avscDir = join(root, "..", "schemas", "avsc");
 const named = new Map(); // nested record name -> interface text
-const PRIMITIVE = { string: "string", long: "number", int: "number", double: "number", float: "number",
+const PRIMITIVE = { string: "string", long: "Long", int: "number", double: "number", float: "number",
                     boolean: "boolean", bytes: "string", null: "null" };
 
 function tsType(t) {
@@ -49,12 +50,19 @@ function tsType(t) {
   throw new Error(`no TypeScript mapping for Avro type ${JSON.stringify(t)}`);
 }
 
+// A time (µs since the epoch) stays within ±2^53 until the year 2255: always a number.
+const isTime = (name) => name === "ts" || name.endsWith("_ts");
+
+function fieldType(f) {
+  return isTime(f.name) && (f.type === "long" || f.type?.type === "long") ? "number" : tsType(f.type);
+}
+
 function doc(text, indent = "") {
   return text ? `${indent}/** ${text.replaceAll("*/", "* /")} */\n` : "";
 }
 
 function record(schema, isEvent) {
-  const fields = schema.fields.map((f) => `${doc(f.doc, "  ")}  ${f.name}: ${tsType(f.type)};`);
+  const fields = schema.fields.map((f) => `${doc(f.doc, "  ")}  ${f.name}: ${fieldType(f)};`);
   if (isEvent) fields.unshift(`  type: ${JSON.stringify(schema.name)};`);
   return `${doc(schema.doc)}export interface ${schema.name} {\n${fields.join("\n")}\n}\n`;
 }
@@ -66,6 +74,9 @@ const nestedTexts = [...named.values()];
 const names = events.map((s) => s.name);
 const eventsText = HEADER
   + "// The event records of schemas/avsc, as GET /streams/events sends them (`data` of each message).\n\n"
+  + "/** An Avro long: a number, or a string of its digits when beyond the browser's exact range (±2^53 - 1),\n"
+  + " *  as api/services/event_stream.py sends it: read one with `exactInteger` (src/lib/decimal.ts). */\n"
+  + "export type Long = number | string;\n\n"
   + nestedTexts.join("\n") + "\n" + eventTexts.join("\n")
   + `\nexport const EVENT_TYPES = [\n${names.map((n) => `  ${JSON.stringify(n)},`).join("\n")}\n] as const;\n`
   + "\nexport type EventType = (typeof EVENT_TYPES)[number];\n"

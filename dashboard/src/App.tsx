@@ -17,6 +17,7 @@ const MessagesPage = lazy(() => import("./pages/MessagesPage"));
 const OverviewPage = lazy(() => import("./pages/OverviewPage"));
 const OrdersPage = lazy(() => import("./pages/OrdersPage"));
 const BacktestsPage = lazy(() => import("./pages/BacktestsPage"));
+const AuditPage = lazy(() => import("./pages/AuditPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage"));
 
 function Loading() {
@@ -60,6 +61,7 @@ export function App() {
         <Route path="markets/:venue/:pair" element={<Suspense fallback={<Loading />}><MarketPage /></Suspense>} />
         <Route path="wallets" element={<Suspense fallback={<Loading />}><WalletsPage /></Suspense>} />
         <Route path="logs" element={<Suspense fallback={<Loading />}><LogsPage /></Suspense>} />
+        <Route path="audit" element={<Suspense fallback={<Loading />}><AuditPage /></Suspense>} />
         <Route path="*" element={<Suspense fallback={<Loading />}><NotFoundPage /></Suspense>} />
       </Route>
     </Routes>

@@ -11,6 +11,7 @@
 //            /orders               open and recent orders with fills; place and cancel by hand
 //            /backtests            backtest reports, side by side
 //            /markets/:venue/:pair one market: status, bid/ask, depth chart and book, trades, candles
+//            /audit                the audit reports; /audit?report=order&order=<id> is an order's trail
 //            /markets, /wallets, /logs
 export const BASENAME = "/ui";
 
@@ -27,6 +28,7 @@ export const NAV: NavEntry[] = [
   { path: "/markets", label: "Markets" },
   { path: "/wallets", label: "Wallets" },
   { path: "/logs", label: "Logs" },
+  { path: "/audit", label: "Audit" },
 ];
 
 export const runPath = (runId: string): string => `/runs/${encodeURIComponent(runId)}`;
@@ -34,3 +36,5 @@ export const newRunPath = "/runs/new";
 export const runMessagesPath = (runId: string): string => `/runs/${encodeURIComponent(runId)}/messages`;
 export const marketPath = (venue: string, pair: string): string =>
   `/markets/${encodeURIComponent(venue)}/${encodeURIComponent(pair)}`;
+export const auditOrderPath = (orderId: string): string => `/audit?report=order&order=${encodeURIComponent(orderId)}`;
+export const auditRunPath = (runId: string): string => `/audit?report=run&run=${encodeURIComponent(runId)}`;

@@ -83,6 +83,14 @@ def _point(p: Portfolio, **extra: Any) -> dict[str, Any]:
             "weights": {n: round(w, 6) for n, w in zip(p.names, p.weights, strict=True)}, **extra}
 
 
+def evaluate(analysis: Analysis, weights: Mapping[str, float]) -> Portfolio | None:
+    """``weights`` of the analysed assets (scaled to sum to 1) as a portfolio; None when they hold none."""
+    total = sum(weights.get(n, 0.0) for n in analysis.names)
+    if total <= 0:
+        return None
+    return analysis.model.evaluate({n: weights.get(n, 0.0) / total for n in analysis.names})
+
+
 def frontier_data(analysis: Analysis, current: Mapping[str, float] | None,
                   target: Weights | None) -> dict[str, Any]:
     """The ``frontier`` component's data: points to pick, named portfolios, the random cloud."""
@@ -90,10 +98,8 @@ def frontier_data(analysis: Analysis, current: Mapping[str, float] | None,
     model = analysis.model
 
     def scored(weights: Mapping[str, float]) -> dict[str, Any] | None:
-        total = sum(weights.get(n, 0.0) for n in analysis.names)
-        if total <= 0:
-            return None
-        return _point(model.evaluate({n: weights.get(n, 0.0) / total for n in analysis.names}))
+        portfolio = evaluate(analysis, weights)
+        return None if portfolio is None else _point(portfolio)
 
     return {
         "points": [_point(p, index=i) for i, p in enumerate(analysis.frontier)],

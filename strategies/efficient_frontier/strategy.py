@@ -26,7 +26,7 @@ from streams.money import fees_for_venue
 from streams.money import to_decimal_str as fmt
 
 from . import controls
-from .analysis import Analysis, aligned_closes, analyse, frontier_data, resolve
+from .analysis import Analysis, aligned_closes, analyse, evaluate, frontier_data, resolve
 from .controls import ControlState, Invalid, Select, Weights
 from .params import EfficientFrontierParams
 from .portfolio import PortfolioError
@@ -337,8 +337,19 @@ class EfficientFrontierStrategy(Strategy):
     def _publish_risk(self, ctx: Context) -> None:
         if self.analysis is not None:
             top = max(p.volatility for p in self.analysis.frontier)
-            ctx.update_component("risk", {"min": round(self.analysis.min_variance.volatility, 6),
-                                          "max": round(top, 6)})
+            data = {"min": round(self.analysis.min_variance.volatility, 6), "max": round(top, 6)}
+            level = self._risk_level()
+            if level is not None:  # the slider starts where the run is, not at its lowest
+                data["volatility"] = round(level, 6)
+            ctx.update_component("risk", data)
+
+    def _risk_level(self) -> float | None:
+        """The risk level the run is at: the one asked for, else its target's (proposed or active)."""
+        selection, target = self.state.selection, self.state.proposed or self.state.active
+        if isinstance(selection, controls.Risk):
+            return selection.volatility
+        portfolio = None if target is None or self.analysis is None else evaluate(self.analysis, dict(target))
+        return None if portfolio is None else portfolio.volatility
 
     def _publish_weights(self, ctx: Context) -> None:
         s = self.state

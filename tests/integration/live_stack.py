@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -137,6 +138,18 @@ def add_key(name: str) -> str:
         return str(store.create_key(name, int(time.time()))[1])
     finally:
         store.close()
+
+
+def fresh_ask(base: str, venue: str, pair: str) -> Decimal:
+    """The market's best ask as the API has it, once its book is fresh (waits up to a minute)."""
+
+    def ask() -> Decimal | None:
+        m = next((m for m in http.get(f"{base}/markets", timeout=10).json()
+                  if m["venue"] == venue and m["pair"] == pair), None)
+        book = m and m["book"]
+        return Decimal(book["ask"]) if book and book["ask"] and not book["stale"] else None
+
+    return wait_for("a fresh book", ask)
 
 
 def wait_for(what: str, check: Callable[[], T | None], timeout: float = 60) -> T:

@@ -76,9 +76,14 @@ def test_a_backtest_over_http_is_the_clis_and_is_stored(kafka_bootstrap: str, na
         runs = http.get(f"{base}/runs", params={"mode": "backtest"}, timeout=30)
         assert [(r["run_id"], r["state"]) for r in runs.json()] == [(bt["backtest_id"], "done")]
         assert "x-cryptick-partial" not in runs.headers
+        figures = {"total_return": report["result"]["total_return"], "basis": "report",
+                   "max_drawdown": report["result"]["max_drawdown"],
+                   "equity_usd": f"{report['result']['end_value']:.2f}",
+                   "start_usd": f"{report['result']['start_value']:.2f}"}
+        assert runs.json()[0]["performance"] == figures  # the list's figures are the report's
         assert http.get(f"{base}/runs", params={"mode": "paper"}, timeout=30).json() == []
         detail = http.get(f"{base}/runs/{bt['backtest_id']}", timeout=30).json()
-        assert (detail["mode"], detail["state"]) == ("backtest", "done")
+        assert (detail["mode"], detail["state"], detail["performance"]) == ("backtest", "done", figures)
         assert detail["params"] == {"bases": "BTC,ETH"}
         assert detail["allocations"] == [{"venue": "synthetic", "currency": "USD", "amount": "10000"}]
         got = http.get(f"{base}/runs/{bt['backtest_id']}/report", timeout=30).json()
@@ -96,6 +101,7 @@ def test_a_backtest_over_http_is_the_clis_and_is_stored(kafka_bootstrap: str, na
         listed = http.get(f"{base}/runs", params={"strategy": "hodl"}, timeout=30).json()
         assert [(r["run_id"], r["mode"], r["detail"]) for r in listed] == [(bt["backtest_id"], "backtest",
                                                                              "stored")]
+        assert listed[0]["performance"] == figures  # read from the stored report, not parsed whole
         assert http.get(f"{base}/backtests/nope", timeout=30).status_code == 404
 
     # the CLI, on the same options, makes the same outputs

@@ -187,6 +187,10 @@ def test_a_run_is_read_back_mid_way_without_the_stream(live: str) -> None:
 
     listed = http.get(f"{live}/runs", params={"account": "reader", "state": "running"}, timeout=10).json()
     assert [x["run_id"] for x in listed] == [run_id] and listed[0]["component_count"] == 2
+    # its figures from the replica: its wallet set against the 10,000 USD it was given
+    valued = poll(f"{live}/runs?account=reader", lambda rs: rs and rs[0]["performance"])[0]["performance"]
+    assert valued["basis"] == "replica" and valued["start_usd"] == "10000" and valued["max_drawdown"] is None
+    assert valued["total_return"] == pytest.approx(float(Decimal(valued["equity_usd"])) / 10000 - 1, abs=1e-9)
     other = http.get(f"{live}/runs", params={"strategy": "hodl", "account": "reader"}, timeout=10)
     assert other.json() == []
 

@@ -13,6 +13,7 @@ from streams.runtime.kafka import producer
 from tests.integration import http
 
 pytestmark = pytest.mark.integration
+BEYOND_A_FLOAT = 2**53 + 1  # 9007199254740993: a float holds 9007199254740992
 
 
 def test_health_reports_the_broker(api_server: str, kafka_bootstrap: str) -> None:
@@ -38,7 +39,9 @@ def test_fills_and_wallet_movements_arrive_as_they_happen(
                          910_000_000_000, 5, 5, 0, 1_514_764_800_000_001)
     movement = WalletMovement("o1:fill:1:settle", "main", "trade", "o1:fill:1",
                               [PostingLeg("ws1", "hold", "synthetic", "USD", -5),
-                               PostingLeg("external", "external", "synthetic", "USD", 5)],
+                               PostingLeg("external", "external", "synthetic", "USD", 5),
+                               PostingLeg("ws1", "available", "synthetic", "SHIB", -BEYOND_A_FLOAT),
+                               PostingLeg("external", "external", "synthetic", "SHIB", BEYOND_A_FLOAT)],
                               1_514_764_800_000_002)
     received: list[tuple[str, dict[str, object]]] = []
     with http.stream("GET", f"{api_server}/streams/events", timeout=30) as response:
@@ -68,3 +71,7 @@ def test_fills_and_wallet_movements_arrive_as_they_happen(
     assert by_type["OrderFilled"]["event_id"] == "o1:fill:1"
     assert by_type["OrderFilled"]["price"] == 900_000_000_000
     assert by_type["WalletMovement"]["legs"][0]["amount"] == -5  # type: ignore[index]
+    # 2^53 + 1 units: a JSON number would reach a browser as 2^53; its digits arrive exactly
+    assert [leg["amount"] for leg in by_type["WalletMovement"]["legs"][2:]] == [  # type: ignore[index]
+        "-9007199254740993", "9007199254740993"]
+

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { exactInteger, unitsText } from "../lib/decimal";
 import type { AnyEvent } from "./events.gen";
 import { EventStream, type StreamState } from "./stream";
 
@@ -26,7 +27,11 @@ class FakeSource {
     this.onopen?.();
   }
   emit(type: string, data: unknown, id = "") {
-    const e = { data: JSON.stringify(data), lastEventId: id } as MessageEvent;
+    this.emitText(type, JSON.stringify(data), id);
+  }
+  /** A frame's `data` exactly as the server wrote it. */
+  emitText(type: string, data: string, id = "") {
+    const e = { data, lastEventId: id } as MessageEvent;
     for (const fn of this.listeners.get(type) ?? []) fn(e);
   }
   fail(closed: boolean) {
@@ -92,6 +97,23 @@ describe("the event stream", () => {
     expect(batches[0]!.map((e) => e.event_id)).toEqual(["a", "b"]);
     expect(states.at(-1)!.lastEventId).toBe("p1.2");
     expect(states.at(-1)!.received).toBe(2);
+  });
+
+  it("keeps an amount beyond 2^53 exact: the server sends its digits, not a number a float would round", () => {
+    // what api/services/event_stream.py writes for a fill of 2^53 + 1 units (90071992.54740993 BTC)
+    const frame = '{"type":"OrderFilled","event_id":"f1","order_id":"o1","account":"a","run_id":"r1",' +
+      '"wallet_set_id":"w1","venue":"synthetic","pair":"BTC-USD","side":"buy","price":2000000000000,' +
+      '"size":"9007199254740993","fee":0,"fee_currency":"USD","liquidity":"taker","notional":1,"fill_no":1,"ts":1}';
+    expect(JSON.parse('{"size":9007199254740993}').size).toBe(9007199254740992); // why: a number would lose it
+    source().open();
+    source().emitText("OrderFilled", frame, "p1.1");
+    frames[0]!();
+    const fill = batches[0]![0]!;
+    expect(fill.type).toBe("OrderFilled");
+    if (fill.type !== "OrderFilled") return;
+    expect(exactInteger(fill.size)).toBe(9_007_199_254_740_993n);
+    expect(unitsText(fill.size)).toBe("90071992.54740993");
+    expect(unitsText(fill.price)).toBe("20000");
   });
 
   it("is behind while the browser resumes after a lost connection, live again at ready", () => {

@@ -8,7 +8,7 @@ import { RunTrading } from "../components/run/RunTrading";
 import { StateBadge } from "../components/StateBadge";
 import { formatTime } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
-import { runMessagesPath } from "../routes";
+import { auditRunPath, runMessagesPath } from "../routes";
 import { mayTrade, useStore } from "../store/store";
 import { WidgetSlot } from "../widgets/registry";
 
@@ -97,7 +97,10 @@ export default function RunPage() {
     <section aria-labelledby="page-title">
       <Group justify="space-between" gap="xs">
         <Anchor component={Link} to="/" size="sm">← Runs</Anchor>
-        <Anchor component={Link} to={runMessagesPath(runId)} size="sm">Messages →</Anchor>
+        <Group gap="md">
+          <Anchor component={Link} to={auditRunPath(runId)} size="sm">Audit timeline →</Anchor>
+          <Anchor component={Link} to={runMessagesPath(runId)} size="sm">Messages →</Anchor>
+        </Group>
       </Group>
       <PageHeader title={<span id="page-title" className="mono wrap-anywhere">{runId}</span>}>
         {run && <StateBadge state={run.state} detail={run.detail} />}

@@ -3,13 +3,14 @@ import { useMemo } from "react";
 import { Link } from "react-router";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { PageHeader } from "../components/PageHeader";
+import { RunReturn } from "../components/runs/RunReturn";
 import { StateBadge } from "../components/StateBadge";
 import { formatTime } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
 import { newRunPath, runPath } from "../routes";
 import { mayTrade, useStore } from "../store/store";
 
-/** The landing page: recent runs with their state, newest first, each linking to its page, and the way
+/** The landing page: recent runs with their state and return (figures in its tooltip), newest first, each linking to its page, and the way
  *  to start one (/runs/new). */
 export default function RunsPage() {
   const loadRuns = useStore((s) => s.loadRuns);
@@ -42,6 +43,7 @@ export default function RunsPage() {
                 <Table.Th scope="col">Account</Table.Th>
                 <Table.Th scope="col">State</Table.Th>
                 <Table.Th scope="col">Started</Table.Th>
+                <Table.Th scope="col" ta="right">Return</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -53,6 +55,7 @@ export default function RunsPage() {
                   <Table.Td>{r.account || "—"}</Table.Td>
                   <Table.Td><StateBadge state={r.state} detail={r.detail} /></Table.Td>
                   <Table.Td>{formatTime(r.started)}</Table.Td>
+                  <Table.Td ta="right"><RunReturn performance={r.performance} /></Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

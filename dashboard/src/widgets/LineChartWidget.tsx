@@ -1,15 +1,20 @@
 import { Text } from "@mantine/core";
-import { useMemo } from "react";
+import { useMemo, useRef } from "react";
 import type uPlot from "uplot";
 import { PALETTE, UPlotChart } from "../charts/UPlotChart";
 import { secondsFromTs } from "../lib/format";
-import { lineModel } from "./model";
+import { extendLineModel, type LineCache } from "./model";
 import type { WidgetProps } from "./types";
 
-/** Series over x (spec.x, "ts" for event time): the whole series, or one point per update (spec.append). */
+/** Series over x (spec.x, "ts" for event time): the whole series, or one point per update (spec.append);
+ *  an appending chart takes each batch's new points onto its columns (extendLineModel), and the chart,
+ *  made once, is given them with setData. */
 export function LineChartWidget({ widget }: WidgetProps) {
-  const model = useMemo(() => lineModel(widget.spec, widget.data, widget.history, secondsFromTs),
-                        [widget.spec, widget.data, widget.history]);
+  const cache = useRef<LineCache | null>(null);
+  const model = useMemo(() => {
+    cache.current = extendLineModel(cache.current, widget.spec, widget.data, widget.history, secondsFromTs);
+    return cache.current.model;
+  }, [widget.spec, widget.data, widget.history]);
   const names = model.series.map((s) => s.name).join(",");
   const options = useMemo<Omit<uPlot.Options, "width" | "height">>(() => ({
     // One point has no span: show a minute (or one unit) around it rather than uPlot's years.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { barModel, evenSplit, lineModel, rebalance, scatterModel, sumInSteps, tableModel } from "./model";
+import { barModel, evenSplit, extendLineModel, lineModel, rebalance, scatterModel, sumInSteps, tableModel } from "./model";
 
 const seconds = (us: number) => us / 1e6;
 
@@ -110,6 +110,35 @@ describe("line chart", () => {
     expect(m.time).toBe(true);
     expect(m.xs).toEqual([1, 2]);
     expect(m.series).toEqual([{ name: "BTC", values: [0.5, 0.6] }, { name: "USD", values: [0.5, 0.4] }]);
+  });
+
+  it("extends an appending chart by a batch's new points, in place, and trims what the cap dropped", () => {
+    const spec = { x: "ts", series: ["BTC"], append: true };
+    const point = (i: number) => ({ ts: i * 1_000_000, weights: { BTC: i / 100 } });
+    let history: unknown[] = [point(1), point(2), "not a point", point(3)];
+    let cache = extendLineModel(null, spec, history.at(-1), history, seconds);
+    const xs = cache.model.xs;
+    for (const batch of [[4, 5], [6], [7, 8, 9]]) {
+      history = [...history, ...batch.map(point)].slice(-6); // a copy per batch; the oldest dropped at a cap of 6
+      const before = cache.model;
+      cache = extendLineModel(cache, spec, history.at(-1), history, seconds);
+      expect(cache.model).not.toBe(before); // a new model for React, on the same columns
+      expect(cache.model.xs).toBe(xs);
+      expect(cache.model).toEqual(lineModel(spec, history.at(-1), history, seconds)); // as if built whole
+    }
+    expect(cache.model.xs).toEqual([4, 5, 6, 7, 8, 9]);
+  });
+
+  it("is built whole again for another history or a point out of order", () => {
+    const spec = { x: "ts", series: ["BTC"], append: true };
+    const first = [{ ts: 2_000_000, BTC: 1 }];
+    const cache = extendLineModel(null, spec, null, first, seconds);
+    const reloaded = extendLineModel(cache, spec, null, [{ ts: 1_000_000, BTC: 3 }, { ts: 3_000_000, BTC: 2 }], seconds);
+    expect(reloaded.model.xs).toEqual([1, 3]);
+    expect(reloaded.model.xs).not.toBe(cache.model.xs);
+    const late = extendLineModel(cache, spec, null, [...first, { ts: 1_000_000, BTC: 0 }], seconds);
+    expect(late.model.xs).toEqual([1, 2]);
+    expect(late.model.series[0]!.values).toEqual([0, 1]);
   });
 
   it("takes columns without append", () => {

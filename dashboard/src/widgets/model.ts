@@ -139,6 +139,69 @@ export function lineModel(spec: Record<string, unknown>, data: unknown, history:
   };
 }
 
+/** What `extendLineModel` keeps between batches to add only the new points of an appending chart. */
+export interface LineCache {
+  model: LineModel;
+  spec: Record<string, unknown>;
+  /** The raw history entries taken (the last one, and the first when nothing was dropped since). */
+  first: unknown;
+  last: unknown;
+  taken: number;
+  /** Per raw entry taken, whether it became a point (an entry without a numeric x is skipped). */
+  kept: boolean[];
+  holders: (string | null | undefined)[];
+}
+
+/**
+ * The line model of an appending chart (spec.append), extended in place by the points a batch added
+ * (and trimmed by those the store's cap dropped at the front) instead of rebuilt from every point: a
+ * batch of k points on a chart of n costs O(k), not O(n). The arrays are the previous model's, mutated;
+ * the chart is fed them again (setData). Rebuilt whole when the history is not the one it extended (a
+ * reload, another spec) or a point comes out of x order.
+ */
+export function extendLineModel(cache: LineCache | null, spec: Record<string, unknown>, data: unknown,
+                                history: unknown[], toSeconds: (ts: number) => number): LineCache {
+  const rebuild = (): LineCache => {
+    const model = lineModel(spec, data, history, toSeconds);
+    const x = str(spec.x, "ts");
+    const kept = history.map((p) => isObject(p) && isNumber(p[x]));
+    const points = history.filter((_p, i) => kept[i]) as Record<string, unknown>[];
+    return { model, spec, first: history[0], last: history.at(-1), taken: history.length, kept,
+             holders: model.series.map((s) => holderOf(points, s.name)) };
+  };
+  if (!cache || cache.spec !== spec || spec.append !== true || !cache.model.xs.length) return rebuild();
+  // Where the last entry taken sits now: further left by as many entries as the cap dropped.
+  let end = Math.min(cache.taken, history.length) - 1;
+  while (end >= 0 && history[end] !== cache.last) end--;
+  if (end < 0) return rebuild();
+  const dropped = cache.taken - 1 - end;
+  if (dropped === 0 && history[0] !== cache.first) return rebuild();
+  const { model, kept } = cache;
+  if (dropped > 0) {
+    const gone = kept.splice(0, dropped).filter(Boolean).length;
+    model.xs.splice(0, gone);
+    for (const s of model.series) s.values.splice(0, gone);
+  }
+  const x = str(spec.x, "ts");
+  for (let i = end + 1; i < history.length; i++) {
+    const p = history[i];
+    const ok = isObject(p) && isNumber(p[x]);
+    kept.push(ok);
+    if (!ok) continue;
+    const at = model.time ? toSeconds(p[x] as number) : (p[x] as number);
+    if (model.xs.length && at < model.xs.at(-1)!) return rebuild(); // out of order: sort it all once
+    model.xs.push(at);
+    model.series.forEach((s, j) => {
+      const holder = cache.holders[j];
+      const inner = holder == null ? p : p[holder];
+      const v = isObject(inner) ? inner[s.name] : undefined;
+      s.values.push(isNumber(v) ? v : valueIn(p, s.name));
+    });
+  }
+  return { ...cache, model: { ...model }, first: dropped ? history[0] : cache.first, last: history.at(-1),
+           taken: history.length };
+}
+
 // --- bar chart --------------------------------------------------------------------------------
 
 export interface BarModel {

@@ -104,6 +104,23 @@ describe("slider", () => {
   });
 });
 
+describe("risk level slider", () => {
+  it("starts at the level the run is at, not at its lowest, and applies only a change", () => {
+    const send = vi.fn();
+    show(<SliderWidget widget={widget("slider", { title: "Risk level", field: "volatility", min: 0, max: 2, step: 0.01 },
+                                      { min: 0.5, max: 1.5, volatility: 0.83 })} send={send} sending={false} />);
+    const slider = screen.getByRole("slider");
+    expect(slider.getAttribute("aria-valuenow")).toBe("0.83");
+    expect(screen.getByTestId("slider-value").textContent).toBe("0.83");
+    const apply = screen.getByRole("button", { name: /Apply/ }) as HTMLButtonElement;
+    expect(apply.disabled).toBe(true); // nothing to send before it moves
+    slider.focus();
+    fireEvent.keyDown(slider, { key: "ArrowRight" });
+    fireEvent.click(apply);
+    expect(send).toHaveBeenLastCalledWith({ volatility: 0.84 });
+  });
+});
+
 describe("a kind no renderer knows", () => {
   it("shows its data as JSON", () => {
     show(<UnknownWidget widget={widget("heatmap", {}, { cells: [1, 2] })} send={null} sending={false} />);

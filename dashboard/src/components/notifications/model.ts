@@ -6,7 +6,7 @@ import type { AnyEvent } from "../../api/events.gen";
 import type { Market, Notice } from "../../api/types";
 import type { MarketNote } from "../../store/apply";
 import { isoFromMicros } from "../../lib/format";
-import { fromUnits } from "../start/money";
+import { unitsText } from "../../lib/decimal";
 
 export type Kind = "fill" | "done" | "rejected" | "stale" | "fresh" | "notice";
 export type Tone = "good" | "info" | "warn" | "bad";
@@ -49,7 +49,7 @@ export function countOf(kind: Kind, n: number): string {
 const WARNING_UP = new Set(["WARNING", "WARN", "ERROR", "CRITICAL", "FATAL"]);
 
 /** An event's amount or price: integer units of 1e-8 (the ledger's scale), as a plain decimal. */
-const num = (v: number): string => (Number.isInteger(v) ? fromUnits(BigInt(v)) : String(v));
+const num = unitsText;
 
 /** The note an activity event stands for, or null when it is not one to tell. */
 export function noteOfEvent(e: AnyEvent, accounts: string[] | null): Note | null {

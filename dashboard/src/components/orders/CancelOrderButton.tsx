@@ -3,7 +3,7 @@ import { useRef, useState } from "react";
 import { newKey } from "../../api/client";
 import { orders, type Order } from "../../api/orders";
 import { ErrorNotice } from "../ErrorNotice";
-import { normalise } from "./decimal";
+import { normalise } from "../../lib/decimal";
 
 /** Cancel one open order, after a confirmation; the request's key is kept for retries of this dialog. */
 export function CancelOrderButton({ account, order, onSent }: {

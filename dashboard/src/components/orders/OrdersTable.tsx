@@ -3,8 +3,8 @@ import { Fragment, useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import type { Fill, Order } from "../../api/orders";
 import { formatTime } from "../../lib/format";
-import { runPath } from "../../routes";
-import { normalise } from "./decimal";
+import { auditOrderPath, runPath } from "../../routes";
+import { normalise } from "../../lib/decimal";
 import { stateLabel } from "./live";
 
 /** Rows rendered at first and added by each "show more": long lists stay fast. */
@@ -67,7 +67,7 @@ export function OrdersTable({ label, orders, fills, action, empty, more }: {
     if (!next.delete(id)) next.add(id);
     return next;
   });
-  const columns = action ? 10 : 9;
+  const columns = action ? 11 : 10;
   const visible = orders.slice(0, shown);
   const hidden = orders.length - visible.length;
   return (
@@ -81,6 +81,7 @@ export function OrdersTable({ label, orders, fills, action, empty, more }: {
               <Table.Th scope="col">Type</Table.Th><Table.Th scope="col">State</Table.Th>
               <Table.Th scope="col" className="num">Filled / size</Table.Th>
               <Table.Th scope="col" className="num">Price</Table.Th><Table.Th scope="col">Run</Table.Th>
+              <Table.Th scope="col">Audit</Table.Th>
               {action && <Table.Th scope="col" aria-label="Actions" />}
             </Table.Tr>
           </Table.Thead>
@@ -117,6 +118,7 @@ export function OrdersTable({ label, orders, fills, action, empty, more }: {
                       {o.avg_price && <Text size="xs" c="dimmed">avg {amount(o.avg_price)}</Text>}
                     </Table.Td>
                     <Table.Td className="mono nowrap"><Link to={runPath(o.run_id)}>{o.run_id}</Link></Table.Td>
+                    <Table.Td><Link to={auditOrderPath(o.order_id)} aria-label={`Audit trail of ${o.order_id}`}>trail</Link></Table.Td>
                     {action && <Table.Td>{action(o)}</Table.Td>}
                   </Table.Tr>
                   {open && <FillsRow order={o} fills={own} columns={columns} />}

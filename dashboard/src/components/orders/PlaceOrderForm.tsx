@@ -7,7 +7,7 @@ import { orders, type CommandOut } from "../../api/orders";
 import type { Market, WalletSet } from "../../api/types";
 import { marketKey } from "../../store/apply";
 import { ErrorNotice } from "../ErrorNotice";
-import { normalise } from "./decimal";
+import { normalise } from "../../lib/decimal";
 import {
   checkOrder, contentOf, keyFor, orderRequest, priceLabel, TYPE_HELP, type OrderForm, type OrderType, type Sent, type Side,
 } from "./form";

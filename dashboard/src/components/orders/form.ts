@@ -4,7 +4,7 @@
 // the dashboard does not know, so it is the ledger's answer that decides.
 import type { Market, WalletSet } from "../../api/types";
 import type { OrderRequest } from "../../api/orders";
-import { fromUnits, notional, toUnits } from "./decimal";
+import { fromUnits, notional, toUnits } from "../../lib/decimal";
 
 export type Side = "buy" | "sell";
 export type OrderType = "limit" | "market" | "ioc" | "fok";

@@ -4,7 +4,7 @@ import { ApiError } from "../../api/errors";
 import { newKey } from "../../api/client";
 import { start } from "../../api/start";
 import { ErrorNotice } from "../ErrorNotice";
-import { toUnits } from "./money";
+import { toUnits } from "../../lib/decimal";
 
 /** A virtual deposit (paper money) into the account's pool: an admin's form. The key is kept across
  *  retries of the same deposit (a network error or 503 may still have applied it). */

@@ -1,6 +1,7 @@
 import { Autocomplete, Button, Group, Slider, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useState } from "react";
-import { amountProblem, clampAmount, percentOf, rowKey, shareOf, addRow, type Row } from "./money";
+import { percentOf, shareOf } from "../../lib/decimal";
+import { amountProblem, clampAmount, rowKey, addRow, type Row } from "./money";
 
 /**
  * The run's allocation: a row per venue and currency of the account's pool, a slider (a share of what

@@ -1,36 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addRow, amountProblem, buildRunBody, clampAmount, fromUnits, percentOf, rowsFromPool, shareOf, toUnits, type StartForm } from "./money";
-
-describe("decimal amounts", () => {
-  it("reads decimals exactly, to 8 places", () => {
-    expect(toUnits("0.1")).toBe(10_000_000n);
-    expect(toUnits("12")).toBe(1_200_000_000n);
-    expect(toUnits(".5")).toBe(50_000_000n);
-    expect(toUnits("0.00000001")).toBe(1n);
-    expect(toUnits("90071992547409.93")).toBe(9_007_199_254_740_993_000_000n); // past a float's 2^53
-    expect(toUnits("0.000000001")).toBeNull();
-    expect(toUnits("-1")).toBeNull();
-    expect(toUnits("1e3")).toBeNull();
-    expect(toUnits("")).toBeNull();
-  });
-
-  it("writes units back as plain decimals", () => {
-    expect(fromUnits(150_000_000n)).toBe("1.5");
-    expect(fromUnits(1n)).toBe("0.00000001");
-    expect(fromUnits(0n)).toBe("0");
-    expect(fromUnits(9_007_199_254_740_993_000_000n)).toBe("90071992547409.93");
-  });
-
-  it("a slider's share rounds down to the unit and never exceeds the pool", () => {
-    expect(shareOf("0.3", 33)).toBe("0.099");
-    expect(shareOf("0.00000003", 50)).toBe("0.00000001");
-    expect(shareOf("1000.12345678", 100)).toBe("1000.12345678");
-    expect(shareOf("10", 250)).toBe("10");
-    expect(percentOf("2.5", "10")).toBe(25);
-    expect(percentOf("11", "10")).toBe(100);
-    expect(percentOf("x", "10")).toBe(0);
-  });
-});
+import { addRow, amountProblem, buildRunBody, clampAmount, rowsFromPool, type StartForm } from "./money";
 
 describe("allocation rows", () => {
   it("clamps a typed amount to what is available, unless it is deposited first", () => {

@@ -1,45 +1,8 @@
-// The run form's pure logic: decimal amounts as exact fixed-point units (BigInt, 8 places, the API's
-// scale), the allocation rows clamped to what the pool holds, and the start request built from the
-// inputs' own text. No float ever touches an amount that is sent.
+// The run form's pure logic: the allocation rows clamped to what the pool holds (amounts as exact
+// fixed-point units, lib/decimal.ts), and the start request built from the inputs' own text. No float
+// ever touches an amount that is sent.
 import type { Amount, RunStart } from "../../api/types";
-
-export const PLACES = 8;
-const SCALE = 10n ** BigInt(PLACES);
-const DECIMAL = /^\d+(\.\d*)?$|^\.\d+$/;
-
-/** A non-negative decimal string as units of 1e-8; null when it is not one or has more than 8 places. */
-export function toUnits(text: string): bigint | null {
-  const t = text.trim();
-  if (!DECIMAL.test(t)) return null;
-  const [whole = "", frac = ""] = t.split(".");
-  if (frac.length > PLACES) return null;
-  return BigInt(whole || "0") * SCALE + BigInt((frac + "0".repeat(PLACES)).slice(0, PLACES));
-}
-
-/** Units of 1e-8 as a plain decimal string ("1.5", "0.00000001", "12"). */
-export function fromUnits(units: bigint): string {
-  const sign = units < 0n ? "-" : "";
-  const abs = units < 0n ? -units : units;
-  const whole = abs / SCALE;
-  const frac = (abs % SCALE).toString().padStart(PLACES, "0").replace(/0+$/, "");
-  return `${sign}${whole}${frac ? `.${frac}` : ""}`;
-}
-
-/** `percent` % of `available` (rounded down to the unit), as text: what a slider position stands for. */
-export function shareOf(available: string, percent: number): string {
-  const total = toUnits(available) ?? 0n;
-  const p = BigInt(Math.max(0, Math.min(100, Math.round(percent))));
-  return fromUnits((total * p) / 100n);
-}
-
-/** Where `amount` sits in `available`, 0–100, for the slider only (display: a float is fine here). */
-export function percentOf(amount: string, available: string): number {
-  const a = toUnits(amount);
-  const total = toUnits(available);
-  if (a === null || total === null || total === 0n) return 0;
-  if (a >= total) return 100;
-  return Number((a * 10000n) / total) / 100;
-}
+import { toUnits } from "../../lib/decimal";
 
 export interface Row {
   venue: string;
@@ -79,7 +42,9 @@ export function amountProblem(text: string, available: string, deposit: boolean)
   if (text.trim() === "") return null;
   const units = toUnits(text);
   if (units === null) {
-    return /\.\d{9,}/.test(text.trim()) ? "at most 8 decimal places" : "a positive amount such as 100 or 0.5";
+    const t = text.trim();
+    if (/\.\d{9,}$/.test(t)) return "at most 8 decimal places";
+    return /^\d{12,}(\.\d*)?$/.test(t) ? "at most 92233720368.54775807" : "a positive amount such as 100 or 0.5";
   }
   if (!deposit) {
     const limit = toUnits(available) ?? 0n;

@@ -1,9 +1,10 @@
 // The wallets page's pure rules: the new-set and adjust forms built from the inputs' own text (exact
-// fixed-point units from start/money.ts, never floats), capped at what the pool or the set can give,
+// fixed-point units from lib/decimal.ts, never floats), capped at what the pool or the set can give,
 // and USD shown next to amounts (display only: an estimate from the account's /value).
 import type { Amount, WalletSet } from "../../api/types";
 import type { AdjustRequest, Valued, WalletSetRequest } from "../../api/wallets";
-import { amountProblem, fromUnits, rowKey, toUnits, type Row } from "../start/money";
+import { fromUnits, toUnits } from "../../lib/decimal";
+import { amountProblem, rowKey, type Row } from "../start/money";
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 

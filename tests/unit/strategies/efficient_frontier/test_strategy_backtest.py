@@ -11,8 +11,9 @@ from replay.engine import Backtest, BacktestConfig, BacktestResult, RunSetup
 from replay.report import build_report, to_text
 from replay.sources import MemoryJournal, SyntheticSource
 from schemas.codec import default_codec
-from schemas.events import SCALE, Allocation, OrderRequested
+from schemas.events import SCALE, Allocation, OrderRequested, UiComponentUpdated
 from schemas.topics import STRATEGY_EVENTS
+from strategies.efficient_frontier.analysis import evaluate
 from strategies.efficient_frontier.params import EfficientFrontierParams
 from strategies.efficient_frontier.strategy import EfficientFrontierStrategy
 from strategies.efficient_frontier.targets import deviation
@@ -71,6 +72,17 @@ def test_weights_path_converges_to_the_target(backtest: Outcome) -> None:
         assert any(m.startswith("every weight within 1.00% of the target") for m in logs)
     (miner,) = [r for r in result.runs if r.spec.allocations[0].currency == "BTC"]
     assert miner.rejected == 0 and miner.fills > 0
+
+
+def test_the_risk_slider_is_told_the_level_the_run_is_at(backtest: Outcome) -> None:
+    _result, strategies, journal = backtest
+    for run_id, strategy in strategies.items():
+        risks = [json.loads(o.data_json) for o in _outputs(journal, run_id)
+                 if isinstance(o, UiComponentUpdated) and o.component_id == "risk"]
+        assert risks and all(r["min"] <= r["volatility"] <= r["max"] for r in risks), run_id
+        assert strategy.analysis is not None and strategy.state.active is not None
+        target = evaluate(strategy.analysis, dict(strategy.state.active))
+        assert target is not None and risks[-1]["volatility"] == round(target.volatility, 6)
 
 
 def test_no_order_before_confirmation(backtest: Outcome) -> None:
