@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 UV     := uv==0.13.8
 
-.PHONY: setup lock demo up test lint unit integration bench kafka-up kafka-down clean dashboard dashboard-test \
+.PHONY: setup lock promtool demo up test lint unit integration bench kafka-up kafka-down clean dashboard dashboard-test \
         dashboard-clean dashboard-regen chromium
 
 # Python dependencies install from requirements.lock: exact versions with their hashes (pip refuses a file
@@ -19,6 +19,13 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+# promtool checks and unit-tests the alert rules (tests/unit/infra/test_alert_rules.py runs it when it is
+# here): built from Prometheus's source with Go, once, into the cache (a few minutes)
+PROMTOOL := $(or $(CRYPTICK_CACHE),$(HOME)/.cache/cryptick)/bin/promtool
+promtool: $(PROMTOOL)
+$(PROMTOOL):
+	GOBIN=$(dir $(PROMTOOL)) GOFLAGS=-mod=mod go install github.com/prometheus/prometheus/cmd/promtool@v0.316.0
 
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -91,7 +91,7 @@ class StateCollector(Collector):
             yield _counter("cryptick_sse_events", "Events sent to SSE clients (each once, whatever the "
                            "number of clients).", hub.events)
             yield _counter("cryptick_sse_dropped_clients", "SSE clients dropped as too slow (they resume "
-                           "with Last-Event-ID).", getattr(hub, "dropped_clients", 0))
+                           "with Last-Event-ID).", hub.dropped_clients)
         archive = getattr(self.state, "archive", None)
         if archive is not None:
             sink = archive.sink

@@ -42,7 +42,7 @@ async def health(request: Request, settings: SettingsDep, namespace: NamespaceDe
     parts = [Component(name="kafka", status="ok", detail=settings.bootstrap)]
     parts += [Component.model_validate({"name": n, "status": s, "detail": d})
               for n, s, d in await asyncio.to_thread(components, settings.bootstrap, namespace, views, hub,
-                                                     request.app.state.archive)]
+                                                     request.app.state.archive, settings.feed_silent_s)]
     degraded = any(p.status == "degraded" for p in parts)
     return Health(status="degraded" if degraded else "ok", kafka=settings.bootstrap, namespace=namespace,
                   topics=len(topics), components=parts)

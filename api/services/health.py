@@ -15,8 +15,9 @@ REPLICA_BEHIND_LIMIT = 10_000
 
 
 def components(bootstrap: str, namespace: str, views: AgentViews, hub: EventHub,
-               archive: ArchiveThread | None = None) -> list[tuple[str, str, str]]:
-    parts = [_replica(views), _streams(hub), _workers(bootstrap, namespace), _feeds(views)]
+               archive: ArchiveThread | None = None, silent_s: float = STALE_FEED_S
+               ) -> list[tuple[str, str, str]]:
+    parts = [_replica(views), _streams(hub), _workers(bootstrap, namespace), _feeds(views, silent_s)]
     if archive is not None:
         parts.append(_archive(archive))
     return parts
@@ -74,7 +75,7 @@ def _members(bootstrap: str, group: str) -> int:
     return len(described.members)
 
 
-def _feeds(views: AgentViews) -> tuple[str, str, str]:
+def _feeds(views: AgentViews, silent_s: float = STALE_FEED_S) -> tuple[str, str, str]:
     books = views.status().books
     down = sorted(f"{venue} {state}" for venue, (state, _detail, _ts) in views.feeds().items()
                   if state != "connected")
@@ -83,12 +84,12 @@ def _feeds(views: AgentViews) -> tuple[str, str, str]:
     if not books:
         return "feeds", "idle", "no books yet"
     stale = sorted(k for k, (is_stale, _age) in books.items() if is_stale)
-    silent = sorted(k for k, (_s, age) in books.items() if age > STALE_FEED_S)
+    silent = sorted(k for k, (_s, age) in books.items() if age > silent_s)
     if stale or silent:
         parts = []
         if stale:
             parts.append(f"stale: {', '.join(stale[:10])}")
         if silent:
-            parts.append(f"silent for over {STALE_FEED_S:.0f} s: {', '.join(silent[:10])}")
+            parts.append(f"silent for over {silent_s:g} s: {', '.join(silent[:10])}")
         return "feeds", "degraded", "; ".join(parts)
     return "feeds", "ok", f"{len(books)} books fresh"

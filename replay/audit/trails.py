@@ -53,51 +53,42 @@ RUN_TYPES = ("StartRun", "HistoryLoaded", "WalletSetCreated", "MarketSubscriptio
 """What a run's timeline shows: its life, its money and its orders; not the market data it was given,
 its dashboard updates or its timers."""
 
-TRAIL_COLUMNS = ("time", "event", "who", "what", "event_id", "at")
+TRAIL_COLUMNS = ("time", "event", "who", "what", "event_id", "at", "logged")
+"""``time``: the event's own (market) time, empty for a command sent over HTTP, which carries none (it
+happens at the book's time); ``logged``: when the broker wrote the message."""
 
 
 def message_values(client: Any, wanted: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int, bytes]]:
     """The archived bytes of the messages at ``wanted`` coordinates (topic, partition, offset)."""
+    return [m[:4] for m in _messages(client, wanted)]  # type: ignore[misc]
+
+
+def _messages(client: Any, wanted: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int, bytes, int]]:
+    """The messages at ``wanted`` coordinates: (topic, partition, offset, bytes, logged µs)."""
     if not wanted:
         return []
     result = client.query(
-        "SELECT topic, partition, offset, value FROM archive_messages FINAL"
+        "SELECT topic, partition, offset, value, toUnixTimestamp64Micro(kafka_ts) FROM archive_messages FINAL"
         " WHERE (topic, partition, offset) IN {c:Array(Tuple(String, UInt16, UInt64))}",
         parameters={"c": [tuple(w) for w in wanted]}, column_formats={"value": "bytes"})
-    return [(str(t), int(p), int(o), bytes(v)) for t, p, o, v in result.result_rows]
+    return [(str(t), int(p), int(o), bytes(v), int(at)) for t, p, o, v, at in result.result_rows]
 
 
-def _broker_times(client: Any, wanted: Sequence[tuple[str, int, int]]) -> dict[tuple[str, int, int], int]:
-    """When the broker logged the messages at ``wanted`` (microseconds since the epoch)."""
-    if not wanted:
-        return {}
-    result = client.query(
-        "SELECT topic, partition, offset, toUnixTimestamp64Micro(any(kafka_ts)) FROM archive_messages"
-        " WHERE (topic, partition, offset) IN {c:Array(Tuple(String, UInt16, UInt64))}"
-        " GROUP BY topic, partition, offset",
-        parameters={"c": [tuple(w) for w in wanted]})
-    return {(str(t), int(p), int(o)): int(us) for t, p, o, us in result.result_rows}
-
-
-def _trail(client: Any, title: str, messages: Iterable[tuple[str, int, int, bytes]], summary: dict[str, Any],
+def _trail(title: str, messages: Iterable[tuple[str, int, int, bytes, int]], summary: dict[str, Any],
            keep: Any = None) -> AuditTable:
     codec = default_codec()
-    decoded = [(codec.decode(v), t, p, o) for t, p, o, v in messages]
-    # journal order within a topic; across topics, event time (an output has its cause's time)
+    decoded = [(codec.decode(v), t, p, o, at) for t, p, o, v, at in messages]
+    # journal order within a topic; across topics, event time (an output has its cause's time; a command
+    # sent over HTTP has none and comes first, as it did)
     decoded.sort(key=lambda x: (x[0].ts, _rank(type(x[0]).__name__), x[1], x[2], x[3]))
     events = first_by_id(decoded, lambda x: x[0].event_id)
     if keep is not None:
         events = [x for x in events if keep(x[0])]
-    # a command sent over HTTP carries no market time (it happens at the book's): its time, and that of
-    # what the ledger made of it at once, is when the broker logged it
-    untimed = _broker_times(client, [(t, p, o) for e, t, p, o in events if not e.ts])
-    rows = [(iso(e.ts or untimed.get((t, p, o), 0)), type(e).__name__, principal(e), describe(e), e.event_id,
-             coordinates(t, p, o)) for e, t, p, o in events]
+    rows = [(iso(e.ts) if e.ts else "", type(e).__name__, principal(e), describe(e), e.event_id,
+             coordinates(t, p, o), iso(at)) for e, t, p, o, at in events]
     accounts = sorted({a for e, *_ in events if (a := getattr(e, "account", ""))})
-    extra = {"untimed": f"{len(untimed)} events sent without a market time (over HTTP) show when the broker "
-                        "logged them"} if untimed else {}
     return AuditTable(title, TRAIL_COLUMNS, rows, {**summary, "account": ", ".join(accounts),
-                                                   "events": len(rows), **extra})
+                                                   "events": len(rows)})
 
 
 _ORDER = {name: i for i, name in enumerate((
@@ -143,8 +134,8 @@ def order_trail(client: Any, namespace: str | None, order_id: str) -> AuditTable
     parts.append("SELECT kafka_topic, kafka_partition, kafka_offset FROM archive_wallet_movement FINAL"
                  " WHERE startsWith(cause_id, {prefix:String}) AND kafka_topic = {tw:String}")
     found = client.query(" UNION ALL ".join(parts), parameters=params).result_rows
-    messages = message_values(client, [(str(t), int(p), int(o)) for t, p, o in found])
-    trail = _trail(client, f"Order {order_id}", messages,
+    messages = _messages(client, [(str(t), int(p), int(o)) for t, p, o in found])
+    trail = _trail(f"Order {order_id}", messages,
                    {"order_id": order_id, "namespace": namespace or "(live)"})
     if not trail.rows:
         raise LookupError(f"no order {order_id} in the archive of namespace {namespace or '(live)'}")
@@ -158,19 +149,18 @@ def run_timeline(client: Any, namespace: str, run_id: str, *, logs: bool = False
     orders, fills and postings, its stop and the release of its wallet set. ``logs`` adds its log lines
     (warnings and errors are always in)."""
     result = client.query(
-        "SELECT topic, partition, offset, value FROM archive_messages FINAL"
+        "SELECT topic, partition, offset, value, toUnixTimestamp64Micro(kafka_ts) FROM archive_messages FINAL"
         " WHERE topic IN {topics:Array(String)} AND key = {k:String} AND event_type IN {types:Array(String)}",
         parameters={"topics": [qualified(STRATEGY_JOURNAL, namespace), qualified(STRATEGY_EVENTS, namespace)],
                     "k": run_id, "types": list(RUN_TYPES)},
         column_formats={"value": "bytes"})
-    messages = [(str(t), int(p), int(o), bytes(v)) for t, p, o, v in result.result_rows]
+    messages = [(str(t), int(p), int(o), bytes(v), int(at)) for t, p, o, v, at in result.result_rows]
 
     def keep(event: Any) -> bool:
         level = getattr(event, "level", None)
         return level is None or logs or level in ("warning", "error", "critical")
 
-    trail = _trail(client, f"Run {run_id}", messages, {"run_id": run_id, "namespace": namespace or "(live)"},
-                   keep)
+    trail = _trail(f"Run {run_id}", messages, {"run_id": run_id, "namespace": namespace or "(live)"}, keep)
     if not trail.rows:
         raise LookupError(f"no run {run_id} in the archive of namespace {namespace or '(live)'}")
     counts: dict[str, int] = {}

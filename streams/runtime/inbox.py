@@ -19,6 +19,7 @@ mid-change cannot be rebuilt: that is logged as an error and counted.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -28,7 +29,10 @@ from schemas.codec import Codec, DecodeError, default_codec
 from schemas.events import DeadLetter, Event
 from schemas.topics import DEAD_LETTERS
 from streams.core import Engine, Forward, KeyedEngine, SplitEngine
-from streams.runtime.metrics import InboxCounters
+from streams.runtime.metrics import BUCKETS, InboxCounters
+
+_clock = time.perf_counter
+_bucket = bisect.bisect_left
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +148,7 @@ class InboxProcessor:
                 timestamp_ms: int = 0) -> list[Outgoing]:
         """Outputs for one inbox message; [] for a redelivered offset."""
         engine = self.engine(partition, offset)  # a rebuild is timed apart, in rebuild_seconds
-        started = time.perf_counter()
+        started = _clock()
         c = self.counters
         if offset < self.next_offset[partition]:
             c.redelivered += 1
@@ -152,12 +156,16 @@ class InboxProcessor:
         self.next_offset[partition] = offset + 1
         self.processed += 1
         out = self._process(engine, partition, offset, key, value or b"", timestamp_ms)
-        c.events_in[partition] = c.events_in.get(partition, 0) + 1
+        seen = c.events_in
+        seen[partition] = seen.get(partition, 0) + 1
         if out:
             c.events_out[partition] = c.events_out.get(partition, 0) + len(out)
             c.count_outputs(out)
         c.last_ts_ms[partition] = timestamp_ms
-        c.timings.observe(time.perf_counter() - started)
+        took = _clock() - started
+        timings = c.timings
+        timings.counts[_bucket(BUCKETS, took)] += 1  # Timings.observe, inlined: this runs per message
+        timings.total += took
         return out
 
     def _process(self, engine: Engine | KeyedEngine, partition: int, offset: int, key: bytes | None,

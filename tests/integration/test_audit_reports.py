@@ -157,7 +157,7 @@ def test_the_cli_prints_and_exports_the_reports(archived: Archived, tmp_path: An
     table = pq.read_table(io.BytesIO(out.read_bytes()))
     assert table.column("fills").to_pylist() == [len(archived.fills)]
     csv = runner.invoke(app, ["audit", "run", archived.run_id, "--format", "csv"])
-    assert csv.exit_code == 0 and csv.output.splitlines()[0] == "time,event,who,what,event_id,at"
+    assert csv.exit_code == 0 and csv.output.splitlines()[0] == "time,event,who,what,event_id,at,logged"
     proven = runner.invoke(app, ["audit", "ledger", "--run", archived.run_id])
     assert proven.exit_code == 0 and "verdict: conserved" in proven.output, proven.output
     none = runner.invoke(app, ["audit", "refused", "--run", archived.run_id, "--kind", "orders"])

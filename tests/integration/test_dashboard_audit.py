@@ -105,7 +105,7 @@ def test_an_admin_reads_an_orders_trail_downloads_it_and_runs_both_proofs(site: 
         download.value.save_as(saved)
         with saved.open(newline="") as f:
             rows = list(csv.reader(f))
-        assert rows[0] == ["time", "event", "who", "what", "event_id", "at"]
+        assert rows[0] == ["time", "event", "who", "what", "event_id", "at", "logged"]
         assert len(rows) - 1 == count and [r[1] for r in rows[1:]] == shown
 
         # the no-double-fill proof for the market, from its form

@@ -139,3 +139,31 @@ def _the_apis_metrics(kafka_bootstrap: str, namespace: str, api_server: str) -> 
     scoped = httpx.get(f"{api_server}/metrics", headers={"Authorization": f"Bearer {key}"})
     assert scoped.status_code == 403 and "every account" in scoped.json()["detail"]
     assert httpx.get(f"{api_server}/metrics", headers=AUTH).status_code == 200
+
+
+def test_a_feed_that_stops_shows_in_the_book_age_metric_and_health(kafka_bootstrap: str,
+                                                                   namespace: str) -> None:
+    """A few synthetic book updates, then nothing: the book's age grows past the silence limit, and both the
+    metric and /health say so (the limit is 2 s here; 60 s by default, as the alert's)."""
+    from producers.feed_runner import run_synthetic
+
+    create_topics(kafka_bootstrap, all_topics(namespace))
+    with running_api(kafka_bootstrap, namespace, FEED_SILENT_S="2") as base:
+        run_synthetic(kafka_bootstrap, namespace, steps=3, speed=0)  # the feed's last messages
+
+        def fresh() -> Samples | None:
+            s = parse(get(f"{base}/metrics").text)
+            known = present(s, "cryptick_book_last_message_age_seconds", venue="synthetic", pair="BTC-USD")
+            return s if known else None
+
+        s = wait_for("the synthetic books in the replica", fresh, timeout=60)
+        assert total(s, "cryptick_book_stale", venue="synthetic", pair="BTC-USD") == 0
+
+        def silent() -> tuple[Samples, dict] | None:  # type: ignore[type-arg]
+            s = parse(get(f"{base}/metrics").text)
+            feeds = next(c for c in get(f"{base}/health").json()["components"] if c["name"] == "feeds")
+            return (s, feeds) if feeds["status"] == "degraded" else None
+
+        s, feeds = wait_for("/health to call the feed silent", silent, timeout=30)
+        assert "silent for over 2 s" in feeds["detail"] and "synthetic:BTC-USD" in feeds["detail"]
+        assert total(s, "cryptick_book_last_message_age_seconds", venue="synthetic", pair="BTC-USD") > 2

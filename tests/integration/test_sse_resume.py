@@ -166,6 +166,8 @@ def test_a_slow_client_is_dropped_with_a_reason_while_others_get_everything(
         health = http.get(f"{base}/health", timeout=10).json()
         streams = next(c for c in health["components"] if c["name"] == "streams")
         assert streams["status"] == "ok"
+        metrics = http.get(f"{base}/metrics", timeout=10).text  # the drop is counted, once
+        assert "cryptick_sse_dropped_clients_total 1.0" in metrics.splitlines()
 
 
 def test_heartbeats_keep_an_idle_stream_open(kafka_bootstrap: str, namespace: str) -> None:

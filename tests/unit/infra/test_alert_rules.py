@@ -100,3 +100,17 @@ def test_promtool_finds_the_rules_valid_and_their_unit_tests_pass() -> None:
     tested = subprocess.run([tool, "test", "rules", "alerts.test.yml"], cwd=PROMETHEUS, capture_output=True,
                             text=True, timeout=120)
     assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+@pytest.mark.skipif(promtool() is None, reason="promtool is not installed here (make promtool builds it)")
+def test_promtool_finds_the_scrape_config_valid(tmp_path: Path) -> None:
+    """The compose stack's Prometheus config, its container paths pointed at the files here."""
+    tool = promtool()
+    assert tool is not None
+    (tmp_path / "api-key").write_text("ck_example.a-key-for-the-check\n")
+    shutil.copy(PROMETHEUS / "alerts.yml", tmp_path / "alerts.yml")
+    config = (PROMETHEUS / "prometheus.yml").read_text().replace("/etc/prometheus/", f"{tmp_path}/")
+    (tmp_path / "prometheus.yml").write_text(config)
+    checked = subprocess.run([tool, "check", "config", str(tmp_path / "prometheus.yml")], capture_output=True,
+                             text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

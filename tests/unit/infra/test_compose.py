@@ -107,7 +107,8 @@ def _published(service: dict[str, Any]) -> list[tuple[str, str]]:
 
 def test_every_published_port_binds_the_loopback_address_only() -> None:
     published = {name: _published(s) for name, s in _compose()["services"].items() if s.get("ports")}
-    assert published == {"api": [("127.0.0.1", "8000")]}
+    assert published == {"api": [("127.0.0.1", "8000")], "prometheus": [("127.0.0.1", "9090")],
+                         "grafana": [("127.0.0.1", "3000")]}
     assert all("network_mode" not in s for s in _compose()["services"].values())
 
 
@@ -202,7 +203,7 @@ def test_the_env_file_is_ignored_by_git_and_kept_out_of_the_image() -> None:
 TOP_LEVEL = {"name", "services", "networks", "volumes", "secrets", "configs"}
 SERVICE_KEYS = {"image", "build", "command", "entrypoint", "environment", "env_file", "networks", "ports",
                 "expose", "depends_on", "healthcheck", "restart", "volumes", "secrets", "user", "read_only",
-                "cap_drop", "security_opt", "working_dir", "stop_grace_period", "labels", "init"}
+                "cap_drop", "security_opt", "working_dir", "stop_grace_period", "labels", "init", "configs"}
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 
 
