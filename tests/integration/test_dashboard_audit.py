@@ -12,6 +12,7 @@ Bounded for CI: one stack, one browser, two tests, each wait at most 60 s.
 from __future__ import annotations
 
 import csv
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -131,6 +132,22 @@ def test_an_admin_reads_an_orders_trail_downloads_it_and_runs_both_proofs(site: 
         expect(verdict.get_by_test_id("verdict-checked")).to_contain_text("postings")
         expect(page.get_by_test_id("audit-summary")).to_contain_text(ACCOUNT)
         shot(page, "audit-ledger")
+
+        # the market's book as it was a moment ago, by deep link: both sides, best first, and its version
+        at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 2))
+        page.goto(f"{site.base}/ui/audit?report=book&venue={VENUE}&pair={PAIR}&at={at}&depth=5")
+        book = page.get_by_role("table", name=f"Book of {VENUE} {PAIR} at {at}.000000Z")
+        expect(book.locator("[data-column='side']", has_text="bid")).to_have_count(5)
+        expect(book.locator("[data-column='side']", has_text="ask")).to_have_count(5)
+        expect(page.get_by_test_id("audit-summary")).to_contain_text("version event")
+        shot(page, "audit-book")
+        # and its top over the last hour, a point a minute, from the form
+        page.get_by_role("tab", name="Book over time").click()
+        form = page.get_by_role("form", name="Book over time: parameters")
+        form.get_by_label("Period").select_option("1h")
+        form.get_by_role("button", name="Run report").click()
+        series = page.get_by_role("table", name=re.compile(f"{VENUE} {PAIR}"))
+        expect(series.locator("[data-column='best bid']").first).to_be_visible()
         assert real_problems(page) == [], page.problems
         context.close()
 

@@ -6,9 +6,10 @@ import type { components } from "./schema";
 
 export type AuditOut = components["schemas"]["AuditOut"];
 
-export type ReportKind = "order" | "run" | "commands" | "fees" | "ledger" | "fills" | "refused";
+export type ReportKind = "order" | "run" | "commands" | "fees" | "ledger" | "fills" | "refused" | "book" | "series";
 
-/** A report asked for: its kind, the id in its path (an order's, a run's) and its query. */
+/** A report asked for: its kind, the id in its path (an order's, a run's; a book's venue/pair) and its
+ *  query. */
 export interface ReportRequest {
   kind: ReportKind;
   id: string;
@@ -17,12 +18,24 @@ export interface ReportRequest {
 
 const PATHS: Record<ReportKind, string> = {
   order: "/audit/orders/", run: "/audit/runs/", commands: "/audit/commands", fees: "/audit/fees",
-  ledger: "/audit/ledger", fills: "/audit/fills", refused: "/audit/refused",
+  ledger: "/audit/ledger", fills: "/audit/fills", refused: "/audit/refused", book: "/audit/books/",
+  series: "/audit/books/",
 };
+
+/** A book's venue and pair from its request's id ("venue/pair"). */
+export function bookOf(req: ReportRequest): { venue: string; pair: string } {
+  const [venue = "", pair = ""] = req.id.split("/");
+  return { venue, pair };
+}
 
 /** The report's URL with `format`: the same query the page read, as a file. */
 export function exportHref(req: ReportRequest, format: "csv" | "parquet"): string {
-  const path = PATHS[req.kind] + (req.kind === "order" || req.kind === "run" ? encodeURIComponent(req.id) : "");
+  let path = PATHS[req.kind];
+  if (req.kind === "order" || req.kind === "run") path += encodeURIComponent(req.id);
+  if (req.kind === "book" || req.kind === "series") {
+    const { venue, pair } = bookOf(req);
+    path += `${encodeURIComponent(venue)}/${encodeURIComponent(pair)}${req.kind === "series" ? "/series" : ""}`;
+  }
   const query = new URLSearchParams({ ...req.query, format });
   return `${path}?${query.toString()}`;
 }
@@ -51,5 +64,12 @@ function read(req: ReportRequest, signal?: AbortSignal): Promise<unknown> {
       return unwrap(http.GET("/audit/fills", { params: { query: q }, signal }));
     case "refused":
       return unwrap(http.GET("/audit/refused", { params: { query: q }, signal }));
+    case "book":
+      return unwrap(http.GET("/audit/books/{venue}/{pair}", {
+        params: { path: bookOf(req), query: { at: q.at ?? "", depth: Number(q.depth ?? 20) } }, signal }));
+    case "series":
+      return unwrap(http.GET("/audit/books/{venue}/{pair}/series", {
+        params: { path: bookOf(req), query: { since: q.since ?? "", until: q.until ?? "", every: q.every ?? "1m",
+                                               levels: Number(q.levels ?? 10) } }, signal }));
   }
 }

@@ -2,7 +2,7 @@ import { Autocomplete, Button, Checkbox, Chip, Group, NativeSelect, Stack, Text,
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import type { ReportKind } from "../../api/audit";
 import { grantedAccounts, useStore } from "../../store/store";
-import { ACTIONS, DEFAULT_FEE_GROUPS, FEE_GROUPS, PERIODS, REFUSED_KINDS, reportInfo, takes } from "./model";
+import { ACTIONS, DEFAULT_FEE_GROUPS, EVERY, FEE_GROUPS, PERIODS, REFUSED_KINDS, reportInfo, takes } from "./model";
 
 type Values = Record<string, string>;
 
@@ -82,12 +82,28 @@ export function ReportForm({ kind, values, missing, busy, onRun }: {
                           onChange={(e) => set("action")(e.currentTarget.value)} />
           </>
         )}
-        {kind === "fills" && (
+        {(kind === "fills" || kind === "book" || kind === "series") && (
           <Group gap="xs" grow>
             <TextInput label="Venue" placeholder="every venue" value={text("venue")}
                        onChange={(e) => set("venue")(e.currentTarget.value)} autoComplete="off" />
             <TextInput label="Pair" placeholder="every pair" value={text("pair")}
                        onChange={(e) => set("pair")(e.currentTarget.value)} autoComplete="off" />
+          </Group>
+        )}
+        {kind === "book" && (
+          <>
+            <TextInput type="datetime-local" step={1} label="At (UTC)" value={text("at")} required
+                       onChange={(e) => set("at")(e.currentTarget.value)} />
+            <TextInput type="number" label="Levels a side" min={1} max={1000} value={text("depth") || "20"}
+                       onChange={(e) => set("depth")(e.currentTarget.value)} />
+          </>
+        )}
+        {kind === "series" && (
+          <Group gap="xs" grow>
+            <NativeSelect label="Every" data={[...EVERY]} value={text("every") || "1m"}
+                          onChange={(e) => set("every")(e.currentTarget.value)} />
+            <TextInput type="number" label="Depth (levels)" min={1} max={1000} value={text("levels") || "10"}
+                       onChange={(e) => set("levels")(e.currentTarget.value)} />
           </Group>
         )}
         {kind === "fees" && (

@@ -133,3 +133,26 @@ describe("a report not answered", () => {
     expect(failureTitle(new ApiError(0, "no answer"), "ledger")).toBe("The report could not be read");
   });
 });
+
+describe("a book at a time and over time", () => {
+  const now = new Date("2026-12-07T12:00:00Z");
+  it("asks for the venue, the pair and the instant, read as UTC", () => {
+    expect(requestFrom(new URLSearchParams("report=book&venue=coinbase"), now, "")).toMatch(/venue and the pair/);
+    expect(requestFrom(new URLSearchParams("report=book&venue=coinbase&pair=BTC-USD"), now, "")).toMatch(/instant/);
+    expect(requestFrom(new URLSearchParams("report=book&venue=coinbase&pair=BTC-USD&at=2026-12-07T10:00"), now, ""))
+      .toEqual({ kind: "book", id: "coinbase/BTC-USD", query: { at: "2026-12-07T10:00:00.000Z", depth: "20" } });
+    expect(requestFrom(new URLSearchParams("report=book&venue=v&pair=P&at=yesterday"), now, "")).toMatch(/not a time/);
+  });
+  it("bounds a series by its period, ending now when relative, and refuses an unbounded one", () => {
+    expect(requestFrom(new URLSearchParams("report=series&venue=v&pair=BTC-USD&period=1h&every=5m"), now, ""))
+      .toEqual({ kind: "series", id: "v/BTC-USD", query: { since: "2026-12-07T11:00:00.000Z",
+                                                            until: "2026-12-07T12:00:00.000Z", every: "5m", levels: "10" } });
+    expect(requestFrom(new URLSearchParams("report=series&venue=v&pair=BTC-USD"), now, "")).toMatch(/Choose a period/);
+  });
+  it("downloads from the book's own path, venue and pair escaped", () => {
+    const req = { kind: "series" as const, id: "v w/BTC-USD", query: { since: "a", until: "b", every: "1m", levels: "10" } };
+    expect(exportHref(req, "csv")).toBe("/audit/books/v%20w/BTC-USD/series?since=a&until=b&every=1m&levels=10&format=csv");
+    expect(exportHref({ kind: "book", id: "v/P", query: { at: "t", depth: "5" } }, "parquet"))
+      .toBe("/audit/books/v/P?at=t&depth=5&format=parquet");
+  });
+});

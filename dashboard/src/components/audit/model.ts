@@ -28,6 +28,10 @@ export const REPORTS: readonly ReportInfo[] = [
     about: "Every command with the principal that issued it and when the broker took it, newest first. For an admin." },
   { kind: "refused", label: "Refused", admin: false,
     about: "What was refused and why: orders, wallet commands and cancels the engines turned down, dead letters, balances an exchange reported other than the ledger's." },
+  { kind: "book", label: "Book at a time", admin: false,
+    about: "A venue's order book as it was at an instant: the best levels of each side, rebuilt from the archived snapshots and deltas, with the book event it reflects." },
+  { kind: "series", label: "Book over time", admin: false,
+    about: "The book's top at the end of each interval: best bid and ask, mid, spread, and the size shown within the best levels of each side." },
 ];
 
 export const reportInfo = (kind: ReportKind): ReportInfo => REPORTS.find((r) => r.kind === kind)!;
@@ -59,7 +63,11 @@ const PARAMS: Record<ReportKind, readonly string[]> = {
   ledger: ["account", "period", "since", "until"],
   fills: ["venue", "pair", "period", "since", "until"],
   refused: ["account", "kinds", "period", "since", "until", "limit"],
+  book: ["venue", "pair", "at", "depth"],
+  series: ["venue", "pair", "period", "since", "until", "every", "levels"],
 };
+
+export const EVERY = ["30s", "1m", "5m", "15m", "1h", "1d"] as const;
 
 export const takes = (kind: ReportKind, param: string): boolean => PARAMS[kind].includes(param);
 
@@ -110,6 +118,7 @@ export function requestFrom(params: URLSearchParams, now: Date, account: string)
     if (!get("run")) return "Choose a run, or enter its id.";
     return { kind, id: get("run"), query: get("logs") === "true" ? { logs: "true" } : {} };
   }
+  if (kind === "book" || kind === "series") return bookRequest(kind, params, now);
   const period = periodQuery(params, now);
   if (typeof period === "string") return period;
   const query: Record<string, string> = { ...period };
@@ -123,6 +132,25 @@ export function requestFrom(params: URLSearchParams, now: Date, account: string)
     if (takes(kind, p) && get(p)) query[p] = get(p);
   }
   return { kind, id: "", query };
+}
+
+/** A book's request: its venue and pair, and an instant (a book) or a bounded period (a series, which
+ *  ends now when the period is relative). */
+function bookRequest(kind: "book" | "series", params: URLSearchParams, now: Date): ReportRequest | string {
+  const get = (p: string) => (params.get(p) ?? "").trim();
+  if (!get("venue") || !get("pair")) return "Enter the venue and the pair (e.g. coinbase, BTC-USD).";
+  const id = `${get("venue")}/${get("pair")}`;
+  if (kind === "book") {
+    if (!get("at")) return "Choose the instant (UTC).";
+    const at = utcIso(get("at"));
+    if (!at) return `"${get("at")}" is not a time: use the picker, or write it as 2026-12-07T10:00 (UTC).`;
+    return { kind, id, query: { at, depth: get("depth") || "20" } };
+  }
+  const period = periodQuery(params, now);
+  if (typeof period === "string") return period;
+  if (!period.since) return "Choose a period: a series needs where it starts.";
+  return { kind, id, query: { since: period.since, until: period.until ?? now.toISOString(),
+                              every: get("every") || "1m", levels: get("levels") || "10" } };
 }
 
 export interface Verdict {
@@ -187,6 +215,8 @@ export function emptyText(kind: ReportKind): string {
     case "refused": return "Nothing was refused in this period.";
     case "ledger": return "No break: nothing to list.";
     case "fills": return "No violation: nothing to list.";
+    case "book": return "The book was empty at that instant.";
+    case "series": return "No point in this period.";
     default: return "No event.";
   }
 }
@@ -203,8 +233,11 @@ export function failureTitle(error: unknown, kind: ReportKind): string {
   const status = error instanceof ApiError ? error.status : 0;
   if (status === 403) return "Your role may not read this report";
   if (status === 404) {
-    return kind === "order" || kind === "run"
-      ? `No such ${kind} in the archive: check the id (a new ${kind} reaches the archive within seconds)`
+    if (kind === "order" || kind === "run") {
+      return `No such ${kind} in the archive: check the id (a new ${kind} reaches the archive within seconds)`;
+    }
+    return kind === "book" || kind === "series"
+      ? "No book of this pair then: check the venue and pair, or choose a later time"
       : "Not found";
   }
   if (status === 422) return "The API did not take these parameters";
