@@ -17,6 +17,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from streams.archive.metrics import archive_families
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNTIMED = ("/streams/", "/backtests/{backtest_id}/events")
 """Routes that stream for as long as their client listens: counted, not timed."""
@@ -94,19 +96,7 @@ class StateCollector(Collector):
                            "with Last-Event-ID).", hub.dropped_clients)
         archive = getattr(self.state, "archive", None)
         if archive is not None:
-            sink = archive.sink
-            yield _counter("cryptick_archive_rows_written", "Messages this API's archive sink wrote.",
-                           sink.archived)
-            yield _gauge("cryptick_archive_up", "1 while the archive sink runs.", 1 if archive.alive else 0)
-            lag = GaugeMetricFamily("cryptick_archive_lag_messages", "Messages on a topic not archived yet.",
-                                    labels=["topic"])
-            for topic, behind in sorted(sink.lag().items()):
-                lag.add_metric([topic], behind)
-            yield lag
-            yield _counter("cryptick_archive_inserts", "Batches inserted into ClickHouse.",
-                           sink.writer.inserts)
-            yield _counter("cryptick_archive_insert_seconds", "Time spent inserting batches into ClickHouse.",
-                           sink.writer.insert_seconds)
+            yield from archive_families(archive.sink, archive.alive)
         if views is None:
             return
         st = views.status()

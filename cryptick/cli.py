@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -52,6 +53,10 @@ wallets_app = typer.Typer(help="Logical wallets: balances now and at any past ti
 app.add_typer(wallets_app, name="wallets")
 
 Namespace = Annotated[str, typer.Option(help="Topic namespace ('' is live).")]
+MetricsPort = Annotated[int | None, typer.Option(
+    help="Serve Prometheus's /metrics on this port (0: any free port, said in the log).")]
+MetricsHost = Annotated[str, typer.Option(
+    help="The metrics' bind address (0.0.0.0 in a container, for Prometheus beside it).")]
 
 
 def _fail(message: str) -> None:
@@ -145,11 +150,8 @@ def worker(
     runtime: Annotated[str, typer.Option(help="faust (agents on Faust) or direct (confluent-kafka).")] = (
         "faust"
     ),
-    metrics_port: Annotated[int | None, typer.Option(
-        help="Serve Prometheus's /metrics on this port (0: any free port, said in the log).")
-    ] = None,
-    metrics_host: Annotated[str, typer.Option(
-        help="The metrics' bind address (0.0.0.0 in a container, for Prometheus beside it).")] = "127.0.0.1",
+    metrics_port: MetricsPort = None,
+    metrics_host: MetricsHost = "127.0.0.1",
 ) -> None:
     """Run the agents of a namespace (until stopped)."""
     from cryptick.worker import run
@@ -165,11 +167,14 @@ def worker(
 def archive(
     namespace: Namespace = "",
     follow: Annotated[bool, typer.Option(help="Keep archiving until interrupted.")] = False,
+    metrics_port: MetricsPort = None,
+    metrics_host: MetricsHost = "127.0.0.1",
 ) -> None:
     """Write every topic of a namespace to ClickHouse with its Kafka coordinates."""
     import threading
 
     from streams.archive.clickhouse import get_client
+    from streams.archive.metrics import ArchiveCollector
     from streams.archive.sink import ArchiveSink
 
     s = get_settings()
@@ -177,7 +182,9 @@ def archive(
     try:
         if follow:
             stop = threading.Event()
-            with _notices(s.bootstrap, namespace, "archive", "archive sink started"):
+            collector = ArchiveCollector(sink, lambda: not stop.is_set())
+            started = "archive sink started" + _serve_metrics(metrics_port, metrics_host, collector)
+            with _notices(s.bootstrap, namespace, "archive", started):
                 try:
                     sink.run(stop)
                 except KeyboardInterrupt:
@@ -279,12 +286,33 @@ def feed(
     start: Annotated[str, typer.Option(
         help="Synthetic: the market's start time, 'now' (for paper runs: commands and market share a "
              "clock) or a UTC date like 2018-01-01.")] = "now",
+    metrics_port: MetricsPort = None,
+    metrics_host: MetricsHost = "127.0.0.1",
 ) -> None:
     """Put market data on venue.journal: exchange websocket feeds, or the synthetic market."""
+    from producers.feed_metrics import FeedCollector
+
     s = get_settings()
     text = feeds or s.cryptick_feeds
-    with _notices(s.bootstrap, namespace, "feed", f"feed started: {text.strip() or 'nothing'}"):
-        _feed(s, text, namespace, url, tick_s, steps, speed, start)
+    metrics = FeedCollector()
+    served = _serve_metrics(metrics_port, metrics_host, metrics)
+    with _notices(s.bootstrap, namespace, "feed", f"feed started: {text.strip() or 'nothing'}{served}"):
+        _feed(s, text, namespace, url, tick_s, steps, speed, start, metrics)
+
+
+def _serve_metrics(port: int | None, host: str, *collectors: Any) -> str:
+    """Prometheus's /metrics of this process on ``port`` (with ``collectors``), if one is given; what to
+    add to the process's started notice."""
+    if port is None:
+        return ""
+    from streams.runtime.metrics import process_registry, serve
+
+    try:
+        server = serve(port, process_registry(*collectors), host)
+    except OSError as exc:  # e.g. the port is taken: the process's work matters more than its metrics
+        logging.getLogger("cryptick.metrics").error("metrics not served on %s:%s: %s", host, port, exc)
+        return f"; metrics NOT served ({host}:{port}: {exc})"
+    return f"; metrics on http://{host}:{server.server_port}/metrics"
 
 
 @contextlib.contextmanager
@@ -313,7 +341,7 @@ def _notices(bootstrap: str, namespace: str, service: str, started: str) -> Iter
 
 
 def _feed(s: Any, text: str, namespace: str, url: str | None, tick_s: float, steps: int, speed: float,
-          start: str) -> None:
+          start: str, metrics: Any = None) -> None:
     import asyncio
     import dataclasses
     import signal
@@ -350,7 +378,7 @@ def _feed(s: Any, text: str, namespace: str, url: str | None, tick_s: float, ste
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        return await run_feeds(s.bootstrap, namespace, specs, tick_s, stop)
+        return await run_feeds(s.bootstrap, namespace, specs, tick_s, stop, metrics=metrics)
 
     from streams.runtime.kafka import DeliveryFailed
 

@@ -51,6 +51,8 @@ class Settings(SecretSettings):
     api_port: int = 8000
     feed_silent_s: float = Field(default=60.0, gt=0, description="a book with no message (not even a clock "
                                  "tick) for this long makes /health say its feed is silent")
+    feed_metrics_port: int = Field(default=9466, ge=0, le=65535, description="`cryptick up`'s feed serves "
+                                   "Prometheus's /metrics here (127.0.0.1)")
     worker_metrics_port: int = Field(default=9464, ge=0, le=65535, description="`cryptick up`'s worker "
                                      "serves Prometheus's /metrics here (127.0.0.1); the API at /metrics")
     sse_heartbeat_s: float = Field(default=15.0, gt=0, description="a comment line on an idle stream "

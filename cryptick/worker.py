@@ -118,8 +118,13 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
     metrics: AgentCollector | None = None
     if metrics_port is not None:
         registry, metrics = agent_registry()
-        server = serve(metrics_port, registry, metrics_host)
-        started += f"; metrics on http://{metrics_host}:{server.server_port}/metrics"
+        try:
+            server = serve(metrics_port, registry, metrics_host)
+            started += f"; metrics on http://{metrics_host}:{server.server_port}/metrics"
+        except OSError as exc:  # e.g. the port is taken: the agents' work matters more than their metrics
+            log.error("metrics not served on %s:%s: %s", metrics_host, metrics_port, exc)
+            started += f"; metrics NOT served ({metrics_host}:{metrics_port}: {exc})"
+            metrics = None
     if runtime == "faust":
         app = build(bootstrap, namespace, roles, instance, metrics)
 

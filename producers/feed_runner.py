@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from producers.clock import tick
 from producers.exchanges.bitfinex.connect import BitfinexFeed
@@ -113,11 +114,15 @@ async def _clock(sink: JournalSink, keys: Sequence[str], tick_s: float, stop: as
 
 
 async def run_feeds(bootstrap: str, namespace: str, specs: Sequence[FeedSpec], tick_s: float = 1.0,
-                    stop: asyncio.Event | None = None, options: ConnectorOptions | None = None) -> int:
-    """Follow every spec until ``stop`` is set; the number of events journaled."""
+                    stop: asyncio.Event | None = None, options: ConnectorOptions | None = None,
+                    metrics: Any = None) -> int:
+    """Follow every spec until ``stop`` is set; the number of events journaled. ``metrics``: a
+    ``producers.feed_metrics.FeedCollector`` told the connectors and the sink."""
     stop = stop or asyncio.Event()
     sink = JournalSink(bootstrap, namespace)
     connectors = [FeedConnector(make_feed(s), sink, options) for s in specs]
+    if metrics is not None:
+        metrics.watch(connectors, sink)
     keys = [venue_key(s.venue, p) for s in specs for p in s.pairs]
     tasks = [asyncio.create_task(c.run()) for c in connectors]
     tasks.append(asyncio.create_task(_clock(sink, keys, tick_s, stop)))

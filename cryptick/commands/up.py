@@ -89,10 +89,12 @@ def up(
                          host=host or s.api_host).start(timeout=60)
         typer.echo(f"API started{' (archiving to ' + redact_dsn(s.dsn) + ')' if archive else ''}; "
                    f"log {logs / 'api.log'}")
-        feed_cmd = [sys.executable, "-m", "cryptick.cli", "feed", "--feeds", feeds, "--namespace", namespace]
+        feed_cmd = [sys.executable, "-m", "cryptick.cli", "feed", "--feeds", feeds, "--namespace", namespace,
+                    "--metrics-port", str(s.feed_metrics_port)]
         with (logs / "feed.log").open("ab") as out:
             feed = subprocess.Popen(feed_cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        typer.echo(f"feed ({feeds}) started; log {logs / 'feed.log'}")
+        typer.echo(f"feed ({feeds}) started; log {logs / 'feed.log'}; metrics "
+                   f"http://127.0.0.1:{s.feed_metrics_port}/metrics")
         typer.echo(f"\nready: {api.base}  (OpenAPI at {api.base}/docs; Ctrl-C stops everything)")
         typer.echo("  sign in as admin (POST /auth/login) with the password made at the first start or "
                    "CRYPTICK_ADMIN_PASSWORD; programs: `cryptick keys create` for an API key")

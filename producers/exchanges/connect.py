@@ -109,6 +109,8 @@ class ConnectorStats:
     messages: int = 0
     malformed: int = 0
     venue_errors: int = 0
+    resnapshots: int = 0  # reconnections to resnapshot a book that went stale (a gap, a checksum)
+    last_message_s: float | None = None  # wall time (time.time()) of the last frame received
     disconnects: list[str] = field(default_factory=list)
     delays: list[float] = field(default_factory=list)
 
@@ -147,6 +149,11 @@ class FeedConnector:
         self._closing: asyncio.Future[None] | None = None
         self._healthy = False
         self._fresh: set[str] = set()  # pairs with a snapshot and no stale report since
+
+    @property
+    def connected(self) -> bool:
+        """A session is open and has delivered a frame since it opened."""
+        return self._ws is not None and self._healthy
 
     def stop(self) -> None:
         """Ask ``run()`` to return; closes the current connection."""
@@ -203,6 +210,7 @@ class FeedConnector:
                         raise _Resync(f"feed silent for {self.options.stale_after_s}s") from None
                     reason = await self.handle(parser, raw)
                     if reason is not None:
+                        self.stats.resnapshots += 1
                         raise _Resync(reason)
             finally:
                 keepalive.cancel()
@@ -211,6 +219,7 @@ class FeedConnector:
     async def handle(self, parser: FeedParser, raw: str | bytes) -> str | None:
         """Parse one received frame and deliver its events; why to resnapshot, if a book went stale."""
         self.stats.messages += 1
+        self.stats.last_message_s = time.time()
         try:
             events = parser.parse(raw, self._clock())
         except MalformedMessage as exc:

@@ -177,16 +177,20 @@ class AgentCollector(Collector):
                     outputs, outcomes)
 
 
-def agent_registry() -> tuple[CollectorRegistry, AgentCollector]:
-    """A registry with the agents' collector (and the process's own metrics: CPU, memory, GC)."""
+def process_registry(*collectors: Collector) -> CollectorRegistry:
+    """A registry of the process's own metrics (CPU, memory, GC) and ``collectors``."""
     from prometheus_client import GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR
 
     registry = CollectorRegistry(auto_describe=True)
-    for c in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+    for c in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR, *collectors):
         registry.register(c)
+    return registry
+
+
+def agent_registry() -> tuple[CollectorRegistry, AgentCollector]:
+    """A registry with the agents' collector (and the process's own metrics)."""
     agents = AgentCollector()
-    registry.register(agents)
-    return registry, agents
+    return process_registry(agents), agents
 
 
 def serve(port: int, registry: CollectorRegistry, host: str = "127.0.0.1") -> Any:

@@ -196,6 +196,22 @@ def test_a_bitfinex_sequence_gap_forces_a_resnapshot() -> None:
     gap_reports = [r for r in stale_reports(run) if "sequence gap" in r.reason]
     assert gap_reports and all(r.stale for r in gap_reports)
     assert run.connector.stats.disconnects[0].startswith("resnapshot: ")
+    # and the feed's metrics say so: two sessions, one resnapshot, every frame counted, none malformed
+    from prometheus_client import generate_latest
+
+    from producers.feed_metrics import FeedCollector
+    from streams.runtime.metrics import process_registry
+
+    metrics = FeedCollector()
+    metrics.watch([run.connector])
+    text = generate_latest(process_registry(metrics)).decode()
+    assert 'cryptick_feed_connections_total{venue="bitfinex"} 2.0' in text
+    assert 'cryptick_feed_resnapshots_total{venue="bitfinex"} 1.0' in text
+    assert f'cryptick_feed_messages_total{{venue="bitfinex"}} {float(run.connector.stats.messages)}' in text
+    assert run.connector.stats.messages > 600
+    assert 'cryptick_feed_malformed_messages_total{venue="bitfinex"} 0.0' in text
+    assert 'cryptick_feed_connected{venue="bitfinex"} 0.0' in text  # the run is over
+    assert "cryptick_feed_last_message_age_seconds" in text
 
 
 def snapshot_pairs(events: list[Market]) -> set[str]:

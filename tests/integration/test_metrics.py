@@ -167,3 +167,43 @@ def test_a_feed_that_stops_shows_in_the_book_age_metric_and_health(kafka_bootstr
         s, feeds = wait_for("/health to call the feed silent", silent, timeout=30)
         assert "silent for over 2 s" in feeds["detail"] and "synthetic:BTC-USD" in feeds["detail"]
         assert total(s, "cryptick_book_last_message_age_seconds", venue="synthetic", pair="BTC-USD") > 2
+
+
+def test_the_archive_sink_alone_serves_its_metrics(kafka_bootstrap: str, namespace: str,
+                                                   tmp_path: Path) -> None:
+    """``cryptick archive --follow`` (compose runs it as a service of its own): what it wrote and its lag."""
+    import os
+    import subprocess
+    import sys
+
+    create_topics(kafka_bootstrap, all_topics(namespace))
+    prod = producer(kafka_bootstrap)
+    prod.produce(qualified(LEDGER_JOURNAL, namespace), key=b"main",
+                 partition=partition_of(LEDGER_JOURNAL, b"main"),
+                 value=encode(DepositFunds("dep-a", "main", "synthetic", "USD", 10**8, 1)))
+    assert prod.flush(10) == 0
+    port = free_port()
+    env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+               CLICKHOUSE_DSN=f"chdb://{tmp_path / 'ch'}")
+    with (tmp_path / "archive.log").open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "cryptick.cli", "archive", "--follow", "--namespace",
+                                 namespace, "--metrics-port", str(port)], env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    ledger = qualified(LEDGER_JOURNAL, namespace)
+    try:
+        def archived() -> Samples | None:
+            try:
+                s = parse(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text)
+            except httpx.HTTPError:
+                return None
+            done = total(s, "cryptick_archive_rows_written_total") >= 1 and \
+                present(s, "cryptick_archive_lag_messages", topic=ledger) and \
+                total(s, "cryptick_archive_lag_messages", topic=ledger) == 0
+            return s if done else None
+
+        s = wait_for("the archive sink's metrics", archived, timeout=90)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert total(s, "cryptick_archive_up") == 1 and total(s, "cryptick_archive_inserts_total") >= 1
+    assert present(s, "process_resident_memory_bytes")

@@ -18,10 +18,12 @@ from prometheus_client import generate_latest
 
 from api.metrics import ApiMetrics, StateCollector
 from api.services.views import ReplicaStatus
+from producers.exchanges.connect import ConnectorStats
+from producers.feed_metrics import FeedCollector
 from schemas.codec import encode
 from schemas.events import DepositFunds, OrderRequested
 from streams.ledger.agent import processor as ledger_processor
-from streams.runtime.metrics import agent_registry
+from streams.runtime.metrics import agent_registry, process_registry
 
 ROOT = Path(__file__).resolve().parents[3]
 PROMETHEUS = ROOT / "infra" / "prometheus"
@@ -49,7 +51,11 @@ def exported() -> set[str]:
     state = SimpleNamespace(views=views, hub=SimpleNamespace(clients=1, events=1, dropped_clients=0),
                             archive=SimpleNamespace(alive=True, sink=sink))
     api.registry.register(StateCollector(state))
-    text = generate_latest(registry).decode() + generate_latest(api.registry).decode()
+    feeds = FeedCollector()
+    stats = ConnectorStats(connections=1, messages=3, last_message_s=1.0)
+    feeds.watch([SimpleNamespace(feed=SimpleNamespace(venue="coinbase"), stats=stats, connected=True)],
+                SimpleNamespace(sent=3))
+    text = "".join(generate_latest(r).decode() for r in (registry, api.registry, process_registry(feeds)))
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     return {line.split("{")[0].split(" ")[0] for line in lines}
 
