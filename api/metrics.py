@@ -17,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from schemas.events import SCALE
 from streams.archive.metrics import archive_families
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -122,6 +123,43 @@ class StateCollector(Collector):
         for venue, (state, _notice, _ts) in sorted(views.feeds().items()):
             feeds.add_metric([venue], 1 if state == "connected" else 0)
         yield feeds
+        yield from _run_families(views)
+
+
+def _run_families(views: Any) -> Iterable[Any]:
+    """Runs by state; for each running run (a bounded set: a run id is a label only while it runs) its
+    orders sent, fills received and equity in USD (its wallet set at the latest mids)."""
+    from api.services.run_performance import paper_performance
+
+    fold, lock = views.run_views()
+    with lock:
+        runs = [(r.run_id, r.state, r.account, r.wallet_set_id, list(r.allocations),
+                 r.outputs.get("OrderRequested", 0), r.inbox.get("OrderFilled", 0))
+                for r in fold.runs.values()]
+    by_state = GaugeMetricFamily("cryptick_runs", "Runs of the namespace by state.", labels=["state"])
+    counts: dict[str, int] = {}
+    for _, state, *_rest in runs:
+        counts[state] = counts.get(state, 0) + 1
+    for state, n in sorted(counts.items()):
+        by_state.add_metric([state], n)
+    yield by_state
+    orders = CounterMetricFamily("cryptick_run_orders", "Orders a running run sent.", labels=["run_id"])
+    fills = CounterMetricFamily("cryptick_run_fills", "Fills a running run received.", labels=["run_id"])
+    equity = GaugeMetricFamily("cryptick_run_equity_usd", "A running paper run's wallet set at the latest "
+                               "mids, in USD.", labels=["run_id"])
+    prices = views.mids()
+    for run_id, state, account, wallet_set_id, given, n_orders, n_fills in runs:
+        if state != "running":
+            continue
+        orders.add_metric([run_id], n_orders)
+        fills.add_metric([run_id], n_fills)
+        ledger, ledger_lock = views.ledger(account)
+        with ledger_lock:
+            wallet_set = ledger.wallet_set(account, wallet_set_id) if ledger else None
+        p = paper_performance(wallet_set, given, prices)
+        if p is not None and p.equity_usd is not None:
+            equity.add_metric([run_id], float(p.equity_usd) / SCALE)
+    yield from (orders, fills, equity)
 
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:

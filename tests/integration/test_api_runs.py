@@ -193,6 +193,12 @@ def test_a_run_is_read_back_mid_way_without_the_stream(live: str) -> None:
     assert valued["total_return"] == pytest.approx(float(Decimal(valued["equity_usd"])) / 10000 - 1, abs=1e-9)
     other = http.get(f"{live}/runs", params={"strategy": "hodl", "account": "reader"}, timeout=10)
     assert other.json() == []
+    # and on /metrics: the running run's orders, fills and equity (its id a label only while it runs)
+    metrics = http.get(f"{live}/metrics", timeout=10).text.splitlines()
+    mine = {line.split("{")[0]: line for line in metrics if f'run_id="{run_id}"' in line}
+    assert set(mine) == {"cryptick_run_orders_total", "cryptick_run_fills_total", "cryptick_run_equity_usd"}
+    assert float(mine["cryptick_run_equity_usd"].split()[-1]) > 0
+    assert any(line.startswith('cryptick_runs{state="running"}') for line in metrics)
 
     moved = http.post(f"{live}/runs/{run_id}/components/settings", json={"offset_bps": 7}, timeout=10)
     assert moved.status_code == 202
@@ -203,6 +209,7 @@ def test_a_run_is_read_back_mid_way_without_the_stream(live: str) -> None:
     assert stopped.status_code == 202
     done = poll(f"{live}/runs/{run_id}", lambda d: d["state"] == "stopped")
     assert done["detail"] == "read enough" and done["stop_requested"] == "read enough"
+    assert f'run_id="{run_id}"' not in http.get(f"{live}/metrics", timeout=10).text  # stopped: no series
     assert done["inbox"]["ControlMessage"] == 1
 
     assert http.get(f"{live}/runs/no-such-run", timeout=10).status_code == 404

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,6 +18,7 @@ import yaml
 from prometheus_client import generate_latest
 
 from api.metrics import ApiMetrics, StateCollector
+from api.services.run_views import RunsFold
 from api.services.views import ReplicaStatus
 from producers.exchanges.connect import ConnectorStats
 from producers.feed_metrics import FeedCollector
@@ -47,7 +49,8 @@ def exported() -> set[str]:
     views = SimpleNamespace(
         status=lambda: ReplicaStatus(alive=True, error=None, behind=0, dead_letters=0, last_problem=None,
                                      last_problem_age_s=None, books={"coinbase:BTC-USD": (False, 1.0)}),
-        feeds=lambda: {"coinbase": ("connected", "", 0)})
+        feeds=lambda: {"coinbase": ("connected", "", 0)},
+        run_views=lambda: (RunsFold(), threading.Lock()), mids=dict)
     state = SimpleNamespace(views=views, hub=SimpleNamespace(clients=1, events=1, dropped_clients=0),
                             archive=SimpleNamespace(alive=True, sink=sink))
     api.registry.register(StateCollector(state))
