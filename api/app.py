@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
         hub = app.state.hub = EventHub(settings.bootstrap, namespace, views.run_owner,
                                        settings.sse_max_pending, settings.sse_max_catch_up).start()
         bus = app.state.commands = CommandBus(settings.bootstrap, namespace, views)
+        bus.observe = app.state.metrics.observe_command
         sink = app.state.archive = ArchiveThread(settings.dsn, settings.bootstrap, namespace).start() \
             if archive else None
         owner = None

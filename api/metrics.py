@@ -35,6 +35,16 @@ class ApiMetrics:
         self.latency = Histogram("cryptick_api_request_seconds", "Time to answer a request (streams "
                                  "excluded), by route template.", ["method", "route"],
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.commands = Histogram("cryptick_api_command_seconds", "Time from taking a command to knowing "
+                                  "its outcome (the broker's confirmation and the ledger's decision as the "
+                                  "replica folds it), by command type and how it ended.",
+                                  ["command", "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
+
+    def observe_command(self, command: str, outcome: Any, seconds: float) -> None:
+        """A command's time to its outcome (``CommandBus.observe``)."""
+        from api.services.command_outcome import status_of
+
+        self.commands.labels(command, status_of(outcome)).observe(seconds)
 
 
 def route_of(scope: Scope) -> str:

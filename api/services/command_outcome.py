@@ -26,6 +26,20 @@ def decided(command_id: str, events: list[Event]) -> tuple[int, CommandOut]:
     return 200, CommandOut(command_id=command_id, status="accepted", events=bodies)
 
 
+def status_of(outcome: Outcome | None) -> str:
+    """How a command ended, as the API answers it (a bounded label): accepted, rejected, pending,
+    duplicate, conflict, or not_delivered (None: Kafka did not confirm it)."""
+    if outcome is None:
+        return "not_delivered"
+    if outcome.conflict is not None:
+        return "conflict"
+    if outcome.events is None:
+        return "pending"
+    if outcome.duplicate or not outcome.events:
+        return "duplicate"
+    return "accepted" if decided(outcome.event_id, outcome.events)[0] == 200 else "rejected"
+
+
 def outcome_response(outcome: Outcome, response: Response) -> CommandOut:
     """200 accepted, 422 rejected (with the reason), 202 still pending; a retry of an applied command
     answers the original's outcome (``status`` duplicate when it was accepted); the same id with other

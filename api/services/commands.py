@@ -23,6 +23,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
@@ -113,6 +114,8 @@ class CommandBus:
         self.views = views
         self._producer: Producer = producer(bootstrap, **{"linger.ms": 0, "message.timeout.ms": 120_000})
         self._stop = threading.Event()
+        self.observe: Callable[[str, Outcome | None, float], None] | None = None
+        """Told each command's type, outcome (None: not delivered) and seconds to it."""
         self._poller = threading.Thread(target=self._poll, name="command-bus", daemon=True)
         self._poller.start()
 
@@ -175,7 +178,20 @@ class CommandBus:
         return partition, offset
 
     async def send_async(self, account: str, command: Event, wait: float = 10.0) -> Outcome:
-        """``send`` without a thread: the request waits on futures the producer and the replica resolve."""
+        """``send`` without a thread: the request waits on futures the producer and the replica resolve.
+        The time to its outcome goes to ``observe`` (the API's metrics), undelivered ones too."""
+        started = time.perf_counter()
+        try:
+            outcome = await self._send_async(account, command, wait)
+        except CommandNotDelivered:
+            if self.observe is not None:
+                self.observe(type(command).__name__, None, time.perf_counter() - started)
+            raise
+        if self.observe is not None:
+            self.observe(type(command).__name__, outcome, time.perf_counter() - started)
+        return outcome
+
+    async def _send_async(self, account: str, command: Event, wait: float) -> Outcome:
         value = encode(command)
         mark = fingerprint(command)
         seen = self.views.seen(command.event_id)

@@ -83,6 +83,9 @@ class MatchingEngine:
         self.config = config or MatchingConfig()
         self._registry = Registry()
         self._markets: dict[tuple[str, str], Market] = {}
+        self.refused = False
+        """Whether the last accepted order was a consumed-liquidity refusal (``taker.accept``): read by
+        the agent's metrics; not state (a rebuild need not restore it)."""
         self._handlers: dict[type, Callable[[Any], list[Event]]] = {
             BookDelta: self._on_delta,
             BookSnapshot: self._on_snapshot,
@@ -192,7 +195,7 @@ class MatchingEngine:
             ev = dataclasses.replace(ev, ts=m.clock)
         out: list[Event] = []
         m.expire(m.due(ev.ts), ev.ts, out)
-        accept(m, ev, out)
+        self.refused = accept(m, ev, out)
         return out
 
     def _on_cancel(self, ev: CancelRequested) -> list[Event]:

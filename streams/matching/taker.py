@@ -42,15 +42,22 @@ def valid(order: VirtualOrder) -> bool:
     return order.price > 0
 
 
-def accept(m: Market, ev: OrderAccepted, out: list[Event]) -> None:
-    """Decide and apply what happens to a newly accepted order."""
+def consumed_within(book: L2Book, side: int, buy: bool, limit: int | None) -> bool:
+    """Whether virtual orders have consumed displayed size on ``side`` at a price within ``limit``."""
+    return any(size > 0 and not beyond(buy, price, limit) for price, size in book.consumed[side].items())
+
+
+def accept(m: Market, ev: OrderAccepted, out: list[Event]) -> bool:
+    """Decide and apply what happens to a newly accepted order. True when it did not fill whole while
+    displayed size within its limit had been consumed by earlier virtual orders (a consumed-liquidity
+    refusal: the double-trade protection kept it from taking that size)."""
     registry = m.registry
     order = VirtualOrder.accepted(ev, registry.next_seq)
     registry.next_seq += 1
     ts = ev.ts
     if not valid(order):
         m.finish(order, DoneReason.CANCELLED, ts, out)
-        return
+        return False
     book = m.book
     own = order_side(order.side)
     opposite = 1 - own
@@ -61,16 +68,18 @@ def accept(m: Market, ev: OrderAccepted, out: list[Event]) -> None:
             m.finish(order, DoneReason.BOOK_STALE, ts, out)
         else:
             _rest(m, order, own, ts, out, queue_unknown=True)
-        return
+        return False
     if order.post_only and available_within(book, opposite, buy, limit, 1) > 0:
         m.finish(order, DoneReason.POST_ONLY_REJECTED, ts, out)
-        return
+        return False
+    # before this order consumes anything itself (usually nothing is consumed: no scan)
+    earlier = bool(book.consumed[opposite]) and consumed_within(book, opposite, buy, limit)
     if (
         order.order_type == OrderType.FOK
         and available_within(book, opposite, buy, limit, order.size) < order.size
     ):
         m.finish(order, DoneReason.KILLED, ts, out)
-        return
+        return earlier
     bps = m.fees.taker_bps
     for price, available in book.levels(opposite):
         if beyond(buy, price, limit):
@@ -81,17 +90,19 @@ def accept(m: Market, ev: OrderAccepted, out: list[Event]) -> None:
         filled = fill(order, price, size, price, Liquidity.TAKER, bps, ts)
         if filled is None:
             m.finish(order, DoneReason.VALUE_OUT_OF_RANGE, ts, out)
-            return
+            return False
         book.consume(opposite, price, size)
         out.append(filled)
         if not order.remaining:
             break
     if not order.remaining:
         m.finish(order, DoneReason.FILLED, ts, out)
-    elif order.order_type == OrderType.LIMIT:
+        return False
+    if order.order_type == OrderType.LIMIT:
         _rest(m, order, own, ts, out, queue_unknown=False)
     else:
         m.finish(order, REMAINDER_REASON.get(order.order_type, DoneReason.KILLED), ts, out)
+    return earlier
 
 
 def _rest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from faust.types import TP
 
 from schemas.topics import qualified
 from streams.runtime.inbox import InboxProcessor
@@ -100,11 +102,21 @@ def register_inbox_agent(rt: Runtime, name: str, processor: InboxProcessor | Any
 
         async def highwater() -> None:  # the end offsets the consumer last fetched, for the lag
             consumer = rt.app.consumer
-            for tp in consumer.assignment():
-                if tp.topic == inbox_topic:
-                    end = consumer.highwater(tp)
-                    if end is not None and end >= 0:
-                        watched.set_highwater(tp.partition, end)
+            mine = {tp.partition for tp in consumer.assignment() if tp.topic == inbox_topic}
+            for partition in set(watched.highwater) - mine:  # revoked: its lag is its next owner's
+                watched.forget(partition)
+            for partition in sorted(mine):
+                tp = TP(inbox_topic, partition)
+                end = consumer.highwater(tp)
+                if end is None or end < 0:
+                    continue
+                start = None
+                if watched.needs_start(partition):  # nothing processed yet: where its reading starts
+                    try:
+                        start = await asyncio.wait_for(consumer.position(tp), 1.0)
+                    except Exception as exc:  # not known yet: asked again on the next tick
+                        log.debug("no position yet for %s[%d]: %r", inbox_topic, partition, exc)
+                watched.set_highwater(partition, end, start)
 
         highwater.__name__ = f"{name}_highwater"
         rt.app.timer(1.0)(highwater)

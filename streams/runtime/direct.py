@@ -182,6 +182,8 @@ class DirectWorker:
             forget = getattr(proc, "forget", None)
             if forget is not None:
                 forget(tp.partition)
+            for w in self._watched.get(tp.topic, ()):  # its lag is its next owner's to report
+                w.forget(tp.partition)
 
     def _tell_highwater(self) -> None:
         """The end offsets of the assigned inbox partitions, as the last fetches saw them, for the lag."""
@@ -190,10 +192,24 @@ class DirectWorker:
             watched = self._watched.get(tp.topic)
             if not watched:
                 continue
-            _low, high = self._consumer.get_watermark_offsets(tp, cached=True)
-            if high >= 0:
-                for w in watched:
-                    w.set_highwater(tp.partition, high)
+            low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            if high < 0:
+                continue
+            start = self._start_of(tp, low) if any(w.needs_start(tp.partition) for w in watched) else None
+            for w in watched:
+                w.set_highwater(tp.partition, high, start)
+
+    def _start_of(self, tp: TopicPartition, low: int) -> int | None:
+        """Where the consumer starts reading a partition it has processed nothing of: its group's committed
+        offset, else the earliest (``auto.offset.reset``); None if the broker does not say in time."""
+        try:
+            committed = self._consumer.committed([TopicPartition(tp.topic, tp.partition)], timeout=1.0)[0]
+        except KafkaException as exc:
+            log.debug("no committed offset for %s[%d]: %s", tp.topic, tp.partition, exc)
+            return None
+        if committed.offset >= 0:
+            return int(committed.offset)
+        return low if low >= 0 else None
 
     def run(self, stop: threading.Event) -> None:
         self._consumer.subscribe(list(self._procs), on_revoke=self._on_revoke)

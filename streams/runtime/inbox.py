@@ -24,6 +24,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from schemas.codec import Codec, DecodeError, default_codec
 from schemas.events import DeadLetter, Event
@@ -81,7 +82,11 @@ class InboxProcessor:
     counters: InboxCounters = field(default_factory=InboxCounters)
     """Per partition, what was processed and produced, and how long it took (``streams.runtime.metrics``
     reads them when scraped)."""
+    observer: Callable[[Any, Event, list[Outgoing]], None] | None = None
+    """Called with the engine, the input and its outputs after each live input (never while rebuilding):
+    an agent's own metrics (``streams.matching.agent.MatchingTally``)."""
     _split: bool | None = None  # whether the engines are SplitEngines (known from the first one)
+    _observer_failures: set[str] = field(default_factory=set)
 
     def engine(self, partition: int, offset: int) -> Engine | KeyedEngine:
         """The partition's engine, rebuilt from its inbox history if work resumes mid-log."""
@@ -179,15 +184,30 @@ class InboxProcessor:
             return self._dead_letter(partition, offset, key, raw, reason, timestamp_ms, kind="foreign")
         cause: BaseException | None
         try:
-            return self._run(engine, key, event, raw)
+            out = self._run(engine, key, event, raw)
         except _Changed as changed:
             cause = changed.__cause__
             self._recover(partition, offset)
         except Exception as failed:  # nothing changed
             cause = failed
+        else:
+            if self.observer is not None:
+                self._observe(engine, event, out)
+            return out
         log.error("engine failed on %s[%d]@%d", self.inbox, partition, offset, exc_info=cause)
         reason = f"processing failed: {cause!r}"
         return self._dead_letter(partition, offset, key, raw, reason, timestamp_ms, own=True, kind="failed")
+
+    def _observe(self, engine: Engine | KeyedEngine, event: Event, out: list[Outgoing]) -> None:
+        """Tell the observer; its failure costs a metric, never the message (logged once per kind)."""
+        try:
+            self.observer(engine, event, out)  # type: ignore[misc]
+        except Exception as exc:
+            kind = type(exc).__name__
+            if kind not in self._observer_failures:
+                self._observer_failures.add(kind)
+                log.exception("the %s agent's metrics failed on %s (%s); the message was processed",
+                              self.inbox, type(event).__name__, kind)
 
     def _run(self, engine: Engine | KeyedEngine, key: bytes | None, event: Event, value: bytes
              ) -> list[Outgoing]:

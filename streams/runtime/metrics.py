@@ -87,16 +87,30 @@ class InboxCounters:
 class Watched:
     """A processor the collector reads, with the end offsets of its inbox partitions."""
 
-    __slots__ = ("highwater", "processor", "updated")
+    __slots__ = ("highwater", "processor", "start", "updated")
 
     def __init__(self, processor: Any) -> None:
         self.processor = processor
         self.highwater: dict[int, int] = {}
+        self.start: dict[int, int] = {}
         self.updated = 0.0
 
-    def set_highwater(self, partition: int, end: int) -> None:
+    def set_highwater(self, partition: int, end: int, start: int | None = None) -> None:
+        """The partition's end offset; ``start``: where its consumer starts reading, for a partition
+        assigned and not processed yet (its lag is ``end - start`` until its first message)."""
         self.highwater[partition] = end
+        if start is not None:
+            self.start[partition] = start
         self.updated = time.time()
+
+    def needs_start(self, partition: int) -> bool:
+        """Whether the runtime should say where ``partition``'s consumer starts: nothing processed yet."""
+        return partition not in self.processor.next_offset and partition not in self.start
+
+    def forget(self, partition: int) -> None:
+        """The partition was revoked: its lag is no longer this worker's."""
+        self.highwater.pop(partition, None)
+        self.start.pop(partition, None)
 
 
 class AgentCollector(Collector):
@@ -148,6 +162,7 @@ class AgentCollector(Collector):
                                         "message, run the engine and encode its outputs.",
                                         labels=["inbox", "output"])
         now_ms = time.time() * 1000
+        own: list[Any] = []
         for w in self.watched():
             p = w.processor
             c: InboxCounters = p.counters
@@ -158,7 +173,10 @@ class AgentCollector(Collector):
                 events_out.add_metric(at, c.events_out.get(partition, 0))
             for partition, end in sorted(w.highwater.items()):
                 at = [*agent, str(partition)]
-                behind = max(0, end - p.next_offset.get(partition, end))
+                done = p.next_offset.get(partition, w.start.get(partition))
+                if done is None:  # assigned, nothing processed and its start not known yet
+                    continue
+                behind = max(0, end - done)
                 lag.add_metric(at, behind)
                 last = c.last_ts_ms.get(partition)
                 lag_s.add_metric(at, max(0.0, (now_ms - last) / 1000) if behind and last else 0.0)
@@ -173,8 +191,11 @@ class AgentCollector(Collector):
             reasons = dict(c.reasons)
             for (name, reason), n in sorted(((cls.__name__, str(r)), n) for (cls, r), n in reasons.items()):
                 outcomes.add_metric([*agent, name, reason], n)
+            families = getattr(p.observer, "families", None)  # an agent's own metrics
+            if families is not None:
+                own.extend(families(agent))
         yield from (events_in, events_out, lag, lag_s, redelivered, dead, rebuilds, rebuild_s, seconds,
-                    outputs, outcomes)
+                    outputs, outcomes, *own)
 
 
 def process_registry(*collectors: Collector) -> CollectorRegistry:

@@ -72,6 +72,16 @@ def test_a_command_id_is_an_idempotency_key(api: str) -> None:
     assert looked_up.status_code == 200 and looked_up.json()["status"] == "accepted"
     assert http.get(f"{api}/accounts/bob/commands/never-sent", timeout=5).status_code == 404
 
+    from tests.integration.test_metrics import parse, total  # the time to each outcome, by how it ended
+
+    s = parse(http.get(f"{api}/metrics", timeout=5).text)
+    seconds = "cryptick_api_command_seconds_count"
+    assert total(s, seconds, command="DepositFunds", status="accepted") >= 1
+    assert total(s, seconds, command="DepositFunds", status="duplicate") >= 1
+    assert total(s, seconds, command="DepositFunds", status="conflict") >= 1
+    assert total(s, seconds, command="WithdrawFunds", status="conflict") >= 1
+    assert total(s, "cryptick_api_command_seconds_sum", command="DepositFunds", status="accepted") > 0
+
 
 def test_another_accounts_command_id_is_refused_without_its_outcome(api: str) -> None:
     assert deposit(api, "7", "dep-shared").status_code == 200

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.security.policy import Role
 from cryptick.flows import WorkerProcess
 from schemas.codec import encode
-from schemas.events import DepositFunds, OrderRequested
+from schemas.events import SCALE, BookSnapshot, DepositFunds, Level, OrderAccepted, OrderRequested
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, all_topics, partition_of, qualified
 from streams.runtime.kafka import create_topics, producer
 from tests.integration.conftest import free_port, running_api
@@ -55,6 +55,14 @@ def test_a_workers_metrics_count_its_agents_work_and_dead_letters_by_reason(
     order = OrderRequested("req-1", "o-1", "main", "run-x", "no-such-set", "synthetic", "BTC-USD", "buy",
                            "limit", 10**6, 10**12, False, None, 5)  # refused: its wallet set does not exist
     prod.produce(ledger, key=b"main", value=encode(order), partition=partition_of(LEDGER_JOURNAL, b"main"))
+    # a book with one ask, two orders that want it: the second finds it taken by the first (a refusal)
+    book = [BookSnapshot("snap-1", "synthetic", "ETH-USD", 1, 1, None, [Level(99 * SCALE, SCALE)],
+                         [Level(101 * SCALE, SCALE)])]
+    book += [OrderAccepted(f"acc-{n}", f"o-{n}", "main", "run-x", "ws", "synthetic", "ETH-USD", "buy", "ioc",
+                           SCALE, 101 * SCALE, False, None, "USD", 102 * SCALE, 2) for n in (1, 2)]
+    for e in book:
+        prod.produce(venue, key=b"synthetic:ETH-USD", value=encode(e),
+                     partition=partition_of(VENUE_JOURNAL, b"synthetic:ETH-USD"))
     assert prod.flush(10) == 0
 
     port = free_port()
@@ -85,6 +93,12 @@ def test_a_workers_metrics_count_its_agents_work_and_dead_letters_by_reason(
     assert total(s, "cryptick_agent_outputs_total", type="WalletMovement", **on_ledger) == 3
     assert total(s, "cryptick_agent_outcomes_total", type="OrderRejected", reason="unknown_wallet_set",
                  **on_ledger) == 1
+    on_venue = {"inbox": VENUE_JOURNAL}
+    assert total(s, "cryptick_matching_orders_total", order_type="ioc", outcome="filled", **on_venue) == 1
+    assert total(s, "cryptick_matching_orders_total", order_type="ioc", outcome="ioc_remainder_cancelled",
+                 **on_venue) == 1
+    assert total(s, "cryptick_matching_consumed_refusals_total", order_type="ioc", **on_venue) == 1
+    assert total(s, "cryptick_agent_outputs_total", type="OrderFilled", **on_venue) == 1
     assert total(s, "cryptick_agent_consumer_lag_messages", **on_ledger) == 0
     assert total(s, "cryptick_agent_consumer_lag_seconds", **on_ledger) == 0
     assert present(s, "process_resident_memory_bytes")

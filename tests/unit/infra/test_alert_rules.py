@@ -23,8 +23,9 @@ from api.services.views import ReplicaStatus
 from producers.exchanges.connect import ConnectorStats
 from producers.feed_metrics import FeedCollector
 from schemas.codec import encode
-from schemas.events import DepositFunds, OrderRequested
+from schemas.events import SCALE, BookSnapshot, DepositFunds, Level, OrderAccepted, OrderRequested
 from streams.ledger.agent import processor as ledger_processor
+from streams.matching.agent import processor as matching_processor
 from streams.runtime.metrics import agent_registry, process_registry
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,8 +42,17 @@ def exported() -> set[str]:
     p.process(0, 0, b"main", encode(DepositFunds("d", "main", "v", "USD", 100, 1)))
     p.process(0, 1, b"main", encode(OrderRequested("r", "o", "main", "run", "no-set", "v", "BTC-USD", "buy",
                                                    "limit", 1, 1, False, None, 2)))
+    matching = matching_processor()  # the real matching agent: a book, and an order it fills
+    agents.watch(matching)
+    matching.process(0, 0, b"v:BTC-USD", encode(BookSnapshot("s", "v", "BTC-USD", 1, 1, None, [],
+                                                             [Level(SCALE, SCALE)])))
+    matching.process(0, 1, b"v:BTC-USD", encode(OrderAccepted("a", "o", "main", "run", "ws", "v", "BTC-USD",
+                                                              "buy", "ioc", SCALE, SCALE, False, None, "USD",
+                                                              2 * SCALE, 2)))
+    matching.observer.refusals["ioc"] = 1  # type: ignore[union-attr]  # its family, as a refusal makes it
     api = ApiMetrics()
     api.requests.labels("GET", "/health", "200").inc()
+    api.observe_command("DepositFunds", None, 0.01)
     api.latency.labels("GET", "/health").observe(0.01)
     sink = SimpleNamespace(archived=1, lag=lambda: {"t.ledger.journal": 0},
                            writer=SimpleNamespace(inserts=1, insert_seconds=0.1))

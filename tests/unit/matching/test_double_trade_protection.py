@@ -88,3 +88,30 @@ def test_a_crossing_fill_consumes_the_level_too(mk):
     fill = mk.filled("r1", 1, 101 * P, P, "maker", level_price=100 * P)
     assert crossed == [fill, mk.done("r1", "filled", [fill])]
     assert _run_2_tries(mk, engine) == [mk.done("r2", "ioc_remainder_cancelled")]
+
+
+def test_an_order_kept_from_consumed_size_is_a_refusal_the_engine_notes(mk):
+    """The agent's metrics count consumed-liquidity refusals from the engine's note on each acceptance."""
+    engine = MatchingEngine()
+    _taken_by_run_1(mk, engine)
+    assert engine.refused is False  # run 1 took displayed size nobody had consumed
+
+    _run_2_tries(mk, engine)
+    assert engine.refused is True  # 101 was within its limit, all consumed: nothing filled
+
+    engine.handle(mk.accept("r3", "buy", P, 101 * P, order_type="fok", run_id="run-3"))
+    assert engine.refused is True  # killed: it would have filled whole on the displayed size
+
+
+def test_an_order_that_fills_whole_or_never_reaches_consumed_size_is_no_refusal(mk):
+    engine = MatchingEngine()
+    _taken_by_run_1(mk, engine)
+
+    engine.handle(mk.accept("r2", "buy", P, 102 * P, order_type="ioc", run_id="run-2"))
+    assert engine.refused is False  # passed the consumed 101, filled whole at 102
+
+    engine.handle(mk.accept("r3", "buy", P, 100 * P, order_type="ioc", run_id="run-3"))
+    assert engine.refused is False  # its limit is below the consumed level: it could never take it
+
+    engine.handle(mk.accept("r4", "sell", P, 99 * P, order_type="ioc", run_id="run-4"))
+    assert engine.refused is False  # the bids: nothing consumed there

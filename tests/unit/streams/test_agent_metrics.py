@@ -69,6 +69,71 @@ def test_the_lag_is_the_end_offset_after_the_last_processed_and_its_age() -> Non
     assert value(s, "cryptick_agent_consumer_lag_seconds", partition="0") == 0
 
 
+def test_a_partition_assigned_and_not_processed_lags_from_where_its_reading_starts() -> None:
+    registry, agents = agent_registry()
+    p = make()
+    watched = agents.watch(p)
+    watched.set_highwater(3, 10)  # where its consumer starts is not known yet: no lag rather than a false 0
+    assert not any(n == "cryptick_agent_consumer_lag_messages" for n, _ in scrape(registry))
+    assert watched.needs_start(3)
+    watched.set_highwater(3, 10, start=4)  # the group's committed offset
+    assert not watched.needs_start(3)
+    assert value(scrape(registry), "cryptick_agent_consumer_lag_messages", partition="3") == 6
+    p.process(3, 4, b"main", deposit(0))  # once it processes, its own position counts
+    watched.set_highwater(3, 12)
+    assert value(scrape(registry), "cryptick_agent_consumer_lag_messages", partition="3") == 7
+    watched.forget(3)  # revoked: its next owner reports it
+    p.forget(3)
+    assert not any(n == "cryptick_agent_consumer_lag_messages" for n, _ in scrape(registry))
+
+
+def test_the_matching_agent_counts_orders_by_type_and_outcome_and_consumed_liquidity_refusals() -> None:
+    from schemas.events import SCALE, BookSnapshot, Level, OrderAccepted
+    from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL
+    from streams.matching.agent import processor
+
+    registry, agents = agent_registry()
+    p = processor()
+    agents.watch(p)
+    book = BookSnapshot("s1", "coinbase", "BTC-USD", 1, 1, None, [Level(99 * SCALE, SCALE)],
+                        [Level(101 * SCALE, SCALE)])
+
+    def order(n: int, order_type: str, price: int | None) -> bytes:
+        return encode(OrderAccepted(f"a{n}", f"o{n}", "main", "run", "ws", "coinbase", "BTC-USD", "buy",
+                                    order_type, SCALE, price, False, None, "USD", 200 * SCALE, 2))
+
+    inputs = [encode(book), order(1, "ioc", 101 * SCALE),  # takes the whole ask
+              order(2, "market", 105 * SCALE),  # the ask was taken: a refusal, its remainder cancelled
+              order(3, "limit", 101 * SCALE),  # rests, after a refusal too
+              order(4, "limit", 98 * SCALE),  # rests below everything: no refusal
+              order(1, "ioc", 101 * SCALE)]  # the same order again: nothing happens, nothing counted
+    for offset, value_ in enumerate(inputs):
+        p.process(0, offset, b"coinbase:BTC-USD", value_)
+    s = scrape(registry)
+    agent = {"inbox": VENUE_JOURNAL, "output": VENUE_EVENTS}
+    assert value(s, "cryptick_matching_orders_total", order_type="ioc", outcome="filled", **agent) == 1
+    assert value(s, "cryptick_matching_orders_total", order_type="market",
+                 outcome="market_remainder_cancelled", **agent) == 1
+    assert value(s, "cryptick_matching_orders_total", order_type="limit", outcome="rested", **agent) == 2
+    assert sum(v for (n, _), v in s.items() if n == "cryptick_matching_orders_total") == 4
+    assert value(s, "cryptick_matching_consumed_refusals_total", order_type="market") == 1
+    assert value(s, "cryptick_matching_consumed_refusals_total", order_type="limit") == 1
+    assert not any(n == "cryptick_matching_consumed_refusals_total" and ("order_type", "ioc") in ls
+                   for n, ls in s)
+
+
+def test_an_observer_that_fails_costs_its_metric_not_the_message() -> None:
+    p = make()
+
+    def broken(engine: object, event: object, out: object) -> None:
+        raise KeyError("boom")
+
+    p.observer = broken
+    out = p.process(0, 0, b"main", deposit(0))
+    assert out and not any(type(o.event).__name__ == "DeadLetter" for o in out)
+    assert p.counters.dead_letters["failed"] == 0 and p.next_offset[0] == 1
+
+
 def test_a_rebuild_is_counted_and_timed_apart_from_processing() -> None:
     registry, agents = agent_registry()
     history = {0: [deposit(i) for i in range(50)]}
