@@ -3,9 +3,10 @@ documents, so the OpenAPI document says what the API answers."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,6 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.models import ErrorOut
 from api.services.commands import CommandNotDelivered, CommandTooLarge
+from streams.runtime.logs import log_once
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 """The largest request body: every command fits in a few kilobytes."""
@@ -68,6 +72,19 @@ COMMANDS: dict[int | str, dict[str, Any]] = {
     503: UNAVAILABLE,
 }
 """Routes that send a command and answer its outcome."""
+
+
+def archive_unreadable(exc: BaseException, what: str = "archive-read") -> HTTPException:
+    """The 503 a route answers when the archive cannot be read (a locked embedded store, a server down),
+    the cause logged once (``log_once``: the same failure on every request is one line an hour)."""
+    log_once(log, logging.WARNING, what, "the archive cannot be read; requests answer 503", exc=exc)
+    return HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}")
+
+
+def archive_left_out(exc: BaseException, what: str = "archive-read") -> str:
+    """Why a listing leaves the archive's part out (``X-Cryptick-Partial``), the cause logged once."""
+    log_once(log, logging.WARNING, what, "the archive cannot be read; listings leave its part out", exc=exc)
+    return str(exc)
 
 
 def _error(status: int, detail: str, **extra: Any) -> JSONResponse:

@@ -31,7 +31,7 @@ from api.deps import (
     Viewer,
     ViewsDep,
 )
-from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS
+from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS, archive_unreadable
 from api.fields import ID_PATTERN, IsoTime
 from api.models import Strict, json_response, micros
 from api.security.access import refuse_unless
@@ -97,7 +97,7 @@ async def _report(dsn: str, make: Callable[[Any], AuditTable]) -> AuditTable:
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     except Exception as exc:  # a locked embedded store, a server down
-        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+        raise archive_unreadable(exc) from None
 
 
 @router.get("/orders/{order_id}", response_model=AuditOut, responses=RESPONSES)

@@ -19,7 +19,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sse_starlette.sse import EventSourceResponse
 
 from api.deps import IdPath, SettingsDep, Trader, Viewer
-from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS, TOO_LARGE
+from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS, TOO_LARGE, archive_unreadable
 from api.models import (
     BacktestIn,
     BacktestOut,
@@ -150,7 +150,7 @@ async def backtests(request: Request, response: Response, _: Viewer,
             response.headers["X-Cryptick-Partial"] = partial_header(str(exc))
             stored = []
         except Exception as exc:  # a locked embedded store, a server down: say so
-            raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+            raise archive_unreadable(exc) from None
         out += [stored_out(r, with_report=False) for r in stored if r.run_id not in seen]
     if state is not None:
         out = [b for b in out if b.state == state]
@@ -175,7 +175,7 @@ async def find_backtest(request: Request, dsn: str, backtest_id: str) -> Backtes
     try:
         run = await asyncio.to_thread(_stored_one, dsn, backtest_id)
     except Exception as exc:
-        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+        raise archive_unreadable(exc) from None
     if run is None or run.mode != "backtest":
         raise HTTPException(404, f"no backtest {backtest_id}")
     return stored_out(run)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import VIEWER_ROUTE, PairPath, SettingsDep, VenuePath, ViewsDep
-from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS
+from api.errors import ARCHIVE_UNAVAILABLE, NOT_FOUND, READS, archive_unreadable
 from api.fields import IsoTime
 from api.models import (
     BookOut,
@@ -90,7 +90,7 @@ async def datasets(settings: SettingsDep) -> list[DatasetOut]:
     try:
         return await asyncio.to_thread(_datasets, settings.dsn)
     except Exception as exc:  # a locked embedded store, a server down: say so, the API goes on
-        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+        raise archive_unreadable(exc) from None
 
 
 def _datasets(dsn: str) -> list[DatasetOut]:
@@ -127,7 +127,7 @@ async def candles(venue: VenuePath, pair: PairPath, settings: SettingsDep,
     try:
         rows = await asyncio.to_thread(_candles, settings.dsn, venue, pair, lo, hi, freq, cut)
     except Exception as exc:  # a locked embedded store, a server down
-        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+        raise archive_unreadable(exc) from None
     iso, width = iso_seconds, width_us(freq)
     # written as JSON straight away (the shape of CandleOut): validating 100,000 models per request cost
     # three times the query

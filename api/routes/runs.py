@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import time
 import uuid
 from typing import Annotated, Any, Literal
@@ -29,7 +30,15 @@ from api.deps import (
     Viewer,
     ViewsDep,
 )
-from api.errors import ARCHIVE_UNAVAILABLE, CONFLICT, NOT_FOUND, READS, SENDS
+from api.errors import (
+    ARCHIVE_UNAVAILABLE,
+    CONFLICT,
+    NOT_FOUND,
+    READS,
+    SENDS,
+    archive_left_out,
+    archive_unreadable,
+)
 from api.fields import ID_PATTERN, IsoTime
 from api.models import (
     ComponentOut,
@@ -68,6 +77,8 @@ from schemas.topics import STRATEGY_JOURNAL
 from strategies import commands, registry
 from strategies.params import ParamError, describe, parse_params, values_as_text
 from strategies.run import new_run
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["runs"])
 Payload = Annotated[Any, Body(description="Any JSON: what the component's control sends.")]
@@ -138,6 +149,8 @@ async def start(body: RunIn, bus: CommandsDep, settings: SettingsDep, who: Trade
             loaded = await asyncio.to_thread(_history, strategy, spec, settings.dsn, now)
         except Exception as exc:  # the run goes on without archived history; say why
             note = f"no archived history: {type(exc).__name__}: {exc}"
+            log.warning("run %s starts without archived history", run_id, exc_info=exc,
+                        extra={"run_id": run_id, "account": body.account})
     try:
         if body.deposit:
             for deposit in commands.deposits(spec, now):  # a retry is the same command (its time aside)
@@ -312,7 +325,8 @@ async def _backtests(request: Request, response: Response) -> list[dict[str, Any
     try:
         stored = await asyncio.to_thread(jobs.stored)
     except Exception as exc:  # a locked embedded store, a server down: the paper runs still answer
-        response.headers["X-Cryptick-Partial"] = partial_header(f"stored backtests left out: {exc}")
+        response.headers["X-Cryptick-Partial"] = partial_header(f"stored backtests left out: "
+                                                                f"{archive_left_out(exc)}")
         return out
     for r in stored:
         if r.run_id not in seen:
@@ -396,7 +410,7 @@ async def run_report(run_id: IdPath, request: Request, settings: SettingsDep, _:
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
     except Exception as exc:  # a locked embedded store, a server down
-        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+        raise archive_unreadable(exc) from None
     from replay.runs import report_to_json
 
     return RunReportOut(run_id=run_id, mode="paper", report=json.loads(report_to_json(report)))
@@ -451,7 +465,7 @@ async def run_messages(
         page, cursor = await asyncio.to_thread(_messages, settings.dsn, namespace, run_id, direction, names,
                                                after, limit)
     except Exception as exc:  # a locked embedded store, a server down
-        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+        raise archive_unreadable(exc) from None
     return json_response({"next": cursor, "messages": page})  # the shape of RunMessagesOut, directly
 
 

@@ -19,7 +19,7 @@ from api.deps import (
     SettingsDep,
     ViewsDep,
 )
-from api.errors import ARCHIVE_UNAVAILABLE, COMMANDS, NOT_FOUND, READS
+from api.errors import ARCHIVE_UNAVAILABLE, COMMANDS, NOT_FOUND, READS, archive_unreadable
 from api.fields import ID_PATTERN, IsoTime
 from api.models import (
     AdjustIn,
@@ -218,7 +218,7 @@ async def history(account: AccountPath, settings: SettingsDep, namespace: Namesp
     try:
         points = await asyncio.to_thread(_history, settings.dsn, namespace, account, wallet_set, times, step)
     except Exception as exc:  # a locked embedded store, a server down
-        raise HTTPException(503, f"the archive cannot be read: {type(exc).__name__}: {exc}") from None
+        raise archive_unreadable(exc) from None
     return WalletHistoryOut(account=account, wallet_set=wallet_set, step=step, points=[
         HistoryPoint(time=iso_time(p.ts) or "", usd=None if p.usd is None else show(p.usd),
                      unpriced=list(p.unpriced),

@@ -22,6 +22,7 @@ a log.
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 import time
@@ -37,6 +38,8 @@ FINAL = frozenset({"done", "failed", "cancelled"})
 NOTIFY_S = 0.25
 STORED_TTL_S = 5.0  # the archive's list of backtests is read again after this, or when a job ends
 PROGRESS_EVERY = 1_000  # market events between progress calls (and cancel checks)
+
+log = logging.getLogger(__name__)
 
 
 class Cancelled(Exception):
@@ -280,6 +283,7 @@ class BacktestJobs:
         except (UsageError, BacktestError, NoData, OverlappingData) as exc:
             self._ended(job, "failed", str(exc.args[0] if exc.args else exc))
         except Exception as exc:  # the archive locked or down, a strategy's bug: the API goes on
+            log.warning("backtest %s failed", job.run_id, exc_info=exc, extra={"run_id": job.run_id})
             self._ended(job, "failed", f"{type(exc).__name__}: {exc}")
         else:
             with self._lock:

@@ -35,6 +35,7 @@ from schemas.topics import (
     VENUE_EVENTS,
     qualified,
 )
+from streams.runtime.logs import log_once
 
 log = logging.getLogger(__name__)
 
@@ -355,7 +356,9 @@ class EventHub:
             return None
         try:
             event = self._codec.decode(value)
-        except Exception:  # not ours to judge: the archive keeps it; a stream skips it
+        except Exception as exc:  # not ours to judge: the archive keeps it; a stream skips it
+            log_once(log, logging.WARNING, f"undecodable:{cls.__name__}", "a %s the streams cannot decode is "
+                     "skipped (the archive keeps it)", cls.__name__, exc=exc)
             return None
         account = getattr(event, "account", "")
         run_id = getattr(event, "run_id", "")

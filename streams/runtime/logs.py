@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 from typing import Any, TextIO
@@ -142,3 +143,33 @@ def dict_config(service: str, level: str) -> dict[str, Any]:
         "root": {"level": level.upper(), "handlers": ["default"]},
     }
 
+
+
+ONCE_EVERY_S = 3600.0
+"""A caught-and-continued error that repeats is logged again after this long, with how often it repeated."""
+_once: dict[tuple[str, str, str], list[float]] = {}  # (logger, key, cause) -> [last logged, repeats since]
+_once_lock = threading.Lock()
+
+
+def log_once(logger: logging.Logger, level: int, key: str, message: str, *args: Any,
+             exc: BaseException | None = None, extra: dict[str, Any] | None = None) -> bool:
+    """Log a caught-and-continued error once, with its cause: the first time ``key`` fails with this cause
+    (its type and text), then at most once an hour while it repeats (saying how often it did). A failure
+    that recurs on every request or message is seen without drowning the log. True if it was logged."""
+    cause = f"{type(exc).__name__}: {exc}" if exc is not None else ""
+    now = time.monotonic()
+    with _once_lock:
+        seen = _once.get((logger.name, key, cause))
+        if seen is not None and now - seen[0] < ONCE_EVERY_S:
+            seen[1] += 1
+            return False
+        repeats = int(seen[1]) if seen is not None else 0
+        if len(_once) >= 4096:  # bounded: the oldest causes go first
+            for k in sorted(_once, key=lambda k: _once[k][0])[:1024]:
+                del _once[k]
+        _once[(logger.name, key, cause)] = [now, 0]
+    if repeats:
+        message += f" (repeated {repeats} times in the last hour)"
+    exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
+    logger.log(level, message, *args, exc_info=exc_info, extra=extra)
+    return True

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from schemas.events import Event, RunState, RunStateChanged
 from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL, VENUE_JOURNAL
 from strategies.host import INBOX_TYPES, StrategyFactory, StrategyHost, output_key, registry_factory
 from streams.matching.engine import INBOX_TYPES as VENUE_INBOX_TYPES
@@ -11,12 +15,26 @@ from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
 from streams.runtime.kafka import inbox_processor
 
+log = logging.getLogger(__name__)
+
+
+def log_run_failures(engine: Any, event: Event, out: list[Any]) -> None:
+    """The processor's observer: a run that fails (a strategy's error, a refused start) is logged with its
+    reason and run id when it happens (not on a rebuild); the run's own state says it too."""
+    for o in out:
+        e = o.event
+        if type(e) is RunStateChanged and e.state == RunState.FAILED:
+            log.warning("run %s (%s) failed: %s", e.run_id, e.strategy, e.detail,
+                        extra={"run_id": e.run_id, "event_id": e.event_id})
+
 
 def processor(bootstrap: str | None = None, namespace: str = "",
               factory: StrategyFactory = registry_factory) -> InboxProcessor:
     """The strategy agent's inbox shell; with ``bootstrap`` it rebuilds its runs from the inbox on restart."""
-    return inbox_processor(STRATEGY_JOURNAL, STRATEGY_EVENTS, lambda: StrategyHost(factory), INBOX_TYPES,
-                           output_key, bootstrap, namespace, keyed=True)
+    p = inbox_processor(STRATEGY_JOURNAL, STRATEGY_EVENTS, lambda: StrategyHost(factory), INBOX_TYPES,
+                        output_key, bootstrap, namespace, keyed=True)
+    p.observer = log_run_failures
+    return p
 
 
 def fanout_processor(bootstrap: str | None = None, namespace: str = "") -> InboxProcessor:

@@ -50,3 +50,30 @@ def test_a_run_start_stops_at_a_refused_or_conflicting_deposit() -> None:
     with pytest.raises(HTTPException) as reused:
         _funded("k", Outcome("d", 0, 1, [], conflict=Seen(b"", 0, 1, [], "bob")))
     assert reused.value.status_code == 409 and "'k'" in reused.value.detail
+
+
+def test_the_status_a_commands_latency_is_counted_under() -> None:
+    from api.services.command_outcome import status_of
+
+    movement = WalletMovement("m", "bob", "deposit", "c")
+    assert status_of(None) == "not_delivered"
+    assert status_of(Outcome("c", 0, 1, None)) == "pending"
+    assert status_of(Outcome("c", 0, 1, [DEAD])) == "rejected"
+    assert status_of(Outcome("c", 0, 1, [CommandRejected("r", "c", "bob", "x", "why", 1)])) == "rejected"
+    assert status_of(Outcome("c", 0, 1, [movement])) == "accepted"
+    assert status_of(Outcome("c", 0, 1, [movement], duplicate=True)) == "duplicate"
+    assert status_of(Outcome("c", 0, 1, [], conflict=Seen(b"", -1, -1, [], ""))) == "conflict"
+
+
+def test_an_unreadable_archive_answers_503_and_is_logged_once_with_its_cause(
+        caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from api.errors import archive_unreadable
+
+    down = ConnectionError(f"server down {id(caplog)}")  # a cause of this test's own
+    with caplog.at_level(logging.WARNING, logger="api.errors"):
+        answers = [archive_unreadable(down) for _ in range(3)]
+    assert all(a.status_code == 503 and "server down" in a.detail for a in answers)
+    [record] = [r for r in caplog.records if r.name == "api.errors"]
+    assert record.exc_info is not None and record.exc_info[1] is down

@@ -133,3 +133,49 @@ def test_with_sentry_dsn_errors_reach_sentry_through_its_sdk(monkeypatch: pytest
         server.shutdown()
     payload = b"".join(received).decode(errors="replace")
     assert "no such wallet set" in payload and "engine failed" in payload
+
+
+def test_a_caught_and_continued_error_is_logged_once_with_its_cause_then_hourly_while_it_repeats(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streams.runtime import logs
+
+    log = logging.getLogger("test.once")
+    clock = [1000.0]
+    monkeypatch.setattr(logs.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(logs, "_once", {})
+    down = ConnectionError("archive down")
+    with caplog.at_level(logging.WARNING, logger="test.once"):
+        assert logs.log_once(log, logging.WARNING, "read", "cannot read", exc=down)
+        for _ in range(5):  # the same failure on every request: nothing more
+            assert not logs.log_once(log, logging.WARNING, "read", "cannot read", exc=down)
+        assert logs.log_once(log, logging.WARNING, "read", "cannot read", exc=KeyError("x"))  # another cause
+        clock[0] += logs.ONCE_EVERY_S + 1  # an hour on, still failing: once more, with the count
+        assert logs.log_once(log, logging.WARNING, "read", "cannot read", exc=down)
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["cannot read", "cannot read", "cannot read (repeated 5 times in the last hour)"]
+    first = caplog.records[0]
+    assert first.exc_info is not None and first.exc_info[1] is down  # the cause, with its stack
+
+
+def test_a_failed_run_and_a_ledger_discrepancy_are_logged_with_their_context_when_decided(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from schemas.codec import encode
+    from schemas.events import BalanceReported, DepositFunds, StartRun
+    from streams.ledger.agent import processor as ledger
+    from streams.strategy.agent import processor as strategies
+
+    p = ledger()
+    with caplog.at_level(logging.WARNING):
+        p.process(0, 0, b"acct", encode(DepositFunds("d", "acct", "coinbase", "USD", 10**8, 1)))
+        p.process(0, 1, b"acct", encode(BalanceReported("r", "acct", "coinbase", "USD", 2 * 10**8, 2)))
+    [error] = [r for r in caplog.records if r.name == "streams.ledger.agent"]
+    assert error.levelno == logging.ERROR and error.account == "acct" and error.venue == "coinbase"  # type: ignore[attr-defined]
+    assert "USD" in error.getMessage() and "nothing was overwritten" in error.getMessage()
+
+    caplog.clear()
+    host = strategies()
+    start = StartRun("r1:start", "r1", "hodl", "{}", "acct", "not-its-wallet-set", "paper", 0, None)
+    with caplog.at_level(logging.WARNING):
+        host.process(0, 0, b"r1", encode(start))
+    [warning] = [r for r in caplog.records if r.name == "streams.strategy.agent"]
+    assert warning.run_id == "r1" and "not-its-wallet-set" in warning.getMessage()  # type: ignore[attr-defined]
