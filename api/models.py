@@ -10,6 +10,7 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.fields import Currency, DecimalAmount, Id, IsoTime, Pair, ShortText, SignedDecimalAmount, Venue
+from schemas import units
 from streams.money import to_decimal_str
 
 
@@ -31,7 +32,7 @@ def micros(moment: datetime, name: str = "time") -> int:
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if not EARLIEST <= moment < LATEST:
         raise HTTPException(422, f"{name} must be between 1970-01-01 and 2200-01-01 (UTC)")
-    return int(moment.replace(microsecond=0).timestamp()) * 1_000_000 + moment.microsecond
+    return units.micros(moment)
 
 
 _DAYS: dict[int, str] = {}

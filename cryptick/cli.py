@@ -451,7 +451,8 @@ def wallets_history(
     wallet_set: Annotated[str | None, typer.Option(help="Only this wallet set.")] = None,
 ) -> None:
     """Balances at a past moment, from the archive in ClickHouse."""
-    from cryptick.wallets import parse_time, show_history
+    from cryptick.wallets import show_history
+    from schemas.units import parse_time
 
     try:
         ts = parse_time(at)

@@ -43,12 +43,12 @@ from schemas.events import (
     StrategyLogged,
 )
 from schemas.topics import LEDGER_JOURNAL, STRATEGY_EVENTS, STRATEGY_JOURNAL, partition_of, qualified
+from schemas.units import US
 from strategies import commands
 from strategies.candles import HistorySource
 from strategies.run import RunSpec, new_run
 from strategies.wallet import WalletView
 
-US = 1_000_000
 ENDED: tuple[str, ...] = (RunState.STOPPED.value, RunState.FAILED.value)
 SKEW_MARGIN_US = 5 * US
 """A follower starts this long before its ``since_us``: the broker stamps messages with the producer's clock,

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from schemas.topics import LEDGER_JOURNAL, qualified
 from streams.ledger.engine import Ledger
 from streams.money import to_decimal_str
 
 Echo = Callable[[str], None]
-
-
-def parse_time(text: str) -> int:
-    """ISO time (UTC unless it says otherwise) -> microseconds since the epoch."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a time; use ISO format, e.g. 2018-01-01T00:05:00") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1_000_000)
 
 
 def show_now(bootstrap: str, namespace: str, account: str, echo: Echo) -> None:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from schemas import units
 from schemas.events import Allocation
+from schemas.units import US
 
 if TYPE_CHECKING:
     from replay.engine import Progress
@@ -23,7 +25,6 @@ if TYPE_CHECKING:
     from strategies.api import MarketRef
     from strategies.candles import HistorySource
 
-US = 1_000_000
 SOURCES = ("synthetic", "archive")
 _BALANCE = re.compile(r"^(?P<venue>[a-z0-9_.-]+):(?P<currency>[A-Za-z0-9]+)=(?P<amount>\d+(\.\d+)?)$")
 
@@ -49,15 +50,11 @@ def parse_balance(text: str) -> Allocation:
 
 
 def parse_time(text: str, option: str) -> int:
-    """A UTC date or date-time (``2018-01-01``, ``2018-01-01T12:00``) as epoch microseconds."""
+    """A time option (``schemas.units.parse_time``'s grammar) as epoch µs; a ``UsageError`` naming it."""
     try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"bad {option} {text!r}: expected a date like 2018-01-01 or 2018-01-01T12:00 (UTC)"
-                         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return int(when.timestamp()) * US + when.microsecond
+        return units.parse_time(text)
+    except ValueError as exc:
+        raise UsageError(f"bad {option}: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,7 @@ from schemas.topics import (
     run_of_command,
     venue_key,
 )
+from schemas.units import US
 from strategies import commands
 from strategies.api import MarketRef, Strategy
 from strategies.candles import HistorySource
@@ -105,7 +106,6 @@ Delivery = tuple[str, str, Item, bytes | None]
 
 PRIORITY = {VENUE_JOURNAL: Priority.VENUE, LEDGER_JOURNAL: Priority.LEDGER,
             STRATEGY_JOURNAL: Priority.STRATEGY}
-US = 1_000_000
 MARKET_NOTIONAL = 10**9 * SCALE  # USD per market of the market benchmark's holdings (then scaled to the run)
 END_REASON = "end of the run reached"
 BACKTEST_PRINCIPAL = "backtest"

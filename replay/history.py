@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from schemas.units import US
 from strategies.candles import Candle
 from streams.market.freq import WIDTHS
 from streams.market.store import candles as stored_candles
 
-US = 1_000_000
 _NAMES = {width // US: name for name, width in WIDTHS.items()}
 
 

@@ -35,6 +35,7 @@ from producers.synthetic import ASSETS, SyntheticConfig, SyntheticFeed
 from schemas.codec import default_codec
 from schemas.events import BookDelta, BookSnapshot, BookStatusChanged, MarketListed, PublicTrade
 from schemas.topics import VENUE_JOURNAL, partition_of, qualified, venue_key
+from schemas.units import US
 from strategies.api import MarketRef
 
 MarketEvent = BookSnapshot | BookDelta | PublicTrade | BookStatusChanged
@@ -50,7 +51,6 @@ def received(event: MarketEvent) -> int:
     return event.ts if isinstance(event, BookStatusChanged) else event.recv_ts
 MARKET_TYPES = ("BookSnapshot", "BookDelta", "PublicTrade", "BookStatusChanged")
 """What a backtest replays of a book: live, the matching engine gets all four (a stale report too)."""
-US = 1_000_000
 
 
 class NoData(LookupError):

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-US = 1_000_000
+from schemas.units import US
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from schemas.events import OrderFilled, Side
+from schemas.units import US
 from strategies.api import MarketRef, Strategy, Timer
 from strategies.context import Context
 from strategies.pricing import moved, round_down, round_up
 from strategies.records import ControlMessage
 from streams.money import BPS, notional
 from streams.money import to_decimal_str as fmt
-
-US = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import json
 import logging
-import time
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -67,7 +66,7 @@ from api.models import (
 from api.security.access import refuse_unless
 from api.security.policy import Role
 from api.services.command_outcome import REJECTIONS
-from api.services.commands import CommandNotDelivered, Outcome
+from api.services.commands import CommandNotDelivered, Outcome, now_us
 from api.services.names import check_names
 from api.services.run_performance import Performance, paper_performance, report_performance
 from api.services.run_views import Component, RunView
@@ -85,7 +84,7 @@ Payload = Annotated[Any, Body(description="Any JSON: what the component's contro
 
 
 def _now() -> int:
-    return int(time.time() * 1_000_000)  # a command's time is when it was given
+    return now_us()  # a command's time is when it was given
 
 
 @router.get("/strategies", response_model=list[StrategyOut], responses=READS)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from api.services.views import AgentViews, Seen
+from schemas import units
 from schemas.codec import encode
 from schemas.events import Event
 from schemas.topics import LEDGER_JOURNAL, partition_of, qualified
@@ -59,10 +60,9 @@ def fingerprint(command: Event) -> bytes:
     return hashlib.blake2b(encode(dataclasses.replace(command, ts=0)), digest_size=16).digest()
 
 
-def now_us() -> int:
-    """The wall clock in µs: when the API took a command that has no market time of its own (a deposit,
-    a withdrawal, a wallet set's creation, adjustment or release)."""
-    return time.time_ns() // 1000
+now_us = units.now_us
+"""The wall clock in µs: when the API took a command that has no market time of its own (a deposit,
+a withdrawal, a wallet set's creation, adjustment or release)."""
 
 
 @dataclass(frozen=True, slots=True)

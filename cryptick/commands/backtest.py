@@ -16,6 +16,7 @@ import typer
 
 from replay.backtests import Options, UsageError, parse_balance, parse_time, prepare
 from replay.backtests import run_backtest as _run
+from schemas.units import US
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from replay.report import Report
 
 __all__ = ["Options", "UsageError", "app", "parse_balance", "parse_time", "run_backtest"]
-US = 1_000_000
 
 app = typer.Typer(help="Backtest a strategy in-process.", no_args_is_help=True,
                   pretty_exceptions_enable=False)

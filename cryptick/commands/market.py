@@ -26,6 +26,7 @@ from producers.importer import (
     plan_import,
     records,
 )
+from schemas.units import parse_time as parse_typed_time
 
 app = typer.Typer(help="Market data: import recordings into the archive, candles.", no_args_is_help=True)
 
@@ -40,19 +41,11 @@ def _fail(message: str) -> None:
 
 
 def parse_time(text: str) -> int:
-    """A time option as µs since the epoch: ISO 8601 (UTC unless it says) or Unix seconds."""
-    value = text.strip()
+    """A time option (``schemas.units.parse_time``'s grammar) as µs since the epoch."""
     try:
-        return int(float(value) * 1_000_000) if value.replace(".", "", 1).isdigit() else _iso(value)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r}: give ISO 8601 (2018-01-01T00:00) or Unix seconds") from None
-
-
-def _iso(value: str) -> int:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.replace(microsecond=0).timestamp()) * 1_000_000 + moment.microsecond
+        return parse_typed_time(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def parse_interval(text: str) -> int:

@@ -55,8 +55,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
-from replay.audit.table import US, AuditTable, iso
+from replay.audit.table import AuditTable, iso
 from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL, qualified
+from schemas.units import US
 from streams.money import to_decimal_str
 
 FILL_COLUMNS = ("time", "venue", "pair", "side", "level", "displayed", "consumed", "fill ids")

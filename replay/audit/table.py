@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-US = 1_000_000
+from schemas.units import US
 
 
 @dataclass(frozen=True, slots=True)

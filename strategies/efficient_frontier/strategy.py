@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from schemas.events import SCALE, OrderDone, OrderFilled, OrderRejected, OrderType
+from schemas.units import US
 from strategies.api import MarketRef, OrderEvent, Strategy, Timer
 from strategies.context import Context
 from strategies.records import ControlMessage
@@ -33,7 +34,6 @@ from .portfolio import PortfolioError
 from .slicing import VenueQuote, best_venue, child_order, min_trade_usd
 from .targets import deviation, plan_trades, usd_values, weights_of
 
-US = 1_000_000
 ORDER_ROWS = 50
 PATH_POINTS = 10_000
 

@@ -7,7 +7,7 @@ candles run from midnight UTC.
 
 from __future__ import annotations
 
-US = 1_000_000
+from schemas.units import US
 
 WIDTHS: dict[str, int] = {"1m": 60 * US, "5m": 300 * US, "1h": 3600 * US, "1d": 86400 * US}
 """The candle widths kept, finest first (each divides the next, so each is built from the one below)."""

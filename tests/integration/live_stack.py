@@ -26,12 +26,12 @@ from cryptick.worker import ROLES
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from schemas.topics import all_topics
+from schemas.units import US
 from streams.runtime.kafka import create_topics
 from tests.conftest import drop_namespaces
 from tests.integration import http
 from tests.integration.conftest import running_api
 
-US = 1_000_000
 T = TypeVar("T")
 
 

@@ -17,10 +17,10 @@ from cryptick.flows import WorkerProcess
 from cryptick.worker import ROLES
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
+from schemas.units import US
 from tests.integration import http
 
 pytestmark = pytest.mark.integration
-US = 1_000_000
 
 
 @pytest.fixture()

@@ -13,11 +13,11 @@ from cryptick import paper
 from schemas.codec import default_codec
 from schemas.events import RunStateChanged, StrategyLogged
 from schemas.topics import STRATEGY_EVENTS, all_topics, partition_of, qualified
+from schemas.units import US
 from streams.runtime.kafka import create_topics
 from streams.runtime.kafka import producer as kafka_producer
 
 pytestmark = pytest.mark.integration
-US = 1_000_000
 RUN = "hodl-0123456789"
 OLD = 2_000
 

@@ -21,11 +21,11 @@ from replay.inprocess import replay_from_kafka
 from replay.parity import kafka_outputs
 from schemas.events import HistoryLoaded, StrategyLogged
 from schemas.topics import RUN_INBOXES, RUN_OUTPUTS, STRATEGY_EVENTS, STRATEGY_JOURNAL, all_topics, qualified
+from schemas.units import US
 from streams.archive.clickhouse import get_client
 from streams.runtime.kafka import create_topics
 
 pytestmark = pytest.mark.integration
-US = 1_000_000
 MINUTE = 60
 
 

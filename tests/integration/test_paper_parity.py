@@ -26,10 +26,10 @@ from schemas.topics import (
     all_topics,
     qualified,
 )
+from schemas.units import US
 from streams.runtime.kafka import create_topics
 
 pytestmark = pytest.mark.integration
-US = 1_000_000
 
 
 def _states(bootstrap: str, namespace: str, run_id: str) -> list[str]:

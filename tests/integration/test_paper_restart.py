@@ -45,13 +45,13 @@ from schemas.topics import (
     qualified,
     run_wallet_set,
 )
+from schemas.units import US
 from strategies.wallet import WalletProjection
 from streams.money import notional
 from streams.runtime.kafka import Record, create_topics, read_topic
 from tests.integration.test_restart import committed
 
 pytestmark = pytest.mark.integration
-US = 1_000_000
 EXTERNAL = "external"
 Records = dict[str, list[Record]]  # logical topic -> its messages, offset order per partition
 

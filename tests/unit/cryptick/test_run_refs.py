@@ -16,9 +16,9 @@ from replay.runs import ARCHIVE_COLUMNS, StoredRun, save_run
 from schemas.codec import default_codec
 from schemas.events import SCALE, Allocation, StartRun
 from schemas.topics import STRATEGY_JOURNAL, qualified, run_wallet_set
+from schemas.units import US
 from streams.archive.clickhouse import get_client
 
-US = 1_000_000
 T0 = 1_700_000_000 * US
 USD = Allocation("synthetic", "USD", 1_000 * SCALE)
 OFFSETS = itertools.count(uuid.uuid4().int % 2**40)

@@ -29,7 +29,8 @@ def invoke(*args: str) -> tuple[int, str, str]:
     (["hodl", "--balance", "synthetic:USD=100", "--start", "2018-01-02", "--end", "2018-01-01"],
      "error: empty time range: --end 2018-01-01 is not after --start 2018-01-02"),
     (["hodl", "--balance", "synthetic:USD=100", "--start", "yesterday", "--end", "2018-01-01"],
-     "error: bad --start 'yesterday': expected a date like 2018-01-01 or 2018-01-01T12:00 (UTC)"),
+     "error: bad --start: 'yesterday' is not a time: give ISO 8601 (2018-01-01, 2018-01-01T12:00, "
+     "2018-01-01T12:00:00.5Z; UTC unless it says) or Unix seconds"),
     (["hodl", "--balance", "synthetic:USD=100", "--param", "bases=DOGE", *RANGE],
      "error: no data for synthetic:DOGE-USD: the synthetic source models BCH, BTC, ETH, LTC, XMR, ZEC "
      "against USD"),
