@@ -1,4 +1,11 @@
-"""The Markowitz optimiser: exact frontier, minimum variance, maximum Sharpe, targets."""
+"""The Markowitz optimiser: exact frontier, minimum variance, maximum Sharpe, targets.
+
+The frontier, the minimum-variance and the maximum-Sharpe portfolios come from the critical
+line algorithm (``critical_line``: the frontier's turning points, exact linear algebra, checked
+by the KKT conditions); the cvxpy problems of ``problems`` (Clarabel, then an exact active-set
+polish) serve the volatility and return targets and are the fallback when the algorithm cannot
+proceed (ties for the highest return, a singular covariance, degenerate turning points).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .arrays import FloatArray, check_covariance, check_names, check_vector, readonly
+from .critical_line import CriticalLine, critical_line
 from .errors import InfeasibleTarget, InvalidInput
 from .model import Constraints, Portfolio, WeightsLike, check_weights, make_portfolio
-from .problems import MaxSharpe, ReturnTarget, VolatilityTarget
+from .problems import MaxSharpe, ReturnTarget, VolatilityTarget, clean
 from .random_portfolios import RandomPortfolios, Sampling, random_portfolios
 from .returns import MarketEstimate
 
@@ -24,7 +32,9 @@ _NUDGE = 1e-9  # the top target is solved this far inside, then polished at the 
 class Markowitz:
     """Exact mean-variance optimiser over fixed annualised estimates.
 
-    Each convex problem is built once, on first use, and re-solved with new parameter values.
+    Each convex problem is built once, on first use, and re-solved with new parameter values;
+    the critical line is computed once, on first use. ``critical_line=False`` uses the convex
+    solver for everything (the reference the critical line is tested against).
     """
 
     def __init__(
@@ -35,6 +45,7 @@ class Markowitz:
         *,
         constraints: Constraints | None = None,
         risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
+        critical_line: bool = True,
     ) -> None:
         self.names = check_names(names)
         n = len(self.names)
@@ -49,6 +60,8 @@ class Markowitz:
         self._return_target: ReturnTarget | None = None
         self._max_sharpe: MaxSharpe | None = None
         self._volatility_target: VolatilityTarget | None = None
+        self._use_critical_line = critical_line
+        self._line: CriticalLine | None = None
 
     @classmethod
     def from_estimate(
@@ -57,10 +70,12 @@ class Markowitz:
         *,
         constraints: Constraints | None = None,
         risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
+        critical_line: bool = True,
     ) -> Markowitz:
         """An optimiser over the estimates of ``returns.estimate``."""
         return cls(estimate.names, estimate.expected_returns, estimate.covariance,
-                   constraints=constraints, risk_free_rate=risk_free_rate)
+                   constraints=constraints, risk_free_rate=risk_free_rate,
+                   critical_line=critical_line)
 
     @property
     def expected_returns(self) -> FloatArray:
@@ -90,7 +105,7 @@ class Markowitz:
         return self._portfolio(self._min_variance_weights(), "min_variance")
 
     def max_sharpe(self) -> Portfolio:
-        """The tangency portfolio, solved exactly as a convex QP."""
+        """The tangency portfolio: exact on its critical-line segment (else a convex QP)."""
         best_return = float(self._mu @ self._max_return_weights())
         if best_return <= self.risk_free_rate:
             raise InfeasibleTarget(
@@ -99,6 +114,11 @@ class Markowitz:
                 "the maximum-Sharpe portfolio is undefined; lower the risk-free rate or use "
                 "the minimum-variance portfolio"
             )
+        line = self._critical_line()
+        exact = None if line is None else line.max_sharpe(self._mu, self._cov,
+                                                          self.risk_free_rate)
+        if exact is not None:
+            return self._portfolio(clean(exact, self._lower, self._upper), "max_sharpe")
         if self._max_sharpe is None:
             self._max_sharpe = MaxSharpe(self._mu, self._cov, self._lower, self._upper,
                                          self.risk_free_rate)
@@ -150,6 +170,13 @@ class Markowitz:
         high = float(self._mu @ self._max_return_weights())
         if high - low <= _TARGET_TOLERANCE * max(1.0, abs(high)):
             return (self._portfolio(bottom, "frontier"),) * points
+        line = self._critical_line()
+        if line is not None:
+            # Interpolated between turning points; the ends are the exact end portfolios.
+            rows = line.at_returns(np.linspace(low, high, points)[1:-1])
+            middle = [clean(row, self._lower, self._upper) for row in rows]
+            return tuple(self._portfolio(w, "frontier")
+                         for w in (bottom, *middle, line.weights[0]))
         weights = [bottom] + [
             self._target_return_weights(float(t)) for t in np.linspace(low, high, points)[1:]
         ]
@@ -172,6 +199,15 @@ class Markowitz:
             self._return_target = ReturnTarget(self._mu, self._cov, self._lower, self._upper)
         return self._return_target
 
+    def _critical_line(self) -> CriticalLine | None:
+        """The frontier's turning points, or None: the convex solver serves instead."""
+        if self._line is None and self._use_critical_line:
+            self._line = critical_line(self._mu, self._cov, self._lower, self._upper,
+                                       self._max_return_weights())
+            # Computed once: a failure is not retried (nor is the solver's answer cached).
+            self._use_critical_line = self._line is not None
+        return self._line
+
     def _max_return_weights(self) -> FloatArray:
         # Fractional knapsack: start at the floors, fill the best-returning assets to their caps.
         weights = self._lower.copy()
@@ -185,6 +221,9 @@ class Markowitz:
         return weights
 
     def _min_variance_weights(self) -> FloatArray:
+        line = self._critical_line()
+        if line is not None:
+            return clean(line.min_variance, self._lower, self._upper)
         lowest = float(self._mu @ self._lower) + float(np.min(self._mu)) * (1.0 - self._lower.sum())
         # A target under every feasible return leaves the return constraint slack.
         return self._frontier_problem().solve(lowest - 1.0 - abs(lowest))

@@ -13,7 +13,8 @@ def test_problems_are_built_once_and_are_dpp(make_problem: Callable[[int, int], 
                                              ) -> None:
     problem = make_problem(8, 31)
     optimiser = Markowitz(problem.names, problem.mu, problem.cov,
-                          constraints=Constraints(max_weight=0.4, min_weight=0.01))
+                          constraints=Constraints(max_weight=0.4, min_weight=0.01),
+                          critical_line=False)  # the convex problems: the fallback and the targets' path
     first = optimiser.frontier(10)
     optimiser.max_sharpe()
     optimiser.target_volatility(first[5].volatility)
