@@ -2,9 +2,10 @@
 same shell without them, on the matching and the ledger inboxes.
 
 The shell a worker runs per message (``InboxProcessor.process``) counts each message in and its outputs
-per partition, keeps the message's broker time for the lag, and observes its processing time in a
-fixed-bucket histogram. The baseline is the same processor doing the same work with those lines taken
-out (``Uncounted.process``: the shell as it was before the metrics). Both run the same encoded inbox
+per partition, keeps the message's broker time for the lag, observes its processing time in a
+fixed-bucket histogram, and calls the agent's observer (matching's tally of orders by type and
+outcome). The baseline is the same processor doing the same work with those lines taken out and no
+observer (``Uncounted.process``: the shell as it was before the metrics). Both run the same encoded inbox
 (bench/matching.py's order-and-book stream; bench/ledger.py's orders, fills and done), interleaved
 (A, B, B, A) over several rounds; the figures are µs per message, min and median, and the cost as a share
 of the baseline. In a worker the shell's share of a message's time is smaller still (the consumer, the
@@ -83,8 +84,10 @@ def main(argv: list[str]) -> None:
     print(f"agent shell per message, without metrics vs with them ({rounds} interleaved rounds of A,B,B,A)")
     print(f"{'inbox':<9} {'messages':>9} | {'bare µs':>8} {'median':>8} | {'metrics':>8} {'median':>8} | "
           f"{'cost min':>7} {'median':>7}")
-    compare("matching", matching_processor, make_stream(messages), rounds)
-    compare("ledger", ledger_processor, ledger_stream(max(1, messages // 4))[:messages], rounds)
+    # as a worker builds them: with their observers (matching's order tally, the ledger's discrepancy log)
+    compare("matching", lambda: matching_processor(observed=True), make_stream(messages), rounds)
+    ledger = ledger_stream(max(1, messages // 4))[:messages]
+    compare("ledger", lambda: ledger_processor(observed=True), ledger, rounds)
 
 
 if __name__ == "__main__":

@@ -91,13 +91,13 @@ def processors(bootstrap: str, namespace: str, roles: tuple[str, ...]) -> dict[s
 
     out: dict[str, Any] = {}
     if "matching" in roles:
-        out[VENUE_JOURNAL] = matching(None, bootstrap, namespace)
+        out[VENUE_JOURNAL] = matching(None, bootstrap, namespace, observed=True)
     if "ledger" in roles:
-        out[LEDGER_JOURNAL] = ledger(None, bootstrap, namespace)
+        out[LEDGER_JOURNAL] = ledger(None, bootstrap, namespace, observed=True)
     if "routers" in roles:
         out.update({r.inbox: r for r in routers()})
     if "strategies" in roles:
-        out[STRATEGY_JOURNAL] = strategies(bootstrap, namespace)
+        out[STRATEGY_JOURNAL] = strategies(bootstrap, namespace, observed=True)
     if "fanout" in roles:
         out[VENUE_JOURNAL] = Together([out[VENUE_JOURNAL], fanout_processor(bootstrap, namespace)])
     return out

@@ -341,7 +341,8 @@ class AgentViews:
         try:
             outputs = proc.process(partition, offset, key, value)
         except Exception as exc:  # a fault the processor did not contain: report it, go on
-            log.exception("replica could not fold %s[%d]@%d", topic, partition, offset)
+            log.exception("replica could not fold %s[%d]@%d", topic, partition, offset,
+                          extra={"topic": topic, "partition": partition, "offset": offset})
             self._problem(now, f"{topic}[{partition}]@{offset}: {exc!r}")
             outputs = []
         self._progress[(topic, partition)] = offset + 1

@@ -31,14 +31,16 @@ def output_key(event: Event) -> str:
 
 
 def processor(config: LedgerConfig | None = None, bootstrap: str | None = None,
-              namespace: str = "") -> InboxProcessor:
-    """The agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart."""
+              namespace: str = "", *, observed: bool = False) -> InboxProcessor:
+    """The agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart; ``observed``
+    (a worker's agent, not a read replica or a CLI's fold) logs the discrepancies it decides."""
     cfg = config or LedgerConfig()
     p = inbox_processor(LEDGER_JOURNAL, LEDGER_EVENTS, lambda: Ledger(cfg), INBOX_TYPES, output_key,
                         bootstrap, namespace)
-    p.observer = log_discrepancies
+    if observed:
+        p.observer = log_discrepancies
     return p
 
 
 def register(rt: Runtime, config: LedgerConfig | None = None) -> None:
-    register_inbox_agent(rt, "ledger", processor(config, rt.bootstrap, rt.namespace))
+    register_inbox_agent(rt, "ledger", processor(config, rt.bootstrap, rt.namespace, observed=True))

@@ -64,14 +64,16 @@ class MatchingTally:
 
 
 def processor(config: MatchingConfig | None = None, bootstrap: str | None = None,
-              namespace: str = "") -> InboxProcessor:
-    """The agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart."""
+              namespace: str = "", *, observed: bool = False) -> InboxProcessor:
+    """The agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart; ``observed``
+    (a worker's agent, not a read replica) counts its orders for the metrics."""
     cfg = config or MatchingConfig()
     p = inbox_processor(VENUE_JOURNAL, VENUE_EVENTS, lambda: MatchingEngine(cfg), INBOX_TYPES, output_key,
                         bootstrap, namespace)
-    p.observer = MatchingTally()
+    if observed:
+        p.observer = MatchingTally()
     return p
 
 
 def register(rt: Runtime, config: MatchingConfig | None = None) -> None:
-    register_inbox_agent(rt, "matching", processor(config, rt.bootstrap, rt.namespace))
+    register_inbox_agent(rt, "matching", processor(config, rt.bootstrap, rt.namespace, observed=True))

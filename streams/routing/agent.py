@@ -29,7 +29,8 @@ class Router:
         try:
             event = self.codec.decode(value or b"")
         except DecodeError:  # outputs are written by our agents: nothing here to route
-            log.error("undecodable message at %s[%d]@%d not routed", self.inbox, partition, offset)
+            log.error("undecodable message at %s[%d]@%d not routed", self.inbox, partition, offset,
+                      extra={"topic": self.inbox, "partition": partition, "offset": offset})
             return []
         return [Outgoing(topic, k.encode(), value or b"") for topic, k in self.rules(event)]
 

@@ -140,7 +140,8 @@ class InboxProcessor:
         self.rebuilds += 1
         self.counters.rebuild_seconds += time.perf_counter() - started
         log.warning("resumed %s[%d] at offset %d: rebuilt from %d inbox messages (%d left out)",
-                    self.source or self.inbox, partition, end, n, len(skip))
+                    self.source or self.inbox, partition, end, n, len(skip),
+                    extra=self._at(partition, end))
         return engine
 
     def _decode_quietly(self, value: bytes) -> Event | None:
@@ -194,9 +195,14 @@ class InboxProcessor:
             if self.observer is not None:
                 self._observe(engine, event, out)
             return out
-        log.error("engine failed on %s[%d]@%d", self.inbox, partition, offset, exc_info=cause)
+        log.error("engine failed on %s[%d]@%d", self.inbox, partition, offset, exc_info=cause,
+                  extra=self._at(partition, offset))
         reason = f"processing failed: {cause!r}"
         return self._dead_letter(partition, offset, key, raw, reason, timestamp_ms, own=True, kind="failed")
+
+    def _at(self, partition: int, offset: int) -> dict[str, object]:
+        """A log record's context: where in the inbox."""
+        return {"topic": self.source or self.inbox, "partition": partition, "offset": offset}
 
     def _observe(self, engine: Engine | KeyedEngine, event: Event, out: list[Outgoing]) -> None:
         """Tell the observer; its failure costs a metric, never the message (logged once per kind)."""
@@ -244,7 +250,7 @@ class InboxProcessor:
             self.diverged += 1
             log.error("%s[%d]@%d failed after changing the engine and there is no inbox history to "
                       "rebuild it from: its state may no longer match its outputs",
-                      self.source or self.inbox, partition, offset)
+                      self.source or self.inbox, partition, offset, extra=self._at(partition, offset))
             return
         self.engines[partition] = self._rebuild(partition, offset + 1)
 
@@ -270,5 +276,5 @@ class InboxProcessor:
             event_id=event_id, topic=topic, partition=partition,
             offset=offset, key=key, value=value, reason=reason[:4000], ts=timestamp_ms * 1000,
         )
-        log.warning("dead letter %s: %s", letter.event_id, reason)
+        log.warning("dead letter %s: %s", letter.event_id, reason, extra=self._at(partition, offset))
         return [Outgoing(DEAD_LETTERS, key or b"", self.codec.encode(letter), letter)]

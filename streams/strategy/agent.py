@@ -29,11 +29,13 @@ def log_run_failures(engine: Any, event: Event, out: list[Any]) -> None:
 
 
 def processor(bootstrap: str | None = None, namespace: str = "",
-              factory: StrategyFactory = registry_factory) -> InboxProcessor:
-    """The strategy agent's inbox shell; with ``bootstrap`` it rebuilds its runs from the inbox on restart."""
+              factory: StrategyFactory = registry_factory, *, observed: bool = False) -> InboxProcessor:
+    """The strategy agent's inbox shell; with ``bootstrap`` it rebuilds its runs from the inbox on restart;
+    ``observed`` (a worker's agent) logs the runs that fail."""
     p = inbox_processor(STRATEGY_JOURNAL, STRATEGY_EVENTS, lambda: StrategyHost(factory), INBOX_TYPES,
                         output_key, bootstrap, namespace, keyed=True)
-    p.observer = log_run_failures
+    if observed:
+        p.observer = log_run_failures
     return p
 
 
@@ -45,7 +47,7 @@ def fanout_processor(bootstrap: str | None = None, namespace: str = "") -> Inbox
 
 
 def register_host(rt: Runtime) -> None:
-    register_inbox_agent(rt, "strategies", processor(rt.bootstrap, rt.namespace))
+    register_inbox_agent(rt, "strategies", processor(rt.bootstrap, rt.namespace, observed=True))
 
 
 def register_fanout(rt: Runtime) -> None:

@@ -42,7 +42,7 @@ def exported() -> set[str]:
     p.process(0, 0, b"main", encode(DepositFunds("d", "main", "v", "USD", 100, 1)))
     p.process(0, 1, b"main", encode(OrderRequested("r", "o", "main", "run", "no-set", "v", "BTC-USD", "buy",
                                                    "limit", 1, 1, False, None, 2)))
-    matching = matching_processor()  # the real matching agent: a book, and an order it fills
+    matching = matching_processor(observed=True)  # the real matching agent: a book, and an order it fills
     agents.watch(matching)
     matching.process(0, 0, b"v:BTC-USD", encode(BookSnapshot("s", "v", "BTC-USD", 1, 1, None, [],
                                                              [Level(SCALE, SCALE)])))

@@ -93,7 +93,7 @@ def test_the_matching_agent_counts_orders_by_type_and_outcome_and_consumed_liqui
     from streams.matching.agent import processor
 
     registry, agents = agent_registry()
-    p = processor()
+    p = processor(observed=True)
     agents.watch(p)
     book = BookSnapshot("s1", "coinbase", "BTC-USD", 1, 1, None, [Level(99 * SCALE, SCALE)],
                         [Level(101 * SCALE, SCALE)])

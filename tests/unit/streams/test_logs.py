@@ -164,7 +164,7 @@ def test_a_failed_run_and_a_ledger_discrepancy_are_logged_with_their_context_whe
     from streams.ledger.agent import processor as ledger
     from streams.strategy.agent import processor as strategies
 
-    p = ledger()
+    p = ledger(observed=True)
     with caplog.at_level(logging.WARNING):
         p.process(0, 0, b"acct", encode(DepositFunds("d", "acct", "coinbase", "USD", 10**8, 1)))
         p.process(0, 1, b"acct", encode(BalanceReported("r", "acct", "coinbase", "USD", 2 * 10**8, 2)))
@@ -173,7 +173,7 @@ def test_a_failed_run_and_a_ledger_discrepancy_are_logged_with_their_context_whe
     assert "USD" in error.getMessage() and "nothing was overwritten" in error.getMessage()
 
     caplog.clear()
-    host = strategies()
+    host = strategies(observed=True)
     start = StartRun("r1:start", "r1", "hodl", "{}", "acct", "not-its-wallet-set", "paper", 0, None)
     with caplog.at_level(logging.WARNING):
         host.process(0, 0, b"r1", encode(start))
