@@ -93,6 +93,9 @@ def test_a_workers_metrics_count_its_agents_work_and_dead_letters_by_reason(
     assert total(s, "cryptick_agent_outputs_total", type="WalletMovement", **on_ledger) == 3
     assert total(s, "cryptick_agent_outcomes_total", type="OrderRejected", reason="unknown_wallet_set",
                  **on_ledger) == 1
+    assert total(s, "cryptick_ledger_commands_total", command="DepositFunds", outcome="accepted") == 3
+    assert total(s, "cryptick_ledger_commands_total", command="OrderRequested",
+                 outcome="unknown_wallet_set") == 1
     on_venue = {"inbox": VENUE_JOURNAL}
     assert total(s, "cryptick_matching_orders_total", order_type="ioc", outcome="filled", **on_venue) == 1
     assert total(s, "cryptick_matching_orders_total", order_type="ioc", outcome="ioc_remainder_cancelled",

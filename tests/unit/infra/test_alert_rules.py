@@ -37,7 +37,7 @@ NAME = re.compile(r"\b(cryptick_[a-z_]+)")
 def exported() -> set[str]:
     """Every sample name the worker's and the API's registries expose (built with the services present)."""
     registry, agents = agent_registry()
-    p = ledger_processor()  # the real ledger: a deposit, and an order it refuses
+    p = ledger_processor(observed=True)  # the real ledger: a deposit, and an order it refuses
     agents.watch(p).set_highwater(0, 2)
     p.process(0, 0, b"main", encode(DepositFunds("d", "main", "v", "USD", 100, 1)))
     p.process(0, 1, b"main", encode(OrderRequested("r", "o", "main", "run", "no-set", "v", "BTC-USD", "buy",

@@ -122,6 +122,23 @@ def test_the_matching_agent_counts_orders_by_type_and_outcome_and_consumed_liqui
                    for n, ls in s)
 
 
+def test_the_ledger_agent_counts_commands_by_type_and_how_they_were_decided() -> None:
+    from schemas.events import OrderRequested
+    from streams.ledger.agent import processor
+
+    registry, agents = agent_registry()
+    p = processor(observed=True)
+    agents.watch(p)
+    order = OrderRequested("req-1", "o-1", "main", "run", "no-such-set", "v", "BTC-USD", "buy", "limit", 1, 1,
+                           False, None, 5)
+    for offset, value_ in enumerate([deposit(0), deposit(1), deposit(0), encode(order)]):  # one id twice
+        p.process(0, offset, b"main", value_)
+    s = scrape(registry)
+    assert value(s, "cryptick_ledger_commands_total", command="DepositFunds", outcome="accepted") == 2
+    assert value(s, "cryptick_ledger_commands_total", command="OrderRequested",
+                 outcome="unknown_wallet_set") == 1
+
+
 def test_an_observer_that_fails_costs_its_metric_not_the_message() -> None:
     p = make()
 
