@@ -117,6 +117,18 @@ class StateCollector(Collector):
                      st.behind)
         yield _counter("cryptick_replica_dead_letters", "Messages the replica could not fold.",
                        st.dead_letters)
+        start_s = getattr(views, "start_s", None)
+        if start_s is not None:
+            yield _gauge("cryptick_replica_start_seconds", "Time from the API's start to its replica caught "
+                         "up (from a snapshot and the tail, or every journal from its start).", start_s)
+        yield _gauge("cryptick_replica_from_snapshot", "1 when the replica resumed from a snapshot at start.",
+                     1 if getattr(views, "from_snapshot", False) else 0)
+        yield _counter("cryptick_replica_snapshots", "Snapshots of the replica written.",
+                       getattr(views, "snapshots_written", 0))
+        took = getattr(views, "snapshot_seconds", None)
+        if took is not None:
+            yield _gauge("cryptick_replica_snapshot_write_seconds", "Time the last snapshot took to write.",
+                         took)
         stale = GaugeMetricFamily("cryptick_book_stale", "1 when the venue's book is stale (a gap or a "
                                   "reconnect: no fills until a fresh snapshot).", labels=["venue", "pair"])
         age = GaugeMetricFamily("cryptick_book_last_message_age_seconds", "Seconds since the book's last "

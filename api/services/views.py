@@ -163,6 +163,9 @@ class AgentViews:
         self._folded = 0  # messages folded since start or the last snapshot
         self._snapshot_every_s, self._snapshot_min = snapshot_every_s, snapshot_min
         self.started_from: str = "the start of the topics"
+        self.from_snapshot = False  # whether the last start resumed from a snapshot
+        self.snapshots_written = 0
+        self.snapshot_seconds: float | None = None  # time to write the last snapshot
         self.start_s: float | None = None  # seconds from start to caught up
 
     def start(self) -> AgentViews:
@@ -256,6 +259,8 @@ class AgentViews:
                 blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)  # consistent: under the lock
                 self._folded = 0
             took = save(self._snapshot_path, blob)
+            self.snapshots_written += 1
+            self.snapshot_seconds = took
             log.info("replica snapshot written in %.2f s (%d offsets)", took, len(state["progress"]))
         except Exception:
             log.exception("replica snapshot not written")
@@ -291,6 +296,7 @@ class AgentViews:
         progress: dict[tuple[str, int], int] = got["progress"]
         self._progress.update(progress)
         self.started_from = f"a snapshot of {sum(progress.values()):,} messages"
+        self.from_snapshot = True
         return progress
 
     def _wake(self, everyone: bool = False) -> None:

@@ -54,6 +54,12 @@ def test_a_restart_folds_from_the_snapshot_and_reads_the_same(kafka_bootstrap: s
         _wait(lambda: any(snapshots.glob("replica-*.pickle")) and "ready in" in _replica(base))
         time.sleep(1.5)  # a snapshot after the last command
         assert "from the start of the topics" in _replica(base)
+        from tests.integration.test_metrics import parse, total
+
+        m = parse(http.get(f"{base}/metrics", timeout=10).text)
+        assert total(m, "cryptick_replica_snapshots_total") >= 1
+        assert total(m, "cryptick_replica_from_snapshot") == 0
+        assert total(m, "cryptick_replica_snapshot_write_seconds") > 0
     # while the API is down, the ledger's inbox goes on
     from producers.publish import publish
     from producers.scenario import Message
@@ -63,6 +69,11 @@ def test_a_restart_folds_from_the_snapshot_and_reads_the_same(kafka_bootstrap: s
     with running_api(kafka_bootstrap, namespace, **env) as base:
         _wait(lambda: "ready in" in _replica(base))
         assert "from a snapshot of " in _replica(base)
+        from tests.integration.test_metrics import parse, total
+
+        m = parse(http.get(f"{base}/metrics", timeout=10).text)  # the start, as the metrics say it
+        assert total(m, "cryptick_replica_from_snapshot") == 1
+        assert total(m, "cryptick_replica_start_seconds") > 0
         after = http.get(f"{base}/accounts/snap/wallet-sets", timeout=30).json()
         assert after == before
         pool = http.get(f"{base}/accounts/snap/unallocated", timeout=30).json()
