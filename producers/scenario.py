@@ -63,13 +63,13 @@ def demo_messages(sc: Scenario | None = None) -> Iterator[Message]:
     t0 = cfg.start_ts
     for listing in feed.listings():
         yield from listing_messages(listing)
-    yield Message(LEDGER_JOURNAL, sc.account, DepositFunds(
-        f"{sc.run_id}:dep:usd", sc.account, venue, "USD", sc.usd, t0, principal=sc.principal))
-    yield Message(LEDGER_JOURNAL, sc.account, DepositFunds(
-        f"{sc.run_id}:dep:btc", sc.account, venue, "BTC", sc.btc, t0, principal=sc.principal))
+    for currency, amount in (("USD", sc.usd), ("BTC", sc.btc)):
+        yield Message(LEDGER_JOURNAL, sc.account, DepositFunds(
+            event_id=f"{sc.run_id}:dep:{currency.lower()}", account=sc.account, venue=venue,
+            currency=currency, amount=amount, ts=t0, principal=sc.principal))
     yield Message(LEDGER_JOURNAL, sc.account, CreateWalletSet(
-        f"{sc.run_id}:ws", sc.account, sc.wallet_set_id, sc.run_id,
-        [Allocation(venue, "USD", sc.usd // 2), Allocation(venue, "BTC", sc.btc // 2)], t0,
+        event_id=f"{sc.run_id}:ws", account=sc.account, wallet_set_id=sc.wallet_set_id, run_id=sc.run_id,
+        allocations=[Allocation(venue, "USD", sc.usd // 2), Allocation(venue, "BTC", sc.btc // 2)], ts=t0,
         principal=sc.principal))
 
     bids: dict[int, int] = {}
@@ -82,8 +82,9 @@ def demo_messages(sc: Scenario | None = None) -> Iterator[Message]:
         n_orders += 1
         oid = f"{sc.run_id}:o{n_orders}"
         return Message(LEDGER_JOURNAL, sc.account, OrderRequested(
-            oid, oid, sc.account, sc.run_id, sc.wallet_set_id, venue, pair, side, otype,
-            size, price, False, cancel_after, ts, principal=sc.principal))
+            event_id=oid, order_id=oid, account=sc.account, run_id=sc.run_id, wallet_set_id=sc.wallet_set_id,
+            venue=venue, pair=pair, side=side, order_type=otype, size=size, price=price, post_only=False,
+            cancel_after_s=cancel_after, ts=ts, principal=sc.principal))
 
     plan = {40: "market_buy", 80: "limit_sell_rest", 120: "ioc_buy", 160: "limit_buy_deep",
             200: "cancel_deep", 240: "fok_too_big", 280: "bad_size", 300: "unknown_pair",
@@ -123,7 +124,8 @@ def demo_messages(sc: Scenario | None = None) -> Iterator[Message]:
         elif action == "cancel_deep":
             oid = f"{sc.run_id}:o{n_orders}"
             yield Message(LEDGER_JOURNAL, sc.account, CancelRequested(
-                f"{oid}:cancel", oid, sc.account, sc.run_id, venue, "BTC-USD", ts, principal=sc.principal))
+                event_id=f"{oid}:cancel", order_id=oid, account=sc.account, run_id=sc.run_id, venue=venue,
+                pair="BTC-USD", ts=ts, principal=sc.principal))
         elif action == "fok_too_big":
             yield order("BTC-USD", "buy", "fok", 500 * SCALE, mid * 1001 // 1000 // tick * tick, ts)
         elif action == "bad_size":

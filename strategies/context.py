@@ -118,9 +118,11 @@ class Context:
             raise ValueError(f"cancel_after_s must be between 0 and {MAX_UNITS}, got {cancel_after_s}")
         order_id = self._next("o")
         run = self.run
-        self.outputs.append(OrderRequested(
-            order_id, order_id, run.account, run.run_id, run.wallet_set_id, venue, pair, str(side),
-            str(order_type), size, price, post_only, cancel_after_s, self.now, principal=run.principal))
+        self.outputs.append(OrderRequested(event_id=order_id, order_id=order_id, account=run.account,
+                                           run_id=run.run_id, wallet_set_id=run.wallet_set_id, venue=venue,
+                                           pair=pair, side=str(side), order_type=str(order_type), size=size,
+                                           price=price, post_only=post_only, cancel_after_s=cancel_after_s,
+                                           ts=self.now, principal=run.principal))
         self.orders[order_id] = OpenOrder(order_id, venue, pair, str(side), str(order_type), size, price,
                                           0, "requested", self.now)
         return order_id
@@ -138,8 +140,9 @@ class Context:
         self.orders[order_id] = dataclasses.replace(order, state="cancelling")
         cancel_id = self._next("c")
         run = self.run
-        self.outputs.append(CancelRequested(cancel_id, order_id, run.account, run.run_id, order.venue,
-                                            order.pair, self.now, principal=run.principal))
+        self.outputs.append(CancelRequested(event_id=cancel_id, order_id=order_id, account=run.account,
+                                            run_id=run.run_id, venue=order.venue, pair=order.pair,
+                                            ts=self.now, principal=run.principal))
         return cancel_id
 
     def cancel_all(self, venue: str | None = None, pair: str | None = None) -> list[str]:
@@ -160,7 +163,8 @@ class Context:
             raise ValueError(f"at_ts must be event time in microseconds, 0..{MAX_UNITS}, got {at_ts!r}")
         _text(name, "a timer's name")
         timer_id = self._next("t")
-        self.outputs.append(TimerSet(timer_id, self.run.run_id, timer_id, name, at_ts, self.now))
+        self.outputs.append(TimerSet(event_id=timer_id, run_id=self.run.run_id, timer_id=timer_id, name=name,
+                                     at_ts=at_ts, ts=self.now))
         return timer_id
 
     # --- dashboard ------------------------------------------------------------------
@@ -168,9 +172,10 @@ class Context:
     def declare_component(self, component_id: str, kind: str, spec: Mapping[str, Any]) -> None:
         """Declare a dashboard component (``kind`` e.g. 'table', 'line_chart', 'slider') with a JSON spec."""
         spec_json = _text(canonical_json(spec), "a component's spec")
-        self.outputs.append(UiComponentDeclared(self._next("ui"), self.run.run_id,
-                                                _text(component_id, "a component id"),
-                                                _text(kind, "a component kind"), spec_json, self.now))
+        self.outputs.append(UiComponentDeclared(event_id=self._next("ui"), run_id=self.run.run_id,
+                                                component_id=_text(component_id, "a component id"),
+                                                kind=_text(kind, "a component kind"), spec_json=spec_json,
+                                                ts=self.now))
 
     def update_component(self, component_id: str, data: Any) -> None:
         """New JSON data for a declared component."""

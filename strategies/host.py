@@ -302,8 +302,9 @@ class StrategyHost:
             return [self._changed(run_id, cmd.strategy, RunState.FAILED, f"cannot start: {exc}", cmd.ts)]
         self.runs[run_id] = HostedRun(spec, runtime, markets, end=spec.end_ts)
         return [self._changed(run_id, cmd.strategy, RunState.WAITING, "waiting for the wallet set", cmd.ts),
-                CreateWalletSet(run_create_command(run_id), spec.account, spec.wallet_set_id, run_id,
-                                list(spec.allocations), cmd.ts, principal=spec.principal)]
+                CreateWalletSet(event_id=run_create_command(run_id), account=spec.account,
+                                wallet_set_id=spec.wallet_set_id, run_id=run_id,
+                                allocations=list(spec.allocations), ts=cmd.ts, principal=spec.principal)]
 
     @staticmethod
     def _funded(run: HostedRun, event: Event) -> bool:
@@ -320,8 +321,9 @@ class StrategyHost:
 
     def _subscriptions(self, run: HostedRun, subscribed: bool, ts: int) -> list[Event]:
         spec, verb = run.spec, "sub" if subscribed else "unsub"
-        return [MarketSubscription(f"{spec.run_id}:{verb}:{m.venue}:{m.pair}", spec.run_id, spec.account,
-                                   m.venue, m.pair, subscribed, ts) for m in run.markets]
+        return [MarketSubscription(event_id=f"{spec.run_id}:{verb}:{m.venue}:{m.pair}", run_id=spec.run_id,
+                                   account=spec.account, venue=m.venue, pair=m.pair, subscribed=subscribed,
+                                   ts=ts) for m in run.markets]
 
     def _end(self, run: HostedRun, state: str, detail: str, ts: int) -> list[Event]:
         spec = run.spec
@@ -343,7 +345,8 @@ class StrategyHost:
 
     @staticmethod
     def _changed(run_id: str, strategy: str, state: str, detail: str, ts: int) -> RunStateChanged:
-        return RunStateChanged(f"{run_id}:state:{state}", run_id, strategy, str(state), detail, ts)
+        return RunStateChanged(event_id=f"{run_id}:state:{state}", run_id=run_id, strategy=strategy,
+                               state=str(state), detail=detail, ts=ts)
 
 
 def _created_by(run_id: str, event: Event) -> bool:

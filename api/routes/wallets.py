@@ -82,8 +82,8 @@ async def deposit(account: AccountPath, body: FundsIn, commands: CommandsDep,
                   response: Response, who: AccountAdmin) -> CommandOut:
     """A virtual deposit (paper mode) into the account's unallocated pool."""
     check_names(commands.views, [(body.venue, body.currency)])
-    cmd = DepositFunds(_id(body.command_id), account, body.venue, body.currency, body.amount,
-                       now_us(), principal=who.id)
+    cmd = DepositFunds(event_id=_id(body.command_id), account=account, venue=body.venue,
+                       currency=body.currency, amount=body.amount, ts=now_us(), principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
@@ -92,8 +92,8 @@ async def withdraw(account: AccountPath, body: FundsIn, commands: CommandsDep,
                    response: Response, who: AccountAdmin) -> CommandOut:
     """A virtual withdrawal from the account's unallocated pool."""
     check_names(commands.views, [(body.venue, body.currency)])
-    cmd = WithdrawFunds(_id(body.command_id), account, body.venue, body.currency, body.amount,
-                        now_us(), principal=who.id)
+    cmd = WithdrawFunds(event_id=_id(body.command_id), account=account, venue=body.venue,
+                        currency=body.currency, amount=body.amount, ts=now_us(), principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 
@@ -103,8 +103,8 @@ async def create_wallet_set(account: AccountPath, body: WalletSetIn, commands: C
     """Partition funds from the pool into a run's wallet set: all allocations or none."""
     check_names(commands.views, [(a.venue, a.currency) for a in body.allocations])
     allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.allocations]
-    cmd = CreateWalletSet(_id(body.command_id), account, body.wallet_set_id, body.run_id, allocations,
-                          now_us(), principal=who.id)
+    cmd = CreateWalletSet(event_id=_id(body.command_id), account=account, wallet_set_id=body.wallet_set_id,
+                          run_id=body.run_id, allocations=allocations, ts=now_us(), principal=who.id)
     return outcome_response(await commands.send_async(account, cmd), response)
 
 

@@ -54,8 +54,9 @@ def listing(venue: str, pair: str, ts: int, price_increment: int, size_increment
             max_size: int | None = None, min_notional: int | None = None) -> MarketListed:
     """A venue's trading rules for a normalised ``BASE-QUOTE`` pair, id ``{venue}:{pair}:market:{ts}``."""
     base, quote = pair.split("-")
-    return MarketListed(f"{venue}:{pair}:market:{ts}", venue, pair, base, quote, price_increment,
-                        size_increment, min_size, max_size, min_notional, ts)
+    return MarketListed(event_id=f"{venue}:{pair}:market:{ts}", venue=venue, pair=pair, base=base,
+                        quote=quote, price_increment=price_increment, size_increment=size_increment,
+                        min_size=min_size, max_size=max_size, min_notional=min_notional, ts=ts)
 
 """What reading a message of the wrong shape raises; parsers re-raise as ``MalformedMessage``."""
 

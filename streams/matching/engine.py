@@ -169,9 +169,8 @@ class MatchingEngine:
         requeue_unknown(m)
         if book.stale:
             book.stale = False
-            out.append(
-                BookStatusChanged(f"{ev.event_id}:fresh", book.venue, book.pair, False, "snapshot", ev.ts)
-            )
+            out.append(BookStatusChanged(event_id=f"{ev.event_id}:fresh", venue=book.venue, pair=book.pair,
+                                         stale=False, reason="snapshot", ts=ev.ts))
         cross(m, ev.ts, out)
         return out
 
@@ -301,4 +300,5 @@ def _by_seq(order: VirtualOrder) -> int:
 def _turn_stale(book: L2Book, cause: str, reason: str, ts: int, out: list[Event]) -> None:
     if not book.stale:
         book.stale = True
-        out.append(BookStatusChanged(f"{cause}:stale", book.venue, book.pair, True, reason, ts))
+        out.append(BookStatusChanged(event_id=f"{cause}:stale", venue=book.venue, pair=book.pair, stale=True,
+                                     reason=reason, ts=ts))

@@ -147,7 +147,8 @@ class MarketFanOut:
             out.append(Forward(LEDGER_JOURNAL, sub.account, raw, listing))
         if book.seen:
             bids, asks = book.levels(self.max_levels)
-            snapshot = BookSnapshot(f"{sub.event_id}:snapshot", sub.venue, sub.pair, max(book.ts, sub.ts),
-                                    max(book.ts, sub.ts), None, bids, asks)
+            snapshot = BookSnapshot(event_id=f"{sub.event_id}:snapshot", venue=sub.venue, pair=sub.pair,
+                                    ts=max(book.ts, sub.ts), recv_ts=max(book.ts, sub.ts), seq=None,
+                                    bids=bids, asks=asks)
             out.append(Forward(STRATEGY_JOURNAL, run_id, self._encode(snapshot), snapshot))
         return out
