@@ -8,7 +8,9 @@ the given roles processing that inbox, timed from its first commit to caught up.
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -62,25 +64,47 @@ def raw_rate(bootstrap: str, topic: str, total: int) -> float:
     return n / elapsed
 
 
-def agent_rate(bootstrap: str, namespace: str, roles: Sequence[str], total: int, runtime: str) -> float:
-    """Messages per second of the worker on pre-published inboxes, from first progress to none left."""
-    worker = WorkerProcess(bootstrap, namespace, roles,
+def agent_rate(bootstrap: str, namespace: str, roles: Sequence[str], total: int, runtime: str,
+               metrics_port: int | None = None, scrape_every_s: float = 1.0) -> float:
+    """Messages per second of the worker on pre-published inboxes, from first progress to none left.
+    With ``metrics_port`` the worker serves /metrics and it is scraped every ``scrape_every_s`` meanwhile
+    (Prometheus's default is every 15 s: this is the pessimistic case)."""
+    worker = WorkerProcess(bootstrap, namespace, roles, metrics_port=metrics_port,
                            log_path=Path(tempfile.gettempdir()) / f"{namespace}.log", runtime=runtime)
     topics = worker.consumed_topics()
     worker.start()
+    stop = threading.Event()
+    scrapes = [0]
+
+    def scrape() -> None:
+        while not stop.wait(scrape_every_s):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read()
+                scrapes[0] += 1
+            except OSError:
+                pass  # not serving yet
+
+    scraper = threading.Thread(target=scrape, daemon=True)
+    if metrics_port is not None:
+        scraper.start()
     t0: float | None = None
+    before = time.perf_counter()  # the last poll that saw no progress yet
     try:
         while True:
             lag = group_lag(bootstrap, worker.group_id, topics)
             now = time.perf_counter()
             if t0 is None and lag < total:
-                t0 = now
+                t0 = before  # progress began since the last poll (a short inbox may be done already)
+            before = now
             if t0 is not None and lag == 0:
+                if metrics_port is not None and not scrapes[0]:
+                    raise RuntimeError("the worker's /metrics was never scraped: the figure would flatter")
                 return total / (now - t0)
             if not worker.alive():
                 raise RuntimeError(f"worker died; see {worker.log_path}")
             time.sleep(0.02)
     finally:
+        stop.set()
         worker.stop()
 
 

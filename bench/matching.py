@@ -1,14 +1,21 @@
-"""Throughput of the matching core on a long, real-shaped L2 stream, against a naive book.
+"""Throughput of the matching core on a long, real-shaped L2 stream, against the floor of book maintenance.
 
-Part (a), the pure core: ``core_throughput(n_events)``. The stream is a seeded
-random walk over a book of 150+ levels a side: mostly size changes near the
-touch, some levels added or removed, some public trades (each followed by
-the delta that shrinks the traded level), and a few resting virtual orders
-near the touch, each cancelled after 10 s of event time if it has not
-filled. The baseline runs the same stream through a dict book that sorts its
-prices on every event.
+The stream is a seeded random walk over a book of 150+ levels a side: mostly
+size changes near the touch, some levels added or removed, some public trades
+(each followed by the delta that shrinks the traded level), and a few resting
+virtual orders near the touch, each cancelled after 10 s of event time if it
+has not filled. Events are made before timing.
 
-Run: ``.venv/bin/python bench/matching.py [n_events]``.
+The floor (``SortedBook``) is a plain sorted book that only maintains levels:
+bisect-kept sorted keys and a dict of sizes per side, the same snapshots and
+deltas applied, the best bid and ask known after each event. It is fed the
+very same events (it skips the trades and the orders); the ratio core / floor
+is the cost of matching over book maintenance. What the floor does not do is
+printed with the figures. As context, the core also runs the stream without
+its virtual orders. The arms are interleaved (A B C, C B A, ...), ``rounds``
+of them (default 5), and each prints its min and median.
+
+Run: ``.venv/bin/python bench/matching.py [n_events] [rounds] [--agent]``.
 """
 
 from __future__ import annotations
@@ -18,7 +25,10 @@ import random
 import sys
 import time
 from bisect import bisect_left, insort
+from collections import Counter
 from collections.abc import Callable, Sequence
+
+from interleave import conditions, interleaved, min_median, ratios
 
 from schemas.events import (
     SCALE,
@@ -134,28 +144,46 @@ def _order(n: int, buy: bool, tick: int, ts: int) -> OrderAccepted:
 # --- the runs ---------------------------------------------------------------------
 
 
-class NaiveBook:
-    """Baseline: dict sides, best prices by sorting all of them on every event."""
+class SortedBook:
+    """The floor: book maintenance only, as plainly as it is done well.
+
+    Per side, the keys kept sorted by bisection (``price`` for bids, ``-price`` for asks: the best is
+    the last) and a dict of sizes; snapshots replace both sides, deltas set or remove levels, and the
+    best bid and ask are known after every event. It does not check sequence numbers, staleness or
+    repeated event ids, cap the depth, keep the size virtual orders consumed, look at trades, or accept,
+    queue, fill or expire orders: all of which the core does on the same events.
+    """
 
     def __init__(self) -> None:
-        self.bids: dict[int, int] = {}
-        self.asks: dict[int, int] = {}
+        self.keys: tuple[list[int], list[int]] = ([], [])
+        self.sizes: tuple[dict[int, int], dict[int, int]] = ({}, {})
         self.top: tuple[int | None, int | None] = (None, None)
 
     def handle(self, event: Event) -> list[Event]:
-        if isinstance(event, BookSnapshot):
-            self.bids = {lv.price: lv.size for lv in event.bids}
-            self.asks = {lv.price: lv.size for lv in event.asks}
-        elif isinstance(event, BookDelta):
-            for ch in event.changes:
-                side = self.bids if ch.side == "bid" else self.asks
-                if ch.size:
-                    side[ch.price] = ch.size
+        kind = type(event)
+        if kind is BookDelta:
+            for ch in event.changes:  # type: ignore[union-attr]
+                price = ch.price
+                if ch.side == "bid":
+                    keys, sizes, key = self.keys[0], self.sizes[0], price
                 else:
-                    side.pop(ch.price, None)
-        bids = sorted(self.bids, reverse=True)
-        asks = sorted(self.asks)
-        self.top = (bids[0] if bids else None, asks[0] if asks else None)
+                    keys, sizes, key = self.keys[1], self.sizes[1], -price
+                if ch.size:
+                    if price not in sizes:
+                        insort(keys, key)
+                    sizes[price] = ch.size
+                elif sizes.pop(price, None) is not None:
+                    del keys[bisect_left(keys, key)]
+        elif kind is BookSnapshot:
+            for s, sign, levels in ((0, 1, event.bids), (1, -1, event.asks)):  # type: ignore[union-attr]
+                sizes = self.sizes[s]
+                sizes.clear()
+                sizes.update((lv.price, lv.size) for lv in levels if lv.size)
+                self.keys[s][:] = sorted(p * sign for p in sizes)
+        else:
+            return []
+        bids, asks = self.keys
+        self.top = (bids[-1] if bids else None, -asks[-1] if asks else None)
         return []
 
 
@@ -169,35 +197,41 @@ def timed(handle: Callable[[Event], list[Event]], events: Sequence[Event]) -> tu
     return time.perf_counter() - start, outputs
 
 
-def core_throughput(n_events: int) -> float:
-    """Events per second of ``MatchingEngine.handle`` on the generated stream."""
-    events = make_stream(n_events)
-    seconds, _ = timed(MatchingEngine().handle, events)
-    return n_events / seconds
-
-
-def naive_throughput(n_events: int) -> float:
-    """Events per second of the naive baseline on the same stream."""
-    events = make_stream(n_events)
-    seconds, _ = timed(NaiveBook().handle, events)
-    return n_events / seconds
-
-
 def main(argv: list[str]) -> None:
     args = [a for a in argv[1:] if not a.startswith("--")]
     n = int(args[0]) if args else 500_000
+    rounds = int(args[1]) if len(args) > 1 else 5
+    print(conditions("before"))
     events = make_stream(n)
-    book_events = sum(isinstance(ev, BookDelta | BookSnapshot | PublicTrade) for ev in events)
-    core_runs, naive_runs = [], []
-    for _ in range(3):  # interleaved, best of three: the machine is shared and noisy
-        core_runs.append(timed(MatchingEngine().handle, events))
-        naive_runs.append(timed(NaiveBook().handle, events))
-    core_s, outputs = min(core_runs)
-    naive_s, _ = min(naive_runs)
-    print(f"stream: {n:,} events ({book_events:,} book/trade events), {outputs:,} outputs")
-    print(f"core:   {n / core_s:12,.0f} events/s")
-    print(f"naive:  {n / naive_s:12,.0f} events/s (dict book sorting on every event)")
-    print(f"ratio:  {naive_s / core_s:12.1f}x")
+    without_orders = [ev for ev in events if not isinstance(ev, OrderAccepted)]
+    counts = Counter(type(ev).__name__ for ev in events)
+    core, floor = MatchingEngine(), SortedBook()
+    _, outputs = timed(core.handle, events)
+    timed(floor.handle, events)
+    book = core.book(VENUE, PAIR)
+    if floor.sizes != book.sizes or floor.top != (book.keys[0][-1], -book.keys[1][-1]):
+        raise SystemExit("the floor's book differs from the core's after the same events")
+    print(f"stream: {n:,} events ({', '.join(f'{k} {v:,}' for k, v in sorted(counts.items()))}); "
+          f"the core's outputs: {outputs:,}")
+    arms = (
+        ("core", lambda: timed(MatchingEngine().handle, events)[0]),
+        ("core, same stream without the orders", lambda: timed(MatchingEngine().handle, without_orders)[0]),
+        ("floor: sorted book, levels only", lambda: timed(SortedBook().handle, events)[0]),
+    )
+    times = interleaved(rounds, arms)
+    print(f"\n{rounds} rounds, interleaved (the arms in this order, then reversed, ...); "
+          f"events/s = the stream's {n:,} events over the time")
+    print(f"{'':38} {'min s':>8} {'median s':>9} {'events/s (median)':>18}")
+    for name, ts in times.items():
+        low, mid = min_median(ts)
+        count = len(without_orders) if "without" in name else n
+        print(f"{name:38} {low:8.3f} {mid:9.3f} {count / mid:18,.0f}")
+    by_min, by_median = ratios(times["floor: sorted book, levels only"], times["core"])
+    print(f"\nthe core against the floor (core events/s / floor events/s): {by_min:.2f}x of the mins, "
+          f"{by_median:.2f}x of the medians: the cost of matching over book maintenance")
+    print("the floor does not check sequence, staleness or repeated ids, cap depth, keep consumed size,\n"
+          "look at trades, or accept, queue, fill and expire the stream's virtual orders; the core does")
+    print(conditions("after"))
     if "--agent" in argv:
         agent_part(min(n, 100_000))
 
