@@ -102,7 +102,8 @@ class DirectWorker:
         if metrics is not None:
             for topic, proc in self._procs.items():
                 each = proc.processors if isinstance(proc, Together) else (proc,)
-                self._watched[topic] = [metrics.watch(p) for p in each]
+                # the agents' inbox shells (a router keeps no counters: its inbox is an agent's too)
+                self._watched[topic] = [metrics.watch(p) for p in each if hasattr(p, "counters")]
         self._highwater_at = 0.0
 
     def _topic(self, logical: str) -> str:

@@ -105,7 +105,8 @@ class Watched:
 
     def needs_start(self, partition: int) -> bool:
         """Whether the runtime should say where ``partition``'s consumer starts: nothing processed yet."""
-        return partition not in self.processor.next_offset and partition not in self.start
+        done = getattr(self.processor, "next_offset", None)
+        return done is not None and partition not in done and partition not in self.start
 
     def forget(self, partition: int) -> None:
         """The partition was revoked: its lag is no longer this worker's."""

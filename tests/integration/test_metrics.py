@@ -67,7 +67,7 @@ def test_a_workers_metrics_count_its_agents_work_and_dead_letters_by_reason(
 
     port = free_port()
     worker = WorkerProcess(kafka_bootstrap, namespace, log_path=tmp_path / "worker.log", runtime=runtime,
-                           roles=("matching", "ledger"), metrics_port=port).start()
+                           roles=("matching", "ledger", "routers"), metrics_port=port).start()
     try:
         worker.wait_caught_up()
 
@@ -77,7 +77,8 @@ def test_a_workers_metrics_count_its_agents_work_and_dead_letters_by_reason(
             except httpx.HTTPError:
                 return None
             # the lag is known once the runtime told the metrics the inbox's end (each second)
-            ready = present(s, "cryptick_agent_consumer_lag_messages", inbox=LEDGER_JOURNAL)
+            ready = present(s, "cryptick_agent_consumer_lag_messages", inbox=LEDGER_JOURNAL) and \
+                total(s, "cryptick_agent_events_in_total", inbox=LEDGER_JOURNAL) >= 5 + 3  # routed back too
             return s if ready else None
 
         s = wait_for("the worker's metrics with its lag", scraped, timeout=30)
@@ -85,11 +86,12 @@ def test_a_workers_metrics_count_its_agents_work_and_dead_letters_by_reason(
         worker.stop()
 
     on_ledger = {"inbox": LEDGER_JOURNAL}
-    assert total(s, "cryptick_agent_events_in_total", **on_ledger) == 5
+    # the five planted, and the matching's fill and two ends the routers bring back to the ledger
+    assert total(s, "cryptick_agent_events_in_total", **on_ledger) == 5 + 3
     assert total(s, "cryptick_agent_events_out_total", **on_ledger) >= 5  # a movement each, the letter...
     assert total(s, "cryptick_agent_dead_letters_total", reason="undecodable", **on_ledger) == 1
     assert total(s, "cryptick_agent_dead_letters_total", reason="foreign", inbox=VENUE_JOURNAL) == 1
-    assert total(s, "cryptick_agent_processing_seconds_count", **on_ledger) == 5
+    assert total(s, "cryptick_agent_processing_seconds_count", **on_ledger) == 5 + 3
     assert total(s, "cryptick_agent_outputs_total", type="WalletMovement", **on_ledger) == 3
     assert total(s, "cryptick_agent_outcomes_total", type="OrderRejected", reason="unknown_wallet_set",
                  **on_ledger) == 1
