@@ -6,8 +6,9 @@ there, against the books the feeds journal. Starting one is two messages:
 paper money deposited into the run's account (``DepositFunds`` per
 allocation, unless the account is already funded), then ``StartRun`` to the
 strategy agent, which asks the ledger for the run's wallet set and subscribes
-the run to its markets once funded (``strategies.host``). The commands sent
-from here carry the principal ``cli:<OS user>`` (``cryptick.principal``).
+the run to its markets once funded (``strategies.host``). ``strategies.start``
+checks and plans them, as it does for ``POST /runs``; the commands sent from
+here carry the principal ``cli:<OS user>`` (``cryptick.principal``).
 Everything after that is in the run's topics: ``strategy.journal`` /
 ``strategy.events``, key run id. A follower of a run it started reads those from the start command's
 time on (``since_us``), not the namespace's whole history. A run's duration
@@ -22,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Literal
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
@@ -42,11 +44,11 @@ from schemas.events import (
     RunStateChanged,
     StrategyLogged,
 )
-from schemas.topics import LEDGER_JOURNAL, STRATEGY_EVENTS, STRATEGY_JOURNAL, partition_of, qualified
+from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL, partition_of, qualified
 from schemas.units import US
 from strategies import commands
 from strategies.candles import HistorySource
-from strategies.run import RunSpec, new_run
+from strategies.run import RunSpec
 from strategies.wallet import WalletView
 
 ENDED: tuple[str, ...] = (RunState.STOPPED.value, RunState.FAILED.value)
@@ -77,35 +79,32 @@ def start(bootstrap: str, namespace: str, strategy: str, params: Mapping[str, st
           allocations: Sequence[Allocation], account: str = "paper", deposit: bool = True,
           duration_s: int | None = None, tag: str = "", history: HistorySource | None = None,
           at_us: int | None = None) -> RunSpec:
-    """Check the strategy and its parameters here (one-line errors), then journal the start; with
-    ``history``, the archived candles its lookback reads follow the start into the run's inbox.
-    ``at_us`` is the command's time (default: now); a follower of the run starts there."""
-    from strategies.registry import get
+    """Check the strategy and its parameters here (one-line errors), then journal the start
+    (``strategies.start``); with ``history``, the archived candles its lookback reads follow the start into
+    the run's inbox. ``at_us`` is the command's time (default: now); a follower of the run starts there."""
+    from strategies.start import StartInvalid, StartRequest, check, plan
 
-    built = get(strategy).create(params)  # raises UnknownStrategy / ParamError with what to fix
-    if not allocations:
-        raise PaperError("give at least one --balance VENUE:CURRENCY=AMOUNT, e.g. synthetic:USD=10000")
+    now = at_us if at_us is not None else now_us()
+    try:
+        checked = check(StartRequest(strategy, params, allocations, account, deposit, duration_s,
+                                     tag=tag or str(now)))
+    except StartInvalid as exc:
+        if "allocations" in exc.fields:
+            raise PaperError("give at least one --balance VENUE:CURRENCY=AMOUNT, e.g. synthetic:USD=10000"
+                             ) from None
+        raise
     from schemas.topics import all_topics
     from streams.runtime.kafka import check_partitions
 
     # the run's commands go to its account's and its own inbox partitions: refuse (PartitionMismatch, a
     # ValueError) a namespace whose topics do not have the partition counts its keys are mapped onto
     check_partitions(bootstrap, all_topics(namespace))
-    now = at_us if at_us is not None else now_us()
-    # the run's length counts on the market's clock from the first event the run sees (strategies.host):
-    # a feed ahead of or behind the wall clock still gets the whole of it
-    duration_us = duration_s * US if duration_s is not None else None
-    spec = new_run(strategy, params, allocations, 0, None, mode="paper", account=account, tag=tag or str(now),
-                   duration_us=duration_us)
-    principal = cli_principal()
-    if deposit:  # funds first: the wallet set draws on them
-        _send(bootstrap, namespace, [(LEDGER_JOURNAL, account, d)
-                                     for d in commands.deposits(spec, now, principal=principal)])
-    loaded = commands.history(built, spec, history, now) if history is not None else []
-    start_cmd = commands.start_run(spec, now, principal=principal)
-    _send(bootstrap, namespace, [(STRATEGY_JOURNAL, spec.run_id, start_cmd),
-                                 *((STRATEGY_JOURNAL, spec.run_id, h) for h in loaded)])
-    return spec
+    loaded = commands.history(checked.strategy, checked.spec, history, now) if history is not None else []
+    planned = plan(checked, now, cli_principal(), loaded)
+    # the deposits are delivered before the start is sent (the ledger's outcome is not awaited here)
+    for _, batch in groupby(planned.messages, key=lambda m: m.confirm):
+        _send(bootstrap, namespace, [(m.topic, m.key, m.event) for m in batch])
+    return planned.spec
 
 
 def stop(bootstrap: str, namespace: str, run_id: str, reason: str = "stopped by the user",

@@ -74,8 +74,8 @@ from api.services.views import AgentViews
 from schemas.events import Allocation, DeadLetter, HistoryLoaded
 from schemas.topics import STRATEGY_JOURNAL
 from strategies import commands, registry
+from strategies import start as run_start
 from strategies.params import ParamError, describe, parse_params, values_as_text
-from strategies.run import new_run
 
 log = logging.getLogger(__name__)
 
@@ -125,52 +125,45 @@ async def start(body: RunIn, bus: CommandsDep, settings: SettingsDep, who: Trade
     venue or currency. Everything is checked before anything is sent. The start is idempotent under its
     ``command_id`` (made and returned when not given): sent again, the same key starts the same run
     with one deposit; the same key with other balances is a 409. Whether it runs (funded, subscribed)
-    or fails is on the ``runs`` event stream."""
+    or fails is on the ``runs`` event stream (``strategies.start`` plans what is sent)."""
     refuse_unless(who, Role.ADMIN if body.deposit else Role.TRADER, body.account)  # a deposit is an admin's
-    try:
-        strategy = registry.get(body.strategy).create(body.params)
-    except (registry.UnknownStrategy, ParamError, ValueError, TypeError) as exc:
-        raise HTTPException(status_code=422, detail=str(exc).strip("'\"")) from None
-    check_names(bus.views, [(a.venue, a.currency) for a in body.balances])
     key = body.command_id or f"run-{uuid.uuid4().hex}"
+    try:  # the run's id comes from the account and the key alone: a retry is the same run, whatever else
+        checked = run_start.check(run_start.StartRequest(
+            body.strategy, body.params, [Allocation(a.venue, a.currency, a.amount) for a in body.balances],
+            body.account, body.deposit, body.duration_s, key=key))
+    except run_start.StartInvalid as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    check_names(bus.views, [(a.venue, a.currency) for a in body.balances])
     now = _now()
-    allocations = [Allocation(a.venue, a.currency, a.amount) for a in body.balances]
-    duration = body.duration_s * 1_000_000 if body.duration_s else None  # on the market's clock
-    spec = new_run(body.strategy, body.params, allocations, 0, None, mode="paper", account=body.account,
-                   duration_us=duration)
-    # the run's id comes from the account and the key alone: a retry is the same run, whatever else
-    run_id = new_run(body.strategy, {}, [], 0, None, mode="paper", account=body.account,
-                     tag=f"key:{key}").run_id
-    spec = dataclasses.replace(spec, run_id=run_id)
     loaded, note = [], None
-    if body.history and strategy.history_candles:  # read before anything is sent: a slow archive
-        try:                                         # delays the start, never splits it
-            loaded = await asyncio.to_thread(_history, strategy, spec, settings.dsn, now)
+    run_id = checked.spec.run_id
+    if body.history and checked.strategy.history_candles:  # read before anything is sent: a slow archive
+        try:                                                 # delays the start, never splits it
+            loaded = await asyncio.to_thread(_history, checked, settings.dsn, now)
         except Exception as exc:  # the run goes on without archived history; say why
             note = f"no archived history: {type(exc).__name__}: {exc}"
             log.warning("run %s starts without archived history", run_id, exc_info=exc,
                         extra={"run_id": run_id, "account": body.account})
+    plan = run_start.plan(checked, now, who.id, loaded)  # a retry sends the same commands (their time aside)
     try:
-        if body.deposit:
-            for deposit in commands.deposits(spec, now):  # a retry is the same command (its time aside)
-                deposit = dataclasses.replace(deposit, principal=who.id)
-                _funded(key, await bus.send_async(spec.account, deposit))
-        cmd = dataclasses.replace(commands.start_run(spec, now), principal=who.id)
-        await bus.append_async(STRATEGY_JOURNAL, spec.run_id, cmd)
-        for h in loaded:
-            await bus.append_async(STRATEGY_JOURNAL, spec.run_id, h)
+        for m in plan.messages:
+            if m.confirm:  # a deposit, to the ledger (send_async's topic): its outcome before going on
+                _funded(key, await bus.send_async(m.key, m.event))
+            else:
+                await bus.append_async(m.topic, m.key, m.event)
     except CommandNotDelivered as exc:  # the client retries the whole start with its key
         raise CommandNotDelivered(key, str(exc)) from None
+    spec = plan.spec
     return RunOut(run_id=spec.run_id, wallet_set_id=spec.wallet_set_id, account=spec.account,
-                  command_id=key, history_candles=sum(len(h.candles) for h in loaded),
-                  history_note=note)
+                  command_id=key, history_candles=plan.history_candles, history_note=note)
 
 
-def _history(strategy: Any, spec: Any, dsn: str, now: int) -> list[HistoryLoaded]:
+def _history(checked: run_start.Checked, dsn: str, now: int) -> list[HistoryLoaded]:
     from replay.history import ArchiveHistory
     from streams.archive.clickhouse import thread_client
 
-    return commands.history(strategy, spec, ArchiveHistory(thread_client(dsn)), now)
+    return commands.history(checked.strategy, checked.spec, ArchiveHistory(thread_client(dsn)), now)
 
 
 def _funded(key: str, outcome: Outcome) -> None:
