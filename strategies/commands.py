@@ -28,16 +28,18 @@ HISTORY_CHUNK = 5000
 
 def deposits(spec: RunSpec, now: int, *, principal: str = "") -> list[DepositFunds]:
     """Paper money: the run's allocation deposited into its account."""
-    return [DepositFunds(f"{spec.run_id}:deposit:{i}", spec.account, a.venue, a.currency, a.amount, now,
-                         principal=principal)
+    return [DepositFunds(event_id=f"{spec.run_id}:deposit:{i}", account=spec.account, venue=a.venue,
+                         currency=a.currency, amount=a.amount, ts=now, principal=principal)
             for i, a in enumerate(spec.allocations)]
 
 
 def start_run(spec: RunSpec, now: int, *, principal: str = "") -> StartRun:
     params = json.dumps(dict(spec.params), sort_keys=True)
-    return StartRun(f"{spec.run_id}:start", spec.run_id, spec.strategy, params, spec.account,
-                    spec.wallet_set_id, spec.mode, spec.start_ts, spec.end_ts, list(spec.allocations), now,
-                    spec.duration_us, principal=principal)
+    return StartRun(event_id=f"{spec.run_id}:start", run_id=spec.run_id, strategy=spec.strategy,
+                    params_json=params, account=spec.account, wallet_set_id=spec.wallet_set_id,
+                    mode=spec.mode, start_ts=spec.start_ts, end_ts=spec.end_ts,
+                    allocations=list(spec.allocations), ts=now, duration_us=spec.duration_us,
+                    principal=principal)
 
 
 def stop_run(run_id: str, reason: str, now: int, release: bool = False, *, principal: str = "") -> StopRun:
@@ -68,9 +70,11 @@ def history(strategy: Strategy, spec: RunSpec, source: HistorySource, now: int) 
         return []
     out: list[HistoryLoaded] = []
     for m in strategy.markets(spec.default_venue):
-        rows = [HistoricalCandle(c.start_ts, c.end_ts, c.open, c.high, c.low, c.close, c.volume, c.trades)
+        rows = [HistoricalCandle(start_ts=c.start_ts, end_ts=c.end_ts, open=c.open, high=c.high, low=c.low,
+                                 close=c.close, volume=c.volume, trades=c.trades)
                 for c in source.candles(m.venue, m.pair, interval, now, wanted)]
         for i in range(0, len(rows), HISTORY_CHUNK):
-            out.append(HistoryLoaded(f"{spec.run_id}:history:{m.venue}:{m.pair}:{i // HISTORY_CHUNK}",
-                                     spec.run_id, m.venue, m.pair, interval, rows[i:i + HISTORY_CHUNK], now))
+            chunk = f"{spec.run_id}:history:{m.venue}:{m.pair}:{i // HISTORY_CHUNK}"
+            out.append(HistoryLoaded(event_id=chunk, run_id=spec.run_id, venue=m.venue, pair=m.pair,
+                                     interval_s=interval, candles=rows[i:i + HISTORY_CHUNK], ts=now))
     return out

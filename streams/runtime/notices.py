@@ -76,9 +76,10 @@ class NoticeHandler(logging.Handler):
                 message += f" [{self.cut} notices before this one were cut: over {RATE:.0f}/s]"
                 self.cut = 0
             now = time.time_ns() // 1000
-            notice = ServiceNotice(uuid.uuid4().hex, self.service, self.process,
-                                   LEVELS.get(record.levelno, record.levelname.lower()), record.name,
-                                   message[:MAX_MESSAGE], str(getattr(record, "venue", "") or ""), now)
+            notice = ServiceNotice(event_id=uuid.uuid4().hex, service=self.service, process=self.process,
+                                   level=LEVELS.get(record.levelno, record.levelname.lower()),
+                                   logger=record.name, message=message[:MAX_MESSAGE],
+                                   venue=str(getattr(record, "venue", "") or ""), ts=now)
             self._producer.produce(self.topic, key=self.service.encode(), value=self._encode(notice))
             self._producer.poll(0)
         except (BufferError, KafkaException, ValueError, TypeError):
