@@ -37,6 +37,7 @@ class L2Book:
         "last_event_id",
         "last_seq",
         "max_levels",
+        "new_best",
         "pair",
         "sizes",
         "stale",
@@ -53,6 +54,9 @@ class L2Book:
         self.stale = True  # no snapshot yet
         self.last_seq: int | None = None
         self.last_event_id: str | None = None
+        self.new_best = False
+        """Whether a delta added a level better than its side's best (or to an empty side) since the
+        matching engine last looked: only then can the book newly cross resting orders. Not state."""
 
     # --- read access ------------------------------------------------------------
 
@@ -99,28 +103,31 @@ class L2Book:
         self, changes: Sequence[LevelChange], watch: tuple[Mapping[int, object], Mapping[int, object]]
     ) -> list[Touched] | None:
         """Apply a delta; return the changes at consumed or watched prices (None if none)."""
-        bkeys, akeys = self.keys
-        bsizes, asizes = self.sizes
-        bcons, acons = self.consumed
-        bwatch, awatch = watch
-        max_levels = self.max_levels
+        # The hot path of matching (every delta, one change each in most feeds): a side's containers
+        # are looked up only for the side a change is on, and a size change of a level that stays
+        # (most changes) neither bisects nor checks the depth.
         touched: list[Touched] | None = None
         for ch in changes:
             price = ch.price
-            size = ch.size
             side = ch.side
             if side == "bid":
-                keys, sizes, key, s, cons, w = bkeys, bsizes, price, BID, bcons, bwatch
+                s = BID
             elif side == "ask":
-                keys, sizes, key, s, cons, w = akeys, asizes, -price, ASK, acons, awatch
+                s = ASK
             else:
                 continue
+            sizes = self.sizes[s]
+            size = ch.size
             old = sizes.get(price, 0)
             if size > 0:
                 if old == size:
                     continue
                 if not old:
-                    if len(keys) >= max_levels:
+                    keys = self.keys[s]
+                    key = price if s == BID else -price
+                    if not keys or key > keys[-1]:
+                        self.new_best = True
+                    if len(keys) >= self.max_levels:
                         if key < keys[0]:
                             continue  # beyond the depth we keep
                         insort(keys, key)
@@ -131,9 +138,12 @@ class L2Book:
             elif old:
                 size = 0
                 del sizes[price]
-                del keys[bisect_left(keys, key)]
+                keys = self.keys[s]
+                del keys[bisect_left(keys, price if s == BID else -price)]
             else:
                 continue
+            cons = self.consumed[s]
+            w = watch[s]
             if (cons and price in cons) or (w and price in w):
                 if touched is None:
                     touched = []

@@ -37,8 +37,10 @@ from __future__ import annotations
 
 from schemas.events import DoneReason, Event, Liquidity, PublicTrade, Side
 from streams.matching.book import ASK, BID, SIGN, Touched
-from streams.matching.market import Market
+from streams.matching.market import BUY, Market
 from streams.matching.reports import fill
+
+SELL = Side.SELL.value  # a plain string, like market.BUY
 
 
 def on_level_changes(m: Market, touched: list[Touched]) -> None:
@@ -84,17 +86,21 @@ def requeue_unknown(m: Market) -> None:
 
 def on_trade(m: Market, ev: PublicTrade, out: list[Event]) -> None:
     """Fill resting orders that a printed trade reached (see the module docstring)."""
-    if ev.size <= 0 or ev.price <= 0:
+    price = ev.price
+    if ev.size <= 0 or price <= 0:
         return  # a malformed print must not fill every resting buy
-    if ev.taker_side == Side.SELL:
-        sides: tuple[int, ...] = (BID,)
-    elif ev.taker_side == Side.BUY:
-        sides = (ASK,)
-    else:
-        sides = (BID, ASK)
+    # A sell taker hits our buys, a buy taker our sells, one the venue does not name both (buys first).
+    # Most prints reach none of our orders: that is seen from the best one, before any call.
+    taker = ev.taker_side
     budget = ev.size
-    for side in sides:
-        budget = _trade_side(m, side, ev.price, ev.size, budget, ev.ts, out)
+    if taker != BUY:
+        buys = m.resting[BID].keys
+        if buys and buys[-1] >= price:
+            budget = _trade_side(m, BID, price, ev.size, budget, ev.ts, out)
+    if taker != SELL:
+        sells = m.resting[ASK].keys
+        if sells and -sells[-1] <= price:
+            _trade_side(m, ASK, price, ev.size, budget, ev.ts, out)
 
 
 def _trade_side(m: Market, side: int, price: int, size: int, budget: int, ts: int, out: list[Event]) -> int:

@@ -12,10 +12,12 @@ from streams.matching.idwindow import IdWindow
 from streams.matching.orders import RestingSide, VirtualOrder
 from streams.matching.reports import done
 
+BUY = Side.BUY.value  # a plain string: comparing to the enum member costs a slow class attribute lookup
+
 
 def order_side(side: str) -> int:
     """Book side an order of ``side`` rests on (a buy rests among the bids)."""
-    return BID if side == Side.BUY else ASK
+    return BID if side == BUY else ASK
 
 
 REMEMBERED_IDS = 1_000_000
@@ -40,13 +42,18 @@ class Registry:
 class Market:
     """The matching state of one book key."""
 
-    __slots__ = ("book", "clock", "expiries", "fees", "pending", "queue_model", "registry", "resting",
-                 "watch")
+    __slots__ = ("book", "check_cross", "clock", "expiries", "fees", "pair", "pending", "queue_model",
+                 "registry", "resting", "venue", "watch")
 
     def __init__(self, venue: str, pair: str, config: MatchingConfig, registry: Registry) -> None:
+        self.venue = venue
+        self.pair = pair
         self.book = L2Book(venue, pair, config.max_levels)
         self.resting = (RestingSide(1), RestingSide(-1))  # our buys (bid side), our sells
         self.watch = (self.resting[BID].by_price, self.resting[ASK].by_price)
+        # Whether the real book may cross our orders, so the next delta must check (see the engine's
+        # handle): set when an order rests or ends, when the book turns fresh, and while it crosses.
+        self.check_cross = True
         # Printed trade size at a price where we rest, not yet seen as a shrink of that level.
         self.pending: tuple[dict[int, int], dict[int, int]] = ({}, {})
         self.expiries: list[tuple[int, int, str]] = []  # (deadline, seq, order_id) heap
@@ -60,6 +67,7 @@ class Market:
 
     def rest(self, order: VirtualOrder) -> None:
         self.resting[order_side(order.side)].add(order)
+        self.check_cross = True
         self.registry.open[order.order_id] = order
         if order.deadline is not None:
             heapq.heappush(self.expiries, (order.deadline, order.seq, order.order_id))
@@ -68,6 +76,7 @@ class Market:
         """End ``order`` (resting or not) with ``reason``."""
         if self.registry.open.pop(order.order_id, None) is not None:
             self.resting[order_side(order.side)].remove(order)
+            self.check_cross = True
             pending = self.pending[order_side(order.side)]
             if order.price in pending and order.price not in self.watch[order_side(order.side)]:
                 del pending[order.price]
