@@ -170,16 +170,17 @@ def run_backtest(opts: Options, progress: Progress | None = None, store: Callabl
     try:
         result = Backtest(config, source, [RunSetup(spec, strategy, history=_history(source))],
                           stored or journal, progress, progress_every).run()
+        report = build_report(result.runs[0], start, end, config.sample_us, _notes(described))
+        if stored is not None:
+            from replay.runs import backtest_run, save_run
+
+            stored.close()  # every message is in ClickHouse (or this raises) before the run's row
+            save_run(client, backtest_run(result.runs[0], report, config, stored, described,
+                                          datetime.now(UTC)))
     except BaseException:
-        if stored is not None:  # a run stopped half-way leaves none of its messages behind
+        if stored is not None:  # a run stopped half-way, or not stored whole, leaves none of its messages
             stored.discard()
         raise
-    report = build_report(result.runs[0], start, end, config.sample_us, _notes(described))
-    if stored is not None:
-        from replay.runs import backtest_run, save_run
-
-        stored.close()
-        save_run(client, backtest_run(result.runs[0], report, config, stored, described, datetime.now(UTC)))
     return report, _digest(journal)
 
 

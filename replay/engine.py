@@ -256,6 +256,9 @@ class Backtest:
         self._wants = {t: self.journal.wants(t) for t in (VENUE_JOURNAL, LEDGER_JOURNAL, STRATEGY_JOURNAL,
                                                          VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS)}
         self._encode = default_codec().encode
+        # a sink that takes the items themselves encodes them later, in batches (``ItemSink``)
+        self._append_item: Callable[[str, str, Item, bytes | None], None] | None = getattr(
+            self.journal, "append_item", None)
         self._ticks: set[tuple[str, int]] = set()
         self._sched: Scheduler[MarketEvent | Delivery] = Scheduler(())
         self._valuer = Valuer(())
@@ -370,6 +373,9 @@ class Backtest:
 
     def _record(self, topic: str, key: str, item: Item, value: bytes | None) -> bytes | None:
         if not self._wants[topic]:
+            return value
+        if self._append_item is not None:
+            self._append_item(topic, key, item, value)
             return value
         if value is None:
             value = self._encode(item)

@@ -46,18 +46,28 @@ class OutputDigest:
 def digest(messages: Iterable[tuple[str, bytes, bytes]]) -> OutputDigest:
     """Digest of (logical topic, key, value) messages in journal order."""
     codec = default_codec()
+
+    def described() -> Iterable[tuple[str, bytes, bytes, str, str]]:
+        for topic, key, value in messages:
+            event = codec.decode(value)
+            yield topic, key, value, event.event_id, type(event).__name__
+
+    return described_digest(described())
+
+
+def described_digest(messages: Iterable[tuple[str, bytes, bytes, str, str]]) -> OutputDigest:
+    """``digest`` of messages whose event id and type name are known (topic, key, value, id, type name)."""
     per_key: dict[tuple[str, bytes], list[bytes]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()  # (topic, event id): the ledger passes a run's cancel on unchanged
     counts: dict[str, int] = defaultdict(int)
     dups = 0
-    for topic, key, value in messages:
-        event = codec.decode(value)
-        if (topic, event.event_id) in seen:
+    for topic, key, value, event_id, kind in messages:
+        if (topic, event_id) in seen:
             dups += 1
             continue
-        seen.add((topic, event.event_id))
+        seen.add((topic, event_id))
         per_key[(topic, key)].append(value)
-        counts[type(event).__name__] += 1
+        counts[kind] += 1
     return OutputDigest(dict(per_key), dict(sorted(counts.items())), dups)
 
 

@@ -20,14 +20,17 @@ first deletes its archived messages, then writes them afresh.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from replay.engine import BacktestConfig, RunResult
-from replay.parity import OutputDigest, digest
+from replay.parity import OutputDigest, described_digest
 from replay.report import Metrics, Report
 from replay.sources import JournalSink
 from schemas.codec import default_codec
@@ -43,6 +46,8 @@ from schemas.topics import (
     partition_of,
     qualified,
 )
+from streams.archive.batch import RawBatch
+from streams.archive.writer import ArchiveWriter
 from streams.ledger.projections import WalletSetView
 from streams.money import to_decimal_str, to_fixed
 
@@ -57,12 +62,6 @@ STATUSES = ("done", "stopped", "failed")  # a backtest is done; a paper run stop
 
 
 # --- the run's messages -----------------------------------------------------------------
-
-
-def _describe(value: bytes) -> tuple[str, str, int]:
-    """(event type, event id, event time) of an encoded event."""
-    event = default_codec().decode(value)
-    return type(event).__name__, event.event_id, event.ts
 
 
 def _delete_topics(client: Any, topics: list[str]) -> None:
@@ -88,12 +87,31 @@ class RunArchive:
 
     Partitions and offsets are numbered as ``MemoryJournal`` numbers them (the
     partition of the key on the logical topic, offsets from 0 per partition).
-    ``forward`` also receives the messages of the topics it wants. Call
-    ``close()`` after the run to write the last rows.
+    ``forward`` also receives the messages of the topics it wants, in the order they
+    were appended (batch by batch: read it after ``close``). Call ``close()`` after
+    the run to write the last rows and wait for them; if the run or ``close``
+    fails, ``discard()``.
+
+    What storing costs the engine: it hands each message's event (``append_item``)
+    and does not encode it; appending only numbers the message. A full batch is
+    encoded at once (``streams.archive.encode``: the bytes ``Codec.encode`` writes),
+    with each event appended to several topics (a market event to the venue's inbox
+    and the runs') encoded and decoded for the typed tables once
+    (``decode_repeats``); the broker time is the event's, read from the event. The
+    ClickHouse inserts, which release the GIL, run in a background thread over a
+    connection of the archive's own (``lend_client``) while the run goes on; the
+    next ``flush`` (and ``close``) waits for the batch before and raises its error,
+    so a failed insert fails the run. Without a connection of its own a batch is
+    inserted at once. (Encoding and decoding stay in the engine's thread: in a
+    writer thread they only competed with the engine for the GIL, and the run took
+    longer.)
     """
 
     def __init__(self, client: Any, namespace: str, forward: JournalSink | None = None,
-                 batch: int = 50_000) -> None:
+                 batch: int = 20_000) -> None:
+        from streams.archive.clickhouse import lend_client
+        from streams.archive.encode import BulkEncoder
+
         if not namespace:
             raise ValueError("a run is archived under its own namespace, not the live one")
         self.client = client
@@ -101,61 +119,130 @@ class RunArchive:
         self.forward = forward
         self.batch = batch
         self.counts: dict[str, int] = {t: 0 for t in RUN_TOPICS}
-        self._offsets: dict[tuple[str, int], int] = {}
-        self._rows: list[tuple[str, int, int, bytes, bytes, int]] = []
-        self._outputs: list[tuple[str, bytes, bytes]] = []
-        # One message is appended to several topics (a market event to the venue and the runs, a fill to
-        # venue.events, ledger.journal and strategy.journal): describe it once.
-        self._described: dict[bytes, tuple[str, str, int]] = {}
+        self._next: dict[tuple[str, int], list[int]] = {}  # (topic, partition) -> [its next offset]
+        self._slots: dict[tuple[str, str], _Slot] = {}
+        self._pending: list[tuple[_Slot, int, Any, bytes | None]] = []
+        self._outputs: list[tuple[str, bytes, bytes, str, str]] = []
         self._forwarded = {t: forward is not None and forward.wants(t) for t in RUN_TOPICS}
-        self._writer: Any = None
+        self._encoder = BulkEncoder()
+        self._writer: ArchiveWriter | None = None
         _delete_topics(client, [qualified(t, namespace) for t in RUN_TOPICS])
+        self._insert_client = lend_client(client)
 
     def wants(self, topic: str) -> bool:
         return topic in self.counts
 
     def append(self, topic: str, key: str, value: bytes) -> None:
-        k = key.encode()
-        part = partition_of(topic, k)
-        offset = self._offsets.get((topic, part), 0)
-        self._offsets[(topic, part)] = offset + 1
-        self.counts[topic] += 1
-        described = self._described.get(value)
-        if described is None:
-            if len(self._described) >= 4096:
-                self._described.clear()
-            described = self._described[value] = _describe(value)
-        broker_ms = described[2] // 1000  # no broker: the event time stands for the broker's
-        self._rows.append((qualified(topic, self.namespace), part, offset, k, value, broker_ms))
-        if topic in RUN_OUTPUTS:
-            self._outputs.append((topic, k, value))
-        if self._forwarded[topic]:
-            assert self.forward is not None
-            self.forward.append(topic, key, value)
-        if len(self._rows) >= self.batch:
+        self.append_item(topic, key, default_codec().decode(value), value)
+
+    def append_item(self, topic: str, key: str, item: Any, value: bytes | None) -> None:
+        """Append ``item`` (an event or a strategy record; ``value`` its encoding, if made) to ``topic``."""
+        slot = self._slots.get((topic, key))
+        if slot is None:
+            slot = self._slot(topic, key)
+        counter = slot.next
+        offset = counter[0]
+        counter[0] = offset + 1
+        self._pending.append((slot, offset, item, value))
+        if len(self._pending) >= self.batch:
             self.flush()
 
-    def flush(self) -> None:
-        if self._rows:
-            from streams.archive.batch import RawBatch
-            from streams.archive.writer import ArchiveWriter
+    def _slot(self, topic: str, key: str) -> _Slot:
+        k = key.encode()
+        part = partition_of(topic, k)
+        slot = self._slots[(topic, key)] = _Slot(
+            topic, qualified(topic, self.namespace), part, k, key, self._next.setdefault((topic, part), [0]),
+            topic in RUN_OUTPUTS, self._forwarded[topic])
+        return slot
 
-            if self._writer is None:
-                self._writer = ArchiveWriter(self.client, parallel=False)
-            self._writer.write(RawBatch.from_records(self._rows))
-            self._rows = []
+    def flush(self) -> None:
+        """Encode the rows appended since the last flush and hand them to the writer: inserted in the
+        background (after the batch before them, whose error this raises), or at once without a
+        connection of its own."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        batch, first = self._batch(pending)
+        if self._writer is None:
+            self._writer = ArchiveWriter(self._insert_client or self.client, parallel=False)
+        if self._insert_client is None:
+            self._writer.write(batch, first)
+        else:
+            self._writer.submit(batch, first)
+
+    def _batch(self, pending: list[tuple[_Slot, int, Any, bytes | None]]) -> tuple[RawBatch, np.ndarray]:
+        """The rows, and for each the first row of the same event: a message appended to several topics
+        (a market event to the venue's inbox and the runs') is encoded and decoded once."""
+        from streams.archive.encode import encode_all
+
+        seen: dict[int, int] = {}
+        first = np.fromiter((seen.setdefault(id(item), i) for i, (_, _, item, _) in enumerate(pending)),
+                            dtype=np.int64, count=len(pending))
+        todo = [pending[i][2] for i in seen.values() if pending[i][3] is None]
+        made = dict(zip(map(id, todo), encode_all(self._encoder, todo), strict=True))
+        values = [made[id(item)] if value is None else value for _, _, item, value in pending]
+        counts = self.counts
+        for (slot, _, item, _), value in zip(pending, values, strict=True):
+            counts[slot.topic] += 1
+            if slot.output:
+                self._outputs.append((slot.topic, slot.key, value, item.event_id, type(item).__name__))
+            if slot.forwarded:
+                assert self.forward is not None
+                self.forward.append(slot.topic, slot.text_key, value)
+        n = len(pending)
+        return RawBatch(
+            topics=[slot.qualified for slot, _, _, _ in pending],
+            partitions=np.fromiter((slot.partition for slot, _, _, _ in pending), dtype=np.int64, count=n),
+            offsets=np.fromiter((offset for _, offset, _, _ in pending), dtype=np.int64, count=n),
+            keys=[slot.key for slot, _, _, _ in pending],
+            values=values,
+            # no broker: the event time stands for the broker's
+            kafka_ts_ms=np.fromiter((item.ts for _, _, item, _ in pending), dtype=np.int64, count=n) // 1000,
+        ), first
 
     def close(self) -> None:
-        self.flush()
+        """Write the last rows and wait until every row is in ClickHouse (raising an insert's error)."""
+        try:
+            self.flush()
+            if self._writer is not None:
+                self._writer.close()
+        finally:
+            self._stop()
+
+    def _stop(self) -> None:
+        from streams.archive.clickhouse import give_back
+
+        if self._insert_client is not None:
+            give_back(self._insert_client)
+            self._insert_client = None
+            self._writer = None
 
     def discard(self) -> None:
         """Forget the run: its rows not yet written, and those written (a run stopped half-way)."""
-        self._rows = []
+        self._pending = []
+        if self._writer is not None:
+            with contextlib.suppress(Exception):  # the run failed already; what was inserted goes below
+                self._writer.close()
+        self._stop()
         _delete_topics(self.client, [qualified(t, self.namespace) for t in RUN_TOPICS])
 
     def outputs(self) -> OutputDigest:
         """The digest of the run's three output topics, as a Kafka replay's is taken."""
-        return digest(self._outputs)
+        return described_digest(self._outputs)
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """Where a (topic, key)'s messages go: the archived topic, the key's partition, its offset counter."""
+
+    topic: str
+    qualified: str
+    partition: int
+    key: bytes
+    text_key: str
+    next: list[int]
+    output: bool
+    forwarded: bool
 
 
 # --- the run's row ------------------------------------------------------------------------

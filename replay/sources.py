@@ -21,7 +21,9 @@ different datasets.
 ``JournalSink``: where the engine appends each inbox and output message, in
 order. ``MemoryJournal`` keeps them with their partition and offset, ready to
 be written to ClickHouse or re-published to Kafka; ``NullJournal`` keeps
-nothing (and spares the encoding).
+nothing (and spares the encoding). A sink that also has ``append_item``
+(``ItemSink``: ``replay.runs.RunArchive``) is given the events themselves, with
+their encoding when the engine has it, and encodes the rest itself, in batches.
 """
 
 from __future__ import annotations
@@ -383,6 +385,14 @@ class JournalSink(Protocol):
         ...
 
     def append(self, topic: str, key: str, value: bytes) -> None: ...
+
+
+class ItemSink(JournalSink, Protocol):
+    """A sink the engine hands the items themselves (an event or a strategy record), not their bytes:
+    ``value`` is the item's encoding when the engine already has it (a market event read as bytes, a
+    message routed on), else None, and the sink encodes it when it needs the bytes."""
+
+    def append_item(self, topic: str, key: str, item: Any, value: bytes | None) -> None: ...
 
 
 class NullJournal:

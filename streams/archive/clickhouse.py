@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ DDL_DIR = Path(__file__).resolve().parents[2] / "infra" / "clickhouse"
 _clients: dict[str, Any] = {}
 _seconds: dict[str, Any] = {}
 _lock = threading.Lock()
+_dsn_of: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()  # a client we opened -> its DSN
+_spare: dict[str, list[Any]] = {}  # DSN -> connections lent and given back
 
 
 def ddl_statements(ddl_dir: Path = DDL_DIR) -> list[str]:
@@ -71,6 +74,7 @@ def get_client(dsn: str) -> Any:
                 return remote
             apply_ddl(client)
             _clients[dsn] = client
+            _dsn_of[client] = dsn
         return client
 
 
@@ -124,7 +128,35 @@ def thread_client(dsn: str) -> Any:
     if client is None:
         shared = get_client(dsn)  # the DDL, once per process
         client = clients[dsn] = shared if is_remote(shared) else clickhouse_connect.get_client(dsn=dsn)
+        if not is_remote(client):
+            with _lock:
+                _dsn_of[client] = dsn
     return client
+
+
+def lend_client(client: Any) -> Any | None:
+    """A connection to the engine or server of ``client`` (a ``get_client`` or ``thread_client`` one) that
+    nobody else uses until it is given back (``give_back``); None for any other client.
+
+    For a writer thread of its own: queries of one connection must not overlap (a server refuses a second
+    query in the session of a running one), and this one is never another thread's."""
+    with _lock:
+        dsn = _dsn_of.get(client)
+        if dsn is None:
+            return None
+        spare = _spare.setdefault(dsn, [])
+        if spare:
+            return spare.pop()
+    lent = clickhouse_connect.get_client(dsn=dsn)
+    with _lock:
+        _dsn_of[lent] = dsn
+    return lent
+
+
+def give_back(lent: Any) -> None:
+    """A connection from ``lend_client``, free for the next borrower."""
+    with _lock:
+        _spare.setdefault(_dsn_of[lent], []).append(lent)
 
 
 def second_client(client: Any) -> Any | None:

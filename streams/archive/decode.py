@@ -244,3 +244,59 @@ def _trade_spans(table: pa.Table, spans: dict[tuple[str, str], tuple[int, int]])
     for venue, pair, lo, hi in zip(*columns, strict=True):
         old = spans.get((venue, pair))
         spans[(venue, pair)] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+
+
+def decode_repeats(batch: RawBatch, first: np.ndarray) -> ArchiveRows:
+    """``decode_batch(batch)`` for a batch in which many messages repeat the value of an earlier one (a
+    backtest's market event in the venue's inbox and in each run's): ``first[i]`` is the index of the
+    first message whose value message ``i`` repeats (``i`` itself for a first). Each value is decoded
+    once; the rows of its repeats are copies of its rows under their own coordinates."""
+    n = len(batch)
+    firsts = np.flatnonzero(first == np.arange(n, dtype=np.int64))
+    if len(firsts) == n:
+        return decode_batch(batch)
+    m = len(firsts)
+    slot = np.empty(n, dtype=np.int64)
+    slot[firsts] = np.arange(m, dtype=np.int64)
+    of = slot[first]  # message -> its value's row among the firsts
+    once = decode_batch(RawBatch(topics=[""] * m, partitions=np.zeros(m, dtype=np.int64),
+                                 offsets=np.arange(m, dtype=np.int64), keys=[b""] * m,
+                                 values=[batch.values[i] for i in firsts.tolist()],
+                                 kafka_ts_ms=batch.kafka_ts_ms[firsts]))
+    topics = pa.array(batch.topics, type=pa.string())
+    partitions = pa.array(batch.partitions.astype(np.uint16))
+    offsets = pa.array(batch.offsets.astype(np.uint64))
+    taken = once.raw.take(pa.array(of))
+    event_ids = taken.column("event_id").combine_chunks()
+    broken = np.flatnonzero(taken.column("event_type").combine_chunks().to_numpy(zero_copy_only=False)
+                            == UNDECODABLE)
+    if broken.size:  # an undecodable message is named by its own coordinates
+        ids = event_ids.to_pylist()
+        for i in broken.tolist():
+            ids[i] = f"{batch.topics[i]}:{batch.partitions[i]}:{batch.offsets[i]}"
+        event_ids = pa.array(ids, pa.string())
+    raw = pa.Table.from_arrays([
+        topics, partitions, offsets, pa.array(batch.keys, type=pa.binary()),
+        taken.column("event_type"), event_ids, taken.column("ts"), taken.column("value"),
+        pa.array(batch.kafka_ts_ms, type=pa.timestamp("ms", tz="UTC")),
+    ], schema=RAW_SCHEMA)
+    out = ArchiveRows(raw)
+    for name, table in once.typed:
+        row = np.full(m, -1, dtype=np.int64)  # a first's row in this table, if it has one
+        row[table.column("kafka_offset").to_numpy()] = np.arange(table.num_rows, dtype=np.int64)
+        where = row[of]
+        mine = np.flatnonzero(where >= 0)
+        rows = table.take(pa.array(where[mine]))
+        coords = [topics.take(pa.array(mine)), partitions.take(pa.array(mine)), offsets.take(pa.array(mine))]
+        out.typed.append((name, pa.Table.from_arrays(coords + rows.columns[3:], names=table.column_names)))
+    for kind, count in zip(*_value_counts(raw.column("event_type")), strict=True):
+        out.counts[kind] = count
+    for name, table in out.typed:
+        if name == specs()["PublicTrade"].name:
+            _trade_spans(table, out.trade_spans)
+    return out
+
+
+def _value_counts(column: pa.ChunkedArray) -> tuple[list[str], list[int]]:
+    counted = column.combine_chunks().value_counts()
+    return counted.field("values").to_pylist(), counted.field("counts").to_pylist()

@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from streams.archive.batch import RawBatch
 from streams.archive.clickhouse import second_client
-from streams.archive.decode import ArchiveRows, decode_batch
+from streams.archive.decode import ArchiveRows, decode_batch, decode_repeats
 
 RAW_TABLE = "archive_messages"
 INSERT_SETTINGS = {"optimize_on_insert": 0}
@@ -48,17 +49,18 @@ class ArchiveWriter:
         self._pending: Future[ArchiveRows] | None = None
         self._typed_client = second_client(client) if parallel else None
 
-    def write(self, batch: RawBatch) -> ArchiveRows:
-        """Archive every message of ``batch`` now; what was written."""
-        return self._insert(decode_batch(batch))
+    def write(self, batch: RawBatch, first: np.ndarray | None = None) -> ArchiveRows:
+        """Archive every message of ``batch`` now; what was written. ``first``: which messages repeat an
+        earlier one's value (``decode_repeats``), decoded once."""
+        return self._insert(_decode(batch, first))
 
-    def submit(self, batch: RawBatch) -> Future[ArchiveRows]:
+    def submit(self, batch: RawBatch, first: np.ndarray | None = None) -> Future[ArchiveRows]:
         """Decode ``batch`` here and insert it in the background, after the batch before it.
 
         Waits for the previous batch's insert first (re-raising its error), so a
         caller that commits a batch's offsets once its future is done commits in order.
         """
-        rows = decode_batch(batch)
+        rows = _decode(batch, first)
         self.wait()
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-insert")
@@ -121,6 +123,10 @@ class ArchiveWriter:
         if self.after_insert is not None:
             self.after_insert(rows)
         return rows
+
+
+def _decode(batch: RawBatch, first: np.ndarray | None) -> ArchiveRows:
+    return decode_batch(batch) if first is None else decode_repeats(batch, first)
 
 
 def _insert_tables(client: Any, tables: list[tuple[str, pa.Table]]) -> None:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from cryptick.commands.backtest import backtest
 from cryptick.commands.runs import register
 from replay.archive_reader import topic_messages
+from replay.backtests import Options, prepare, run_backtest
 from replay.engine import Backtest, BacktestConfig, Latency, RunSetup
 from replay.parity import archived_outputs, digest
 from replay.report import build_report, to_text
@@ -32,8 +33,10 @@ from replay.sources import ListSource, MemoryJournal
 from schemas.codec import default_codec
 from schemas.events import SCALE, Allocation
 from schemas.topics import RUN_OUTPUTS, STRATEGY_EVENTS, VENUE_EVENTS, qualified
-from strategies.run import new_run
+from strategies.run import RunSpec, new_run
+from streams.archive.batch import RawBatch
 from streams.archive.clickhouse import get_client
+from streams.archive.decode import decode_batch
 from tests.unit.replay.kit import MS, T0, VENUE, S, Script, listing, market_buy, snapshot, trade
 
 END = T0 + 60 * S
@@ -42,11 +45,16 @@ EVENTS = (snapshot(T0, [(9000, 2)], [(9001, 2)]), trade(T0 + 20 * S, 9001, 1),
 CREATED = datetime(2024, 5, 1, 12, 0, 0, 123_000, tzinfo=UTC)
 
 
-def stored_backtest(client: Any, tag: str, created: datetime = CREATED) -> tuple[StoredRun, MemoryJournal]:
-    """A run that buys 0.5 BTC at 10 s and logs, stored; and the same run's journal kept in memory."""
+def script_run(tag: str) -> tuple[RunSpec, Script, BacktestConfig]:
+    """A run that buys 0.5 BTC at 10 s and logs."""
     spec = new_run("script", {"size": "0.5"}, [Allocation(VENUE, "USD", 10_000 * SCALE)], T0, END, tag=tag)
     script = Script({T0: lambda ctx: (ctx.log("buying"), market_buy(0.5, 9100)(ctx))})
-    config = BacktestConfig(T0, END, Latency(40 * MS, 60 * MS), sample_us=10 * S)
+    return spec, script, BacktestConfig(T0, END, Latency(40 * MS, 60 * MS), sample_us=10 * S)
+
+
+def stored_backtest(client: Any, tag: str, created: datetime = CREATED) -> tuple[StoredRun, MemoryJournal]:
+    """``script_run`` stored; and the same run's journal kept in memory."""
+    spec, script, config = script_run(tag)
     memory = MemoryJournal()
     archive = RunArchive(client, spec.namespace, forward=memory, batch=7)  # several inserts
     result = Backtest(config, ListSource((listing(),), EVENTS), [RunSetup(spec, script)], archive).run()
@@ -84,6 +92,58 @@ def test_its_messages_are_archived_as_the_engine_numbered_them(client: Any) -> N
         kept = sorted((m.partition, m.offset, m.key, m.value) for m in memory.topic(topic))
         assert archived == kept, topic
         assert run.messages[topic] == len(kept) > 0, topic
+
+
+def test_its_rows_are_those_of_the_messages_the_engine_encodes_one_by_one(client: Any) -> None:
+    """The archive encodes the run's events in batches, off the engine's path: its rows are, column for
+    column, what archiving the engine's own encodings (a plain ``MemoryJournal``) gives."""
+    run, _ = stored_backtest(client, "bytes")
+    spec, script, config = script_run("bytes")
+    engine = MemoryJournal()
+    Backtest(config, ListSource((listing(),), EVENTS), [RunSetup(spec, script)], engine).run()
+    codec = default_codec()
+    expected = decode_batch(RawBatch.from_records(
+        (qualified(m.topic, run.namespace), m.partition, m.offset, m.key, m.value,
+         codec.decode(m.value).ts // 1000) for t in RUN_TOPICS for m in engine.topic(t))).raw.to_pylist()
+    columns = [c for c in ARCHIVE_COLUMNS if c != "kafka_ts"]
+    archived = client.query(
+        f"SELECT {', '.join(columns)}, toUnixTimestamp64Milli(kafka_ts) FROM archive_messages FINAL"
+        " WHERE topic IN {t:Array(String)} ORDER BY topic, partition, offset",
+        parameters={"t": [qualified(t, run.namespace) for t in RUN_TOPICS]},
+        column_formats={"value": "bytes", "key": "bytes"}).result_rows
+    want = sorted((*(r[c] for c in columns), int(r["kafka_ts"].timestamp() * 1000)) for r in expected)
+    assert [tuple(r) for r in archived] == want
+    assert sum(run.messages.values()) == len(want) > 10
+
+
+def test_a_failed_insert_fails_the_backtest_and_leaves_nothing_stored(
+        client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows are inserted by a writer thread while the run goes on: an insert that fails (here the
+    second batch's) fails the run, and what the first batch wrote is deleted."""
+    import streams.archive.writer as writer
+
+    opts = Options("demo", ("synthetic:USD=10000",), "2018-01-01", "2018-01-01T00:40",
+                   ("interval_s=10",), step_ms=250)
+    calls = []
+    real = writer._insert_tables
+
+    def failing(target: Any, tables: Any) -> None:
+        calls.append(len(tables))
+        if len(calls) == 3:  # the second batch's typed tables
+            raise RuntimeError("the insert failed")
+        real(target, tables)
+
+    monkeypatch.setattr(writer, "_insert_tables", failing)
+    with pytest.raises(RuntimeError, match="the insert failed"):
+        run_backtest(opts, store=lambda: client)
+    prepared = prepare(opts)
+    namespace = f"backtest-{prepared.run_id}"
+    assert len(calls) >= 3 and get_run(client, prepared.run_id) is None
+    for topic in RUN_TOPICS:
+        assert list(topic_messages(client, qualified(topic, namespace))) == [], topic
+    typed = client.query("SELECT count() FROM archive_book_delta WHERE startsWith(kafka_topic, {n:String})",
+                         parameters={"n": namespace}).result_rows
+    assert typed == [(0,)]
 
 
 def test_strategy_records_are_archived_with_their_type_id_and_time(client: Any) -> None:
