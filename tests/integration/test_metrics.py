@@ -179,8 +179,8 @@ def test_a_feed_that_stops_shows_in_the_book_age_metric_and_health(kafka_bootstr
         assert total(s, "cryptick_book_stale", venue="synthetic", pair="BTC-USD") == 0
 
         def silent() -> tuple[Samples, dict] | None:  # type: ignore[type-arg]
-            s = parse(get(f"{base}/metrics").text)
             feeds = next(c for c in get(f"{base}/health").json()["components"] if c["name"] == "feeds")
+            s = parse(get(f"{base}/metrics").text)  # read after /health: the age only grows
             return (s, feeds) if feeds["status"] == "degraded" else None
 
         s, feeds = wait_for("/health to call the feed silent", silent, timeout=30)
