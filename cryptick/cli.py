@@ -157,8 +157,9 @@ def worker(
     from cryptick.worker import run
 
     try:
-        run(get_settings().bootstrap, namespace, tuple(r for r in roles.split(",") if r), loglevel, runtime,
-            metrics_port, metrics_host)
+        settings = get_settings()
+        run(settings.bootstrap, namespace, tuple(r for r in roles.split(",") if r), loglevel, runtime,
+            metrics_port, metrics_host, settings.snapshot_every)
     except ValueError as exc:
         _fail(str(exc))
 

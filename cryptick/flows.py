@@ -40,13 +40,14 @@ class WorkerProcess:
     runtime: str = field(default_factory=lambda: os.environ.get("CRYPTICK_RUNTIME", "faust"))
     proc: subprocess.Popen[bytes] | None = field(default=None)
     metrics_port: int | None = None  # serve Prometheus's /metrics on it
+    env: dict[str, str] = field(default_factory=dict)  # settings, e.g. SNAPSHOT_EVERY
 
     @property
     def group_id(self) -> str:
         return f"cryptick-{self.namespace or 'live'}"
 
     def start(self) -> WorkerProcess:
-        env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=self.bootstrap)
+        env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=self.bootstrap, **self.env)
         out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cryptick.cli", "worker", "--namespace", self.namespace,

@@ -51,6 +51,9 @@ class Settings(SecretSettings):
     api_port: int = 8000
     feed_silent_s: float = Field(default=60.0, gt=0, description="a book with no message (not even a clock "
                                  "tick) for this long makes /health say its feed is silent")
+    snapshot_every: int = Field(default=50_000, ge=0, description="a worker snapshots each engine every this "
+                                "many inputs of its inbox partition (a restart loads the latest and replays "
+                                "only the inbox after it); 0: none, a restart replays the whole inbox")
     feed_metrics_port: int = Field(default=9466, ge=0, le=65535, description="`cryptick up`'s feed serves "
                                    "Prometheus's /metrics here (127.0.0.1)")
     worker_metrics_port: int = Field(default=9464, ge=0, le=65535, description="`cryptick up`'s worker "

@@ -15,6 +15,7 @@ from streams.runtime.logs import configure, dict_config
 from streams.runtime.metrics import AgentCollector, agent_registry, serve
 from streams.runtime.notices import install as notices_install
 from streams.runtime.notices import uninstall as notices_uninstall
+from streams.runtime.snapshots import SnapshotStore
 
 log = logging.getLogger("cryptick.worker")
 
@@ -52,10 +53,12 @@ def instance_name() -> str | None:
 
 
 def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES,
-          instance: str | None = None, metrics: AgentCollector | None = None) -> faust.App:
+          instance: str | None = None, metrics: AgentCollector | None = None,
+          snapshot_every: int = 0) -> faust.App:
     _check(roles, "faust")
     app = create_app(bootstrap, namespace, instance=instance)
-    rt = Runtime(app, bootstrap, namespace, metrics)
+    store = _store(bootstrap, namespace, snapshot_every)
+    rt = Runtime(app, bootstrap, namespace, metrics, store, snapshot_every)
     if "matching" in roles:
         from streams.matching import agent as matching
 
@@ -78,14 +81,26 @@ def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES,
     return app
 
 
-def processors(bootstrap: str, namespace: str, roles: tuple[str, ...]) -> dict[str, Any]:
-    """Logical inbox topic -> processor, for the direct runtime."""
+def _store(bootstrap: str, namespace: str, snapshot_every: int) -> SnapshotStore | None:
+    """The namespace's snapshot store, if snapshots are taken."""
+    if snapshot_every <= 0:
+        return None
+    from streams.runtime.kafka_snapshots import KafkaSnapshots
+
+    return KafkaSnapshots(bootstrap, namespace)
+
+
+def processors(bootstrap: str, namespace: str, roles: tuple[str, ...], snapshot_every: int = 0
+               ) -> dict[str, Any]:
+    """Logical inbox topic -> processor, for the direct runtime; with ``snapshot_every`` the agents' engines
+    are snapshotted to the namespace's store every that many inputs of a partition."""
     _check(roles, "direct")
     from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL, VENUE_JOURNAL
     from streams.ledger.agent import processor as ledger
     from streams.matching.agent import processor as matching
     from streams.routing.agent import routers
     from streams.runtime.direct import Together
+    from streams.runtime.inbox import InboxProcessor
     from streams.strategy.agent import fanout_processor
     from streams.strategy.agent import processor as strategies
 
@@ -100,12 +115,20 @@ def processors(bootstrap: str, namespace: str, roles: tuple[str, ...]) -> dict[s
         out[STRATEGY_JOURNAL] = strategies(bootstrap, namespace, observed=True)
     if "fanout" in roles:
         out[VENUE_JOURNAL] = Together([out[VENUE_JOURNAL], fanout_processor(bootstrap, namespace)])
+    store = _store(bootstrap, namespace, snapshot_every)
+    if store is not None:
+        for proc in out.values():
+            for p in proc.processors if isinstance(proc, Together) else (proc,):
+                if isinstance(p, InboxProcessor) and p.history is not None:  # not a router
+                    p.snapshots, p.snapshot_every = store, snapshot_every
     return out
 
 
 def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel: str = "warning",
-        runtime: str = "faust", metrics_port: int | None = None, metrics_host: str = "127.0.0.1") -> None:
-    """The agents of ``roles`` until stopped; with ``metrics_port``, Prometheus's ``/metrics`` on it."""
+        runtime: str = "faust", metrics_port: int | None = None, metrics_host: str = "127.0.0.1",
+        snapshot_every: int = 0) -> None:
+    """The agents of ``roles`` until stopped; with ``metrics_port``, Prometheus's ``/metrics`` on it; with
+    ``snapshot_every``, each engine snapshotted every that many inputs (a restart resumes from it)."""
     _check(roles, runtime)
     from schemas.topics import all_topics
     from streams.runtime.kafka import check_partitions
@@ -126,7 +149,7 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
             started += f"; metrics NOT served ({metrics_host}:{metrics_port}: {exc})"
             metrics = None
     if runtime == "faust":
-        app = build(bootstrap, namespace, roles, instance, metrics)
+        app = build(bootstrap, namespace, roles, instance, metrics, snapshot_every)
 
         @app.task  # type: ignore[untyped-decorator]
         async def notices() -> None:  # once Faust has set up its logging (it replaces the root's handlers)
@@ -145,7 +168,8 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
     handler = notices_install(bootstrap, namespace, "worker")
     log.info(started)
     try:
-        DirectWorker(bootstrap, namespace, processors(bootstrap, namespace, roles), group_id(namespace),
+        DirectWorker(bootstrap, namespace, processors(bootstrap, namespace, roles, snapshot_every),
+                     group_id(namespace),
                      instance=instance, metrics=metrics).run(stop)
     finally:
         log.info(f"{name} stopped")

@@ -15,6 +15,16 @@ DEAD_LETTERS = "deadletters.v1"
 NOTICES = "notices.v1"
 """Services' notices (``ServiceNotice``): feeds connected or lost, workers' partitions, problems."""
 
+SNAPSHOTS = "snapshots.v1"
+"""The workers' engine snapshots (``streams.runtime.snapshots``): compacted, the latest per engine; not an
+event topic (nothing archives or routes it), so not among ``DEFAULT_PARTITIONS``."""
+SNAPSHOT_TOPIC_CONFIG = {
+    "cleanup.policy": "compact",
+    "segment.ms": "600000",  # rolled every 10 min, so old snapshots can be compacted away
+    "min.cleanable.dirty.ratio": "0.1",
+    "delete.retention.ms": "600000",  # tombstones of replaced chunks kept 10 min
+}
+
 INBOXES = (VENUE_JOURNAL, LEDGER_JOURNAL)
 """Topics whose order defines an agent's state: what a replay re-publishes."""
 
@@ -29,6 +39,7 @@ RUN_OUTPUTS = (*OUTPUTS, STRATEGY_EVENTS)
 class TopicSpec:
     name: str
     partitions: int
+    config: tuple[tuple[str, str], ...] = ()  # topic-level settings (e.g. compaction)
 
 
 DEFAULT_PARTITIONS: dict[str, int] = {
@@ -52,6 +63,10 @@ def qualified(name: str, namespace: str = "") -> str:
 
 def all_topics(namespace: str = "") -> list[TopicSpec]:
     return [TopicSpec(qualified(n, namespace), p) for n, p in DEFAULT_PARTITIONS.items()]
+
+
+def snapshot_topic(namespace: str = "") -> TopicSpec:
+    return TopicSpec(qualified(SNAPSHOTS, namespace), 1, tuple(sorted(SNAPSHOT_TOPIC_CONFIG.items())))
 
 
 def venue_key(venue: str, pair: str) -> str:

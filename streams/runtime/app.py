@@ -16,6 +16,7 @@ from schemas.topics import qualified
 from streams.runtime.inbox import InboxProcessor
 from streams.runtime.metrics import AgentCollector
 from streams.runtime.sender import OutputSender
+from streams.runtime.snapshots import SnapshotStore
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ class Runtime:
     bootstrap: str
     namespace: str
     metrics: AgentCollector | None = None
+    snapshots: SnapshotStore | None = None  # where the agents' engines are snapshotted (if anywhere)
+    snapshot_every: int = 0  # inputs of a partition between two of its snapshots
 
     def topic(self, name: str) -> Any:
         return self.app.topic(
@@ -71,7 +74,10 @@ def create_app(bootstrap: str, namespace: str = "", app_id: str = "cryptick",
 
 
 def register_inbox_agent(rt: Runtime, name: str, processor: InboxProcessor | Any) -> None:
-    """An agent that feeds every message of ``processor.inbox`` through the processor."""
+    """An agent that feeds every message of ``processor.inbox`` through the processor (an inbox shell with
+    a history is snapshotted to the runtime's store, if any)."""
+    if rt.snapshots is not None and getattr(processor, "history", None) is not None:
+        processor.snapshots, processor.snapshot_every = rt.snapshots, rt.snapshot_every
     inbox = rt.topic(processor.inbox)
     sender = OutputSender(rt.bootstrap, rt.namespace)
     streams: list[Any] = []
@@ -89,7 +95,13 @@ def register_inbox_agent(rt: Runtime, name: str, processor: InboxProcessor | Any
     agent.__name__ = name
     rt.app.agent(inbox, name=name)(agent)
 
+    take = getattr(processor, "take_snapshots", None) if getattr(processor, "snapshots", None) else None
+
     async def acks() -> None:
+        if take is not None:  # between two messages: the state covers exactly the inputs sent
+            taken = take()
+            if taken:
+                sender.after_delivered(lambda: processor.save_snapshots(taken))
         for s in streams:
             await sender.ack_delivered(s)
 

@@ -21,9 +21,10 @@ from typing import Any, Protocol
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from schemas.topics import partition_of, qualified
-from streams.runtime.inbox import Outgoing
+from streams.runtime.inbox import InboxProcessor, Outgoing
 from streams.runtime.kafka import producer
 from streams.runtime.metrics import AgentCollector, Watched
+from streams.runtime.snapshots import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,10 @@ COMMIT_RETRIED = frozenset({
 REVOKE_FLUSH_S = 10.0
 HIGHWATER_S = 1.0
 """How often the metrics are told the inbox partitions' end offsets (for the consumer lag)."""
+
+
+Saving = tuple[InboxProcessor, list[tuple[str, Snapshot]]]
+"""(an inbox processor, the snapshots it took): saved once the outputs before them are delivered."""
 
 
 class Processor(Protocol):
@@ -94,9 +99,13 @@ class DirectWorker:
             config["group.instance.id"] = instance
         self._consumer = Consumer(config)
         self._uncommitted: dict[tuple[str, int], int] = {}  # offsets a failed commit left, for the next
-        # Batches whose outputs are in flight: (next offsets, outputs not yet delivered).
-        self._in_flight: deque[tuple[dict[tuple[str, int], int], list[int]]] = deque()
+        # Batches whose outputs are in flight: (next offsets, outputs not yet delivered, the snapshots
+        # taken after the batch: saved once it is delivered)
+        self._in_flight: deque[tuple[dict[tuple[str, int], int], list[int], list[Saving]]] = deque()
         self.processed = 0
+        self._snapshotting = [p for proc in self._procs.values()
+                              for p in (proc.processors if isinstance(proc, Together) else (proc,))
+                              if isinstance(p, InboxProcessor) and p.snapshots is not None]
         # the processors the metrics read, per full inbox topic, told the inbox's end offsets each second
         self._watched: dict[str, list[Watched]] = {}
         if metrics is not None:
@@ -158,7 +167,9 @@ class DirectWorker:
             raise KafkaException(self._failed)
         done: dict[tuple[str, int], int] = {}
         while self._in_flight and self._in_flight[0][1][0] == 0:
-            done.update(self._in_flight.popleft()[0])
+            offsets, _, saving = self._in_flight.popleft()
+            done.update(offsets)
+            self._save(saving)
         self._commit(done)
 
     def _flush_and_commit(self) -> None:
@@ -170,8 +181,19 @@ class DirectWorker:
             raise KafkaException(self._failed or KafkaError(KafkaError._MSG_TIMED_OUT))
         done: dict[tuple[str, int], int] = {}
         while self._in_flight:
-            done.update(self._in_flight.popleft()[0])
+            offsets, _, saving = self._in_flight.popleft()
+            done.update(offsets)
+            self._save(saving)
         self._commit(done)
+
+    def _take_snapshots(self, force: bool = False) -> list[Saving]:
+        return [(p, taken) for p in self._snapshotting if (taken := p.take_snapshots(force))]
+
+    @staticmethod
+    def _save(saving: list[Saving]) -> None:
+        """Save snapshots whose inputs' outputs are all delivered."""
+        for p, taken in saving:
+            p.save_snapshots(taken)
 
     def _on_revoke(self, consumer: Any, partitions: list[TopicPartition]) -> None:
         # what is delivered by now is committed; the rest, if the partitions come back, with a later
@@ -249,7 +271,7 @@ class DirectWorker:
                     offsets[(topic, partition)] = offset + 1
                 self.processed += len(msgs)
                 if offsets:
-                    self._in_flight.append((offsets, pending))
+                    self._in_flight.append((offsets, pending, self._take_snapshots()))
                 poll(0)
                 self._commit_delivered()
                 if self._watched and time.monotonic() - self._highwater_at >= HIGHWATER_S:
@@ -257,5 +279,11 @@ class DirectWorker:
         finally:
             try:
                 self._flush_and_commit()
+                # a clean stop leaves a snapshot of everything processed: the restart replays nothing
+                self._save(self._take_snapshots(force=True))
+                for p in self._snapshotting:
+                    flush = getattr(p.snapshots, "flush", None)
+                    if flush is not None:
+                        flush(30)
             finally:
                 self._consumer.close()

@@ -31,6 +31,7 @@ from schemas.events import DeadLetter, Event
 from schemas.topics import DEAD_LETTERS
 from streams.core import Engine, Forward, KeyedEngine, SplitEngine
 from streams.runtime.metrics import BUCKETS, InboxCounters
+from streams.runtime.snapshots import Snapshot, SnapshotStore, dumps, fingerprint, loads
 
 _clock = time.perf_counter
 _bucket = bisect.bisect_left
@@ -41,8 +42,8 @@ DEAD_LETTER_BYTES = 64 * 1024
 """A dead letter carries at most this much of the input's key and value: a message near the broker's
 size limit would otherwise make a letter over it, which the worker could never send (a crash loop)."""
 
-History = Callable[[int, int], Iterable[tuple[int, bytes | None, bytes]]]
-"""(partition, end offset) -> the inbox messages (offset, key, value) before ``end``."""
+History = Callable[[int, int, int], Iterable[tuple[int, bytes | None, bytes]]]
+"""(partition, start offset, end offset) -> the inbox messages (offset, key, value) in [start, end)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,14 @@ class InboxProcessor:
     observer: Callable[[Any, Event, list[Outgoing]], None] | None = None
     """Called with the engine, the input and its outputs after each live input (never while rebuilding):
     an agent's own metrics (``streams.matching.agent.MatchingTally``)."""
+    snapshots: SnapshotStore | None = None
+    """Where the partitions' snapshots are kept (``streams.runtime.snapshots``); with ``history``, an engine
+    resumes from its latest snapshot and the inbox after it."""
+    snapshot_every: int = 0
+    """Inputs of a partition between two of its snapshots (``take_snapshots``); 0: none are taken."""
+    bases: dict[int, Snapshot] = field(default_factory=dict)
+    """Per partition, the latest snapshot loaded or taken: where a rebuild starts."""
+    _version: str = ""  # the snapshots' fingerprint (of the code and the engine factory), once known
     _split: bool | None = None  # whether the engines are SplitEngines (known from the first one)
     _observer_failures: set[str] = field(default_factory=set)
 
@@ -92,12 +101,22 @@ class InboxProcessor:
         """The partition's engine, rebuilt from its inbox history if work resumes mid-log."""
         engine = self.engines.get(partition)
         if engine is None:
+            resume = offset
             if offset > 0 and self.history is not None:
-                engine = self._rebuild(partition, offset)
+                base = self._stored(partition)
+                if base is not None and base.offset >= offset:
+                    # taken after its outputs were delivered: the inputs before it come again as
+                    # redelivered (committed later than the snapshot was saved), their outputs are out
+                    engine, resume = self._restore(partition, base), base.offset
+                    log.warning("resumed %s[%d] at offset %d from a snapshot at %d (%d inputs redelivered)",
+                                self.source or self.inbox, partition, offset, base.offset,
+                                base.offset - offset, extra=self._at(partition, offset))
+                else:
+                    engine = self._rebuild(partition, offset, base)
             else:
                 engine = self._new_engine()
             self.engines[partition] = engine
-            self.next_offset[partition] = offset
+            self.next_offset[partition] = resume
         return engine
 
     def forget(self, partition: int) -> None:
@@ -105,6 +124,83 @@ class InboxProcessor:
         self.engines.pop(partition, None)
         self.next_offset.pop(partition, None)
         self.skipped.pop(partition, None)
+        self.bases.pop(partition, None)
+
+    # --- snapshots ----------------------------------------------------------------------
+
+    def snapshot_key(self, partition: int) -> str:
+        return f"{self.source or self.inbox}/{self.output_topic}/{partition}"
+
+    def _fingerprint(self) -> str:
+        if not self._version:
+            self._version = fingerprint(self.engine_factory)
+        return self._version
+
+    def _stored(self, partition: int) -> Snapshot | None:
+        """The partition's latest stored snapshot, if the same code and configuration took it."""
+        if self.snapshots is None:
+            return None
+        try:
+            snap = self.snapshots.latest(self.snapshot_key(partition))
+        except Exception:  # a store that cannot answer costs the snapshot, never the partition
+            log.exception("no snapshot of %s[%d]: the store failed", self.source or self.inbox, partition)
+            return None
+        if snap is None:
+            return None
+        if snap.version != self._fingerprint():
+            log.info("the snapshot of %s[%d] at %d is of other code or configuration: not used",
+                     self.source or self.inbox, partition, snap.offset)
+            return None
+        return snap
+
+    def _restore(self, partition: int, base: Snapshot) -> Engine | KeyedEngine:
+        """The snapshot's engine; its left-out offsets become the partition's."""
+        engine: Engine | KeyedEngine = loads(base.state)
+        if self._split is None:
+            self._split = not self.keyed and isinstance(engine, SplitEngine)
+        self.skipped.setdefault(partition, set()).update(base.skipped)
+        self.bases[partition] = base
+        self.counters.snapshots_loaded += 1
+        return engine
+
+    def take_snapshots(self, force: bool = False) -> list[tuple[str, Snapshot]]:
+        """(key, snapshot) of each partition that processed ``snapshot_every`` inputs since its last one
+        (``force``: of every partition with inputs since). The runtime saves them once the outputs of
+        every input they cover are delivered (never before: a snapshot must not be ahead of them)."""
+        if self.snapshots is None or (self.snapshot_every <= 0 and not force):
+            return []
+        seen = self.counters.events_in
+        taken: list[tuple[str, Snapshot]] = []
+        for partition, engine in self.engines.items():
+            offset = self.next_offset[partition]
+            base = self.bases.get(partition)
+            since = offset - (base.offset if base is not None else 0)
+            if since <= 0 or (not force and since < self.snapshot_every) or not seen.get(partition):
+                continue
+            started = time.perf_counter()
+            try:
+                snap = Snapshot(offset, dumps(engine), frozenset(self.skipped.get(partition, ())),
+                                self._fingerprint())
+            except Exception:  # e.g. a strategy holding something that does not pickle: no snapshot
+                log.exception("no snapshot of %s[%d] at %d: snapshots of %s stop", self.source or self.inbox,
+                              partition, offset, self.inbox, extra=self._at(partition, offset))
+                self.snapshots = None  # the next would fail alike, at the same cost
+                return taken
+            self.bases[partition] = snap
+            self.counters.snapshots_taken += 1
+            self.counters.snapshot_seconds += time.perf_counter() - started
+            taken.append((self.snapshot_key(partition), snap))
+        return taken
+
+    def save_snapshots(self, taken: Sequence[tuple[str, Snapshot]]) -> None:
+        """Save snapshots from ``take_snapshots`` (their inputs' outputs delivered); a failure is logged."""
+        if self.snapshots is None:
+            return
+        for key, snap in taken:
+            try:
+                self.snapshots.save(key, snap)
+            except Exception:
+                log.exception("snapshot %s at %d not saved", key, snap.offset)
 
     def _new_engine(self) -> Engine | KeyedEngine:
         engine = self.engine_factory()
@@ -112,15 +208,22 @@ class InboxProcessor:
             self._split = not self.keyed and isinstance(engine, SplitEngine)
         return engine
 
-    def _rebuild(self, partition: int, end: int) -> Engine | KeyedEngine:
-        """A new engine fed the partition's inbox before ``end`` under the live rule: an input that
-        fails after changing the engine is skipped, and the replay starts over without it."""
+    def _rebuild(self, partition: int, end: int, base: Snapshot | None) -> Engine | KeyedEngine:
+        """An engine fed the partition's inbox before ``end`` under the live rule: an input that fails
+        after changing the engine is skipped, and the replay starts over without it. It starts from
+        ``base`` (a snapshot of the partition; ignored if after ``end``), else from a new engine."""
         assert self.history is not None
         started = time.perf_counter()
+        if base is not None and base.offset > end:
+            base = None
         skip = self.skipped.setdefault(partition, set())
+        if base is not None:
+            skip.update(base.skipped)
+        start = base.offset if base is not None else 0
         while True:
-            engine, n, again = self._new_engine(), 0, False
-            for off, key, value in self.history(partition, end):
+            engine = self._restore(partition, base) if base is not None else self._new_engine()
+            n, again = 0, False
+            for off, key, value in self.history(partition, start, end):
                 n += 1
                 if off in skip:
                     continue
@@ -139,8 +242,9 @@ class InboxProcessor:
                 break
         self.rebuilds += 1
         self.counters.rebuild_seconds += time.perf_counter() - started
-        log.warning("resumed %s[%d] at offset %d: rebuilt from %d inbox messages (%d left out)",
-                    self.source or self.inbox, partition, end, n, len(skip),
+        since = f"a snapshot at {start} and " if base is not None else ""
+        log.warning("resumed %s[%d] at offset %d: rebuilt from %s%d inbox messages (%d left out)",
+                    self.source or self.inbox, partition, end, since, n, len(skip),
                     extra=self._at(partition, end))
         return engine
 
@@ -252,7 +356,7 @@ class InboxProcessor:
                       "rebuild it from: its state may no longer match its outputs",
                       self.source or self.inbox, partition, offset, extra=self._at(partition, offset))
             return
-        self.engines[partition] = self._rebuild(partition, offset + 1)
+        self.engines[partition] = self._rebuild(partition, offset + 1, self.bases.get(partition))
 
     def _dead_letter(self, partition: int, offset: int, key: bytes | None, value: bytes,
                      reason: str, timestamp_ms: int, own: bool = False, kind: str = "failed"

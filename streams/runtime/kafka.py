@@ -19,7 +19,7 @@ from confluent_kafka import (
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from schemas.events import Event
-from schemas.topics import DEFAULT_PARTITIONS, TopicSpec, qualified
+from schemas.topics import DEFAULT_PARTITIONS, SNAPSHOTS, TopicSpec, qualified
 from streams.core import Engine, KeyedEngine
 from streams.runtime.inbox import History, InboxProcessor
 
@@ -67,7 +67,8 @@ def create_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout: float = 3
     if not wanted:
         return []
     futures = client.create_topics(
-        [NewTopic(s.name, num_partitions=s.partitions, replication_factor=1) for s in wanted],
+        [NewTopic(s.name, num_partitions=s.partitions, replication_factor=1, config=dict(s.config))
+         for s in wanted],
         operation_timeout=timeout,
     )
     made = []
@@ -117,7 +118,8 @@ def namespace_topics(bootstrap: str, namespace: str, timeout: float = 10.0) -> l
     if not namespace:
         raise ValueError("a namespace is needed: the live namespace's topics have no prefix")
     present = list_topics(bootstrap, timeout)
-    return sorted(n for n in (qualified(t, namespace) for t in DEFAULT_PARTITIONS) if n in present)
+    return sorted(n for n in (qualified(t, namespace) for t in (*DEFAULT_PARTITIONS, SNAPSHOTS))
+                  if n in present)
 
 
 def list_topics(bootstrap: str, timeout: float = 10.0) -> dict[str, int]:
@@ -285,10 +287,11 @@ def _read(bootstrap: str, topic: str, ranges: dict[int, tuple[int, int]], timeou
 
 
 def partition_history(bootstrap: str, topic: str) -> History:
-    """A History reader for an inbox topic: (partition, end) -> (offset, key, value) before ``end``."""
+    """A History reader for an inbox topic: (partition, start, end) -> its (offset, key, value) in
+    [start, end)."""
 
-    def read(partition: int, end: int) -> Iterator[tuple[int, bytes | None, bytes]]:
-        for r in read_partition(bootstrap, topic, partition, 0, end):
+    def read(partition: int, start: int, end: int) -> Iterator[tuple[int, bytes | None, bytes]]:
+        for r in read_partition(bootstrap, topic, partition, start, end):
             yield r.offset, r.key, r.value
 
     return read

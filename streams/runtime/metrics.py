@@ -66,6 +66,9 @@ class InboxCounters:
     redelivered: int = 0
     dead_letters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DEAD_LETTER_REASONS, 0))
     rebuild_seconds: float = 0.0
+    snapshots_taken: int = 0
+    snapshots_loaded: int = 0  # engines resumed from a snapshot (a restart, a rebuild after a failure)
+    snapshot_seconds: float = 0.0  # time spent taking snapshots (pickling, on the processing thread)
     timings: Timings = field(default_factory=Timings)
     outputs: dict[type, int] = field(default_factory=dict)  # output events by type
     reasons: dict[tuple[type, str], int] = field(default_factory=dict)  # REASONED outputs by reason
@@ -153,6 +156,12 @@ class AgentCollector(Collector):
                                        labels=["inbox", "output"])
         rebuild_s = CounterMetricFamily("cryptick_agent_rebuild_seconds", "Time spent rebuilding "
                                         "engines from their inbox.", labels=["inbox", "output"])
+        snaps = CounterMetricFamily("cryptick_agent_snapshots", "Engine snapshots taken (a restart resumes "
+                                    "from the latest and the inbox after it).", labels=["inbox", "output"])
+        snaps_loaded = CounterMetricFamily("cryptick_agent_snapshots_loaded", "Engines resumed from a "
+                                           "snapshot.", labels=["inbox", "output"])
+        snap_s = CounterMetricFamily("cryptick_agent_snapshot_seconds", "Time spent taking snapshots.",
+                                     labels=["inbox", "output"])
         outputs = CounterMetricFamily("cryptick_agent_outputs", "Output events by type (fills, orders "
                                       "opened and done, wallet movements, discrepancies, ...).",
                                       labels=["inbox", "output", "type"])
@@ -186,6 +195,9 @@ class AgentCollector(Collector):
                 dead.add_metric([*agent, reason], n)
             rebuilds.add_metric(agent, p.rebuilds)
             rebuild_s.add_metric(agent, c.rebuild_seconds)
+            snaps.add_metric(agent, c.snapshots_taken)
+            snaps_loaded.add_metric(agent, c.snapshots_loaded)
+            snap_s.add_metric(agent, c.snapshot_seconds)
             seconds.add_metric(agent, c.timings.buckets(), c.timings.total)
             for name, n in sorted((cls.__name__, n) for cls, n in dict(c.outputs).items()):
                 outputs.add_metric([*agent, name], n)
@@ -195,8 +207,8 @@ class AgentCollector(Collector):
             families = getattr(p.observer, "families", None)  # an agent's own metrics
             if families is not None:
                 own.extend(families(agent))
-        yield from (events_in, events_out, lag, lag_s, redelivered, dead, rebuilds, rebuild_s, seconds,
-                    outputs, outcomes, *own)
+        yield from (events_in, events_out, lag, lag_s, redelivered, dead, rebuilds, rebuild_s, snaps,
+                    snaps_loaded, snap_s, seconds, outputs, outcomes, *own)
 
 
 def process_registry(*collectors: Collector) -> CollectorRegistry:

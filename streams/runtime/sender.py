@@ -11,7 +11,7 @@ downstream). Outputs keep their order per partition (idempotent producer).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from confluent_kafka import KafkaError, Message
@@ -26,11 +26,12 @@ class DeliveryFailed(RuntimeError):
 
 
 class _Pending:
-    __slots__ = ("event", "left")
+    __slots__ = ("event", "left", "then")
 
-    def __init__(self, event: Any, left: int) -> None:
+    def __init__(self, event: Any, left: int, then: Callable[[], None] | None = None) -> None:
         self.event = event
         self.left = left
+        self.then = then  # a marker's action (no input to ack)
 
 
 class OutputSender:
@@ -71,6 +72,10 @@ class OutputSender:
             except BufferError:
                 self._producer.poll(0.05)
 
+    def after_delivered(self, then: Callable[[], None]) -> None:
+        """Call ``then`` once every output sent so far is delivered (in order with the acks)."""
+        self._pending.append(_Pending(None, 0, then))
+
     async def ack_delivered(self, stream: Any) -> int:
         """Ack, in order, the inputs whose outputs are all delivered; how many."""
         self._producer.poll(0)
@@ -79,7 +84,11 @@ class OutputSender:
         n = 0
         pending = self._pending
         while pending and pending[0].left == 0:
-            await stream.ack(pending.popleft().event)
+            entry = pending.popleft()
+            if entry.then is not None:
+                entry.then()
+                continue
+            await stream.ack(entry.event)
             n += 1
         return n
 

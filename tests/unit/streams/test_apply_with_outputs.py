@@ -42,9 +42,9 @@ def inbox(*events: Event) -> list[bytes]:
     return [encode(e) for e in events]
 
 
-def history(values: list[bytes]) -> Callable[[int, int], Iterator[tuple[int, bytes | None, bytes]]]:
-    def read(partition: int, end: int) -> Iterator[tuple[int, bytes | None, bytes]]:
-        for off, value in enumerate(values[:end]):
+def history(values: list[bytes]) -> Callable[[int, int, int], Iterator[tuple[int, bytes | None, bytes]]]:
+    def read(partition: int, start: int, end: int) -> Iterator[tuple[int, bytes | None, bytes]]:
+        for off, value in enumerate(values[start:end], start):
             yield off, b"k", value
     return read
 

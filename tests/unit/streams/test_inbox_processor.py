@@ -31,9 +31,10 @@ def deposit(i: int, currency: str = "USD") -> bytes:
 
 
 def make(history: dict[int, list[bytes]] | None = None) -> InboxProcessor:
-    def read(partition: int, end: int):  # type: ignore[no-untyped-def]
+    def read(partition: int, start: int, end: int):  # type: ignore[no-untyped-def]
         for off, value in enumerate((history or {}).get(partition, [])[:end]):
-            yield off, b"main", value
+            if off >= start:
+                yield off, b"main", value
 
     return InboxProcessor(
         inbox=LEDGER_JOURNAL, engine_factory=Counter, accepts=frozenset({DepositFunds}),
