@@ -38,7 +38,7 @@ from api.services.backtests import BacktestJobs
 from api.services.commands import CommandBus
 from api.services.event_hub import EventHub
 from api.services.views import AgentViews
-from cryptick.settings import Settings, get_settings
+from floor.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ def create_app(settings: Settings | None = None, namespace: str = "", archive: b
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from floor.kafka import check_partitions, create_topics
         from schemas.topics import NOTICES, all_topics, qualified
-        from streams.runtime.kafka import check_partitions, create_topics
 
         check_partitions(settings.bootstrap, all_topics(namespace))  # refuse before serving wrong reads
         # the services' notices came with this version: a namespace made before gets its topic now

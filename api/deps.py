@@ -12,7 +12,7 @@ from api.security.policy import Principal, Role
 from api.services.commands import CommandBus
 from api.services.event_hub import EventHub
 from api.services.views import AgentViews
-from cryptick.settings import Settings
+from floor.settings import Settings
 
 
 async def _settings(request: Request) -> Settings:

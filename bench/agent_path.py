@@ -19,12 +19,12 @@ from pathlib import Path
 from confluent_kafka import Consumer
 
 from cryptick.flows import WorkerProcess
+from floor.kafka import create_topics, end_offsets
 from producers.publish import publish
 from producers.scenario import Message
-from schemas.codec import default_codec
+from schemas.codec import Codec, default_codec
 from schemas.events import Event
 from schemas.topics import all_topics, qualified
-from streams.runtime.kafka import create_topics, end_offsets
 from streams.runtime.lag import group_lag
 
 
@@ -45,9 +45,10 @@ class AgentFigures:
         return out
 
 
-def raw_rate(bootstrap: str, topic: str, total: int) -> float:
-    """Messages per second of a bare consume + decode of ``topic`` from its start."""
-    codec = default_codec()
+def raw_rate(bootstrap: str, topic: str, total: int, codec: Codec | None = None) -> float:
+    """Messages per second of a bare consume + decode of ``topic`` from its start (by the contract's
+    codec, or ``codec``)."""
+    codec = codec or default_codec()
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4().hex}",
                   "auto.offset.reset": "earliest", "enable.auto.commit": False,
                   "fetch.max.bytes": 52428800})

@@ -50,15 +50,15 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from cryptick.flows import ApiProcess, WorkerProcess
-from cryptick.settings import get_settings
 from cryptick.worker import ROLES
+from floor.kafka import create_topics, producer
+from floor.settings import get_settings
 from producers.publish import publish
 from producers.scenario import Message
 from producers.synthetic import SyntheticConfig, SyntheticFeed
 from schemas.codec import encode
 from schemas.events import SCALE, DepositFunds, Event, OrderRequested
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, all_topics, partition_of, qualified, venue_key
-from streams.runtime.kafka import create_topics, producer
 
 VENUE, PAIR = "synthetic", "BTC-USD"
 CLIENTS = (1, 16)

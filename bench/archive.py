@@ -186,7 +186,7 @@ def main(n: int) -> None:
 def through_kafka(client: Any, bootstrap: str, records: list[Record]) -> float:
     """Seconds for the sink to consume and archive ``records`` produced to a fresh topic."""
     from schemas.topics import TopicSpec
-    from streams.runtime.kafka import create_topics, delete_topics, produce_all, producer
+    from floor.kafka import create_topics, delete_topics, produce_all, producer
 
     topic = f"bench{uuid.uuid4().hex[:8]}.{VENUE_JOURNAL}"
     create_topics(bootstrap, [TopicSpec(topic, 4)])

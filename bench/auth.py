@@ -94,12 +94,12 @@ def main(argv: Sequence[str]) -> None:
     from api.routes.markets import markets
     from api.security.access import _bearer, _cookie, api_routes, need_of
     from api.security.policy import Role
-    from cryptick.settings import get_settings
+    from floor.kafka import create_topics, delete_topics
+    from floor.settings import get_settings
     from producers.publish import publish
     from producers.scenario import Message, listing_messages
     from producers.synthetic import SyntheticConfig, SyntheticFeed
     from schemas.topics import VENUE_JOURNAL, all_topics, venue_key
-    from streams.runtime.kafka import create_topics, delete_topics
 
     folder = Path(tempfile.mkdtemp(prefix="bench-auth-"))
     key = admin_key(folder)

@@ -63,14 +63,14 @@ import httpx
 from admin_key import admin_key
 
 from cryptick.flows import ApiProcess, WorkerProcess
-from cryptick.settings import get_settings
 from cryptick.worker import ROLES
+from floor.kafka import create_topics, delete_topics, end_offsets, producer
+from floor.settings import get_settings
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from schemas.codec import encode
 from schemas.events import EVENT_TYPES, StrategyLogged, UiComponentUpdated
 from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL, all_topics, qualified
-from streams.runtime.kafka import create_topics, delete_topics, end_offsets, producer
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR = Path(__file__).with_name("dashboard_floor")

@@ -240,7 +240,7 @@ def agent_part(orders: int) -> None:
     """The same stream through the ledger agent on the real broker, vs. raw consume + decode."""
     from agent_path import measure
 
-    from cryptick.settings import get_settings
+    from floor.settings import get_settings
     from schemas.topics import LEDGER_JOURNAL
 
     # every account's inbox partition needs the market listing: send it under each account

@@ -240,7 +240,7 @@ def agent_part(n: int) -> None:
     """(b) the same kind of stream through the matching agent on the real broker."""
     from agent_path import measure
 
-    from cryptick.settings import get_settings
+    from floor.settings import get_settings
     from schemas.topics import VENUE_JOURNAL, venue_key
 
     figures = measure(get_settings().bootstrap, VENUE_JOURNAL, make_stream(n),

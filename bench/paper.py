@@ -20,7 +20,8 @@ import uuid
 
 from cryptick import paper
 from cryptick.flows import WorkerProcess
-from cryptick.settings import get_settings
+from floor.kafka import create_topics
+from floor.settings import get_settings
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from producers.scenario import Message
@@ -30,7 +31,6 @@ from schemas.topics import VENUE_JOURNAL, all_topics, run_wallet_set
 from strategies.host import StrategyHost
 from streams.matching.engine import MatchingEngine
 from streams.routing.fanout import MarketFanOut
-from streams.runtime.kafka import create_topics
 
 US = 1_000_000
 PAIRS = ("BTC-USD", "ETH-USD", "LTC-USD", "BCH-USD", "ZEC-USD", "XMR-USD")

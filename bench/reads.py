@@ -62,10 +62,10 @@ def pct(xs: Sequence[float], q: float) -> float:
 
 def populate(bootstrap: str, ns: str, messages: int) -> int:
     """The runs, the big run's inbox and a day of trades on the topics; the count produced."""
+    from floor.kafka import produce_all, producer
     from schemas.codec import encode
     from schemas.events import PublicTrade, RunStateChanged, StartRun, UiComponentDeclared, UiComponentUpdated
     from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL, VENUE_JOURNAL, partition_of, qualified
-    from streams.runtime.kafka import produce_all, producer
 
     prod = producer(bootstrap)
 
@@ -135,12 +135,12 @@ def main(argv: Sequence[str]) -> None:
 
     from api.app import create_app
     from api.services.run_messages import run_messages
-    from cryptick.settings import get_settings
+    from floor.kafka import create_topics, delete_topics
+    from floor.settings import get_settings
     from schemas.topics import all_topics
     from streams.archive.clickhouse import get_client, thread_client
     from streams.archive.sink import ArchiveSink
     from streams.market.store import candles
-    from streams.runtime.kafka import create_topics, delete_topics
 
     settings = get_settings()
     ns = f"benchreads{uuid.uuid4().hex[:8]}"

@@ -17,11 +17,11 @@ import uuid
 
 from agent_path import agent_rate, raw_rate
 
-from cryptick.settings import get_settings
+from floor.kafka import create_topics, end_offsets
+from floor.settings import get_settings
 from producers.publish import publish
 from producers.scenario import Scenario, demo_messages
 from schemas.topics import INBOXES, VENUE_JOURNAL, all_topics, qualified
-from streams.runtime.kafka import create_topics, end_offsets
 
 
 def main(steps: int = 20_000) -> None:

@@ -41,11 +41,11 @@ from admin_key import AdminKey, admin_key
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from cryptick.flows import ApiProcess
-from cryptick.settings import get_settings
+from floor.kafka import create_topics, delete_topics, producer
+from floor.settings import get_settings
 from schemas.codec import default_codec, encode
 from schemas.events import OrderFilled
 from schemas.topics import VENUE_EVENTS, all_topics, qualified
-from streams.runtime.kafka import create_topics, delete_topics, producer
 
 PAIRS = ("BTC-USD", "ETH-USD", "LTC-USD", "BCH-USD", "ZEC-USD")
 

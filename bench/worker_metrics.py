@@ -30,11 +30,11 @@ from ledger import ACCOUNTS
 from ledger import stream as ledger_stream
 from matching import make_stream
 
+from floor.kafka import create_topics, delete_topics, end_offsets
 from producers.publish import publish
 from producers.scenario import Message
 from schemas.events import Event, MarketListed
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, all_topics, qualified, venue_key
-from streams.runtime.kafka import create_topics, delete_topics, end_offsets
 
 
 def free_port() -> int:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cryptick.settings import get_settings
+from floor.settings import get_settings
 from infra.kafka.local import LocalKafka
 
 app = typer.Typer(help="Cryptick: an event-sourced crypto portfolio platform on Kafka.",
@@ -65,7 +65,9 @@ def _fail(message: str) -> None:
 
 
 def _local_kafka() -> LocalKafka:
-    return get_settings().local_kafka()
+    from cryptick.flows import local_kafka
+
+    return local_kafka(get_settings())
 
 
 @infra_app.command("up")
@@ -103,8 +105,8 @@ def infra_status() -> None:
 @topics_app.command("create")
 def topics_create(namespace: Namespace = "") -> None:
     """Create the namespace's topics with their partition counts."""
+    from floor.kafka import create_topics
     from schemas.topics import all_topics
-    from streams.runtime.kafka import create_topics
 
     made = create_topics(get_settings().bootstrap, all_topics(namespace))
     typer.echo(f"created {len(made)} topics" + (": " + ", ".join(made) if made else ""))
@@ -116,7 +118,7 @@ def topics_delete(
     yes: Annotated[bool, typer.Option("--yes", help="Delete without asking.")] = False,
 ) -> None:
     """Delete a namespace's topics (a finished demo, replay or test): every message in them is lost."""
-    from streams.runtime.kafka import delete_topics, namespace_topics
+    from floor.kafka import delete_topics, namespace_topics
 
     if not namespace:
         _fail("--namespace is required; the live namespace is never deleted from here")
@@ -133,7 +135,7 @@ def topics_delete(
 @topics_app.command("list")
 def topics_list() -> None:
     """Topics on the broker with their partition counts."""
-    from streams.runtime.kafka import list_topics
+    from floor.kafka import list_topics
 
     for name, parts in sorted(list_topics(get_settings().bootstrap).items()):
         typer.echo(f"{name}\t{parts}")
@@ -357,7 +359,7 @@ def _feed(s: Any, text: str, namespace: str, url: str | None, tick_s: float, ste
             start_ts = (int(time.time()) * 1_000_000 if start == "now" else parse_time(start, "--start"))
         except UsageError as exc:
             _fail(str(exc))
-        from streams.runtime.kafka import DeliveryFailed
+        from floor.kafka import DeliveryFailed
 
         try:
             n = run_synthetic(s.bootstrap, namespace, steps, speed, start_ts=start_ts)
@@ -381,7 +383,7 @@ def _feed(s: Any, text: str, namespace: str, url: str | None, tick_s: float, ste
             loop.add_signal_handler(sig, stop.set)
         return await run_feeds(s.bootstrap, namespace, specs, tick_s, stop, metrics=metrics)
 
-    from streams.runtime.kafka import DeliveryFailed
+    from floor.kafka import DeliveryFailed
 
     try:
         typer.echo(f"journaled {asyncio.run(main())} events")

@@ -10,8 +10,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptick.settings import Settings
+from floor.settings import Settings
 from schemas.codec import default_codec
 from schemas.events import Event
 from schemas.topics import (
@@ -25,6 +26,9 @@ from schemas.topics import (
     qualified,
 )
 from streams.money import to_decimal_str
+
+if TYPE_CHECKING:
+    from infra.kafka.local import LocalKafka
 
 Echo = Callable[[str], None]
 
@@ -148,11 +152,19 @@ class ApiProcess:
                 self.proc.wait(timeout)
 
 
+def local_kafka(settings: Settings) -> LocalKafka:
+    """The local broker the settings describe (``cryptick infra up``)."""
+    from infra.kafka.local import LocalKafka
+
+    return LocalKafka(cache=settings.cryptick_cache, port=settings.cryptick_kafka_port,
+                      controller_port=settings.cryptick_kafka_port + 1, home_dir=settings.cryptick_kafka_home)
+
+
 def ensure_kafka(settings: Settings, echo: Echo) -> bool:
     """Start the local broker unless one is configured; True if this call started it."""
     if settings.kafka_bootstrap_servers:
         return False
-    kafka = settings.local_kafka()
+    kafka = local_kafka(settings)
     if kafka.healthy():  # ours, or one another cache (CI's, say) started on the same port: use it
         return False
     echo(f"starting Kafka on {kafka.bootstrap} (first time: fetching it with Maven)...")
@@ -161,7 +173,7 @@ def ensure_kafka(settings: Settings, echo: Echo) -> bool:
 
 
 def read_events(bootstrap: str, topic: str) -> list[Event]:
-    from streams.runtime.kafka import read_topic
+    from floor.kafka import read_topic
 
     codec = default_codec()
     return [codec.decode(r.value) for r in read_topic(bootstrap, topic)]
@@ -229,12 +241,12 @@ def replay_and_compare(settings: Settings, source: str, target: str, run_agents:
 def run_demo(settings: Settings, steps: int, speed: float, echo: Echo, keep_kafka: bool = True) -> bool:
     """Market + orders through the live agents, then the archive, then a replay with parity."""
     from cryptick.principal import cli_principal
+    from floor.dsn import redact_dsn
+    from floor.kafka import create_topics
     from producers.publish import publish
     from producers.scenario import Scenario, demo_messages
     from streams.archive.clickhouse import get_client
-    from streams.archive.dsn import redact_dsn
     from streams.archive.sink import ArchiveSink
-    from streams.runtime.kafka import create_topics
 
     started = ensure_kafka(settings, echo)
     namespace = f"demo{int(time.time())}"
@@ -264,4 +276,4 @@ def run_demo(settings: Settings, steps: int, speed: float, echo: Echo, keep_kafk
         return replay_and_compare(settings, namespace, f"{namespace}-replay", True, echo, log_dir)
     finally:
         if started and not keep_kafka:
-            settings.local_kafka().stop()
+            local_kafka(settings).stop()

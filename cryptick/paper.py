@@ -93,8 +93,8 @@ def start(bootstrap: str, namespace: str, strategy: str, params: Mapping[str, st
             raise PaperError("give at least one --balance VENUE:CURRENCY=AMOUNT, e.g. synthetic:USD=10000"
                              ) from None
         raise
+    from floor.kafka import check_partitions
     from schemas.topics import all_topics
-    from streams.runtime.kafka import check_partitions
 
     # the run's commands go to its account's and its own inbox partitions: refuse (PartitionMismatch, a
     # ValueError) a namespace whose topics do not have the partition counts its keys are mapped onto

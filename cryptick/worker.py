@@ -10,6 +10,7 @@ from typing import Any
 
 import faust
 
+from floor.kafka import group_id
 from streams.runtime.app import Runtime, create_app
 from streams.runtime.logs import configure, dict_config
 from streams.runtime.metrics import AgentCollector, agent_registry, serve
@@ -42,11 +43,6 @@ def _check(roles: tuple[str, ...], runtime: str) -> None:
         raise ValueError(f"unknown runtime {runtime!r}; choose from {', '.join(RUNTIMES)}")
 
 
-def group_id(namespace: str) -> str:
-    """The consumer group of a namespace's agents (the Faust app id)."""
-    return f"cryptick-{namespace or 'live'}"
-
-
 def instance_name() -> str | None:
     """The worker's static group membership (``INSTANCE_ENV``), if any."""
     return os.environ.get(INSTANCE_ENV) or None
@@ -72,12 +68,13 @@ def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES,
 
         routing.register(rt)
     if "strategies" in roles or "fanout" in roles:
-        from streams.strategy import agent as strategy
+        from strategies import agent as strategy
+        from streams.routing import agent as routing
 
         if "strategies" in roles:
-            strategy.register_host(rt)
+            strategy.register(rt)
         if "fanout" in roles:
-            strategy.register_fanout(rt)
+            routing.register_fanout(rt)
     return app
 
 
@@ -96,13 +93,12 @@ def processors(bootstrap: str, namespace: str, roles: tuple[str, ...], snapshot_
     are snapshotted to the namespace's store every that many inputs of a partition."""
     _check(roles, "direct")
     from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL, VENUE_JOURNAL
+    from strategies.agent import processor as strategies
     from streams.ledger.agent import processor as ledger
     from streams.matching.agent import processor as matching
-    from streams.routing.agent import routers
+    from streams.routing.agent import fanout_processor, routers
     from streams.runtime.direct import Together
     from streams.runtime.inbox import InboxProcessor
-    from streams.strategy.agent import fanout_processor
-    from streams.strategy.agent import processor as strategies
 
     out: dict[str, Any] = {}
     if "matching" in roles:
@@ -130,8 +126,8 @@ def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel
     """The agents of ``roles`` until stopped; with ``metrics_port``, Prometheus's ``/metrics`` on it; with
     ``snapshot_every``, each engine snapshotted every that many inputs (a restart resumes from it)."""
     _check(roles, runtime)
+    from floor.kafka import check_partitions
     from schemas.topics import all_topics
-    from streams.runtime.kafka import check_partitions
 
     check_partitions(bootstrap, all_topics(namespace))  # PartitionMismatch: keys would reach wrong inboxes
     configure("worker", loglevel)  # JSON lines unless on a terminal

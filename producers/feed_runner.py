@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from floor.kafka import Deliveries, producer
 from producers.clock import tick
 from producers.exchanges.bitfinex.connect import BitfinexFeed
 from producers.exchanges.coinbase.connect import CoinbaseFeed
@@ -29,7 +30,6 @@ from producers.scenario import Message
 from schemas.codec import default_codec
 from schemas.events import Event, MarketListed
 from schemas.topics import VENUE_JOURNAL, partition_of, qualified, venue_key
-from streams.runtime.kafka import Deliveries, producer
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ def publish_markets(bootstrap: str, namespace: str, listings: Sequence[MarketLis
 
 def _check_partitions(bootstrap: str, namespace: str) -> None:
     """A listing goes to every ledger partition there is meant to be: refuse topics made with other counts."""
+    from floor.kafka import check_partitions
     from schemas.topics import all_topics
-    from streams.runtime.kafka import check_partitions
 
     check_partitions(bootstrap, all_topics(namespace))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+from floor.kafka import Deliveries, producer
 from producers.scenario import Message
 from schemas.codec import default_codec
 from schemas.topics import partition_of, qualified
-from streams.runtime.kafka import Deliveries, producer
 
 DELIVERY_WAIT_S = 330.0
 """How long ``publish`` waits for the last messages: past the producer's 300 s delivery timeout, so a

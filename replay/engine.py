@@ -55,7 +55,6 @@ from datetime import UTC, datetime
 from typing import cast
 
 from producers.clock import tick as clock_tick
-from replay.report import Valuer
 from replay.scheduler import Priority, Scheduler
 from replay.sources import JournalSink, MarketEvent, MarketSource, NullJournal, received, require
 from schemas.codec import default_codec
@@ -95,6 +94,7 @@ from strategies.runtime import StrategyRuntime
 from streams.core import Forward
 from streams.ledger.engine import Ledger, LedgerConfig
 from streams.ledger.projections import WalletSetView
+from streams.ledger.valuation import Valuer
 from streams.matching.engine import MatchingConfig, MatchingEngine
 from streams.money import notional
 from streams.routing.fanout import MarketFanOut

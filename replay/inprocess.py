@@ -9,18 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from floor.kafka import end_offsets, read_partition
 from replay.parity import OutputDigest, digest
 from schemas.topics import DEAD_LETTERS, INBOXES, LEDGER_JOURNAL, STRATEGY_JOURNAL, VENUE_JOURNAL, qualified
 from streams.runtime.inbox import InboxProcessor
-from streams.runtime.kafka import end_offsets, read_partition
 
 Source = Iterable[tuple[int, int, bytes | None, bytes]]  # partition, offset, key, value
 
 
 def processors() -> dict[str, InboxProcessor]:
+    from strategies.agent import processor as strategies
     from streams.ledger.agent import processor as ledger
     from streams.matching.agent import processor as matching
-    from streams.strategy.agent import processor as strategies
 
     return {VENUE_JOURNAL: matching(), LEDGER_JOURNAL: ledger(), STRATEGY_JOURNAL: strategies()}
 

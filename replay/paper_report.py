@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from replay.engine import RunResult
-from replay.report import Report, Valuer, build_report
+from replay.report import Report, build_report
 from schemas.events import (
     SCALE,
     BookDelta,
@@ -31,6 +31,7 @@ from schemas.topics import is_release_of
 from strategies.book import BookView
 from strategies.run import RunSpec
 from strategies.wallet import WalletProjection
+from streams.ledger.valuation import Valuer
 from streams.money import notional
 
 MAX_SAMPLES = 1000

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from floor.kafka import read_topic
 from replay.archive_reader import topic_messages
 from schemas.codec import default_codec
 from schemas.topics import OUTPUTS, qualified
-from streams.runtime.kafka import read_topic
 
 
 @dataclass(slots=True)

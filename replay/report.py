@@ -1,71 +1,18 @@
-"""Valuing a run in USD, and the report of a backtest (metrics, text, HTML).
-
-Valuation: holdings are valued at the mids ((bid + ask) // 2) of the listed
-books, directly or through one hop (``streams.ledger.valuation``); a book
-without both sides keeps its last mid.
-"""
+"""The report of a backtest (metrics, text, HTML); runs are valued by ``streams.ledger.valuation.Valuer``."""
 
 from __future__ import annotations
 
 import html
 import math
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from schemas.events import MarketListed
-from streams.ledger.valuation import USD, route, value_in_usd
-
 if TYPE_CHECKING:
     from replay.engine import RunResult
-
-MidOf = Callable[[str, str], int | None]
-"""(venue, pair) -> the book's mid now, or None."""
-
-
-class Valuer:
-    """USD values at the mids of the listed books; the first venue (sorted) of a (base, quote) prices it."""
-
-    def __init__(self, listings: Sequence[MarketListed]) -> None:
-        chosen: dict[tuple[str, str], tuple[str, str]] = {}
-        for listing in sorted(listings, key=lambda m: (m.venue, m.pair)):
-            chosen.setdefault((listing.base, listing.quote), (listing.venue, listing.pair))
-        self._books = sorted((venue, pair, base, quote) for (base, quote), (venue, pair) in chosen.items())
-        self._last: dict[tuple[str, str], int] = {}
-
-    def can_value(self, currency: str) -> bool:
-        """Could ``currency`` be valued in USD once the books have prices?"""
-        every = {(base, quote): 1 for _v, _p, base, quote in self._books}
-        return route(every, currency) is not None
-
-    def describe(self) -> str:
-        return ", ".join(f"{v}:{p}" for v, p, _b, _q in self._books) or "nothing"
-
-    def prices(self, mid_of: MidOf) -> dict[tuple[str, str], int]:
-        """The (base, quote) -> mid prices now (last known mid for a book without both sides)."""
-        last = self._last
-        for venue, pair, base, quote in self._books:
-            mid = mid_of(venue, pair)
-            if mid is not None:
-                last[(base, quote)] = mid
-        return last
-
-    @staticmethod
-    def usd(amounts: Mapping[str, int], prices: Mapping[tuple[str, str], int]) -> int | None:
-        """Total fixed-point USD value, or None if a non-zero amount has no price route yet."""
-        held = {c: n for c, n in amounts.items() if n}
-        if set(held) <= {USD}:
-            return held.get(USD, 0)
-        total = 0
-        for value in value_in_usd(held, prices).values():
-            if isinstance(value, str):  # NO_ROUTE
-                return None
-            total += value
-        return total
-
 
 # --- metrics ------------------------------------------------------------------------
 

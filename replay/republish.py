@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from floor.kafka import Deliveries, create_topics, producer
 from replay.archive_reader import messages, partitions
 from schemas.topics import INBOXES, all_topics, qualified
-from streams.runtime.kafka import Deliveries, create_topics, producer
 
 
 def republish(client: Any, bootstrap: str, source: str, target: str,

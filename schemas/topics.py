@@ -53,7 +53,7 @@ DEFAULT_PARTITIONS: dict[str, int] = {
     NOTICES: 1,
 }
 """Partitions per logical topic: every producer maps a key onto them (``partition_of``), so a topic must
-have exactly this many (``streams.runtime.kafka.check_partitions`` refuses one that does not)."""
+have exactly this many (``floor.kafka.check_partitions`` refuses one that does not)."""
 
 
 def qualified(name: str, namespace: str = "") -> str:

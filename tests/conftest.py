@@ -71,7 +71,7 @@ def drop_namespaces(*namespaces: str) -> None:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if not bootstrap:
         return  # the test never reached a broker
-    from streams.runtime.kafka import delete_topics, list_topics
+    from floor.kafka import delete_topics, list_topics
 
     try:
         names = [n for n in list_topics(bootstrap, timeout=5) if n.split(".", 1)[0].startswith(namespaces)]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import PUBLIC_ROUTE, HubDep, NamespaceDep, SettingsDep, ViewsDep
 from api.services.health import components
-from streams.runtime.kafka import list_topics
+from floor.kafka import list_topics
 
 router = APIRouter(tags=["health"])
 

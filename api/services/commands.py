@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from api.services.views import AgentViews, Seen
+from floor.kafka import producer
 from schemas import units
 from schemas.codec import encode
 from schemas.events import Event
 from schemas.topics import LEDGER_JOURNAL, partition_of, qualified
-from streams.runtime.kafka import producer
 
 log = logging.getLogger(__name__)
 

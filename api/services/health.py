@@ -50,7 +50,7 @@ def _replica(views: AgentViews) -> tuple[str, str, str]:
 
 
 def _workers(bootstrap: str, namespace: str) -> tuple[str, str, str]:
-    from cryptick.worker import group_id
+    from floor.kafka import group_id
     from streams.runtime.lag import group_lag
 
     topics = [qualified(t, namespace) for t in (VENUE_JOURNAL, LEDGER_JOURNAL)]

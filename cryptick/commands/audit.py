@@ -46,7 +46,7 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 
 def _client() -> Any:
-    from cryptick.settings import get_settings
+    from floor.settings import get_settings
     from streams.archive.clickhouse import get_client
 
     return get_client(get_settings().dsn)
@@ -319,7 +319,7 @@ def sql(query: Annotated[str, typer.Argument(help="One read-only statement: SELE
     """Ad-hoc read-only SQL over the archive: ClickHouse refuses anything but reads (readonly=1), stops a
     query at the time limit or past a billion rows read, and answers a page at a time (in the query's
     own ORDER BY; without one, pages may overlap). The tables: infra/clickhouse/README.md."""
-    from cryptick.settings import get_settings
+    from floor.settings import get_settings
     from replay.audit.sql import SqlQuery, SqlRefused, audit_dsn, run_sql
 
     parameters: dict[str, str] = {}

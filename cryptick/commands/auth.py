@@ -18,7 +18,7 @@ import typer
 
 from api.security.policy import Role, parse_accounts, show_accounts
 from api.security.store import AuthError, AuthStore, bootstrap_admin
-from cryptick.settings import Settings, get_settings
+from floor.settings import Settings, get_settings
 
 users_app = typer.Typer(help="Users of the API: roles (viewer, trader, admin) and granted accounts.",
                         no_args_is_help=True)

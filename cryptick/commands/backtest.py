@@ -38,7 +38,7 @@ def run_backtest(opts: Options, show_progress: bool = True, store: Callable[[], 
 
 
 def _client() -> Any:
-    from cryptick.settings import get_settings
+    from floor.settings import get_settings
     from streams.archive.clickhouse import get_client
 
     return get_client(get_settings().dsn)

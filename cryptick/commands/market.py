@@ -139,7 +139,7 @@ def import_(
     candle also gives a book to backtest against (the bar-fill model: --spread-bps,
     --depth, --levels).
     """
-    from cryptick.settings import get_settings
+    from floor.settings import get_settings
     from streams.archive.clickhouse import get_client
 
     if kind not in ("auto", "capture", "ohlcv"):
@@ -191,7 +191,7 @@ def backfill(
     Resumable: each page is archived as it arrives, under one topic per venue, pair, width and bar-fill
     model; run the same command again and it goes on after the last candle archived.
     """
-    from cryptick.settings import get_settings
+    from floor.settings import get_settings
     from producers.exchanges.backfill import BackfillError, Progress, exchange, pages, resume_from
     from streams.archive.clickhouse import get_client
 
@@ -252,7 +252,7 @@ def candles(
         help="Only trades received before this time (no lookahead).")] = None,
 ) -> None:
     """Print OHLCV candles of a venue and pair."""
-    from cryptick.settings import get_settings
+    from floor.settings import get_settings
     from streams.archive.clickhouse import get_client
     from streams.market.store import candles as query
 
@@ -283,7 +283,7 @@ def datasets() -> None:
     A backtest (``--source archive``) reads each market from the one dataset holding it in its range;
     ``--dataset NAME`` picks one when several do.
     """
-    from cryptick.settings import get_settings
+    from floor.settings import get_settings
     from replay.sources import dataset_summaries
     from streams.archive.clickhouse import get_client
 

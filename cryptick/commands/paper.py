@@ -13,13 +13,13 @@ from typing import Annotated
 import typer
 
 from cryptick.commands.backtest import UsageError, parse_balance
-from cryptick.settings import get_settings
+from floor.kafka import DeliveryFailed
+from floor.settings import get_settings
 from schemas.events import RunStateChanged
 from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL
 from strategies.candles import HistorySource
 from strategies.run import RunSpec
 from strategies.wallet import WalletProjection
-from streams.runtime.kafka import DeliveryFailed
 
 WALL_CLOCK_STOP = "duration reached (wall clock): the market feed is behind or stopped"
 _DURATION = re.compile(r"^(\d+)([smhd])$")

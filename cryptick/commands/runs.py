@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _client() -> Any:
-    from cryptick.settings import get_settings
+    from floor.settings import get_settings
     from streams.archive.clickhouse import get_client
 
     return get_client(get_settings().dsn)
@@ -284,7 +284,7 @@ def parity(
 ) -> None:
     """Check RUN's outputs against a replay of its inboxes; print both hashes; exit 1 if they differ.
     A backtest is replayed through Kafka and the worker; a paper run's namespace in-process."""
-    from cryptick.settings import get_settings
+    from floor.settings import get_settings
 
     settings = get_settings()
     client = _client()

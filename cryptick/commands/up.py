@@ -20,9 +20,9 @@ from typing import Annotated
 import httpx
 import typer
 
-from cryptick.flows import ApiProcess, WorkerProcess, ensure_kafka
-from cryptick.settings import get_settings
+from cryptick.flows import ApiProcess, WorkerProcess, ensure_kafka, local_kafka
 from cryptick.worker import ROLES
+from floor.settings import get_settings
 
 WATCH_S = 2.0
 HEALTH_EVERY_S = 30.0
@@ -56,10 +56,10 @@ def up(
 ) -> None:
     """Start the broker, the worker, the API (archiving) and a market feed; stop them all on Ctrl-C."""
     from cryptick.commands.auth import ensure_admin
+    from floor.dsn import redact_dsn
+    from floor.kafka import create_topics
     from infra.kafka.local import KafkaError
     from schemas.topics import all_topics
-    from streams.archive.dsn import redact_dsn
-    from streams.runtime.kafka import create_topics
 
     s = get_settings()
     ensure_admin(s, typer.echo)  # before any child: a made password is shown here, not in a child's log
@@ -115,7 +115,7 @@ def up(
         if worker is not None:
             worker.stop()
         if started_kafka and not keep_kafka:
-            s.local_kafka().stop()
+            local_kafka(s).stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     typer.echo("stopped")

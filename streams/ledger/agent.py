@@ -21,7 +21,7 @@ from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL
 from streams.ledger.engine import INBOX_TYPES, Ledger, LedgerConfig
 from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
-from streams.runtime.kafka import inbox_processor
+from streams.runtime.shell import inbox_processor
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL, venue_key
 from streams.matching.engine import INBOX_TYPES, MatchingConfig, MatchingEngine
 from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
-from streams.runtime.kafka import inbox_processor
+from streams.runtime.shell import inbox_processor
 
 
 def output_key(event: Event) -> str:

@@ -20,9 +20,9 @@ from typing import Any, Protocol
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
+from floor.kafka import producer
 from schemas.topics import partition_of, qualified
 from streams.runtime.inbox import InboxProcessor, Outgoing
-from streams.runtime.kafka import producer
 from streams.runtime.metrics import AgentCollector, Watched
 from streams.runtime.snapshots import Snapshot
 

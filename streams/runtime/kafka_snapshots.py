@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, Message
 
+from floor.kafka import create_topics, producer, read_topic
 from schemas.topics import snapshot_topic
-from streams.runtime.kafka import create_topics, producer, read_topic
 from streams.runtime.snapshots import Snapshot
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
-from streams.runtime.kafka import TRANSIENT, end_offsets
+from floor.kafka import TRANSIENT, end_offsets
 
 SETTLING = TRANSIENT | {
     KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError.COORDINATOR_NOT_AVAILABLE,

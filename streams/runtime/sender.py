@@ -16,9 +16,9 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message
 
+from floor.kafka import producer
 from schemas.topics import partition_of, qualified
 from streams.runtime.inbox import Outgoing
-from streams.runtime.kafka import producer
 
 
 class DeliveryFailed(RuntimeError):

@@ -22,6 +22,7 @@ from confluent_kafka.admin import AdminClient
 
 from cryptick.flows import WorkerProcess
 from cryptick.worker import INSTANCE_ENV
+from floor.kafka import Record
 from producers.scenario import Message, Scenario, demo_messages
 from replay.inprocess import Source, processors, run
 from replay.parity import OutputDigest, digest
@@ -39,7 +40,6 @@ from schemas.topics import (
     run_wallet_set,
 )
 from streams.routing.rules import routes, strategy_routes
-from streams.runtime.kafka import Record
 from tests.integration.test_paper_restart import Records, first_copies, live_outputs
 
 ACCOUNTS = ("main", "acct-c", "acct-d", "acct-b")

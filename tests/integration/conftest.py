@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from cryptick.flows import ApiProcess
+from floor.kafka import create_topics
 from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
 
 
 def free_port() -> int:

@@ -23,11 +23,11 @@ from api.security.policy import Role
 from api.security.store import AuthStore
 from cryptick.flows import WorkerProcess
 from cryptick.worker import ROLES
+from floor.kafka import create_topics
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from schemas.topics import all_topics
 from schemas.units import US
-from streams.runtime.kafka import create_topics
 from tests.conftest import drop_namespaces
 from tests.integration import http
 from tests.integration.conftest import running_api

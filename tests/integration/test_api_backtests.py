@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from floor.kafka import create_topics
 from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
 from tests.integration import http
 from tests.integration.conftest import running_api
 

@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from cryptick.flows import ApiProcess, WorkerProcess
+from floor.kafka import create_topics
 from infra.kafka.local import LocalKafka
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
 from tests.integration import http
 
 from .conftest import free_port

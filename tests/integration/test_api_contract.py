@@ -16,10 +16,10 @@ import pytest
 
 from cryptick.flows import WorkerProcess
 from cryptick.worker import ROLES
+from floor.kafka import create_topics
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
 from tests.integration.conftest import running_api
 from tests.integration.http import ADMIN_KEY
 

@@ -15,11 +15,11 @@ import pytest
 
 from cryptick.flows import WorkerProcess
 from cryptick.worker import ROLES
+from floor.kafka import producer
 from producers.publish import publish
 from producers.scenario import Message
 from producers.synthetic import SyntheticConfig, SyntheticFeed
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, partition_of, qualified, venue_key
-from streams.runtime.kafka import producer
 from tests.integration import http
 
 pytestmark = pytest.mark.integration

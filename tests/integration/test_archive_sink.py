@@ -18,7 +18,7 @@ from streams.archive.clickhouse import get_client
 from streams.archive.sink import ArchiveSink
 from streams.archive.tables import specs
 from streams.archive.writer import ArchiveWriter
-from streams.runtime.kafka import create_topics, end_offsets
+from floor.kafka import create_topics, end_offsets
 
 pytestmark = pytest.mark.integration
 
@@ -131,7 +131,7 @@ def test_a_live_trickle_is_archived_as_it_comes_not_held_for_a_full_batch(
     import time
 
     from schemas.codec import encode
-    from streams.runtime.kafka import producer
+    from floor.kafka import producer
 
     venue = f"syn{namespace}"
     events = _market(venue, steps=400)

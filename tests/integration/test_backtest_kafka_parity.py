@@ -12,6 +12,7 @@ import pytest
 
 from cryptick.flows import WorkerProcess
 from cryptick.worker import REPLAY_ROLES
+from floor.kafka import create_topics, produce_all, producer
 from replay.engine import Backtest, BacktestConfig, RunSetup
 from replay.parity import digest, kafka_outputs
 from replay.sources import MemoryJournal, SyntheticSource
@@ -19,7 +20,6 @@ from schemas.events import SCALE, Allocation
 from schemas.topics import RUN_INBOXES, RUN_OUTPUTS, all_topics, qualified
 from strategies import registry
 from strategies.run import new_run
-from streams.runtime.kafka import create_topics, produce_all, producer
 from tests.unit.replay.kit import T0, S
 
 pytestmark = pytest.mark.integration

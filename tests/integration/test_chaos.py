@@ -32,13 +32,13 @@ import pytest
 
 from cryptick.flows import WorkerProcess
 from cryptick.worker import ROLES
+from floor.kafka import create_topics, end_offsets
 from infra.kafka.local import KafkaError, LocalKafka
 from producers.publish import publish
 from producers.scenario import Message
 from schemas.codec import default_codec
 from schemas.events import OrderFilled, WalletMovement
 from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL, VENUE_EVENTS, VENUE_JOURNAL, all_topics, qualified
-from streams.runtime.kafka import create_topics, end_offsets
 from streams.runtime.lag import group_lag
 from tests.integration.chaos_support import (
     StaticWorker,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cryptick.flows import WorkerProcess, read_events
+from floor.kafka import create_topics, producer
 from schemas.codec import encode
 from schemas.events import DeadLetter, DepositFunds, WalletMovement
 from schemas.topics import (
@@ -19,7 +20,6 @@ from schemas.topics import (
     partition_of,
     qualified,
 )
-from streams.runtime.kafka import create_topics, producer
 
 pytestmark = pytest.mark.integration
 

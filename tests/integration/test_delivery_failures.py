@@ -6,11 +6,11 @@ import pytest
 from typer.testing import CliRunner
 
 from cryptick.cli import app
+from floor.kafka import DeliveryFailed
 from producers.publish import publish
 from producers.scenario import Message
 from schemas.events import ClockTick
 from schemas.topics import VENUE_JOURNAL
-from streams.runtime.kafka import DeliveryFailed
 
 pytestmark = pytest.mark.integration
 

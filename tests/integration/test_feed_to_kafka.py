@@ -9,12 +9,12 @@ from collections import Counter
 import pytest
 from websockets.asyncio.server import serve
 
+from floor.kafka import create_topics, read_topic
 from producers.exchanges.coinbase.parse import CoinbaseParser
 from producers.exchanges.connect import ConnectorOptions
 from producers.feed_runner import FeedSpec, parse_specs, run_feeds
 from schemas.codec import decode
 from schemas.topics import VENUE_JOURNAL, all_topics, partition_of, qualified
-from streams.runtime.kafka import create_topics, read_topic
 from tests.integration.test_feed_connectors import Plan, ReplayServer, payloads
 
 pytestmark = pytest.mark.integration

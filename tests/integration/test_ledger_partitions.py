@@ -10,6 +10,7 @@ import pytest
 
 from cryptick import paper
 from cryptick.flows import WorkerProcess, read_events
+from floor.kafka import PartitionMismatch, check_partitions, create_topics, end_offsets, list_topics
 from producers.feed_runner import publish_markets, synthetic_messages
 from producers.publish import publish
 from producers.scenario import Message
@@ -36,7 +37,6 @@ from schemas.topics import (
     partition_of,
     qualified,
 )
-from streams.runtime.kafka import PartitionMismatch, check_partitions, create_topics, end_offsets, list_topics
 
 pytestmark = pytest.mark.integration
 

@@ -13,10 +13,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.security.policy import Role
 from cryptick.flows import WorkerProcess
+from floor.kafka import create_topics, producer
 from schemas.codec import encode
 from schemas.events import SCALE, BookSnapshot, DepositFunds, Level, OrderAccepted, OrderRequested
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, all_topics, partition_of, qualified
-from streams.runtime.kafka import create_topics, producer
 from tests.integration.conftest import free_port, running_api
 from tests.integration.http import AUTH, get
 from tests.integration.live_stack import add_key, add_user, wait_for

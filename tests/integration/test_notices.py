@@ -18,12 +18,12 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from cryptick.flows import WorkerProcess
+from floor.kafka import create_topics
 from producers.publish import publish
 from producers.scenario import listing_messages
 from schemas.codec import default_codec
 from schemas.events import MarketListed, ServiceNotice
 from schemas.topics import NOTICES, all_topics, qualified
-from streams.runtime.kafka import create_topics
 from streams.runtime.notices import BURST, NoticeHandler
 from tests.integration import http
 from tests.integration.test_api_runs import sse

@@ -16,9 +16,9 @@ import pytest
 
 from cryptick.flows import WorkerProcess
 from cryptick.worker import ROLES
+from floor.kafka import create_topics
 from producers.feed_runner import run_synthetic
 from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
 
 pytestmark = pytest.mark.integration
 SPEED = 5.0

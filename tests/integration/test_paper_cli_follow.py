@@ -10,12 +10,12 @@ from collections.abc import Iterator
 import pytest
 
 from cryptick import paper
+from floor.kafka import create_topics
+from floor.kafka import producer as kafka_producer
 from schemas.codec import default_codec
 from schemas.events import RunStateChanged, StrategyLogged
 from schemas.topics import STRATEGY_EVENTS, all_topics, partition_of, qualified
 from schemas.units import US
-from streams.runtime.kafka import create_topics
-from streams.runtime.kafka import producer as kafka_producer
 
 pytestmark = pytest.mark.integration
 RUN = "hodl-0123456789"

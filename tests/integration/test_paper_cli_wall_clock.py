@@ -19,10 +19,10 @@ from cryptick.commands.paper import WALL_CLOCK_STOP
 from cryptick.flows import WorkerProcess
 from cryptick.paper import STOP_GRACE_S
 from cryptick.worker import ROLES
+from floor.kafka import create_topics
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
 
 pytestmark = pytest.mark.integration
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from cryptick.cli import app
 from cryptick.flows import WorkerProcess, read_events
 from cryptick.worker import ROLES
+from floor.kafka import create_topics
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from replay.history import ArchiveHistory
@@ -23,7 +24,6 @@ from schemas.events import HistoryLoaded, StrategyLogged
 from schemas.topics import RUN_INBOXES, RUN_OUTPUTS, STRATEGY_EVENTS, STRATEGY_JOURNAL, all_topics, qualified
 from schemas.units import US
 from streams.archive.clickhouse import get_client
-from streams.runtime.kafka import create_topics
 
 pytestmark = pytest.mark.integration
 MINUTE = 60

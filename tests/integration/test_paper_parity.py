@@ -13,6 +13,7 @@ import pytest
 from cryptick import paper
 from cryptick.flows import WorkerProcess, read_events
 from cryptick.worker import ROLES
+from floor.kafka import create_topics
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from replay.inprocess import replay_from_kafka
@@ -27,7 +28,6 @@ from schemas.topics import (
     qualified,
 )
 from schemas.units import US
-from streams.runtime.kafka import create_topics
 
 pytestmark = pytest.mark.integration
 

@@ -17,6 +17,7 @@ import pytest
 from cryptick import paper
 from cryptick.flows import WorkerProcess
 from cryptick.worker import ROLES
+from floor.kafka import Record, create_topics, read_topic
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from replay.inprocess import Source, run
@@ -48,7 +49,6 @@ from schemas.topics import (
 from schemas.units import US
 from strategies.wallet import WalletProjection
 from streams.money import notional
-from streams.runtime.kafka import Record, create_topics, read_topic
 from tests.integration.test_restart import committed
 
 pytestmark = pytest.mark.integration

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cryptick.flows import WorkerProcess, read_events
+from floor.kafka import create_topics, partition_history, producer
 from schemas.codec import Codec, encode
 from schemas.events import (
     MAX_UNITS,
@@ -40,7 +41,6 @@ from streams.ledger.engine import INBOX_TYPES, Ledger
 from streams.money import to_decimal_str
 from streams.runtime.direct import DirectWorker
 from streams.runtime.inbox import InboxProcessor
-from streams.runtime.kafka import create_topics, partition_history, producer
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from floor.kafka import create_topics
 from schemas.events import DepositFunds
 from schemas.topics import LEDGER_JOURNAL, all_topics
-from streams.runtime.kafka import create_topics
 from tests.conftest import drop_namespaces
 from tests.integration import http
 from tests.integration.conftest import running_api

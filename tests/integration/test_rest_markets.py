@@ -15,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from cryptick.cli import app
+from floor.kafka import create_topics, read_topic
 from producers.exchanges.feed import MalformedMessage
 from producers.exchanges.rest import MARKET_ENDPOINTS, RateLimiter, RestClient, RestError, fetch_markets
 from schemas.codec import decode
 from schemas.events import SCALE, MarketListed
 from schemas.topics import LEDGER_JOURNAL, VENUE_JOURNAL, all_topics, every_partition, qualified
-from streams.runtime.kafka import create_topics, read_topic
 
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exchange-captures"
 DOC_EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "rest-doc-examples"

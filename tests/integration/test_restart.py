@@ -14,6 +14,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from cryptick.flows import WorkerProcess
+from floor.kafka import create_topics, end_offsets
 from producers.publish import publish
 from producers.scenario import Scenario, demo_messages
 from replay.inprocess import replay_from_kafka
@@ -21,7 +22,6 @@ from replay.parity import OutputDigest, kafka_outputs
 from replay.projections import balances
 from schemas.codec import decode
 from schemas.topics import LEDGER_EVENTS, VENUE_JOURNAL, all_topics, qualified
-from streams.runtime.kafka import create_topics, end_offsets
 
 pytestmark = pytest.mark.integration
 

@@ -21,8 +21,8 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from cryptick.flows import ApiProcess
-from cryptick.settings import Settings
-from streams.runtime.kafka import list_topics
+from floor.kafka import list_topics
+from floor.settings import Settings
 from tests.conftest import drop_namespaces
 from tests.integration.conftest import free_port
 

@@ -24,10 +24,10 @@ from api.security.policy import Role
 from api.security.store import AuthStore
 from cryptick.flows import WorkerProcess
 from cryptick.worker import ROLES
+from floor.kafka import create_topics
 from producers.feed_runner import synthetic_messages
 from producers.publish import publish
 from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics
 from tests.conftest import drop_namespaces
 from tests.integration import http
 from tests.integration.conftest import running_api
@@ -401,10 +401,10 @@ def test_keys_made_listed_and_revoked_with_the_cli(stack: Stack) -> None:
 
 
 def test_each_command_carries_the_principal_that_sent_it(stack: Stack, kafka_bootstrap: str) -> None:
+    from floor.kafka import read_topic
     from schemas.codec import Codec
     from schemas.events import DepositFunds, StartRun
     from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL, qualified
-    from streams.runtime.kafka import read_topic
 
     codec = Codec()
     ledger = read_topic(kafka_bootstrap, qualified(LEDGER_JOURNAL, stack.namespace))

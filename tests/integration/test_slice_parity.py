@@ -11,6 +11,7 @@ import pytest
 
 from cryptick.flows import WorkerProcess, read_events
 from cryptick.worker import REPLAY_ROLES
+from floor.kafka import create_topics, end_offsets
 from producers.publish import publish
 from producers.scenario import Scenario, demo_messages
 from replay.archive_reader import count
@@ -21,7 +22,6 @@ from replay.republish import republish
 from schemas.topics import LEDGER_EVENTS, all_topics, qualified
 from streams.archive.clickhouse import get_client
 from streams.archive.sink import ArchiveSink
-from streams.runtime.kafka import create_topics, end_offsets
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ import os
 import pytest
 from confluent_kafka.admin import ConfigResource
 
+from floor.kafka import admin, list_topics, producer
 from schemas.topics import SNAPSHOT_TOPIC_CONFIG, qualified, snapshot_topic
-from streams.runtime.kafka import admin, list_topics, producer
 from streams.runtime.kafka_snapshots import KafkaSnapshots, _chunk_key, _Manifest
 from streams.runtime.snapshots import Snapshot
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from floor.kafka import producer
 from schemas.codec import encode
 from schemas.events import OrderFilled, OrderOpened, PostingLeg, WalletMovement
 from schemas.topics import LEDGER_EVENTS, VENUE_EVENTS, qualified
-from streams.runtime.kafka import producer
 from tests.integration import http
 
 pytestmark = pytest.mark.integration

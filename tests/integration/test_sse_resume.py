@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
+from floor.kafka import create_topics, producer
 from schemas.codec import encode
 from schemas.events import OrderFilled, PostingLeg, StrategyLogged, WalletMovement
 from schemas.topics import LEDGER_EVENTS, STRATEGY_EVENTS, VENUE_EVENTS, all_topics, qualified
-from streams.runtime.kafka import create_topics, producer
 from tests.integration import http
 from tests.integration.conftest import running_api
 

@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cryptick.cli import app
+from floor.kafka import create_topics, list_topics, namespace_topics
 from schemas.topics import all_topics
-from streams.runtime.kafka import create_topics, list_topics, namespace_topics
 
 runner = CliRunner()
 

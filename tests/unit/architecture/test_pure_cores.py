@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 FORBIDDEN_MODULES = {"faust", "confluent_kafka", "aiokafka", "fastapi", "clickhouse_connect",
                      "chdb", "random", "uuid", "socket", "requests", "httpx", "websockets",
-                     "asyncio", "threading", "subprocess"}
+                     "asyncio", "threading", "subprocess", "floor"}
 FORBIDDEN_CALLS = {"time.time", "time.monotonic", "time.perf_counter", "datetime.now",
                    "datetime.utcnow", "date.today", "uuid4", "os.urandom"}
 SHELLS = {"agent.py", "connect.py", "clickhouse.py", "sink.py", "rest.py"}

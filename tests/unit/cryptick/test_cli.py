@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from cryptick.cli import app
-from cryptick.settings import Settings
+from floor.settings import Settings
 
 runner = CliRunner()
 

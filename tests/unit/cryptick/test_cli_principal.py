@@ -42,7 +42,7 @@ def test_paper_start_stop_and_control_send_the_cli_principal(monkeypatch: pytest
 
     monkeypatch.setattr(getpass, "getuser", lambda: "carol")
     monkeypatch.setattr(paper, "_send", send)
-    monkeypatch.setattr("streams.runtime.kafka.check_partitions", lambda bootstrap, topics: None)
+    monkeypatch.setattr("floor.kafka.check_partitions", lambda bootstrap, topics: None)
     spec = paper.start("unused:9092", "ns", "hodl", {"bases": "BTC"}, [Allocation("synthetic", "USD", SCALE)],
                        at_us=1)
     paper.stop("unused:9092", "ns", spec.run_id, release=True)

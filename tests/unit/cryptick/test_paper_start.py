@@ -28,7 +28,7 @@ class Down:
 def batches(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str, str, Event]]]:
     sent: list[list[tuple[str, str, Event]]] = []
     monkeypatch.setattr(paper, "_send", lambda bootstrap, namespace, messages: sent.append(list(messages)))
-    monkeypatch.setattr("streams.runtime.kafka.check_partitions", lambda bootstrap, topics: None)
+    monkeypatch.setattr("floor.kafka.check_partitions", lambda bootstrap, topics: None)
     return sent
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from cryptick.settings import Settings
+from floor.settings import Settings
 
 CANARY = "canary-9f2c4e7a1b"
 

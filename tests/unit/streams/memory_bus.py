@@ -64,11 +64,10 @@ class MemoryBus:
 
 def live_processors(factory: Any = None) -> list[Any]:
     """Every processor a live worker runs (roles matching, ledger, routers, strategies)."""
+    from strategies.agent import processor as strategies
     from streams.ledger.agent import processor as ledger
     from streams.matching.agent import processor as matching
-    from streams.routing.agent import routers
-    from streams.strategy.agent import fanout_processor
-    from streams.strategy.agent import processor as strategies
+    from streams.routing.agent import fanout_processor, routers
 
     host = strategies() if factory is None else strategies(factory=factory)
     return [matching(), fanout_processor(), ledger(), host, *routers()]

@@ -161,8 +161,8 @@ def test_a_failed_run_and_a_ledger_discrepancy_are_logged_with_their_context_whe
         caplog: pytest.LogCaptureFixture) -> None:
     from schemas.codec import encode
     from schemas.events import BalanceReported, DepositFunds, StartRun
+    from strategies.agent import processor as strategies
     from streams.ledger.agent import processor as ledger
-    from streams.strategy.agent import processor as strategies
 
     p = ledger(observed=True)
     with caplog.at_level(logging.WARNING):
@@ -177,5 +177,5 @@ def test_a_failed_run_and_a_ledger_discrepancy_are_logged_with_their_context_whe
     start = StartRun("r1:start", "r1", "hodl", "{}", "acct", "not-its-wallet-set", "paper", 0, None)
     with caplog.at_level(logging.WARNING):
         host.process(0, 0, b"r1", encode(start))
-    [warning] = [r for r in caplog.records if r.name == "streams.strategy.agent"]
+    [warning] = [r for r in caplog.records if r.name == "strategies.agent"]
     assert warning.run_id == "r1" and "not-its-wallet-set" in warning.getMessage()  # type: ignore[attr-defined]

@@ -238,8 +238,8 @@ class Evil:
 @pytest.mark.parametrize("payload", [
     pickle.dumps(Evil()),
     pickle.dumps(eval),  # a builtin that is not plain data
-    b"cstreams.runtime.kafka\nConsumer\n.",  # named from our module, but confluent-kafka's class
-    b"cstreams.runtime.kafka\ntime\n.",  # a module our module imported
+    b"cfloor.kafka\nConsumer\n.",  # named from our module, but confluent-kafka's class
+    b"cfloor.kafka\ntime\n.",  # a module our module imported
     b"cstreams.runtime.snapshots\ndumps.__globals__\n.",  # a dotted path out of a function
 ])
 def test_a_snapshot_naming_anything_but_our_classes_and_plain_data_is_refused(payload: bytes) -> None:

@@ -1,5 +1,8 @@
-"""The strategy agent and the market fan-out (shells): ``strategy.journal`` -> ``StrategyHost``
--> ``strategy.events``, and ``venue.journal`` -> ``MarketFanOut`` -> the runs' ``strategy.journal``."""
+"""The strategy agent (shell): ``strategy.journal`` -> ``StrategyHost`` -> ``strategy.events``.
+
+Beside the strategies it hosts (the host is their pure core); the market fan-out that feeds the runs their
+books is a router's shell (``streams.routing.agent``).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,11 @@ import logging
 from typing import Any
 
 from schemas.events import Event, RunState, RunStateChanged
-from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL, VENUE_JOURNAL
+from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL
 from strategies.host import INBOX_TYPES, StrategyFactory, StrategyHost, output_key, registry_factory
-from streams.matching.engine import INBOX_TYPES as VENUE_INBOX_TYPES
-from streams.routing.fanout import MarketFanOut
 from streams.runtime.app import Runtime, register_inbox_agent
 from streams.runtime.inbox import InboxProcessor
-from streams.runtime.kafka import inbox_processor
+from streams.runtime.shell import inbox_processor
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +40,5 @@ def processor(bootstrap: str | None = None, namespace: str = "",
     return p
 
 
-def fanout_processor(bootstrap: str | None = None, namespace: str = "") -> InboxProcessor:
-    """The market fan-out's shell on ``venue.journal`` (its outputs go to the runs' inboxes)."""
-    # the matching agent dead-letters what does not belong on venue.journal
-    return inbox_processor(VENUE_JOURNAL, STRATEGY_JOURNAL, MarketFanOut, VENUE_INBOX_TYPES,
-                           output_key, bootstrap, namespace, keyed=True, dead_letters=False)
-
-
-def register_host(rt: Runtime) -> None:
+def register(rt: Runtime) -> None:
     register_inbox_agent(rt, "strategies", processor(rt.bootstrap, rt.namespace, observed=True))
-
-
-def register_fanout(rt: Runtime) -> None:
-    register_inbox_agent(rt, "market_fanout", fanout_processor(rt.bootstrap, rt.namespace))

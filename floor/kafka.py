@@ -1,4 +1,4 @@
-"""Kafka plumbing with confluent-kafka: topics, producers, reading a partition."""
+"""Kafka plumbing with confluent-kafka: topics, producers, reading a partition (the I/O floor)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,15 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
-from schemas.events import Event
 from schemas.topics import DEFAULT_PARTITIONS, SNAPSHOTS, TopicSpec, qualified
-from streams.core import Engine, KeyedEngine
-from streams.runtime.inbox import History, InboxProcessor
+
+Messages = Iterator[tuple[int, bytes | None, bytes]]
+"""(offset, key, value) of a partition's messages, in offset order."""
+
+
+def group_id(namespace: str) -> str:
+    """The consumer group of a namespace's agents (the Faust app id)."""
+    return f"cryptick-{namespace or 'live'}"
 
 
 def admin(bootstrap: str) -> AdminClient:
@@ -286,25 +291,12 @@ def _read(bootstrap: str, topic: str, ranges: dict[int, tuple[int, int]], timeou
         c.close()
 
 
-def partition_history(bootstrap: str, topic: str) -> History:
+def partition_history(bootstrap: str, topic: str) -> Callable[[int, int, int], Messages]:
     """A History reader for an inbox topic: (partition, start, end) -> its (offset, key, value) in
     [start, end)."""
 
-    def read(partition: int, start: int, end: int) -> Iterator[tuple[int, bytes | None, bytes]]:
+    def read(partition: int, start: int, end: int) -> Messages:
         for r in read_partition(bootstrap, topic, partition, start, end):
             yield r.offset, r.key, r.value
 
     return read
-
-
-def inbox_processor(inbox: str, output_topic: str, engine_factory: Callable[[], Engine | KeyedEngine],
-                    accepts: frozenset[type], key_of: Callable[[Event], str],
-                    bootstrap: str | None = None, namespace: str = "", *, keyed: bool = False,
-                    dead_letters: bool = True) -> InboxProcessor:
-    """An agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart."""
-    topic = qualified(inbox, namespace)
-    return InboxProcessor(
-        inbox=inbox, engine_factory=engine_factory, accepts=accepts, output_topic=output_topic,
-        key_of=key_of, history=partition_history(bootstrap, topic) if bootstrap else None, source=topic,
-        keyed=keyed, dead_letters=dead_letters,
-    )

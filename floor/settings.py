@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import Field, SecretStr, ValidationInfo, field_serializer, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from cryptick.credentials import SecretSettings
-from streams.archive.dsn import redact_dsn
-
-if TYPE_CHECKING:
-    from infra.kafka.local import LocalKafka
+from floor.credentials import SecretSettings
+from floor.dsn import redact_dsn
 
 
 def _default_cache() -> Path:
@@ -22,7 +19,7 @@ def _default_cache() -> Path:
 
 class Settings(SecretSettings):
     """Secrets (exchange keys, passwords, a DSN's password) never show: in a repr, an error or a log
-    (``cryptick.credentials``)."""
+    (``floor.credentials``)."""
 
     # a refused value is not echoed in the error: it may be a secret (a password, a DSN with one)
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
@@ -51,7 +48,7 @@ class Settings(SecretSettings):
     api_port: int = 8000
     feed_silent_s: float = Field(default=60.0, gt=0, description="a book with no message (not even a clock "
                                  "tick) for this long makes /health say its feed is silent")
-    snapshot_every: int = Field(default=50_000, ge=0, description="a worker snapshots each engine every this "
+    snapshot_every: int = Field(default=10_000, ge=0, description="a worker snapshots each engine every this "
                                 "many inputs of its inbox partition (a restart loads the latest and replays "
                                 "only the inbox after it); 0: none, a restart replays the whole inbox")
     feed_metrics_port: int = Field(default=9466, ge=0, le=65535, description="`cryptick up`'s feed serves "
@@ -121,13 +118,6 @@ class Settings(SecretSettings):
     @property
     def dsn(self) -> str:
         return self.clickhouse_dsn or f"chdb://{self.cryptick_cache / 'chdb'}"
-
-    def local_kafka(self) -> LocalKafka:
-        """The local broker these settings describe (``cryptick infra up``)."""
-        from infra.kafka.local import LocalKafka
-
-        return LocalKafka(cache=self.cryptick_cache, port=self.cryptick_kafka_port,
-                          controller_port=self.cryptick_kafka_port + 1, home_dir=self.cryptick_kafka_home)
 
 
 def get_settings() -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.archive.dsn import redact_dsn
+from floor.dsn import redact_dsn
 
 
 @pytest.mark.parametrize(("dsn", "shown"), [

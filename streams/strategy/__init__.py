@@ -1,1 +1,0 @@
-"""The strategy agent: runs in paper (and live) mode, hosted on ``strategy.journal``."""
