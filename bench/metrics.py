@@ -22,10 +22,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from cryptick.worker import shell
 from schemas.codec import encode
 from schemas.events import Event
-from streams.ledger.agent import processor as ledger_processor
-from streams.matching.agent import processor as matching_processor
+from strategies.topology import LEDGER, MATCHING
 from streams.runtime.inbox import InboxProcessor, Outgoing
 
 
@@ -85,9 +85,9 @@ def main(argv: list[str]) -> None:
     print(f"{'inbox':<9} {'messages':>9} | {'bare µs':>8} {'median':>8} | {'metrics':>8} {'median':>8} | "
           f"{'cost min':>7} {'median':>7}")
     # as a worker builds them: with their observers (matching's order tally, the ledger's discrepancy log)
-    compare("matching", lambda: matching_processor(observed=True), make_stream(messages), rounds)
+    compare("matching", lambda: shell(MATCHING), make_stream(messages), rounds)
     ledger = ledger_stream(max(1, messages // 4))[:messages]
-    compare("ledger", lambda: ledger_processor(observed=True), ledger, rounds)
+    compare("ledger", lambda: shell(LEDGER), ledger, rounds)
 
 
 if __name__ == "__main__":

@@ -34,9 +34,10 @@ from producers.publish import publish
 from producers.scenario import Message
 from producers.synthetic import SyntheticConfig, SyntheticFeed
 from schemas.topics import VENUE_JOURNAL, all_topics, qualified, venue_key
-from streams.matching.agent import processor
+from strategies.topology import MATCHING, Configs
 from streams.runtime.inbox import InboxProcessor
 from streams.runtime.kafka_snapshots import KafkaSnapshots
+from streams.runtime.shell import processor
 
 
 def market(n: int) -> Iterator[Message]:
@@ -51,7 +52,7 @@ def live(bootstrap: str, ns: str, ends: dict[int, int], every: int) -> tuple[int
     """The worker's pass: every input processed, snapshots saved as it goes; (snapshots, their bytes, the
     share of the processing time spent taking them)."""
     store = KafkaSnapshots(bootstrap, ns)
-    shell = processor(None, bootstrap, ns)
+    shell = processor(MATCHING, Configs(), bootstrap, ns)
     shell.snapshots, shell.snapshot_every = store, every
     size = 0
     for part, end in ends.items():
@@ -67,7 +68,7 @@ def live(bootstrap: str, ns: str, ends: dict[int, int], every: int) -> tuple[int
 
 
 def restart(bootstrap: str, ns: str, ends: dict[int, int], snapshots: bool) -> InboxProcessor:
-    shell = processor(None, bootstrap, ns)
+    shell = processor(MATCHING, Configs(), bootstrap, ns)
     if snapshots:
         shell.snapshots = KafkaSnapshots(bootstrap, ns)
     for part, end in ends.items():

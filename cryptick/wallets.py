@@ -13,9 +13,10 @@ Echo = Callable[[str], None]
 
 def show_now(bootstrap: str, namespace: str, account: str, echo: Echo) -> None:
     from replay.inprocess import kafka_source
-    from streams.ledger.agent import processor
+    from strategies.topology import LEDGER, Configs
+    from streams.runtime.shell import processor
 
-    proc = processor()
+    proc = processor(LEDGER, Configs())
     for partition, offset, key, value in kafka_source(bootstrap, qualified(LEDGER_JOURNAL, namespace)):
         proc.process(partition, offset, key, value)
     ledgers = [e for e in proc.engines.values() if isinstance(e, Ledger) and account in e.accounts()]

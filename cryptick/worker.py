@@ -6,22 +6,34 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import faust
 
 from floor.kafka import group_id
-from streams.runtime.app import Runtime, create_app
+from strategies.agent import log_run_failures
+from strategies.topology import Configs
+from streams.core import Node
+from streams.ledger.agent import LedgerObserver
+from streams.matching.agent import MatchingTally
+from streams.runtime.app import Runtime, create_app, register_inbox_agent
+from streams.runtime.inbox import InboxProcessor
 from streams.runtime.logs import configure, dict_config
 from streams.runtime.metrics import AgentCollector, agent_registry, serve
 from streams.runtime.notices import install as notices_install
 from streams.runtime.notices import uninstall as notices_uninstall
+from streams.runtime.shell import processor
 from streams.runtime.snapshots import SnapshotStore
 
 log = logging.getLogger("cryptick.worker")
 
 ROLES = ("matching", "fanout", "ledger", "routers", "strategies")
-"""A live namespace: ``fanout`` (the market fan-out) forwards books to the runs that ``strategies`` hosts."""
+"""A live namespace (the roles of the topology's nodes, and the routers): ``fanout`` (the market fan-out)
+forwards books to the runs that ``strategies`` hosts."""
+OBSERVERS: dict[str, Callable[[], Any]] = {
+    "matching": MatchingTally, "ledger": LedgerObserver, "strategies": lambda: log_run_failures}
+"""A worker's agents' own metrics and logs, by node name (on the live path only: never a rebuild)."""
 REPLAY_ROLES = ("matching", "ledger", "strategies")
 """A replay's inboxes already hold what the routers and the market fan-out added: neither runs."""
 RUNTIMES = ("faust", "direct")
@@ -48,33 +60,47 @@ def instance_name() -> str | None:
     return os.environ.get(INSTANCE_ENV) or None
 
 
+def agents(bootstrap: str, namespace: str, roles: tuple[str, ...], snapshot_every: int = 0
+           ) -> list[tuple[str, Any]]:
+    """(name, shell) of every agent and router of ``roles``, from the topology, in its order: a worker's
+    shells rebuild from their inbox on restart, count their metrics, and (``snapshot_every``) snapshot
+    their engines to the namespace's store every that many inputs of a partition."""
+    from strategies.topology import HOPS, NODES, ROUTERS_ROLE, Configs
+    from streams.routing.agent import router
+
+    store = _store(bootstrap, namespace, snapshot_every)
+    configs = Configs()
+    out: list[tuple[str, Any]] = []
+    for node in NODES:
+        if node.role in roles:
+            agent = shell(node, bootstrap, namespace, configs)
+            if store is not None:
+                agent.snapshots, agent.snapshot_every = store, snapshot_every
+            out.append((node.name, agent))
+    if ROUTERS_ROLE in roles:
+        out += [(hop.name, router(hop)) for hop in HOPS]
+    return out
+
+
+def shell(node: Node, bootstrap: str | None = None, namespace: str = "", configs: Configs | None = None
+          ) -> InboxProcessor:
+    """A worker's shell of ``node``: with its own metrics and logs (``OBSERVERS``); with ``bootstrap`` it
+    rebuilds an engine from its inbox on restart."""
+    agent = processor(node, configs or Configs(), bootstrap, namespace)
+    observer = OBSERVERS.get(node.name)
+    if observer is not None:
+        agent.observer = observer()
+    return agent
+
+
 def build(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES,
           instance: str | None = None, metrics: AgentCollector | None = None,
           snapshot_every: int = 0) -> faust.App:
     _check(roles, "faust")
     app = create_app(bootstrap, namespace, instance=instance)
-    store = _store(bootstrap, namespace, snapshot_every)
-    rt = Runtime(app, bootstrap, namespace, metrics, store, snapshot_every)
-    if "matching" in roles:
-        from streams.matching import agent as matching
-
-        matching.register(rt)
-    if "ledger" in roles:
-        from streams.ledger import agent as ledger
-
-        ledger.register(rt)
-    if "routers" in roles:
-        from streams.routing import agent as routing
-
-        routing.register(rt)
-    if "strategies" in roles or "fanout" in roles:
-        from strategies import agent as strategy
-        from streams.routing import agent as routing
-
-        if "strategies" in roles:
-            strategy.register(rt)
-        if "fanout" in roles:
-            routing.register_fanout(rt)
+    rt = Runtime(app, bootstrap, namespace, metrics)
+    for name, shell in agents(bootstrap, namespace, roles, snapshot_every):
+        register_inbox_agent(rt, name, shell)
     return app
 
 
@@ -89,35 +115,15 @@ def _store(bootstrap: str, namespace: str, snapshot_every: int) -> SnapshotStore
 
 def processors(bootstrap: str, namespace: str, roles: tuple[str, ...], snapshot_every: int = 0
                ) -> dict[str, Any]:
-    """Logical inbox topic -> processor, for the direct runtime; with ``snapshot_every`` the agents' engines
-    are snapshotted to the namespace's store every that many inputs of a partition."""
+    """Logical inbox topic -> processor, for the direct runtime: the agents of one inbox (matching and the
+    market fan-out) together in one consumer."""
     _check(roles, "direct")
-    from schemas.topics import LEDGER_JOURNAL, STRATEGY_JOURNAL, VENUE_JOURNAL
-    from strategies.agent import processor as strategies
-    from streams.ledger.agent import processor as ledger
-    from streams.matching.agent import processor as matching
-    from streams.routing.agent import fanout_processor, routers
     from streams.runtime.direct import Together
-    from streams.runtime.inbox import InboxProcessor
 
-    out: dict[str, Any] = {}
-    if "matching" in roles:
-        out[VENUE_JOURNAL] = matching(None, bootstrap, namespace, observed=True)
-    if "ledger" in roles:
-        out[LEDGER_JOURNAL] = ledger(None, bootstrap, namespace, observed=True)
-    if "routers" in roles:
-        out.update({r.inbox: r for r in routers()})
-    if "strategies" in roles:
-        out[STRATEGY_JOURNAL] = strategies(bootstrap, namespace, observed=True)
-    if "fanout" in roles:
-        out[VENUE_JOURNAL] = Together([out[VENUE_JOURNAL], fanout_processor(bootstrap, namespace)])
-    store = _store(bootstrap, namespace, snapshot_every)
-    if store is not None:
-        for proc in out.values():
-            for p in proc.processors if isinstance(proc, Together) else (proc,):
-                if isinstance(p, InboxProcessor) and p.history is not None:  # not a router
-                    p.snapshots, p.snapshot_every = store, snapshot_every
-    return out
+    by_inbox: dict[str, list[Any]] = {}
+    for _, shell in agents(bootstrap, namespace, roles, snapshot_every):
+        by_inbox.setdefault(shell.inbox, []).append(shell)
+    return {inbox: shells[0] if len(shells) == 1 else Together(shells) for inbox, shells in by_inbox.items()}
 
 
 def run(bootstrap: str, namespace: str, roles: tuple[str, ...] = ROLES, loglevel: str = "warning",

@@ -7,12 +7,13 @@ to the inbox it belongs to — ``venue.journal`` (key ``venue:PAIR``),
 handed to the cores the live worker runs on that inbox, one per inbox
 partition as the agents shard them: a ``MatchingEngine`` and a
 ``MarketFanOut`` on ``venue.journal``, a ``Ledger`` on ``ledger.journal``, a
-``StrategyHost`` on ``strategy.journal``. So a backtest's runs live exactly as
+``StrategyHost`` on ``strategy.journal`` (the nodes of ``strategies.topology``, built with the
+backtest's configuration). So a backtest's runs live exactly as
 paper runs do: started by a ``StartRun``, funded by the ledger, subscribed to
 their books through the fan-out; their inboxes replay through the real worker
 (strategy agent included). The outputs are appended to ``venue.events``,
-``ledger.events`` and ``strategy.events`` and routed on, as the routers do
-(``streams.routing.rules``), with these hops:
+``ledger.events`` and ``strategy.events`` under the nodes' keys and routed on by the
+topology's hops, their latency classes mapped to delays:
 
 | from -> to                                  | delay                  |
 | ------------------------------------------- | ---------------------- |
@@ -91,6 +92,7 @@ from strategies.host import StrategyHost
 from strategies.records import ControlMessage, StrategyRecord, TimerSet
 from strategies.run import RunSpec
 from strategies.runtime import StrategyRuntime
+from strategies.topology import FANOUT, LEDGER, MATCHING, ORDER, REPORT, STRATEGIES, Configs, hop_from
 from streams.core import Forward
 from streams.ledger.engine import Ledger, LedgerConfig
 from streams.ledger.projections import WalletSetView
@@ -98,7 +100,6 @@ from streams.ledger.valuation import Valuer
 from streams.matching.engine import MatchingConfig, MatchingEngine
 from streams.money import notional
 from streams.routing.fanout import MarketFanOut
-from streams.routing.rules import routes, strategy_routes
 
 Item = Event | StrategyRecord
 Delivery = tuple[str, str, Item, bytes | None]
@@ -256,6 +257,11 @@ class Backtest:
         self._wants = {t: self.journal.wants(t) for t in (VENUE_JOURNAL, LEDGER_JOURNAL, STRATEGY_JOURNAL,
                                                          VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS)}
         self._encode = default_codec().encode
+        self._configs = Configs(config.matching, config.ledger, self._strategy_of)
+        delays = {ORDER: config.latency.order_us, REPORT: config.latency.report_us}
+        # per output topic: its router's rules, and each destination inbox's delay
+        self._hops = {h.output: (h.rules, {inbox: delays[c] for inbox, c in h.delay.items()})
+                      for h in map(hop_from, (VENUE_EVENTS, LEDGER_EVENTS, STRATEGY_EVENTS))}
         # a sink that takes the items themselves encodes them later, in batches (``ItemSink``)
         self._append_item: Callable[[str, str, Item, bytes | None], None] | None = getattr(
             self.journal, "append_item", None)
@@ -389,8 +395,8 @@ class Backtest:
             part = partition_of(VENUE_JOURNAL, key.encode())
             engine = self._matching.get(part)
             if engine is None:
-                engine = self._matching[part] = MatchingEngine(self.config.matching)
-                self._fanouts[part] = MarketFanOut()
+                engine = self._matching[part] = cast(MatchingEngine, MATCHING.engine(self._configs))
+                self._fanouts[part] = cast(MarketFanOut, FANOUT.engine(self._configs))
             cores = self._books[key] = (engine, self._fanouts[part])
         return cores
 
@@ -441,26 +447,26 @@ class Backtest:
                 self._sched.schedule(self._sched.now, PRIORITY[f.topic], delivery)
 
     def _venue_outputs(self, outs: list[Event]) -> None:
-        at = self._sched.now + self.config.latency.report_us
+        now, (rules, delay), key_of = self._sched.now, self._hops[VENUE_EVENTS], MATCHING.key_of
         for out in outs:
-            value = self._record(VENUE_EVENTS, venue_key(out.venue, out.pair), out, None)  # type: ignore[union-attr]
+            value = self._record(VENUE_EVENTS, key_of(out), out, None)
             if type(out) is OrderFilled:
                 self._count_fill(out)
-            for topic, key in routes(out):
-                self._sched.schedule(at, PRIORITY[topic], (topic, key, out, value))
+            for topic, key in rules(out):
+                self._sched.schedule(now + delay.get(topic, 0), PRIORITY[topic], (topic, key, out, value))
 
     def _to_ledger(self, now: int, account: str, item: Item, value: bytes | None) -> None:
         self._record(LEDGER_JOURNAL, account, item, value)
         part = partition_of(LEDGER_JOURNAL, account.encode())
         ledger = self._ledgers.get(part)
         if ledger is None:
-            ledger = self._ledgers[part] = Ledger(self.config.ledger)
-        sched, order_at = self._sched, now + self.config.latency.order_us
+            ledger = self._ledgers[part] = cast(Ledger, LEDGER.engine(self._configs))
+        sched, (rules, delay), key_of = self._sched, self._hops[LEDGER_EVENTS], LEDGER.key_of
+        order_at = now + self.config.latency.order_us
         for out in ledger.handle(item):
-            value = self._record(LEDGER_EVENTS, account, out, None)
-            for topic, key in routes(out):
-                at = order_at if topic == VENUE_JOURNAL else now
-                sched.schedule(at, PRIORITY[topic], (topic, key, out, value))
+            value = self._record(LEDGER_EVENTS, key_of(out), out, None)
+            for topic, key in rules(out):
+                sched.schedule(now + delay.get(topic, 0), PRIORITY[topic], (topic, key, out, value))
             if type(out) is OrderAccepted and out.cancel_after_s is not None:
                 self._tick(VENUE_JOURNAL, venue_key(out.venue, out.pair),
                            max(order_at, out.ts + out.cancel_after_s * US))
@@ -480,7 +486,7 @@ class Backtest:
             part = partition_of(STRATEGY_JOURNAL, run_id.encode())
             host = self._hosts.get(part)
             if host is None:
-                host = self._hosts[part] = StrategyHost(self._strategy_of)
+                host = self._hosts[part] = cast(StrategyHost, STRATEGIES.engine(self._configs))
             self._host_of[run_id] = host
         outs = host.handle_keyed(run_id, item)
         if outs:
@@ -495,9 +501,9 @@ class Backtest:
 
     def _strategy_outputs(self, run_id: str, outs: list[Event]) -> None:
         run = self._runs.get(run_id)
-        now = self._sched.now
+        now, (rules, delay), key_of = self._sched.now, self._hops[STRATEGY_EVENTS], STRATEGIES.key_of
         for out in outs:
-            value = self._record(STRATEGY_EVENTS, run_id, out, None)
+            value = self._record(STRATEGY_EVENTS, key_of(out), out, None)
             kind = type(out)
             if run is not None:
                 run.outputs += 1
@@ -513,8 +519,8 @@ class Backtest:
             if kind is TimerSet:
                 self._tick(STRATEGY_JOURNAL, run_id, max(out.at_ts, now))  # type: ignore[union-attr]
                 continue
-            for topic, key in strategy_routes(out):
-                self._sched.schedule(now, PRIORITY[topic], (topic, key, out, value))
+            for topic, key in rules(out):
+                self._sched.schedule(now + delay.get(topic, 0), PRIORITY[topic], (topic, key, out, value))
 
     def _tick(self, topic: str, key: str, at: int) -> None:
         if (key, at) in self._ticks:

@@ -11,18 +11,19 @@ from typing import Any
 
 from floor.kafka import end_offsets, read_partition
 from replay.parity import OutputDigest, digest
-from schemas.topics import DEAD_LETTERS, INBOXES, LEDGER_JOURNAL, STRATEGY_JOURNAL, VENUE_JOURNAL, qualified
+from schemas.topics import DEAD_LETTERS, INBOXES, qualified
 from streams.runtime.inbox import InboxProcessor
 
 Source = Iterable[tuple[int, int, bytes | None, bytes]]  # partition, offset, key, value
 
 
 def processors() -> dict[str, InboxProcessor]:
-    from strategies.agent import processor as strategies
-    from streams.ledger.agent import processor as ledger
-    from streams.matching.agent import processor as matching
+    """The topology's agents whose outputs a replay compares, per inbox (the market fan-out's forwards are
+    in the recorded strategy inboxes already)."""
+    from strategies.topology import LEDGER, MATCHING, STRATEGIES, Configs
+    from streams.runtime.shell import processor
 
-    return {VENUE_JOURNAL: matching(), LEDGER_JOURNAL: ledger(), STRATEGY_JOURNAL: strategies()}
+    return {n.inbox: processor(n, Configs()) for n in (MATCHING, LEDGER, STRATEGIES)}
 
 
 def run(inboxes: dict[str, Source]) -> Iterator[tuple[str, bytes, bytes]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple, Protocol, runtime_checkable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from schemas.events import Event
 
@@ -56,3 +57,31 @@ class KeyedEngine(Protocol):
     """
 
     def handle_keyed(self, key: str, event: Event, value: bytes) -> Sequence[Event | Forward]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """An agent of the topology: which engine reads which inbox, what it accepts, where its outputs go and
+    how they are keyed. Every runtime builds its shells from these (``strategies.topology``)."""
+
+    name: str  # the agent's name (Faust's agent name; metrics' and logs' label)
+    role: str  # the worker role that runs it (``cryptick worker --roles``)
+    inbox: str  # logical inbox topic
+    accepts: frozenset[type]  # event types that belong on the inbox for this agent
+    output: str  # logical output topic (a keyed engine's ``Forward`` messages name their own)
+    key_of: Callable[[Event], str]  # an output event's key on the output topic
+    engine: Callable[[Any], Engine | KeyedEngine]  # the engine, from the topology's configuration
+    keyed: bool = False  # a KeyedEngine: it gets each message's key and bytes
+    dead_letters: bool = True  # False where another agent on the same inbox reports bad messages
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """A router of the topology: every event of ``output`` goes on, byte for byte, to the inboxes its
+    ``rules`` name; ``delay`` gives a destination inbox's latency class in a backtest (the venue's order and
+    report latencies; a destination not named there is reached at once)."""
+
+    name: str
+    output: str
+    rules: Callable[[Event], list[tuple[str, str]]]  # event -> (inbox topic, key) pairs
+    delay: Mapping[str, str] = field(default_factory=dict)

@@ -123,16 +123,16 @@ class AgentViews:
 
     def __init__(self, bootstrap: str, namespace: str, snapshots: Path | None = None,
                  snapshot_every_s: float = EVERY_S, snapshot_min: int = MIN_MESSAGES) -> None:
-        from streams.ledger.agent import processor as ledger_processor
-        from streams.matching.agent import processor as matching_processor
+        from strategies.topology import LEDGER, MATCHING, Configs
+        from streams.runtime.shell import processor
 
         self.bootstrap = bootstrap
         self.namespace = namespace
         self._ledger_topic = qualified(LEDGER_JOURNAL, namespace)
         self._venue_topic = qualified(VENUE_JOURNAL, namespace)
         self._procs: dict[str, InboxProcessor] = {
-            self._ledger_topic: ledger_processor(),
-            self._venue_topic: matching_processor(),
+            self._ledger_topic: processor(LEDGER, Configs()),
+            self._venue_topic: processor(MATCHING, Configs()),
         }
         self._run_topics = {qualified(STRATEGY_JOURNAL, namespace): True,
                             qualified(STRATEGY_EVENTS, namespace): False}  # topic -> is the inbox

@@ -1,4 +1,5 @@
-"""The ledger agent: ``ledger.journal`` -> Ledger -> ``ledger.events``."""
+"""The ledger agent's own metrics and logs (its node, ``ledger.journal`` -> Ledger -> ``ledger.events``, is in
+``strategies.topology``)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,6 @@ from schemas.events import (
     Event,
     OrderRejected,
 )
-from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL
-from streams.ledger.engine import INBOX_TYPES, Ledger, LedgerConfig
-from streams.runtime.app import Runtime, register_inbox_agent
-from streams.runtime.inbox import InboxProcessor
-from streams.runtime.shell import inbox_processor
 
 log = logging.getLogger(__name__)
 
@@ -65,23 +61,3 @@ class LedgerObserver:
         for (command, outcome), n in sorted(dict(self.commands).items()):
             commands.add_metric([*agent, command, outcome], n)
         yield commands
-
-
-def output_key(event: Event) -> str:
-    return event.account  # type: ignore[union-attr]
-
-
-def processor(config: LedgerConfig | None = None, bootstrap: str | None = None,
-              namespace: str = "", *, observed: bool = False) -> InboxProcessor:
-    """The agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart; ``observed``
-    (a worker's agent, not a read replica or a CLI's fold) logs the discrepancies it decides."""
-    cfg = config or LedgerConfig()
-    p = inbox_processor(LEDGER_JOURNAL, LEDGER_EVENTS, lambda: Ledger(cfg), INBOX_TYPES, output_key,
-                        bootstrap, namespace)
-    if observed:
-        p.observer = LedgerObserver()
-    return p
-
-
-def register(rt: Runtime, config: LedgerConfig | None = None) -> None:
-    register_inbox_agent(rt, "ledger", processor(config, rt.bootstrap, rt.namespace, observed=True))

@@ -1,4 +1,5 @@
-"""The matching agent: ``venue.journal`` -> MatchingEngine -> ``venue.events``."""
+"""The matching agent's own metrics (its node, ``venue.journal`` -> MatchingEngine -> ``venue.events``, is
+in ``strategies.topology``)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,6 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily
 
 from schemas.events import Event, OrderAccepted, OrderDone, OrderOpened
-from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL, venue_key
-from streams.matching.engine import INBOX_TYPES, MatchingConfig, MatchingEngine
-from streams.runtime.app import Runtime, register_inbox_agent
-from streams.runtime.inbox import InboxProcessor
-from streams.runtime.shell import inbox_processor
-
-
-def output_key(event: Event) -> str:
-    return venue_key(event.venue, event.pair)  # type: ignore[union-attr]
 
 
 class MatchingTally:
@@ -61,19 +53,3 @@ class MatchingTally:
         for order_type, n in sorted(dict(self.refusals).items()):
             refusals.add_metric([*agent, order_type], n)
         yield from (orders, refusals)
-
-
-def processor(config: MatchingConfig | None = None, bootstrap: str | None = None,
-              namespace: str = "", *, observed: bool = False) -> InboxProcessor:
-    """The agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart; ``observed``
-    (a worker's agent, not a read replica) counts its orders for the metrics."""
-    cfg = config or MatchingConfig()
-    p = inbox_processor(VENUE_JOURNAL, VENUE_EVENTS, lambda: MatchingEngine(cfg), INBOX_TYPES, output_key,
-                        bootstrap, namespace)
-    if observed:
-        p.observer = MatchingTally()
-    return p
-
-
-def register(rt: Runtime, config: MatchingConfig | None = None) -> None:
-    register_inbox_agent(rt, "matching", processor(config, rt.bootstrap, rt.namespace, observed=True))

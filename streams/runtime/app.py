@@ -16,7 +16,6 @@ from schemas.topics import qualified
 from streams.runtime.inbox import InboxProcessor
 from streams.runtime.metrics import AgentCollector
 from streams.runtime.sender import OutputSender
-from streams.runtime.snapshots import SnapshotStore
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +28,6 @@ class Runtime:
     bootstrap: str
     namespace: str
     metrics: AgentCollector | None = None
-    snapshots: SnapshotStore | None = None  # where the agents' engines are snapshotted (if anywhere)
-    snapshot_every: int = 0  # inputs of a partition between two of its snapshots
 
     def topic(self, name: str) -> Any:
         return self.app.topic(
@@ -74,10 +71,8 @@ def create_app(bootstrap: str, namespace: str = "", app_id: str = "cryptick",
 
 
 def register_inbox_agent(rt: Runtime, name: str, processor: InboxProcessor | Any) -> None:
-    """An agent that feeds every message of ``processor.inbox`` through the processor (an inbox shell with
-    a history is snapshotted to the runtime's store, if any)."""
-    if rt.snapshots is not None and getattr(processor, "history", None) is not None:
-        processor.snapshots, processor.snapshot_every = rt.snapshots, rt.snapshot_every
+    """An agent that feeds every message of ``processor.inbox`` through the processor (and saves the
+    snapshots an inbox shell takes, once their inputs' outputs are delivered)."""
     inbox = rt.topic(processor.inbox)
     sender = OutputSender(rt.bootstrap, rt.namespace)
     streams: list[Any] = []

@@ -1,24 +1,22 @@
-"""An agent's inbox shell wired to its inbox topic: its history read from Kafka for rebuilds."""
+"""An agent's inbox shell built from its topology node, wired to its inbox topic (history from Kafka)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 from floor.kafka import partition_history
-from schemas.events import Event
 from schemas.topics import qualified
-from streams.core import Engine, KeyedEngine
+from streams.core import Node
 from streams.runtime.inbox import InboxProcessor
 
 
-def inbox_processor(inbox: str, output_topic: str, engine_factory: Callable[[], Engine | KeyedEngine],
-                    accepts: frozenset[type], key_of: Callable[[Event], str],
-                    bootstrap: str | None = None, namespace: str = "", *, keyed: bool = False,
-                    dead_letters: bool = True) -> InboxProcessor:
-    """An agent's inbox shell; with ``bootstrap`` it rebuilds state from the inbox on restart."""
-    topic = qualified(inbox, namespace)
+def processor(node: Node, configs: Any, bootstrap: str | None = None, namespace: str = "") -> InboxProcessor:
+    """The shell of ``node`` (its engines built with ``configs``); with ``bootstrap`` it rebuilds an engine
+    from the inbox on restart (a worker's), without it it starts empty (a replica, a fold, a test)."""
+    topic = qualified(node.inbox, namespace)
     return InboxProcessor(
-        inbox=inbox, engine_factory=engine_factory, accepts=accepts, output_topic=output_topic,
-        key_of=key_of, history=partition_history(bootstrap, topic) if bootstrap else None, source=topic,
-        keyed=keyed, dead_letters=dead_letters,
+        inbox=node.inbox, engine_factory=lambda: node.engine(configs), accepts=node.accepts,
+        output_topic=node.output, key_of=node.key_of,
+        history=partition_history(bootstrap, topic) if bootstrap else None, source=topic,
+        keyed=node.keyed, dead_letters=node.dead_letters,
     )

@@ -36,7 +36,7 @@ from schemas.events import (
     WalletMovement,
 )
 from schemas.topics import DEAD_LETTERS, LEDGER_EVENTS, LEDGER_JOURNAL, all_topics, partition_of, qualified
-from streams.ledger.agent import output_key
+from strategies.topology import account_of as output_key
 from streams.ledger.engine import INBOX_TYPES, Ledger
 from streams.money import to_decimal_str
 from streams.runtime.direct import DirectWorker

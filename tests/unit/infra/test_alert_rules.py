@@ -20,12 +20,12 @@ from prometheus_client import generate_latest
 from api.metrics import ApiMetrics, StateCollector
 from api.services.run_views import RunsFold
 from api.services.views import ReplicaStatus
+from cryptick.worker import shell
 from producers.exchanges.connect import ConnectorStats
 from producers.feed_metrics import FeedCollector
 from schemas.codec import encode
 from schemas.events import SCALE, BookSnapshot, DepositFunds, Level, OrderAccepted, OrderRequested
-from streams.ledger.agent import processor as ledger_processor
-from streams.matching.agent import processor as matching_processor
+from strategies.topology import LEDGER, MATCHING
 from streams.runtime.metrics import agent_registry, process_registry
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -37,12 +37,12 @@ NAME = re.compile(r"\b(cryptick_[a-z_]+)")
 def exported() -> set[str]:
     """Every sample name the worker's and the API's registries expose (built with the services present)."""
     registry, agents = agent_registry()
-    p = ledger_processor(observed=True)  # the real ledger: a deposit, and an order it refuses
+    p = shell(LEDGER)  # the real ledger: a deposit, and an order it refuses
     agents.watch(p).set_highwater(0, 2)
     p.process(0, 0, b"main", encode(DepositFunds("d", "main", "v", "USD", 100, 1)))
     p.process(0, 1, b"main", encode(OrderRequested("r", "o", "main", "run", "no-set", "v", "BTC-USD", "buy",
                                                    "limit", 1, 1, False, None, 2)))
-    matching = matching_processor(observed=True)  # the real matching agent: a book, and an order it fills
+    matching = shell(MATCHING)  # the real matching agent: a book, and an order it fills
     agents.watch(matching)
     matching.process(0, 0, b"v:BTC-USD", encode(BookSnapshot("s", "v", "BTC-USD", 1, 1, None, [],
                                                              [Level(SCALE, SCALE)])))

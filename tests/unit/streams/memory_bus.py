@@ -63,11 +63,10 @@ class MemoryBus:
 
 
 def live_processors(factory: Any = None) -> list[Any]:
-    """Every processor a live worker runs (roles matching, ledger, routers, strategies)."""
-    from strategies.agent import processor as strategies
-    from streams.ledger.agent import processor as ledger
-    from streams.matching.agent import processor as matching
-    from streams.routing.agent import fanout_processor, routers
+    """Every processor a live worker runs: the topology's agents and routers."""
+    from strategies.topology import HOPS, NODES, Configs
+    from streams.routing.agent import router
+    from streams.runtime.shell import processor
 
-    host = strategies() if factory is None else strategies(factory=factory)
-    return [matching(), fanout_processor(), ledger(), host, *routers()]
+    configs = Configs() if factory is None else Configs(strategies=factory)
+    return [*(processor(node, configs) for node in NODES), *(router(hop) for hop in HOPS)]

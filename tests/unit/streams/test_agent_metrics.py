@@ -88,12 +88,13 @@ def test_a_partition_assigned_and_not_processed_lags_from_where_its_reading_star
 
 
 def test_the_matching_agent_counts_orders_by_type_and_outcome_and_consumed_liquidity_refusals() -> None:
+    from cryptick.worker import shell
     from schemas.events import SCALE, BookSnapshot, Level, OrderAccepted
     from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL
-    from streams.matching.agent import processor
+    from strategies.topology import MATCHING
 
     registry, agents = agent_registry()
-    p = processor(observed=True)
+    p = shell(MATCHING)
     agents.watch(p)
     book = BookSnapshot("s1", "coinbase", "BTC-USD", 1, 1, None, [Level(99 * SCALE, SCALE)],
                         [Level(101 * SCALE, SCALE)])
@@ -123,11 +124,12 @@ def test_the_matching_agent_counts_orders_by_type_and_outcome_and_consumed_liqui
 
 
 def test_the_ledger_agent_counts_commands_by_type_and_how_they_were_decided() -> None:
+    from cryptick.worker import shell
     from schemas.events import OrderRequested
-    from streams.ledger.agent import processor
+    from strategies.topology import LEDGER
 
     registry, agents = agent_registry()
-    p = processor(observed=True)
+    p = shell(LEDGER)
     agents.watch(p)
     order = OrderRequested("req-1", "o-1", "main", "run", "no-such-set", "v", "BTC-USD", "buy", "limit", 1, 1,
                            False, None, 5)

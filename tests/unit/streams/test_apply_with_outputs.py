@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from schemas.codec import Codec, decode, encode
 from schemas.events import SCALE, DeadLetter, DepositFunds, Event, FundsHeld, OrderFilled
 from schemas.topics import LEDGER_EVENTS, LEDGER_JOURNAL, VENUE_EVENTS, VENUE_JOURNAL
-from streams.ledger.agent import output_key as ledger_key
+from strategies.topology import account_of as ledger_key
+from strategies.topology import venue_of as venue_key
 from streams.ledger.engine import INBOX_TYPES as LEDGER_TYPES
 from streams.ledger.engine import Ledger
-from streams.matching.agent import output_key as venue_key
 from streams.matching.engine import INBOX_TYPES as VENUE_TYPES
 from streams.matching.engine import MatchingEngine
 from streams.runtime.inbox import InboxProcessor

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from schemas.codec import default_codec
 from schemas.events import DeadLetter
-from streams.ledger.agent import processor
+from strategies.topology import LEDGER, Configs
 from streams.runtime.inbox import DEAD_LETTER_BYTES
+from streams.runtime.shell import processor
 
 
 def test_a_huge_bad_message_gives_a_small_letter() -> None:
-    proc = processor()
+    proc = processor(LEDGER, Configs())
     value = b"\x00" + b"x" * 1_040_000
     out = proc.process(0, 0, b"main", value)
     assert len(out) == 1 and isinstance(out[0].event, DeadLetter)

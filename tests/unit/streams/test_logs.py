@@ -159,12 +159,12 @@ def test_a_caught_and_continued_error_is_logged_once_with_its_cause_then_hourly_
 
 def test_a_failed_run_and_a_ledger_discrepancy_are_logged_with_their_context_when_decided(
         caplog: pytest.LogCaptureFixture) -> None:
+    from cryptick.worker import shell
     from schemas.codec import encode
     from schemas.events import BalanceReported, DepositFunds, StartRun
-    from strategies.agent import processor as strategies
-    from streams.ledger.agent import processor as ledger
+    from strategies.topology import LEDGER, STRATEGIES
 
-    p = ledger(observed=True)
+    p = shell(LEDGER)
     with caplog.at_level(logging.WARNING):
         p.process(0, 0, b"acct", encode(DepositFunds("d", "acct", "coinbase", "USD", 10**8, 1)))
         p.process(0, 1, b"acct", encode(BalanceReported("r", "acct", "coinbase", "USD", 2 * 10**8, 2)))
@@ -173,7 +173,7 @@ def test_a_failed_run_and_a_ledger_discrepancy_are_logged_with_their_context_whe
     assert "USD" in error.getMessage() and "nothing was overwritten" in error.getMessage()
 
     caplog.clear()
-    host = strategies(observed=True)
+    host = shell(STRATEGIES)
     start = StartRun("r1:start", "r1", "hodl", "{}", "acct", "not-its-wallet-set", "paper", 0, None)
     with caplog.at_level(logging.WARNING):
         host.process(0, 0, b"r1", encode(start))
