@@ -11,6 +11,15 @@ from typing import Annotated, Any
 
 import typer
 
+from cryptick.commands.audit import app as audit_app
+from cryptick.commands.auth import keys_app, users_app
+from cryptick.commands.backtest import backtest as backtest_command
+from cryptick.commands.market import app as market_app
+from cryptick.commands.paper import control as control_command
+from cryptick.commands.paper import paper as paper_command
+from cryptick.commands.paper import stop as stop_command
+from cryptick.commands.runs import register as register_runs
+from cryptick.commands.up import up as up_command
 from floor.settings import get_settings
 from infra.kafka.local import LocalKafka
 
@@ -18,38 +27,21 @@ app = typer.Typer(help="Cryptick: an event-sourced crypto portfolio platform on 
                   no_args_is_help=True, pretty_exceptions_enable=False)
 infra_app = typer.Typer(help="The local Kafka broker (JVM, no Docker).", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics of a namespace.", no_args_is_help=True)
+wallets_app = typer.Typer(help="Logical wallets: balances now and at any past time.", no_args_is_help=True)
+
+# every command and group, in the order ``cryptick --help`` lists them (the rest are defined below)
 app.add_typer(infra_app, name="infra")
 app.add_typer(topics_app, name="topics")
-from cryptick.commands.backtest import backtest as backtest_command  # noqa: E402
-
 app.command("backtest")(backtest_command)
-
-from cryptick.commands.paper import control as control_command  # noqa: E402
-from cryptick.commands.paper import paper as paper_command  # noqa: E402
-from cryptick.commands.paper import stop as stop_command  # noqa: E402
-from cryptick.commands.runs import register as register_runs  # noqa: E402
-
 app.command("paper")(paper_command)
 app.command("stop")(stop_command)
 app.command("control")(control_command)
-
 register_runs(app)
-
-from cryptick.commands.up import up as up_command  # noqa: E402
-
 app.command("up")(up_command)
-
-from cryptick.commands.auth import keys_app, users_app  # noqa: E402
-from cryptick.commands.market import app as market_app  # noqa: E402
-
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
-
 app.add_typer(market_app, name="market")
-from cryptick.commands.audit import app as audit_app  # noqa: E402
-
 app.add_typer(audit_app, name="audit")
-wallets_app = typer.Typer(help="Logical wallets: balances now and at any past time.", no_args_is_help=True)
 app.add_typer(wallets_app, name="wallets")
 
 Namespace = Annotated[str, typer.Option(help="Topic namespace ('' is live).")]
