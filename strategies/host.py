@@ -173,14 +173,14 @@ class StrategyHost:
 
     def handle_keyed(self, key: str, event: Event, value: bytes = b"") -> list[Event]:
         kind = type(event)
-        if kind is StartRun:
-            return self._start(event)  # type: ignore[arg-type]
+        if isinstance(event, StartRun):
+            return self._start(event)
         run = self.runs.get(key)
         if run is None:
             ended = self.ended.get(key)
             return self._after_end(key, ended, event) if ended is not None else []
-        if kind is StopRun:
-            return self._ended_by(run, event, RunState.STOPPED, event.reason or "stopped")  # type: ignore[union-attr]
+        if isinstance(event, StopRun):
+            return self._ended_by(run, event, RunState.STOPPED, event.reason or "stopped")
         waiting = run.state == RunState.WAITING
         if not run.clock_started and not waiting and kind in MARKET_CLOCK:
             run.clock_started = True
@@ -193,19 +193,19 @@ class StrategyHost:
             # by the wall clock, as a dashboard's control message is, cannot tell the market's time)
             detail = "end of the run reached" + (" before it was funded" if waiting else "")
             return self._ended_by(run, event, RunState.STOPPED, detail)
-        if kind is CommandRejected:
-            if waiting and event.command_id == run_create_command(key):  # type: ignore[union-attr]
+        if isinstance(event, CommandRejected):
+            if waiting and event.command_id == run_create_command(key):
                 return self._ended_by(run, event, RunState.FAILED,
-                                      f"wallet set not created: {event.reason}: {event.detail}")  # type: ignore[union-attr]
+                                      f"wallet set not created: {event.reason}: {event.detail}")
             return []
-        if kind is ControlMessage and run.markets and not run.runtime.started:
+        if isinstance(event, ControlMessage) and run.markets and not run.runtime.started:
             # before the strategy has started on its first book, a control would start it blind (no book,
             # no listing): it waits, and is handed over right after the event that starts the strategy
             if len(run.pending) >= MAX_PENDING_CONTROLS:
                 return [StrategyLogged(f"{key}:dropped:{event.event_id}", key, "warning",
                                        f"control message {event.event_id} dropped: more than "
                                        f"{MAX_PENDING_CONTROLS} wait for the run to start", event.ts)]
-            run.pending.append(event)  # type: ignore[arg-type]
+            run.pending.append(event)
             return []
         if waiting and not isinstance(event, _WHILE_WAITING):
             return []
@@ -236,26 +236,25 @@ class StrategyHost:
         """An ended run ignores the market and the dashboard; the host follows its last orders and its
         wallet set so that a ``StopRun`` with ``release`` returns the set to the pool once nothing holds
         funds in it any more (``DeactivateWalletSet`` ``<run>:release``, refused by the ledger otherwise)."""
-        kind = type(event)
-        if kind is OrderDone or kind is OrderRejected:
+        if isinstance(event, OrderDone | OrderRejected):
             if not ended.open:
                 return []
-            ended.open.discard(event.order_id)  # type: ignore[union-attr]
-        elif kind is WalletSetCreated or _created_by(run_id, event):
+            ended.open.discard(event.order_id)
+        elif isinstance(event, WalletSetCreated) or _created_by(run_id, event):
             ended.funded, ended.creating = True, False
-        elif kind is StopRun:
-            if (not event.release or event.event_id in ended.asks  # type: ignore[union-attr]
+        elif isinstance(event, StopRun):
+            if (not event.release or event.event_id in ended.asks
                     or ended.release in ("asked", "sent", "done")):
                 return []
             ended.asks.add(event.event_id)  # a re-sent copy of this ask does not ask again
             ended.release = "asked"  # first ask, or again after a refusal
-        elif kind is WalletSetDeactivated:
+        elif isinstance(event, WalletSetDeactivated):
             ended.release = "done"
             ended.open.clear()
             return [StrategyLogged(f"{run_id}:released", run_id, "info",
                                    "wallet set released: its funds are back in the account's pool", event.ts)]
-        elif kind is CommandRejected:
-            cmd: CommandRejected = event  # type: ignore[assignment]
+        elif isinstance(event, CommandRejected):
+            cmd = event
             if cmd.command_id == run_create_command(run_id):
                 ended.creating = False  # never funded: nothing to give back (said below, if asked)
             elif cmd.command_id == run_release_command(run_id, ended.attempts):
@@ -356,6 +355,6 @@ def _created_by(run_id: str, event: Event) -> bool:
 
 def output_key(event: Event) -> str:
     """Every output of a run is keyed by its run id (a release names the run's wallet set)."""
-    if type(event) is DeactivateWalletSet:
+    if isinstance(event, DeactivateWalletSet):
         return run_of_wallet_set(event.wallet_set_id) or event.wallet_set_id
-    return event.run_id  # type: ignore[union-attr]
+    return event.run_id  # type: ignore[union-attr]  # every other output of a run names it
