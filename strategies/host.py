@@ -71,7 +71,6 @@ from schemas.events import (
     OrderFilled,
     OrderOpened,
     OrderRejected,
-    OrderRequested,
     PublicTrade,
     RunState,
     RunStateChanged,
@@ -326,18 +325,10 @@ class StrategyHost:
 
     def _end(self, run: HostedRun, state: str, detail: str, ts: int) -> list[Event]:
         spec = run.spec
-        ctx = run.runtime.ctx
-        ctx.now = max(ctx.now, ts)
-        # what a failing handler asked for before it raised was never sent: drop it, orders included
-        for unsent in ctx.outputs:
-            if type(unsent) is OrderRequested:
-                ctx.orders.pop(unsent.order_id, None)
-        ctx.outputs = []
-        ctx.cancel_all()
-        cancels, ctx.outputs = ctx.outputs, []
+        cancels, still_open = run.runtime.wind_down(ts)
         was_running = run.state == RunState.RUNNING
         del self.runs[spec.run_id]
-        self.ended[spec.run_id] = EndedRun(state, spec.account, spec.wallet_set_id, set(ctx.orders),
+        self.ended[spec.run_id] = EndedRun(state, spec.account, spec.wallet_set_id, still_open,
                                            funded=was_running, creating=not was_running)
         return [*cancels, *(self._subscriptions(run, False, ts) if was_running else []),
                 self._changed(spec.run_id, spec.strategy, state, detail, ts)]

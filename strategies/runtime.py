@@ -41,6 +41,7 @@ from schemas.events import (
     OrderFilled,
     OrderOpened,
     OrderRejected,
+    OrderRequested,
     PublicTrade,
 )
 from strategies.api import MarketRef, Strategy, Timer
@@ -149,6 +150,20 @@ class StrategyRuntime:
         return out
 
     # --- plumbing -----------------------------------------------------------------
+
+    def wind_down(self, ts: int) -> tuple[list[StrategyOutput], set[str]]:
+        """End the run's trading at ``ts`` (the host ends the run): what a failing handler asked for before it
+        raised is dropped unsent, its orders with it; every open order is cancelled. Returns the cancels
+        and the ids of the orders still open (their ends are on their way)."""
+        ctx = self.ctx
+        ctx.now = max(ctx.now, ts)
+        for unsent in ctx.outputs:
+            if isinstance(unsent, OrderRequested):
+                ctx.orders.pop(unsent.order_id, None)
+        ctx.outputs = []
+        ctx.cancel_all()
+        cancels, ctx.outputs = ctx.outputs, []
+        return cancels, set(ctx.orders)
 
     def _call(self, name: str, cause: StrategyInput | Candle, fn: Callable[..., None], *args: object
               ) -> None:
