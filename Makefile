@@ -96,14 +96,17 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Unit and property tests are CPU-bound and share nothing: two processes (a file's tests stay together, so
+# its module fixtures are built once). Integration tests share one broker and start processes: one at a time.
 unit: setup
-	$(BIN)/pytest tests/unit tests/property -q
+	$(BIN)/pytest tests/unit tests/property -q -n 2 --dist loadfile
 
 integration: kafka-up
-	$(BIN)/pytest tests/integration -q
+	$(BIN)/pytest tests/integration -q --durations=15
 
 test: lint dashboard-test chromium kafka-up
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest tests/unit tests/property -q -n 2 --dist loadfile
+	$(BIN)/pytest tests/integration -q --durations=15
 
 # The dashboard's browser tests drive Debian's chromium (Playwright for Python, via executable_path)
 chromium:
