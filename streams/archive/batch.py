@@ -26,14 +26,13 @@ class RawBatch:
     @classmethod
     def from_messages(cls, messages: Sequence[Any]) -> RawBatch:
         """From confluent-kafka messages (error-free ones; a missing key or value is empty)."""
-        n = len(messages)
-        return cls(
+        return cls(  # list comprehensions: faster than generators into np.fromiter
             topics=[m.topic() for m in messages],
-            partitions=np.fromiter((m.partition() for m in messages), dtype=np.int64, count=n),
-            offsets=np.fromiter((m.offset() for m in messages), dtype=np.int64, count=n),
+            partitions=np.array([m.partition() for m in messages], dtype=np.int64),
+            offsets=np.array([m.offset() for m in messages], dtype=np.int64),
             keys=[m.key() or b"" for m in messages],
             values=[m.value() or b"" for m in messages],
-            kafka_ts_ms=np.fromiter((m.timestamp()[1] for m in messages), dtype=np.int64, count=n),
+            kafka_ts_ms=np.array([m.timestamp()[1] for m in messages], dtype=np.int64),
         )
 
     @classmethod

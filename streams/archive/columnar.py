@@ -38,6 +38,7 @@ to the one-by-one path (a deep snapshot among many small deltas)."""
 FEW_RECORDS = 8
 
 _SHIFTS = [np.uint64(7 * k) for k in range(10)]
+_ZERO = np.uint64(0)
 _ONE = np.uint64(1)
 _HIGH = np.uint64(0x8080808080808080)
 _BYTE_HIGH = np.uint64(0x80)
@@ -48,7 +49,7 @@ _QUADS = (np.uint64(0x00003FFF00003FFF), np.uint64(0x3FFF00003FFF0000), np.uint6
 _HALVES = (np.uint64(0x000000000FFFFFFF), np.uint64(0x0FFFFFFF00000000), np.uint64(4))
 
 
-def _words(buf: np.ndarray) -> np.ndarray:
+def words(buf: np.ndarray) -> np.ndarray:
     """Every 8-byte little-endian word of ``buf``, one per starting byte (an unaligned view)."""
     return np.ndarray(shape=(len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
 
@@ -95,7 +96,7 @@ class _Cursor:
     """Read positions of the records being decoded."""
 
     buf: np.ndarray  # uint8: the joined bodies plus PAD zero bytes
-    words: np.ndarray  # uint64: ``_words(buf)``
+    words: np.ndarray  # uint64: ``words(buf)``
     pos: np.ndarray  # int64: the next byte to read, per record
     end: np.ndarray  # int64: where each record must end
     bad: np.ndarray  # bool: the record failed to frame
@@ -125,16 +126,21 @@ def _varint(c: _Cursor) -> np.ndarray:
         c.pos = c.pos + 1
         small: np.ndarray = (word & _LOW_BYTE).astype(np.int64)
         return (small >> 1) ^ -(small & 1)
-    stop = ~word & _HIGH  # bytes whose continuation bit is clear
-    last = stop & (~stop + _ONE)  # the first of them, as a single bit
-    mask = last | (last - _ONE)  # every bit up to it (all ones when there is none)
-    value = word & mask & _LOW7
-    for low, high, shift in (_PAIRS, _QUADS, _HALVES):
-        value = (value & low) | ((value & high) >> shift)
-    step = np.bitwise_count(mask).astype(np.int64) >> 3
+    stop = ~word
+    stop &= _HIGH  # bytes whose continuation bit is clear
+    last = stop & (_ZERO - stop)  # the first of them, as a single bit
+    mask = last - _ONE
+    mask |= last  # every bit up to it (all ones when there is none)
+    value = word & mask
+    value &= _LOW7
+    for low, high, shift in (_PAIRS, _QUADS, _HALVES):  # in place: no temporary but one a step
+        upper = value & high
+        upper >>= shift
+        value &= low
+        value |= upper
+    step = np.bitwise_count(mask) >> 3  # bytes (uint8)
     longer = np.flatnonzero(last == 0)
     if longer.size:  # 9 or 10 bytes
-        value, step = value.copy(), step.copy()
         at = pos[longer]
         b8 = c.buf[at + 8]
         b9 = c.buf[at + 9]
@@ -144,7 +150,10 @@ def _varint(c: _Cursor) -> np.ndarray:
         step[longer] = 9 + more
         c.bad[longer] |= (more & (b9 >> 7)).astype(bool)
     c.pos = c.pos + step
-    out: np.ndarray = (value >> _ONE).astype(np.int64) ^ -(value & _ONE).astype(np.int64)
+    sign = _ZERO - (value & _ONE)  # zigzag: (v >> 1) ^ -(v & 1), in 64-bit two's complement
+    value >>= _ONE
+    value ^= sign
+    out: np.ndarray = value.view(np.int64)
     return out
 
 
@@ -344,7 +353,7 @@ class BulkDecoder:
         ``buf`` must end with ``PAD`` zero bytes. Rows that are not ok hold
         placeholders; ``to_arrow`` with the mask leaves them out.
         """
-        c = _Cursor(buf, _words(buf), starts.astype(np.int64), ends.astype(np.int64),
+        c = _Cursor(buf, words(buf), starts.astype(np.int64), ends.astype(np.int64),
                     np.zeros(len(starts), dtype=bool))
         columns = {name: reader(c) for name, reader in self._fields}
         ok = ~c.bad & (c.pos == c.end)

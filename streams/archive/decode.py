@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from schemas.codec import AVSC_DIR, HEADER_SIZE, MARKER, RELEASED_DIR, DecodeError, default_codec, fingerprint
 from schemas.events import EVENT_TYPES
 from streams.archive.batch import RawBatch
-from streams.archive.columnar import PAD, BulkDecoder, InvalidText, Unsupported, to_arrow
+from streams.archive.columnar import PAD, BulkDecoder, InvalidText, Unsupported, to_arrow, words
 from streams.archive.tables import TableSpec, specs
 
 UNDECODABLE = "undecodable"
@@ -147,25 +148,22 @@ def _fast(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, rows: np.ndarra
     return piece, rows[~ok]
 
 
-def _pieces(batch: RawBatch) -> tuple[list[_Piece], np.ndarray]:
-    """Every message decoded into pieces by event type; and the joined value buffer."""
+def _pieces(batch: RawBatch) -> tuple[list[_Piece], np.ndarray, np.ndarray]:
+    """Every message decoded into pieces by event type; the padded joined values and their ends."""
     values = batch.values
     lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     ends = np.cumsum(lengths)
     starts = ends - lengths
-    joined = b"".join(values)
-    buf = np.frombuffer(joined + bytes(PAD), dtype=np.uint8)
+    buf = np.frombuffer(b"".join([*values, bytes(PAD)]), dtype=np.uint8)  # one copy of the bytes
     framed = lengths >= HEADER_SIZE
     head = np.where(framed, starts, 0)
     marker_ok = framed & (buf[head] == MARKER[0]) & (buf[head + 1] == MARKER[1])
-    fps = np.zeros(len(values), dtype=np.uint64)
-    for k in range(8):  # the 8 fingerprint bytes as one little-endian integer
-        fps |= buf[head + 2 + k].astype(np.uint64) << np.uint64(8 * k)
-    fps[~marker_ok] = 0
+    # the 8 fingerprint bytes as one little-endian word (PAD keeps the read inside the buffer)
+    fps = np.where(marker_ok, words(buf)[head + 2], np.uint64(0))
     known = writer_schemas()
     pieces: list[_Piece] = []
     slow: list[np.ndarray] = [np.flatnonzero(~marker_ok)]
-    groups, inverse = np.unique(fps, return_inverse=True)
+    groups, inverse = _unique(fps)
     for g, fp in enumerate(groups.tolist()):
         rows = np.flatnonzero((inverse == g) & marker_ok)
         if not rows.size:
@@ -181,23 +179,35 @@ def _pieces(batch: RawBatch) -> tuple[list[_Piece], np.ndarray]:
     left = np.concatenate(slow)
     if left.size:
         pieces += _slow(batch, np.sort(left))
-    return pieces, np.frombuffer(joined, dtype=np.uint8)
+    return pieces, buf, ends
 
 
-def _value_column(joined: np.ndarray, values: list[bytes]) -> pa.Array:
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    offsets = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    if offsets[-1] >= 2**31 - 1:
+def _unique(fps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(fps, return_inverse=True)`` by hashing rather than sorting (a batch has few distinct
+    fingerprints): the distinct values in ascending order, and each element's index among them."""
+    encoded = pc.dictionary_encode(pa.array(fps, type=pa.uint64()))
+    found = encoded.dictionary.to_numpy()
+    order = np.argsort(found)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    return found[order], rank[encoded.indices.to_numpy()]
+
+
+def _value_column(buf: np.ndarray, ends: np.ndarray, values: list[bytes]) -> pa.Array:
+    """The values as one binary column over the joined buffer (no copy); ``ends``: each value's end."""
+    total = int(ends[-1]) if len(ends) else 0
+    if total >= 2**31 - 1:
         return pa.array(values, type=pa.large_binary())
+    offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    offsets[1:] = ends
     return pa.Array.from_buffers(pa.binary(), len(values),
-                                 [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(joined)])
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(buf[:total])])
 
 
 def decode_batch(batch: RawBatch) -> ArchiveRows:
     """The raw ``archive_messages`` rows and the typed rows of every message in ``batch``."""
     n = len(batch)
-    pieces, joined = _pieces(batch)
+    pieces, buf, ends = _pieces(batch)
     order = np.concatenate([p.rows for p in pieces]) if pieces else np.zeros(0, dtype=np.int64)
     back = np.empty(n, dtype=np.int64)
     back[order] = np.arange(n, dtype=np.int64)  # message index -> position in piece order
@@ -215,7 +225,7 @@ def decode_batch(batch: RawBatch) -> ArchiveRows:
         event_type.cast(pa.string()),
         event_ids.take(pa.array(back)),
         pa.array(ts[back]),
-        _value_column(joined, batch.values),
+        _value_column(buf, ends, batch.values),
         pa.array(batch.kafka_ts_ms, type=pa.timestamp("ms", tz="UTC")),
     ], schema=RAW_SCHEMA)
     out = ArchiveRows(raw)

@@ -32,6 +32,29 @@ log = logging.getLogger(__name__)
 CHUNK = 5_000
 
 
+def _without_events(msgs: list[Any]) -> list[Any]:
+    """The messages of ``msgs`` that carry data: end-of-partition and unknown-topic events are dropped,
+    any other error raised."""
+    if not [m for m in msgs if m.error() is not None]:  # the common case, in one cheap pass
+        return msgs
+    good = []
+    for m in msgs:
+        err = m.error()
+        if err is not None:
+            if err.code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART):
+                continue
+            raise KafkaException(err)
+        good.append(m)
+    return good
+
+
+def _ends(batch: RawBatch) -> dict[tuple[str, int], int]:
+    """Per (topic, partition), the offset after its last message in ``batch`` (a partition's messages
+    come in offset order): what to commit once the batch is stored."""
+    return dict(zip(zip(batch.topics, batch.partitions.tolist(), strict=True),
+                    (batch.offsets + 1).tolist(), strict=True))
+
+
 class ArchiveSink:
     def __init__(self, client: Any, bootstrap: str, topics: Sequence[str],
                  group_id: str = "cryptick-archive", batch_size: int = 50_000, *,
@@ -82,23 +105,14 @@ class ArchiveSink:
             raise RuntimeError("the archive sink failed: close it (what it did not commit is re-delivered)")
         if time.monotonic() - self._ends_at >= 1.0:
             self._tell_ends()
-        msgs = self._consume(timeout)
-        good = []
-        for m in msgs:
-            err = m.error()
-            if err is not None:
-                if err.code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART):
-                    continue
-                raise KafkaException(err)
-            good.append(m)
+        good = _without_events(self._consume(timeout))
         if not good:
             self.flush()
             return 0
-        ends: dict[tuple[str, int], int] = {}
-        for m in good:
-            ends[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
-        with self._failing():
-            self._writer.submit(RawBatch.from_messages(good))  # finishes the previous insert first
+        with self._failing():  # from here on, an error leaves these messages uncommitted, and all after them
+            batch = RawBatch.from_messages(good)
+            ends = _ends(batch)
+            self._writer.submit(batch)  # finishes the previous insert first
             self._submitted += 1
             self._uncommitted.append((self._submitted, ends, len(good)))
             self._commit(self._candles.refreshed)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from floor.kafka import create_topics, end_offsets
 from producers.publish import publish
 from producers.scenario import Message
 from producers.synthetic import SyntheticConfig, SyntheticFeed
@@ -18,7 +19,6 @@ from streams.archive.clickhouse import get_client
 from streams.archive.sink import ArchiveSink
 from streams.archive.tables import specs
 from streams.archive.writer import ArchiveWriter
-from floor.kafka import create_topics, end_offsets
 
 pytestmark = pytest.mark.integration
 
@@ -130,8 +130,8 @@ def test_a_live_trickle_is_archived_as_it_comes_not_held_for_a_full_batch(
     import threading
     import time
 
-    from schemas.codec import encode
     from floor.kafka import producer
+    from schemas.codec import encode
 
     venue = f"syn{namespace}"
     events = _market(venue, steps=400)
