@@ -57,10 +57,11 @@ from typing import cast
 
 from producers.clock import tick as clock_tick
 from replay.scheduler import Priority, Scheduler
-from replay.sources import JournalSink, MarketEvent, MarketSource, NullJournal, received, require
+from replay.sources import JournalSink, MarketEvent, MarketSource, NullJournal, require
 from schemas.codec import default_codec
 from schemas.events import (
     SCALE,
+    BookStatusChanged,
     CancelRequested,
     CommandRejected,
     Event,
@@ -93,7 +94,6 @@ from strategies.records import ControlMessage, StrategyRecord, TimerSet
 from strategies.run import RunSpec
 from strategies.runtime import StrategyRuntime
 from strategies.topology import FANOUT, LEDGER, MATCHING, ORDER, REPORT, STRATEGIES, Configs, hop_from
-from streams.core import Forward
 from streams.ledger.engine import Ledger, LedgerConfig
 from streams.ledger.projections import WalletSetView
 from streams.ledger.valuation import Valuer
@@ -105,6 +105,7 @@ Item = Event | StrategyRecord
 Delivery = tuple[str, str, Item, bytes | None]
 """(inbox topic, key, item, its encoding if already made)."""
 
+MARKET = Priority.MARKET
 PRIORITY = {VENUE_JOURNAL: Priority.VENUE, LEDGER_JOURNAL: Priority.LEDGER,
             STRATEGY_JOURNAL: Priority.STRATEGY}
 MARKET_NOTIONAL = 10**9 * SCALE  # USD per market of the market benchmark's holdings (then scaled to the run)
@@ -294,30 +295,60 @@ class Backtest:
         next_sample, end = cfg.start_ts, cfg.end_ts
         every = self.progress_every
         progress = self.progress
-        deliver_market, deliver = self._deliver_market, self._deliver
-        sched = self._sched
+        deliver, to_venue, sched = self._deliver, self._to_venue, self._sched
+        # The per-message path (most deliveries are market events): what was a call each (``_heard``,
+        # the market delivery) is inline, and the counters are locals until the loop ends
+        last_heard, gap_us, start, unpriced = self._last_heard, cfg.gap_us, cfg.start_ts, self._unpriced
+        markets, deliveries = self._market_events, self._deliveries
+        books, host_of = self._books, self._host_of
+        journal_venue, journal_run = self._wants[VENUE_JOURNAL], self._wants[STRATEGY_JOURNAL]
+        ended: tuple[int, int, MarketEvent | Delivery] | None = None
         for time, priority, item in sched:
             if time >= end:
-                sched.close_market()  # the market ends here; what the runs' ends set off settles
-                while next_sample < end:  # the samples before the end see only what happened before it
-                    self._sample(next_sample)
-                    next_sample += cfg.sample_us
-                self._settle_after_end(None if priority == Priority.MARKET else (time, cast(Delivery, item)))
+                ended = time, priority, item
                 break
             while time > next_sample:
                 self._sample(next_sample)
                 next_sample += cfg.sample_us
-            if priority == Priority.MARKET:
-                self._heard(cast(MarketEvent, item), time)
-                deliver_market(cast(MarketEvent, item))
-                self._market_events += 1
-                if progress is not None and self._market_events % every == 0:
-                    progress(self._market_events, time)
+            if priority is MARKET:
+                event: MarketEvent = item  # type: ignore[assignment]  # (not ``cast``: a call per message)
+                key = event.venue + ":" + event.pair
+                last = last_heard.get(key, start)  # a market silent longer than gap_us: a gap in the data
+                last_heard[key] = time
+                if time - last > gap_us:
+                    self._silence(key, last, time)
+                if journal_venue:
+                    to_venue(key, event, None)
+                else:  # ``_to_venue`` inline: the market's messages, most of the loop's, pass here
+                    cores = books.get(key) or self._book(key)
+                    outs = cores[0].handle(event)
+                    if outs:
+                        self._venue_outputs(outs)
+                    for topic, run_or_account, raw, forwarded in cores[1].handle_keyed(key, event, b""):
+                        if topic == STRATEGY_JOURNAL and not journal_run:
+                            host = host_of.get(run_or_account)
+                            if host is not None:
+                                outs = host.handle_keyed(run_or_account, forwarded)
+                                if outs:
+                                    self._strategy_outputs(run_or_account, outs)
+                                continue
+                        self._forward(topic, run_or_account, raw, forwarded)
+                markets += 1
+                if progress is not None and markets % every == 0:
+                    progress(markets, time)
             else:
-                deliver(time, cast(Delivery, item))
-            self._deliveries += 1
-            if self._unpriced and time >= cfg.start_ts:
-                self._sample(time, self._unpriced)
+                deliver(time, item)  # type: ignore[arg-type]
+            deliveries += 1
+            if unpriced and time >= start:
+                self._sample(time, unpriced)
+        self._market_events, self._deliveries = markets, deliveries
+        if ended is not None:
+            time, priority, item = ended
+            sched.close_market()  # the market ends here; what the runs' ends set off settles
+            while next_sample < end:  # the samples before the end see only what happened before it
+                self._sample(next_sample)
+                next_sample += cfg.sample_us
+            self._settle_after_end(None if priority is MARKET else (time, cast(Delivery, item)))
         while next_sample < end:
             self._sample(next_sample)
             next_sample += cfg.sample_us
@@ -347,8 +378,8 @@ class Backtest:
         return None if nxt is None else (nxt[0], cast(Delivery, nxt[2]))
 
     def _market_items(self) -> Iterator[tuple[int, MarketEvent]]:
-        for event in self.source.events():
-            yield received(event), event
+        # ``received`` inline (a call per market event saved): a status change at its ts, else recv_ts
+        return ((e.ts if isinstance(e, BookStatusChanged) else e.recv_ts, e) for e in self.source.events())
 
     def _setup(self, listings: Sequence[MarketListed], at: int) -> None:
         accounts = sorted({r.setup.spec.account for r in self._runs.values()})
@@ -400,22 +431,12 @@ class Backtest:
             cores = self._books[key] = (engine, self._fanouts[part])
         return cores
 
-    def _heard(self, event: MarketEvent, time: int) -> None:
-        key = event.venue + ":" + event.pair
-        last = self._last_heard.get(key)
-        self._last_heard[key] = time
-        if time - (self.config.start_ts if last is None else last) > self.config.gap_us:
-            self._silence(key, self.config.start_ts if last is None else last, time)
-
     def _silence(self, key: str, since: int, until: int) -> None:
         since = max(since, self.config.start_ts)
         if until - since <= self.config.gap_us:
             return
         count, longest, at = self._gaps.get(key, (0, 0, 0))
         self._gaps[key] = (count + 1, *((until - since, since) if until - since > longest else (longest, at)))
-
-    def _deliver_market(self, event: MarketEvent) -> None:
-        self._to_venue(event.venue + ":" + event.pair, event, None)
 
     def _deliver(self, now: int, delivery: Delivery) -> None:
         topic, key, item, value = delivery
@@ -433,18 +454,15 @@ class Backtest:
         outs = engine.handle(item)
         if outs:
             self._venue_outputs(outs)
-        forwards = fanout.handle_keyed(key, item, value or b"")
-        if forwards:
-            self._forward(forwards)
+        for topic, run_or_account, raw, event in fanout.handle_keyed(key, item, value or b""):
+            self._forward(topic, run_or_account, raw, event)
 
-    def _forward(self, forwards: list[Forward]) -> None:
-        """The fan-out's messages: a book's events to its runs at once, listings to their ledgers."""
-        for f in forwards:
-            if f.topic == STRATEGY_JOURNAL:
-                self._to_run(f.key, f.event, f.value or None)
-            else:
-                delivery = (f.topic, f.key, f.event, f.value or None)
-                self._sched.schedule(self._sched.now, PRIORITY[f.topic], delivery)
+    def _forward(self, topic: str, key: str, value: bytes, event: Event) -> None:
+        """A fan-out's message: a book's event to a run at once, a listing to a ledger when scheduled."""
+        if topic == STRATEGY_JOURNAL:
+            self._to_run(key, event, value or None)
+        else:
+            self._sched.schedule(self._sched.now, PRIORITY[topic], (topic, key, event, value or None))
 
     def _venue_outputs(self, outs: list[Event]) -> None:
         now, (rules, delay), key_of = self._sched.now, self._hops[VENUE_EVENTS], MATCHING.key_of
