@@ -172,9 +172,17 @@ class StrategyHost:
 
     def handle_keyed(self, key: str, event: Event, value: bytes = b"") -> list[Event]:
         kind = type(event)
+        run = self.runs.get(key)
+        if (run is not None and kind in MARKET_CLOCK and run.clock_started and not run.pending
+                and (run.end is None or event.ts < run.end)):
+            # the path of most messages (a running run's book, trade or tick before its end): what the
+            # general path below would decide for it, without its checks
+            try:
+                return run.runtime.handle(event)
+            except StrategyError as exc:
+                return self._end(run, RunState.FAILED, str(exc), event.ts)
         if isinstance(event, StartRun):
             return self._start(event)
-        run = self.runs.get(key)
         if run is None:
             ended = self.ended.get(key)
             return self._after_end(key, ended, event) if ended is not None else []

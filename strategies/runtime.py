@@ -170,10 +170,13 @@ class StrategyRuntime:
         try:
             fn(*args)
         except Exception as exc:
-            what = (f"candle {cause.venue}:{cause.pair} ending {cause.end_ts}" if isinstance(cause, Candle)
-                    else f"{type(cause).__name__} {cause.event_id}")
-            raise StrategyError(f"run {self.run.run_id}: {type(self.strategy).__name__}.{name} failed "
-                                f"on {what}: {exc!r}") from exc
+            raise self._failed(name, cause, exc) from exc
+
+    def _failed(self, name: str, cause: StrategyInput | Candle, exc: Exception) -> StrategyError:
+        what = (f"candle {cause.venue}:{cause.pair} ending {cause.end_ts}" if isinstance(cause, Candle)
+                else f"{type(cause).__name__} {cause.event_id}")
+        return StrategyError(f"run {self.run.run_id}: {type(self.strategy).__name__}.{name} failed "
+                             f"on {what}: {exc!r}")
 
     def _track(self, outputs: list[StrategyOutput]) -> None:
         for out in outputs:
@@ -202,8 +205,11 @@ class StrategyRuntime:
         if book is None:
             return
         book.apply(ev)
-        if self.started:
-            self._call("on_book", ev, self.strategy.on_book, self.ctx, book)
+        if self.started:  # ``_call`` inline: a call less on the path of most messages
+            try:
+                self.strategy.on_book(self.ctx, book)
+            except Exception as exc:
+                raise self._failed("on_book", ev, exc) from exc
 
     def _on_trade(self, ev: PublicTrade) -> None:
         key = (ev.venue, ev.pair)
