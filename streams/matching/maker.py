@@ -126,6 +126,7 @@ def _trade_side(m: Market, side: int, price: int, size: int, budget: int, ts: in
                 if filled is None:
                     m.finish(order, DoneReason.VALUE_OUT_OF_RANGE, ts, out)
                     continue
+                order.record(filled)
                 budget -= n
                 out.append(filled)
                 if not order.remaining:
@@ -142,6 +143,7 @@ def _trade_side(m: Market, side: int, price: int, size: int, budget: int, ts: in
                 if filled is None:  # ended: it takes nothing and holds no one back
                     m.finish(order, DoneReason.VALUE_OUT_OF_RANGE, ts, out)
                     continue
+                order.record(filled)
                 used += n
                 out.append(filled)
             if order.remaining:
@@ -190,6 +192,7 @@ def _cross_side(m: Market, side: int, ts: int, out: list[Event]) -> None:
                     m.finish(order, DoneReason.VALUE_OUT_OF_RANGE, ts, out)
                     ended = True
                     break
+                order.record(filled)
                 book.consume(opposite, level, n)
                 order.queue_ahead = 0
                 out.append(filled)

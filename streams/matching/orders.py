@@ -6,7 +6,7 @@ from bisect import bisect_left, insort
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from schemas.events import OrderAccepted
+from schemas.events import OrderAccepted, OrderFilled
 
 
 @dataclass(slots=True, eq=False)
@@ -34,6 +34,14 @@ class VirtualOrder:
     value: int = 0  # sum of price * size over fills (unscaled), for the average price
     fees: int = 0
     fills: int = 0
+
+    def record(self, fill: OrderFilled) -> None:
+        """Apply one of its fills (``reports.fill`` describes it)."""
+        self.fills = fill.fill_seq
+        self.remaining -= fill.size
+        self.filled += fill.size
+        self.value += fill.price * fill.size
+        self.fees += fill.fee
 
     @classmethod
     def accepted(cls, ev: OrderAccepted, seq: int) -> VirtualOrder:

@@ -15,19 +15,16 @@ def quote_currency(pair: str) -> str:
 def fill(
     order: VirtualOrder, price: int, size: int, level_price: int, liquidity: str, bps: int, ts: int
 ) -> OrderFilled | None:
-    """Record a fill on ``order`` and describe it; None, and ``order`` untouched, if the fill's
-    value, its fee or the order's fees would pass ``MAX_UNITS`` (the caller ends the order)."""
+    """The order's next fill, described (the order is not changed: ``VirtualOrder.record`` applies it);
+    None if the fill's value, its fee or the order's fees would pass ``MAX_UNITS`` (the caller ends the
+    order)."""
     value = notional(price, size)
     fee = fee_for(value, bps)
     if value > MAX_UNITS or order.fees + fee > MAX_UNITS:
         return None
-    order.fills += 1
-    order.remaining -= size
-    order.filled += size
-    order.value += price * size
-    order.fees += fee
+    seq = order.fills + 1
     return OrderFilled(
-        event_id=f"{order.order_id}:fill:{order.fills}",
+        event_id=f"{order.order_id}:fill:{seq}",
         order_id=order.order_id,
         account=order.account,
         run_id=order.run_id,
@@ -41,7 +38,7 @@ def fill(
         fee_currency=quote_currency(order.pair),
         liquidity=str(liquidity),
         level_price=level_price,
-        fill_seq=order.fills,
+        fill_seq=seq,
         ts=ts,
     )
 

@@ -91,6 +91,7 @@ def accept(m: Market, ev: OrderAccepted, out: list[Event]) -> bool:
         if filled is None:
             m.finish(order, DoneReason.VALUE_OUT_OF_RANGE, ts, out)
             return False
+        order.record(filled)
         book.consume(opposite, price, size)
         out.append(filled)
         if not order.remaining:
