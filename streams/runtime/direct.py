@@ -21,6 +21,8 @@ from typing import Any, Protocol
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from floor.kafka import producer
+from schemas.codec import DecodeError, default_codec
+from schemas.events import Event
 from schemas.topics import partition_of, qualified
 from streams.runtime.inbox import InboxProcessor, Outgoing
 from streams.runtime.metrics import AgentCollector, Watched
@@ -55,17 +57,24 @@ class Together:
     """Several processors of one inbox topic (e.g. matching and the market fan-out) in one consumer:
     each message goes through every one of them, in order; the outputs are concatenated."""
 
-    def __init__(self, processors: Sequence[Processor]) -> None:
+    def __init__(self, processors: Sequence[InboxProcessor]) -> None:
         if not processors or len({p.inbox for p in processors}) != 1:
             raise ValueError("processors of one inbox topic, at least one")
         self.inbox = processors[0].inbox
         self.processors = tuple(processors)
+        self._decode = default_codec().decode
 
     def process(self, partition: int, offset: int, key: bytes | None, value: bytes | None,
                 timestamp_ms: int = 0) -> list[Outgoing]:
+        """Each shell's outputs, in order; the message decoded once for all of them (a message that does not
+        decode is left to each shell, which dead-letters it or not)."""
+        try:
+            event: Event | None = self._decode(value or b"")
+        except DecodeError:
+            event = None
         out: list[Outgoing] = []
         for p in self.processors:
-            out += p.process(partition, offset, key, value, timestamp_ms)
+            out += p.process(partition, offset, key, value, timestamp_ms, event)
         return out
 
     def forget(self, partition: int) -> None:

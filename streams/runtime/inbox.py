@@ -255,8 +255,9 @@ class InboxProcessor:
             return None
 
     def process(self, partition: int, offset: int, key: bytes | None, value: bytes | None,
-                timestamp_ms: int = 0) -> list[Outgoing]:
-        """Outputs for one inbox message; [] for a redelivered offset."""
+                timestamp_ms: int = 0, decoded: Event | None = None) -> list[Outgoing]:
+        """Outputs for one inbox message; [] for a redelivered offset. ``decoded``: the value as another
+        shell of the same inbox decoded it (``streams.runtime.direct.Together``), not decoded again."""
         engine = self.engine(partition, offset)  # a rebuild is timed apart, in rebuild_seconds
         started = _clock()
         c = self.counters
@@ -265,7 +266,7 @@ class InboxProcessor:
             return []
         self.next_offset[partition] = offset + 1
         self.processed += 1
-        out = self._process(engine, partition, offset, key, value or b"", timestamp_ms)
+        out = self._process(engine, partition, offset, key, value or b"", timestamp_ms, decoded)
         seen = c.events_in
         seen[partition] = seen.get(partition, 0) + 1
         if out:
@@ -279,11 +280,15 @@ class InboxProcessor:
         return out
 
     def _process(self, engine: Engine | KeyedEngine, partition: int, offset: int, key: bytes | None,
-                 raw: bytes, timestamp_ms: int) -> list[Outgoing]:
-        try:
-            event = self.codec.decode(raw)
-        except DecodeError as exc:
-            return self._dead_letter(partition, offset, key, raw, str(exc), timestamp_ms, kind="undecodable")
+                 raw: bytes, timestamp_ms: int, decoded: Event | None = None) -> list[Outgoing]:
+        if decoded is not None:
+            event = decoded
+        else:
+            try:
+                event = self.codec.decode(raw)
+            except DecodeError as exc:
+                return self._dead_letter(partition, offset, key, raw, str(exc), timestamp_ms,
+                                         kind="undecodable")
         if type(event) not in self.accepts:
             reason = f"{type(event).__name__} does not belong on {self.inbox}"
             return self._dead_letter(partition, offset, key, raw, reason, timestamp_ms, kind="foreign")
