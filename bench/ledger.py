@@ -236,6 +236,18 @@ def main(argv: Sequence[str]) -> None:
         agent_part(min(n, 20_000))
 
 
+def agent_inbox(orders: int) -> list[tuple[str, Event]]:
+    """The stream as the agent's inbox messages (key, event): the listing once under each account's key,
+    as every account's inbox partition needs it."""
+    out: list[tuple[str, Event]] = []
+    for e in stream(orders):
+        if isinstance(e, MarketListed):
+            out += [(f"acct-{a}", e) for a in range(ACCOUNTS)]
+        else:
+            out.append((e.account, e))  # type: ignore[union-attr]
+    return out
+
+
 def agent_part(orders: int) -> None:
     """The same stream through the ledger agent on the real broker, vs. raw consume + decode."""
     from agent_path import measure
@@ -243,13 +255,10 @@ def agent_part(orders: int) -> None:
     from floor.settings import get_settings
     from schemas.topics import LEDGER_JOURNAL
 
-    # every account's inbox partition needs the market listing: send it under each account
-    events: list[Event] = []
-    for e in stream(orders):
-        events += [e] if not isinstance(e, MarketListed) else [e] * ACCOUNTS
-    keys = iter([f"acct-{a}" for a in range(ACCOUNTS)] * 1)
-    figures = measure(get_settings().bootstrap, LEDGER_JOURNAL, events,
-                      lambda e: getattr(e, "account", None) or next(keys), ("ledger",))
+    inbox = agent_inbox(orders)
+    keys = iter([key for key, _ in inbox])  # measure asks each event's key once, in order
+    figures = measure(get_settings().bootstrap, LEDGER_JOURNAL, [e for _, e in inbox], lambda e: next(keys),
+                      ("ledger",))
     print("\n".join(figures.lines("ledger")))
 
 
