@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
+from floor.clickhouse import ClickHouse
 from streams.archive.reader import ArchivedEvent, market_event_batches, market_events
 
 __all__ = [
@@ -34,7 +34,7 @@ class ArchivedMessage:
     value: bytes
 
 
-def partitions(client: Any, topic: str) -> list[int]:
+def partitions(client: ClickHouse, topic: str) -> list[int]:
     rows = client.query(
         "SELECT DISTINCT partition FROM archive_messages WHERE topic = {t:String} ORDER BY partition",
         parameters={"t": topic},
@@ -42,7 +42,8 @@ def partitions(client: Any, topic: str) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def messages(client: Any, topic: str, partition: int, batch: int = 20_000) -> Iterator[ArchivedMessage]:
+def messages(client: ClickHouse, topic: str, partition: int,
+             batch: int = 20_000) -> Iterator[ArchivedMessage]:
     """One partition's messages in offset order, deduplicated, ``batch`` rows per query."""
     after = -1
     while True:
@@ -61,12 +62,12 @@ def messages(client: Any, topic: str, partition: int, batch: int = 20_000) -> It
         after = int(rows[-1][0])
 
 
-def topic_messages(client: Any, topic: str) -> Iterator[ArchivedMessage]:
+def topic_messages(client: ClickHouse, topic: str) -> Iterator[ArchivedMessage]:
     for p in partitions(client, topic):
         yield from messages(client, topic, p)
 
 
-def count(client: Any, topic: str) -> int:
+def count(client: ClickHouse, topic: str) -> int:
     rows = client.query(
         "SELECT count() FROM archive_messages FINAL WHERE topic = {t:String}", parameters={"t": topic}
     ).result_rows

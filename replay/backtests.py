@@ -175,6 +175,7 @@ def run_backtest(opts: Options, progress: Progress | None = None, store: Callabl
             from replay.runs import backtest_run, save_run
 
             stored.close()  # every message is in ClickHouse (or this raises) before the run's row
+            assert client is not None  # a run is stored only with an archive to store it in
             save_run(client, backtest_run(result.runs[0], report, config, stored, described,
                                           datetime.now(UTC)))
     except BaseException:

@@ -9,8 +9,8 @@ strategy asking for another interval gets no archived history.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from floor.clickhouse import ClickHouse
 from schemas.units import US
 from strategies.candles import Candle
 from streams.market.freq import WIDTHS
@@ -20,7 +20,7 @@ _NAMES = {width // US: name for name, width in WIDTHS.items()}
 
 
 class ArchiveHistory:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: ClickHouse) -> None:
         self.client = client
 
     def candles(self, venue: str, pair: str, interval_s: int, end_ts: int, limit: int) -> Sequence[Candle]:

@@ -7,8 +7,8 @@ in offset order: the outputs must equal what the agents produced live.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
 
+from floor.clickhouse import ClickHouse
 from floor.kafka import end_offsets, read_partition
 from replay.parity import OutputDigest, digest
 from schemas.topics import DEAD_LETTERS, INBOXES, qualified
@@ -42,7 +42,7 @@ def kafka_source(bootstrap: str, topic: str) -> Source:
             yield p, r.offset, r.key, r.value
 
 
-def archive_source(client: Any, topic: str) -> Source:
+def archive_source(client: ClickHouse, topic: str) -> Source:
     from replay.archive_reader import topic_messages
 
     for m in topic_messages(client, topic):
@@ -56,6 +56,7 @@ def replay_from_kafka(bootstrap: str, namespace: str, inboxes: tuple[str, ...] =
     return digest(o for o in run(sources) if o[0] != DEAD_LETTERS)
 
 
-def replay_from_archive(client: Any, namespace: str, inboxes: tuple[str, ...] = INBOXES) -> OutputDigest:
+def replay_from_archive(client: ClickHouse, namespace: str, inboxes: tuple[str, ...] = INBOXES
+                        ) -> OutputDigest:
     sources = {t: archive_source(client, qualified(t, namespace)) for t in inboxes}
     return digest(o for o in run(sources) if o[0] != DEAD_LETTERS)

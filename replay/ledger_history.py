@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
+from floor.clickhouse import ClickHouse
 from replay.projections import BalanceKey, balances, first_copies
 from schemas.codec import default_codec
 from schemas.events import Event
@@ -15,7 +15,7 @@ from streams.ledger.projections import balance_changes
 BALANCE_EVENTS = ("WalletMovement", "FundsHeld", "HoldReleased")
 
 
-def _balance_events(client: Any, namespace: str, account: str, until_ts: int) -> list[Event]:
+def _balance_events(client: ClickHouse, namespace: str, account: str, until_ts: int) -> list[Event]:
     result = client.query(
         "SELECT value FROM archive_messages FINAL"
         " WHERE topic = {t:String} AND key = {k:String} AND event_type IN {types:Array(String)}"
@@ -50,14 +50,14 @@ def holdings_series(events: Iterable[Event], times: Sequence[int], wallet: str |
     return out
 
 
-def holdings_history(client: Any, namespace: str, account: str, times: Sequence[int],
+def holdings_history(client: ClickHouse, namespace: str, account: str, times: Sequence[int],
                      wallet: str | None = None) -> list[Holdings]:
     """``holdings_series`` over the account's archived ledger events."""
     return holdings_series(_balance_events(client, namespace, account, times[-1]), times, wallet) \
         if times else []
 
 
-def balances_at(client: Any, namespace: str, account: str, at_ts: int,
+def balances_at(client: ClickHouse, namespace: str, account: str, at_ts: int,
                 wallet: str | None = None, leave_out: Callable[[str], bool] | None = None
                 ) -> dict[BalanceKey, int]:
     """Balances of ``account`` (one wallet set, or all) after every event with ts <= ``at_ts``.

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from floor.clickhouse import ClickHouse
 from replay.inprocess import replay_from_archive
 from replay.ledger_history import balances_at
 from replay.paper_report import paper_report
@@ -58,7 +59,7 @@ class PaperRun:
         return self.states[-1][2] if self.states and self.status in ENDED else None
 
 
-def has_hosted_runs(client: Any, namespace: str) -> bool:
+def has_hosted_runs(client: ClickHouse, namespace: str) -> bool:
     """Does the namespace's archived ``strategy.journal`` hold runs started by a ``StartRun`` (paper runs,
     and backtests, which host their runs the same way), so the strategy agent can replay them?"""
     rows = client.query("SELECT count() FROM archive_messages WHERE topic = {t:String}"
@@ -75,7 +76,7 @@ def namespace_of(topic: str, logical: str) -> str | None:
     return topic[: -len(suffix)] if topic.endswith(suffix) else None
 
 
-def _records(client: Any, event_type: str, run_id: str | None) -> list[tuple[str, Any]]:
+def _records(client: ClickHouse, event_type: str, run_id: str | None) -> list[tuple[str, Any]]:
     where = " AND key = {k:String}" if run_id is not None else ""
     rows = client.query(
         "SELECT topic, value FROM archive_messages FINAL WHERE event_type = {e:String}" + where +
@@ -85,7 +86,7 @@ def _records(client: Any, event_type: str, run_id: str | None) -> list[tuple[str
     return [(str(topic), decode(value)) for topic, value in rows]
 
 
-def paper_runs(client: Any, run_id: str | None = None) -> list[PaperRun]:
+def paper_runs(client: ClickHouse, run_id: str | None = None) -> list[PaperRun]:
     """Every archived paper run (or one), newest first."""
     states: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
     for topic, e in _records(client, "RunStateChanged", run_id):
@@ -106,7 +107,7 @@ def paper_runs(client: Any, run_id: str | None = None) -> list[PaperRun]:
     return sorted(runs.values(), key=lambda r: (-r.started_ts, r.run_id))
 
 
-def find_paper_run(client: Any, ref: str) -> PaperRun | None:
+def find_paper_run(client: ClickHouse, ref: str) -> PaperRun | None:
     """The paper run ``ref`` (or the one whose id starts with it); None if there is none; LookupError if
     the prefix is ambiguous."""
     exact = paper_runs(client, ref)
@@ -119,7 +120,7 @@ def find_paper_run(client: Any, ref: str) -> PaperRun | None:
     return found[0] if found else None
 
 
-def activity(client: Any, run: PaperRun) -> dict[str, int]:
+def activity(client: ClickHouse, run: PaperRun) -> dict[str, int]:
     """Counts of the run's orders, cancels, fills and rejections in the archive."""
     rows = client.query(
         "SELECT event_type, count() FROM archive_messages FINAL WHERE topic IN {t:Array(String)}"
@@ -130,7 +131,7 @@ def activity(client: Any, run: PaperRun) -> dict[str, int]:
     return {str(k): int(n) for k, n in rows}
 
 
-def final_balances(client: Any, run: PaperRun) -> tuple[Holding, ...]:
+def final_balances(client: ClickHouse, run: PaperRun) -> tuple[Holding, ...]:
     """The run's wallet set as the run left it, per (venue, currency): balance, available, hold (a release
     that gave it back to the pool afterwards is left out)."""
     buckets: dict[tuple[str, str], dict[str, int]] = {}
@@ -146,7 +147,7 @@ def final_balances(client: Any, run: PaperRun) -> tuple[Holding, ...]:
     return tuple(out)
 
 
-def run_messages(client: Any, run: PaperRun) -> tuple[list[Event], list[Event]]:
+def run_messages(client: ClickHouse, run: PaperRun) -> tuple[list[Event], list[Event]]:
     """The run's inbox and outputs (key = run id), each in journal order."""
     decode = default_codec().decode
     out: list[list[Event]] = []
@@ -165,13 +166,13 @@ def spec_of(run: PaperRun) -> RunSpec:
                    run.account)
 
 
-def report_of(client: Any, run: PaperRun) -> Report:
+def report_of(client: ClickHouse, run: PaperRun) -> Report:
     """The run's report (``replay.paper_report``) from its archived inbox; raises ValueError without data."""
     inbox, outputs = run_messages(client, run)
     return paper_report(spec_of(run), inbox, outputs, run.ended_ts)
 
 
-def stored(client: Any, run: PaperRun, report: Report) -> StoredRun:
+def stored(client: ClickHouse, run: PaperRun, report: Report) -> StoredRun:
     """The ``runs`` row of an ended paper run (no latency: its hops were real)."""
     return StoredRun(
         run.run_id, run.strategy, run.params, "paper", run.namespace, report.start_ts, report.end_ts,
@@ -191,7 +192,7 @@ class NamespaceParity:
         return self.archived.sha256 == self.replayed.sha256
 
 
-def paper_parity(client: Any, namespace: str) -> NamespaceParity:
+def paper_parity(client: ClickHouse, namespace: str) -> NamespaceParity:
     """The namespace's archived outputs against its archived inboxes replayed in-process."""
     return NamespaceParity(namespace, archived_outputs(client, namespace, RUN_OUTPUTS),
                            replay_from_archive(client, namespace, RUN_INBOXES))

@@ -13,8 +13,8 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
+from floor.clickhouse import ClickHouse
 from floor.kafka import read_topic
 from replay.archive_reader import topic_messages
 from schemas.codec import default_codec
@@ -80,7 +80,7 @@ def kafka_outputs(bootstrap: str, namespace: str, topics: tuple[str, ...] = OUTP
     return digest(gen())
 
 
-def archived_outputs(client: Any, namespace: str, topics: tuple[str, ...] = OUTPUTS) -> OutputDigest:
+def archived_outputs(client: ClickHouse, namespace: str, topics: tuple[str, ...] = OUTPUTS) -> OutputDigest:
     def gen() -> Iterable[tuple[str, bytes, bytes]]:
         for name in topics:
             for m in topic_messages(client, qualified(name, namespace)):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from floor.clickhouse import ClickHouse
 from floor.kafka import Deliveries, create_topics, producer
 from replay.archive_reader import messages, partitions
 from schemas.topics import INBOXES, all_topics, qualified
 
 
-def republish(client: Any, bootstrap: str, source: str, target: str,
+def republish(client: ClickHouse, bootstrap: str, source: str, target: str,
               inboxes: tuple[str, ...] = INBOXES) -> dict[str, int]:
     """Copy every archived inbox message of ``source`` into ``target``; counts per topic.
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from floor.clickhouse import ClickHouse
 from replay.engine import BacktestConfig, RunResult
 from replay.parity import OutputDigest, described_digest
 from replay.report import Metrics, Report
@@ -64,7 +65,7 @@ STATUSES = ("done", "stopped", "failed")  # a backtest is done; a paper run stop
 # --- the run's messages -----------------------------------------------------------------
 
 
-def _delete_topics(client: Any, topics: list[str]) -> None:
+def _delete_topics(client: ClickHouse, topics: list[str]) -> None:
     """Every archived row of ``topics``: raw and typed (the tables of the types they hold: a run stored
     the first time costs one query)."""
     from streams.archive.tables import specs
@@ -107,7 +108,7 @@ class RunArchive:
     longer.)
     """
 
-    def __init__(self, client: Any, namespace: str, forward: JournalSink | None = None,
+    def __init__(self, client: ClickHouse, namespace: str, forward: JournalSink | None = None,
                  batch: int = 20_000) -> None:
         from streams.archive.clickhouse import lend_client
         from streams.archive.encode import BulkEncoder
@@ -363,12 +364,12 @@ def _from_row(row: Sequence[Any]) -> StoredRun:
     )
 
 
-def save_run(client: Any, run: StoredRun) -> None:
+def save_run(client: ClickHouse, run: StoredRun) -> None:
     """Write (or replace) the run's row."""
     client.insert("runs", [_row(run)], column_names=RUN_COLUMNS)
 
 
-def list_runs(client: Any, limit: int = 100, mode: str | None = None, reports: bool = True
+def list_runs(client: ClickHouse, limit: int = 100, mode: str | None = None, reports: bool = True
               ) -> list[StoredRun]:
     """The latest ``limit`` runs, newest first (ties by run id); only those of ``mode`` if given; without
     their reports (``report`` None: not read, not parsed) for a listing."""
@@ -382,7 +383,7 @@ def list_runs(client: Any, limit: int = 100, mode: str | None = None, reports: b
 REPORT_FIGURES = ("start_value", "end_value", "total_return", "max_drawdown")  # of a report's result
 
 
-def run_metrics(client: Any, limit: int = 100, mode: str | None = None
+def run_metrics(client: ClickHouse, limit: int = 100, mode: str | None = None
                 ) -> dict[str, tuple[float, float, float, float]]:
     """Run id -> its report's (start value, end value, total return, max drawdown) for the latest ``limit``
     runs (of ``mode`` if given) that have a report: read from the stored JSON, no report parsed."""
@@ -393,21 +394,21 @@ def run_metrics(client: Any, limit: int = 100, mode: str | None = None
     return {str(r[0]): (float(r[1]), float(r[2]), float(r[3]), float(r[4])) for r in rows}
 
 
-def get_run(client: Any, run_id: str) -> StoredRun | None:
+def get_run(client: ClickHouse, run_id: str) -> StoredRun | None:
     """The run ``run_id``, or None if none is stored."""
     rows = client.query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs FINAL WHERE run_id = {{r:String}}",
                         parameters={"r": run_id}).result_rows
     return _from_row(rows[0]) if rows else None
 
 
-def run_ids_starting(client: Any, ref: str, limit: int = 6) -> list[str]:
+def run_ids_starting(client: ClickHouse, ref: str, limit: int = 6) -> list[str]:
     """The stored runs whose id starts with ``ref`` (at most ``limit``), in id order."""
     rows = client.query("SELECT DISTINCT run_id FROM runs WHERE startsWith(run_id, {r:String})"
                         " ORDER BY run_id LIMIT {n:UInt32}", parameters={"r": ref, "n": limit}).result_rows
     return [str(r[0]) for r in rows]
 
 
-def find_run(client: Any, ref: str) -> StoredRun:
+def find_run(client: ClickHouse, ref: str) -> StoredRun:
     """The run whose id is ``ref`` or the one run whose id starts with it; LookupError says what to type."""
     run = get_run(client, ref)
     if run is not None:

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from floor.clickhouse import ClickHouse
 from producers.synthetic import ASSETS, SyntheticConfig, SyntheticFeed
 from schemas.codec import default_codec
 from schemas.events import BookDelta, BookSnapshot, BookStatusChanged, MarketListed, PublicTrade
@@ -233,7 +234,7 @@ BAR_FILL_KIND = "bar-fill books"
 """The kind of a candle dataset's books: made from its candles (``producers.barfill``), not a venue's."""
 
 
-def dataset_summaries(client: Any) -> list[DatasetSummary]:
+def dataset_summaries(client: ClickHouse) -> list[DatasetSummary]:
     """Every dataset of the archive, per book: its kinds of data, first and last time, event count."""
     from streams.archive.reader import candle_widths, holdings
 
@@ -282,7 +283,7 @@ class ArchiveSource:
     never sits in memory.
     """
 
-    def __init__(self, client: Any, namespace: str | None, wanted: Sequence[MarketRef], start_ts: int,
+    def __init__(self, client: ClickHouse, namespace: str | None, wanted: Sequence[MarketRef], start_ts: int,
                  end_ts: int, batch: int = 20_000, datasets: Sequence[str] = ()) -> None:
         from streams.archive.reader import holdings
 

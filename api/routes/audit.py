@@ -36,6 +36,7 @@ from api.fields import ID_PATTERN, IsoTime
 from api.models import Strict, json_response, micros
 from api.security.access import refuse_unless
 from api.security.policy import Principal, Role
+from floor.clickhouse import ClickHouse
 from replay.audit.sql import DEFAULT_SECONDS, MAX_PAGE_SIZE, MAX_SECONDS
 from replay.audit.table import AuditTable
 
@@ -122,14 +123,14 @@ async def run(run_id: IdPath, settings: SettingsDep, namespace: NamespaceDep, vi
 
     live = views.run_owner(run_id) is not None
 
-    def make(client: Any) -> AuditTable:
+    def make(client: ClickHouse) -> AuditTable:
         ns = namespace if live else _archived_namespace(client, run_id)
         return run_timeline(client, ns, run_id, logs=logs)
 
     return _answer(await _report(settings.dsn, make), format, f"run-{run_id}")
 
 
-def _archived_namespace(client: Any, run_id: str) -> str:
+def _archived_namespace(client: ClickHouse, run_id: str) -> str:
     from replay.paper_runs import paper_runs
     from replay.runs import get_run
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from api.models import iso_time
 from api.services.event_hub import record_body
+from floor.clickhouse import ClickHouse
 from schemas.codec import default_codec
 from schemas.topics import STRATEGY_EVENTS, STRATEGY_JOURNAL, qualified
 
@@ -24,7 +25,7 @@ def decode_cursor(text: str) -> tuple[int, str, int, int]:
         raise ValueError(f"{text!r} is not a cursor of this listing (use the 'next' of a page)") from None
 
 
-def run_messages(client: Any, namespace: str, run_id: str, direction: str, types: list[str],
+def run_messages(client: ClickHouse, namespace: str, run_id: str, direction: str, types: list[str],
                  after: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
     """Up to ``limit`` messages of the run after ``after``, as the API answers them (``RunMessageOut``:
     direction, type, time, topic, partition, offset, the event as JSON); and the cursor of the next page

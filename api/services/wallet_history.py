@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from floor.clickhouse import ClickHouse
 from replay.ledger_history import Holdings, holdings_history
 from streams.ledger.projections import by_currency
 from streams.ledger.valuation import HOPS, USD, value_in_usd
@@ -25,7 +25,7 @@ class Point:
     unpriced: tuple[str, ...]
 
 
-def _price_series(client: Any, venues: Sequence[str], currencies: Sequence[str], times: Sequence[int],
+def _price_series(client: ClickHouse, venues: Sequence[str], currencies: Sequence[str], times: Sequence[int],
                   freq: str) -> list[dict[tuple[str, str], int]]:
     """At each time, the close of the last candle closed by then of every pair that can value the
     currencies (direct to USD, or through a hop), from whichever venue has it first."""
@@ -54,7 +54,7 @@ def _price_series(client: Any, venues: Sequence[str], currencies: Sequence[str],
     return out
 
 
-def wallet_history(client: Any, namespace: str, account: str, wallet: str | None, times: Sequence[int],
+def wallet_history(client: ClickHouse, namespace: str, account: str, wallet: str | None, times: Sequence[int],
                    freq: str) -> list[Point]:
     held = holdings_history(client, namespace, account, times, wallet)
     if not held:

@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from floor.clickhouse import ClickHouse
 from replay.audit.table import AuditTable
 
 app = typer.Typer(help="Audit reports from the archive: order trails, run timelines, who did what, fees, "
@@ -52,7 +53,7 @@ def _client() -> Any:
     return get_client(get_settings().dsn)
 
 
-def _namespace_of_run(client: Any, ref: str) -> tuple[str, str]:
+def _namespace_of_run(client: ClickHouse, ref: str) -> tuple[str, str]:
     """(run id, namespace) of a stored backtest or a paper run named by ``ref`` (or a prefix)."""
     from cryptick.commands.runs import _find, _paper
 

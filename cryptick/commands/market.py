@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from floor.clickhouse import ClickHouse
 from producers.barfill import DEPTH, LEVELS, SPREAD_BPS, BarFill
 from producers.importer import (
     ImportFailed,
@@ -85,7 +86,7 @@ def _model(spread_bps: int, depth: float, levels: int) -> BarFill:
         raise
 
 
-def import_file(client: Any, path: Path, venue: str | None, pair: str | None, interval_us: int | None,
+def import_file(client: ClickHouse, path: Path, venue: str | None, pair: str | None, interval_us: int | None,
                 kind: str, model: BarFill | None = None) -> Imported:
     """Stream one file through the archive writer in bounded batches, then refresh candles."""
     stats = ImportStats()
@@ -102,7 +103,7 @@ def _lines(path: Path) -> Iterator[bytes]:
         yield from file
 
 
-def write_events(client: Any, events: Any, topic: str, stats: ImportStats,
+def write_events(client: ClickHouse, events: Any, topic: str, stats: ImportStats,
                  first_offsets: dict[int, int] | None = None) -> None:
     """Write events through the archive writer under ``topic``, then refresh their candles."""
     from streams.archive.batch import RawBatch
@@ -232,7 +233,7 @@ def backfill(
                f"requests, {progress.retries} retried) as topic {topic}")
 
 
-def _archived(client: Any, topic: str) -> tuple[int | None, dict[int, int]]:
+def _archived(client: ClickHouse, topic: str) -> tuple[int | None, dict[int, int]]:
     """The last candle trade time archived in ``topic`` and, per partition, its next offset."""
     last = client.query("SELECT max(ts), count() FROM archive_public_trade WHERE kafka_topic = {t:String}",
                         parameters={"t": topic}).result_rows

@@ -25,6 +25,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from floor.clickhouse import ClickHouse
 from replay.paper_runs import PaperRun
 from replay.runs import StoredRun, find_run
 from streams.money import to_decimal_str
@@ -49,14 +50,14 @@ def _client() -> Any:
     return get_client(get_settings().dsn)
 
 
-def _find(client: Any, ref: str) -> StoredRun:
+def _find(client: ClickHouse, ref: str) -> StoredRun:
     try:
         return find_run(client, ref)
     except LookupError as exc:
         _lookup_failed(exc)
 
 
-def _paper(client: Any, ref: str) -> PaperRun | None:
+def _paper(client: ClickHouse, ref: str) -> PaperRun | None:
     """The paper run ``ref`` names, or None for a stored backtest (or nothing: ``_find`` says so). An exact
     id wins, then the one run, paper or stored, whose id starts with ``ref``; a prefix of several is an
     error. A paper run's report, once stored, does not make it a backtest: the two are one run."""
@@ -123,7 +124,7 @@ def paper_table(paper: list[PaperRun]) -> list[str]:
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 
-def paper_lines(client: Any, run: PaperRun) -> list[str]:
+def paper_lines(client: ClickHouse, run: PaperRun) -> list[str]:
     """A paper run as the archive knows it: what started it, its states, its activity, its wallet now."""
     from replay.paper_runs import activity, final_balances
 
@@ -147,7 +148,7 @@ def paper_lines(client: Any, run: PaperRun) -> list[str]:
     ]
 
 
-def _paper_report_lines(client: Any, run: PaperRun) -> list[str]:
+def _paper_report_lines(client: ClickHouse, run: PaperRun) -> list[str]:
     from replay.paper_runs import report_of
     from replay.report import to_text
 
@@ -206,7 +207,7 @@ class ParityCheck:
         return self.archive_intact and self.stored_sha256 == self.replayed_sha256
 
 
-def check_parity(client: Any, bootstrap: str, ref: str, target: str, echo: Echo,
+def check_parity(client: ClickHouse, bootstrap: str, ref: str, target: str, echo: Echo,
                  log_dir: Path | None = None) -> ParityCheck:
     """Re-publish run ``ref``'s stored inboxes into ``target``, run the worker on them, compare digests."""
     from cryptick.flows import WorkerProcess

@@ -30,6 +30,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from floor.clickhouse import ClickHouse
 from replay.audit.fills import _books, _where
 from replay.audit.table import AuditTable, coordinates, iso
 from schemas.events import SCALE
@@ -96,7 +97,7 @@ def _sql(tail: str) -> str:
     return _LIVE.replace("{books}", _books(where)) + " " + tail
 
 
-def _based(client: Any, params: dict[str, Any]) -> dict[str, Any]:
+def _based(client: ClickHouse, params: dict[str, Any]) -> dict[str, Any]:
     """``params`` with the coordinates of the last snapshot in the first instant (0, 0 if none)."""
     part, off = client.query(
         "SELECT max((kafka_partition, kafka_offset)) FROM archive_book_snapshot"
@@ -106,7 +107,8 @@ def _based(client: Any, params: dict[str, Any]) -> dict[str, Any]:
     return {**params, "bp": int(part), "bo": int(off)}
 
 
-def _versions(client: Any, params: dict[str, Any], points: int) -> list[tuple[int, int, int, int] | None]:
+def _versions(client: ClickHouse, params: dict[str, Any],
+              points: int) -> list[tuple[int, int, int, int] | None]:
     """Per instant 1..points, the last event folded (n, partition, offset, ts), or None before any."""
     rows = client.query(_sql(_VERSIONS), parameters=params).result_rows
     by_j = {int(j): tuple(int(x) for x in v) for j, v in rows}
@@ -120,7 +122,7 @@ def _versions(client: Any, params: dict[str, Any], points: int) -> list[tuple[in
     return out
 
 
-def _first_event(client: Any, params: dict[str, Any]) -> int | None:
+def _first_event(client: ClickHouse, params: dict[str, Any]) -> int | None:
     row = client.query(
         "SELECT min(ts), count() FROM (SELECT ts FROM archive_book_snapshot WHERE kafka_topic = {jr:String}"
         " AND venue = {venue:String} AND pair = {pair:String} UNION ALL SELECT ts FROM archive_book_delta"
@@ -129,7 +131,7 @@ def _first_event(client: Any, params: dict[str, Any]) -> int | None:
     return int(row[0]) if int(row[1]) else None
 
 
-def _missing(client: Any, params: dict[str, Any], namespace: str, at_us: int) -> LookupError:
+def _missing(client: ClickHouse, params: dict[str, Any], namespace: str, at_us: int) -> LookupError:
     first = _first_event(client, params)
     where = f"the archive of namespace {namespace or '(live)'}"
     if first is None:
@@ -139,7 +141,7 @@ def _missing(client: Any, params: dict[str, Any], namespace: str, at_us: int) ->
                        f"book event in {where} is at {iso(first)}")
 
 
-def _event_id(client: Any, params: dict[str, Any], part: int, off: int) -> str:
+def _event_id(client: ClickHouse, params: dict[str, Any], part: int, off: int) -> str:
     rows = client.query(
         "SELECT event_id FROM (SELECT event_id, kafka_partition, kafka_offset FROM archive_book_snapshot"
         " WHERE kafka_topic = {jr:String} AND venue = {venue:String} AND pair = {pair:String}"
@@ -150,7 +152,8 @@ def _event_id(client: Any, params: dict[str, Any], part: int, off: int) -> str:
     return str(rows[0][0]) if rows else ""
 
 
-def book_at(client: Any, namespace: str, venue: str, pair: str, at_us: int, depth: int = 20) -> AuditTable:
+def book_at(client: ClickHouse, namespace: str, venue: str, pair: str, at_us: int,
+            depth: int = 20) -> AuditTable:
     """The book of ``venue`` ``pair`` as it was at ``at_us``: the best ``depth`` levels of each side,
     best first, with the event it reflects. LookupError when there is no book at that instant."""
     if not 1 <= depth <= MAX_DEPTH:
@@ -177,7 +180,7 @@ def book_at(client: Any, namespace: str, venue: str, pair: str, at_us: int, dept
     return AuditTable(f"Book of {venue} {pair} at {iso(at_us)}", BOOK_COLUMNS, rows, summary)
 
 
-def book_series(client: Any, namespace: str, venue: str, pair: str, since_us: int, until_us: int,
+def book_series(client: ClickHouse, namespace: str, venue: str, pair: str, since_us: int, until_us: int,
                 every_us: int, levels: int = 10) -> AuditTable:
     """At the end of each ``every_us`` interval from ``since_us`` to ``until_us``: best bid and ask, mid,
     spread and the displayed size within the best ``levels`` levels of each side (empty before the

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from floor.clickhouse import ClickHouse
 from replay.audit.table import AuditTable
 from replay.audit.trails import BORN
 from schemas.topics import qualified
@@ -16,7 +17,7 @@ GROUPS = {"day": "toDate(fromUnixTimestamp64Micro(ts))", "account": "account", "
 """What the fills may be grouped by (any of them, in this order)."""
 
 
-def fees_and_turnover(client: Any, namespace: str, *,
+def fees_and_turnover(client: ClickHouse, namespace: str, *,
                       by: tuple[str, ...] = ("day", "account", "run", "venue"), account: str | None = None,
                       run_id: str | None = None, since_us: int | None = None,
                       until_us: int | None = None) -> AuditTable:

@@ -55,6 +55,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
+from floor.clickhouse import ClickHouse
 from replay.audit.table import AuditTable, iso
 from schemas.topics import VENUE_EVENTS, VENUE_JOURNAL, qualified
 from schemas.units import US
@@ -244,7 +245,7 @@ _FOLD = (
 
 
 def no_double_fill(
-    client: Any,
+    client: ClickHouse,
     namespace: str,
     *,
     venue: str | None = None,
@@ -291,7 +292,8 @@ def no_double_fill(
     return AuditTable("No double fill", FILL_COLUMNS, rows, summary)
 
 
-def _proof(client: Any, params: dict[str, Any], venue: str | None, pair: str | None, until_us: int | None,
+def _proof(client: ClickHouse, params: dict[str, Any], venue: str | None, pair: str | None,
+           until_us: int | None,
            lo: int | None) -> tuple[int, list[Any]] | None:
     """The fills checked and the folded levels, reading the book from ``lo`` on (None: from the first
     event); None if some level's episode starts before ``lo`` (read from further back)."""

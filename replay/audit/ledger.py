@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from floor.clickhouse import ClickHouse
 from replay.audit.table import AuditTable, iso
 from replay.audit.trails import BORN
 from schemas.topics import qualified
@@ -66,7 +67,7 @@ def _postings(acct: str) -> str:
     )
 
 
-def _unbalanced(client: Any, params: dict[str, Any], acct: str) -> tuple[list[tuple[Any, ...]], int]:
+def _unbalanced(client: ClickHouse, params: dict[str, Any], acct: str) -> tuple[list[tuple[Any, ...]], int]:
     sql = (
         "SELECT any(ts), any(account), tupleElement(leg, 'venue') AS venue, tupleElement(leg, 'currency') AS"
         " currency, sum(toInt128(tupleElement(leg, 'amount'))) AS s, event_id, any(cause_id)"
@@ -92,7 +93,7 @@ def _unbalanced(client: Any, params: dict[str, Any], acct: str) -> tuple[list[tu
     return rows, int(checked)
 
 
-def _negative(client: Any, params: dict[str, Any], acct: str) -> tuple[list[tuple[Any, ...]], int]:
+def _negative(client: ClickHouse, params: dict[str, Any], acct: str) -> tuple[list[tuple[Any, ...]], int]:
     changes = (
         "SELECT account, tupleElement(leg, 'wallet') AS wallet, tupleElement(leg, 'bucket') AS bucket,"
         " tupleElement(leg, 'venue') AS venue, tupleElement(leg, 'currency') AS currency, ts, event_id,"
@@ -127,7 +128,7 @@ def _negative(client: Any, params: dict[str, Any], acct: str) -> tuple[list[tupl
 
 
 def _conserved(
-    client: Any, params: dict[str, Any], acct: str, since_us: int | None, until_us: int | None
+    client: ClickHouse, params: dict[str, Any], acct: str, since_us: int | None, until_us: int | None
 ) -> tuple[list[tuple[Any, ...]], int]:
     fills = (
         "(SELECT * FROM archive_order_filled FINAL WHERE kafka_topic = {of:String}"
@@ -191,7 +192,7 @@ def _conserved(
 
 
 def ledger_conservation(
-    client: Any,
+    client: ClickHouse,
     namespace: str,
     *,
     account: str | None = None,

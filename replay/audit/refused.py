@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from floor.clickhouse import ClickHouse
 from replay.audit.table import AuditTable, coordinates, iso
 from schemas.topics import DEAD_LETTERS, LEDGER_EVENTS, VENUE_EVENTS, qualified
 from streams.money import to_decimal_str
@@ -31,7 +32,7 @@ _SOURCES: dict[str, tuple[str, str, str, str, str, str, str]] = {
 KINDS = tuple(_SOURCES)
 
 
-def refused(client: Any, namespace: str, *, account: str | None = None, kinds: tuple[str, ...] = KINDS,
+def refused(client: ClickHouse, namespace: str, *, account: str | None = None, kinds: tuple[str, ...] = KINDS,
             since_us: int | None = None, until_us: int | None = None, limit: int = 1000) -> AuditTable:
     """Every refusal of ``kinds`` in a namespace (one account's, or all; dead letters name no account and
     are left out when one is asked for)."""

@@ -38,9 +38,13 @@ import math
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from floor.clickhouse import ClickHouse
 from replay.audit.table import AuditTable
+
+if TYPE_CHECKING:
+    from streams.archive.remote import RemoteClient
 
 MAX_SECONDS = 300
 DEFAULT_SECONDS = 30
@@ -91,7 +95,7 @@ def audit_dsn(settings: Any) -> str:
     return str(settings.clickhouse_audit_dsn or settings.dsn)
 
 
-def run_sql(dsn: str, query: SqlQuery, client: Any | None = None) -> AuditTable:
+def run_sql(dsn: str, query: SqlQuery, client: ClickHouse | None = None) -> AuditTable:
     """One page of ``query`` on a read-only connection to ``dsn`` (or through ``client``'s owner when it
     is a ``RemoteClient``); ``SqlRefused`` with ClickHouse's message when it refuses."""
     from streams.archive.clickhouse import is_remote
@@ -206,7 +210,7 @@ def _message(exc: Exception) -> str:
     return text[:2000] or type(exc).__name__
 
 
-def _through_owner(client: Any, query: SqlQuery) -> AuditTable:
+def _through_owner(client: RemoteClient, query: SqlQuery) -> AuditTable:
     """The page from the process that owns the embedded store (its ``POST /audit/sql``)."""
     import httpx
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from floor.clickhouse import ClickHouse
 from replay.audit.describe import describe, principal
 from replay.audit.table import AuditTable, coordinates, first_by_id, iso
 from schemas.codec import default_codec
@@ -58,12 +59,14 @@ TRAIL_COLUMNS = ("time", "event", "who", "what", "event_id", "at", "logged")
 happens at the book's time); ``logged``: when the broker wrote the message."""
 
 
-def message_values(client: Any, wanted: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int, bytes]]:
+def message_values(client: ClickHouse, wanted: Sequence[tuple[str, int, int]]
+                   ) -> list[tuple[str, int, int, bytes]]:
     """The archived bytes of the messages at ``wanted`` coordinates (topic, partition, offset)."""
     return [m[:4] for m in _messages(client, wanted)]  # type: ignore[misc]
 
 
-def _messages(client: Any, wanted: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int, bytes, int]]:
+def _messages(client: ClickHouse, wanted: Sequence[tuple[str, int, int]]
+              ) -> list[tuple[str, int, int, bytes, int]]:
     """The messages at ``wanted`` coordinates: (topic, partition, offset, bytes, logged µs)."""
     if not wanted:
         return []
@@ -104,7 +107,7 @@ def _rank(event_type: str) -> int:
     return _ORDER.get(event_type, len(_ORDER))
 
 
-def order_namespace(client: Any, order_id: str) -> str:
+def order_namespace(client: ClickHouse, order_id: str) -> str:
     """The namespace whose ledger received the order ``order_id`` (an order id is unique to one run, so
     to one namespace); LookupError if none or several did."""
     found = client.query("SELECT DISTINCT kafka_topic FROM archive_order_requested FINAL"
@@ -118,7 +121,7 @@ def order_namespace(client: Any, order_id: str) -> str:
     return str(namespaces[0])
 
 
-def order_trail(client: Any, namespace: str | None, order_id: str) -> AuditTable:
+def order_trail(client: ClickHouse, namespace: str | None, order_id: str) -> AuditTable:
     """One order: request (and who sent it), hold, acceptance or rejection, each fill with the book
     level it consumed, each fill's settlement and fee postings, cancels, the release of the hold's
     rest, and its end. ``namespace`` None: the one whose ledger received the order."""
@@ -144,7 +147,7 @@ def order_trail(client: Any, namespace: str | None, order_id: str) -> AuditTable
     return trail
 
 
-def run_timeline(client: Any, namespace: str, run_id: str, *, logs: bool = False) -> AuditTable:
+def run_timeline(client: ClickHouse, namespace: str, run_id: str, *, logs: bool = False) -> AuditTable:
     """One run's life: its start (who, with what), funding, subscriptions, control messages (who, what),
     orders, fills and postings, its stop and the release of its wallet set. ``logs`` adds its log lines
     (warnings and errors are always in)."""

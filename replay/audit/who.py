@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from floor.clickhouse import ClickHouse
 from replay.audit.describe import describe
 from replay.audit.table import AuditTable, coordinates, iso
 from replay.audit.trails import BORN, message_values
@@ -30,7 +31,8 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {  # action, account, subject (colu
 ACTIONS = tuple(a for a, _, _ in _COMMANDS.values())
 
 
-def who_did_what(client: Any, namespace: str, *, principal: str | None = None, account: str | None = None,
+def who_did_what(client: ClickHouse, namespace: str, *, principal: str | None = None,
+                 account: str | None = None,
                  action: str | None = None, since_us: int | None = None, until_us: int | None = None,
                  limit: int = 1000) -> AuditTable:
     """Commands by principal and time. Stop and control messages name a run, not an account: with

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
+from floor.clickhouse import ClickHouse
 from streams.archive.decode import ArchiveRows
 
 Spans = dict[tuple[str, str], tuple[int, int]]
@@ -30,7 +30,7 @@ def merge_spans(into: Spans, spans: Spans) -> None:
 class CandleRefresh:
     """Merges the trade spans of inserted batches and refreshes their candles together."""
 
-    def __init__(self, client: Any, every: float = 1.0, enabled: bool = True) -> None:
+    def __init__(self, client: ClickHouse, every: float = 1.0, enabled: bool = True) -> None:
         self.client = client
         self.every = every
         self.enabled = enabled

@@ -11,9 +11,14 @@ import re
 import threading
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import clickhouse_connect
+
+from floor.clickhouse import ClickHouse
+
+if TYPE_CHECKING:
+    from streams.archive.remote import RemoteClient
 
 DDL_DIR = Path(__file__).resolve().parents[2] / "infra" / "clickhouse"
 
@@ -38,7 +43,7 @@ def ddl_statements(ddl_dir: Path = DDL_DIR) -> list[str]:
 _MATERIALIZE = re.compile(r"ALTER TABLE (\w+) MATERIALIZE INDEX (\w+)$")
 
 
-def apply_ddl(client: Any, ddl_dir: Path = DDL_DIR) -> None:
+def apply_ddl(client: ClickHouse, ddl_dir: Path = DDL_DIR) -> None:
     """Run the DDL statements; ``ALTER TABLE t MATERIALIZE INDEX i`` only if ``i`` is new on ``t`` (added by
     this application): materialising rewrites the index files of every part, once is enough."""
     indices = "SELECT table, name FROM system.data_skipping_indices WHERE database = currentDatabase()"
@@ -106,7 +111,7 @@ def _held(dsn: str, exc: Exception) -> Any | None:
     return RemoteClient(url, owner_token(dsn))
 
 
-def is_remote(client: Any) -> bool:
+def is_remote(client: ClickHouse) -> TypeGuard[RemoteClient]:
     """Whether ``client`` reads an embedded store through the process that owns it (no writes)."""
     from streams.archive.remote import RemoteClient
 
@@ -134,7 +139,7 @@ def thread_client(dsn: str) -> Any:
     return client
 
 
-def lend_client(client: Any) -> Any | None:
+def lend_client(client: ClickHouse) -> Any | None:
     """A connection to the engine or server of ``client`` (a ``get_client`` or ``thread_client`` one) that
     nobody else uses until it is given back (``give_back``); None for any other client.
 
@@ -159,7 +164,7 @@ def give_back(lent: Any) -> None:
         _spare.setdefault(_dsn_of[lent], []).append(lent)
 
 
-def second_client(client: Any) -> Any | None:
+def second_client(client: ClickHouse) -> Any | None:
     """Another connection to the engine or server of ``client`` (a ``get_client`` one), else None.
 
     ClickHouse runs queries of different connections in parallel, chDB too: the

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from floor.clickhouse import ClickHouse
 from schemas.events import Event
 from streams.archive.tables import MARKET_TYPES, TableSpec, specs
 
@@ -189,7 +190,7 @@ def _page_chunk(spec: TableSpec, stream: _Stream, table: pa.Table, last: int) ->
     return _Chunk(offsets, page.column("ts").to_numpy().astype(np.int64), archived)
 
 
-def _pages(client: Any, spec: TableSpec, stream: _Stream, first: int, start: int, end: int,
+def _pages(client: ClickHouse, spec: TableSpec, stream: _Stream, first: int, start: int, end: int,
            page: int, pool: ThreadPoolExecutor) -> Iterator[_Chunk]:
     """One stream's events of one type, in offset order, a page per query.
 
@@ -228,7 +229,7 @@ def _pages(client: Any, spec: TableSpec, stream: _Stream, first: int, start: int
             yield _page_chunk(spec, stream, table, previous)
 
 
-def _stream(client: Any, tables: list[TableSpec], stream: _Stream, first: int, start: int,
+def _stream(client: ClickHouse, tables: list[TableSpec], stream: _Stream, first: int, start: int,
             end: int, page: int, pool: ThreadPoolExecutor) -> Iterator[_Chunk]:
     """One book in one topic, in offset order, keyed for the merge across books by effective time."""
     effective = None
@@ -241,7 +242,7 @@ def _stream(client: Any, tables: list[TableSpec], stream: _Stream, first: int, s
         yield _Chunk(keys, keys, chunk.items)
 
 
-def streams(client: Any, books: Iterable[tuple[str, str]], start: int, end: int,
+def streams(client: ClickHouse, books: Iterable[tuple[str, str]], start: int, end: int,
             topics: Sequence[str] | None, tables: list[TableSpec], from_snapshot: bool = False
             ) -> dict[_Stream, int]:
     """Every stream with an event in the range -> the offset it is read from regardless of time.
@@ -272,7 +273,7 @@ def streams(client: Any, books: Iterable[tuple[str, str]], start: int, end: int,
     return dict(sorted(found.items()))
 
 
-def market_events(client: Any, books: Iterable[tuple[str, str]], start: int, end: int, *,
+def market_events(client: ClickHouse, books: Iterable[tuple[str, str]], start: int, end: int, *,
                   topics: Sequence[str] | None = None, kinds: Sequence[str] = MARKET_TYPES,
                   from_snapshot: bool = False, page: int = 20_000) -> Iterator[ArchivedEvent]:
     """Archived market events of ``books`` (venue, pair) with ``start <= ts < end``, in journal order.
@@ -294,7 +295,7 @@ def market_events(client: Any, books: Iterable[tuple[str, str]], start: int, end
             yield from chunk.items
 
 
-def market_event_batches(client: Any, books: Iterable[tuple[str, str]], start: int, end: int, *,
+def market_event_batches(client: ClickHouse, books: Iterable[tuple[str, str]], start: int, end: int, *,
                          topics: Sequence[str] | None = None, kinds: Sequence[str] = MARKET_TYPES,
                          from_snapshot: bool = False, batch: int = 10_000, page: int = 20_000
                          ) -> Iterator[list[ArchivedEvent]]:
@@ -329,7 +330,7 @@ class Holding:
     events: int
 
 
-def backtest_topics(client: Any) -> list[str]:
+def backtest_topics(client: ClickHouse) -> list[str]:
     """The topics stored backtests wrote: copies of their sources, never a dataset of their own."""
     from schemas.topics import VENUE_JOURNAL, qualified
 
@@ -337,7 +338,8 @@ def backtest_topics(client: Any) -> list[str]:
     return sorted(qualified(VENUE_JOURNAL, str(ns)) for (ns,) in rows if ns)
 
 
-def holdings(client: Any, books: Iterable[tuple[str, str]] | None = None, start: int = 0, end: int = NEVER,
+def holdings(client: ClickHouse, books: Iterable[tuple[str, str]] | None = None, start: int = 0,
+             end: int = NEVER,
              kinds: Sequence[str] = MARKET_TYPES) -> list[Holding]:
     """Per topic, book and event type: the events with ``start <= ts < end`` (every book with ``books``
     None), stored backtests' topics left out. Read from ``archive_messages``, which every writer fills."""
@@ -359,7 +361,7 @@ def holdings(client: Any, books: Iterable[tuple[str, str]] | None = None, start:
     return sorted(out, key=lambda h: (h.venue, h.pair, h.topic, h.event_type))
 
 
-def candle_widths(client: Any) -> dict[tuple[str, str, str], int]:
+def candle_widths(client: ClickHouse) -> dict[tuple[str, str, str], int]:
     """(topic, venue, pair) -> candle width in µs, for trades made from candles (an OHLCV import or a
     backfill: each candle's first trade has ``trade_id`` ``ohlcv:<start>:0``, received at its close)."""
     rows = client.query(

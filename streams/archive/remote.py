@@ -222,6 +222,9 @@ class RemoteClient:
         row = result.result_rows[0]
         return row[0] if len(row) == 1 else list(row)
 
+    def insert_arrow(self, *args: Any, **kwargs: Any) -> None:
+        self.insert(*args, **kwargs)
+
     def insert(self, *_: Any, **__: Any) -> None:
         raise ArchiveHeld(f"the embedded archive is owned by the API at {self.url}, which writes it; "
                           "stop it to write from here, or send the work to it (a backtest: POST /backtests, "

@@ -23,6 +23,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
+from floor.clickhouse import ClickHouse
 from streams.archive.batch import RawBatch
 from streams.archive.candles import CandleRefresh
 from streams.archive.writer import ArchiveWriter
@@ -56,7 +57,7 @@ def _ends(batch: RawBatch) -> dict[tuple[str, int], int]:
 
 
 class ArchiveSink:
-    def __init__(self, client: Any, bootstrap: str, topics: Sequence[str],
+    def __init__(self, client: ClickHouse, bootstrap: str, topics: Sequence[str],
                  group_id: str = "cryptick-archive", batch_size: int = 50_000, *,
                  candles: bool = True, candle_every: float = 1.0) -> None:
         self.client = client
@@ -88,7 +89,7 @@ class ArchiveSink:
         self._consumer.subscribe(self.topics)
 
     @classmethod
-    def for_namespace(cls, client: Any, bootstrap: str, namespace: str, **kw: Any) -> ArchiveSink:
+    def for_namespace(cls, client: ClickHouse, bootstrap: str, namespace: str, **kw: Any) -> ArchiveSink:
         """Every topic of ``namespace``, in the namespace's archive consumer group."""
         from schemas.topics import all_topics
 

@@ -20,11 +20,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from floor.clickhouse import ClickHouse
 from streams.archive.batch import RawBatch
 from streams.archive.clickhouse import second_client
 from streams.archive.decode import ArchiveRows, decode_batch, decode_repeats
@@ -39,7 +39,7 @@ AfterInsert = Callable[[ArchiveRows], None]
 class ArchiveWriter:
     """Writes message batches into ``archive_messages`` and the per-event-type tables."""
 
-    def __init__(self, client: Any, after_insert: AfterInsert | None = None, *,
+    def __init__(self, client: ClickHouse, after_insert: AfterInsert | None = None, *,
                  parallel: bool = True) -> None:
         self.client = client
         self.after_insert = after_insert
@@ -105,10 +105,11 @@ class ArchiveWriter:
             _insert_tables(self.client, [(RAW_TABLE, rows.raw)])
         else:  # a thread per batch (cheap next to its inserts): nothing to close when only ``write`` is used
             failed: list[BaseException] = []
+            typed_client = self._typed_client
 
             def insert_typed() -> None:
                 try:
-                    _insert_tables(self._typed_client, typed)
+                    _insert_tables(typed_client, typed)
                 except BaseException as exc:  # re-raised in this thread below
                     failed.append(exc)
 
@@ -129,7 +130,7 @@ def _decode(batch: RawBatch, first: np.ndarray | None) -> ArchiveRows:
     return decode_batch(batch) if first is None else decode_repeats(batch, first)
 
 
-def _insert_tables(client: Any, tables: list[tuple[str, pa.Table]]) -> None:
+def _insert_tables(client: ClickHouse, tables: list[tuple[str, pa.Table]]) -> None:
     for name, table in tables:
         if table.num_rows:
             client.insert_arrow(name, table, settings=INSERT_SETTINGS)

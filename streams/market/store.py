@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
+from floor.clickhouse import ClickHouse
 from schemas.events import BookDelta, BookSnapshot, BookStatusChanged
 from streams.archive.reader import market_events
 from streams.market.books import BookFolder, Quote
@@ -55,7 +56,7 @@ def _spans_filter(spans: Mapping[tuple[str, str], tuple[int, int]], width: int, 
     return " OR ".join(terms)
 
 
-def record_import(client: Any, topic: str) -> int:
+def record_import(client: ClickHouse, topic: str) -> int:
     """Rank ``topic`` as the latest import (before its events are written, so its candles use it)."""
     rows = client.query(f"SELECT max(seq) FROM {IMPORTS}").result_rows
     seq = max(time.time_ns() // 1000, int(rows[0][0] or 0) + 1 if rows else 0)
@@ -63,7 +64,7 @@ def record_import(client: Any, topic: str) -> int:
     return seq
 
 
-def refresh_candles(client: Any, spans: Mapping[tuple[str, str], tuple[int, int]]) -> None:
+def refresh_candles(client: ClickHouse, spans: Mapping[tuple[str, str], tuple[int, int]]) -> None:
     """Recompute every candle (all widths) whose bucket holds a trade time in ``spans``.
 
     ``spans``: (venue, pair) -> (first, last) trade event time (µs) of the new trades.
@@ -97,14 +98,14 @@ def refresh_candles(client: Any, spans: Mapping[tuple[str, str], tuple[int, int]
         )
 
 
-def refresh_all_candles(client: Any) -> None:
+def refresh_all_candles(client: ClickHouse) -> None:
     """Recompute the candles of every archived trade (after a bulk load or a rule change)."""
     sql = f"SELECT venue, pair, min(ts), max(ts) FROM {TRADES} GROUP BY venue, pair"
     rows = client.query(sql).result_rows
     refresh_candles(client, {(str(v), str(p)): (int(lo), int(hi)) for v, p, lo, hi in rows})
 
 
-def candles(client: Any, venue: str, pair: str, start: int, end: int, freq: str = "highest",
+def candles(client: ClickHouse, venue: str, pair: str, start: int, end: int, freq: str = "highest",
             received_before: int | None = None) -> list[Candle]:
     """Candles of ``venue``/``pair`` whose bucket starts in ``[start, end)`` (µs), oldest first.
 
@@ -138,7 +139,7 @@ def candles(client: Any, venue: str, pair: str, start: int, end: int, freq: str 
     return [Candle(venue, pair, name, *(int(x) for x in row)) for row in rows]
 
 
-def quotes(client: Any, books: Iterable[tuple[str, str]], at: int, *,
+def quotes(client: ClickHouse, books: Iterable[tuple[str, str]], at: int, *,
            topics: Sequence[str] | None = None, since: int = 0) -> list[Quote]:
     """Best bid and ask of each book as archived up to event time ``at`` (inclusive).
 
