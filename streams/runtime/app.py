@@ -103,6 +103,20 @@ def register_inbox_agent(rt: Runtime, name: str, processor: InboxProcessor | Any
     acks.__name__ = f"{name}_acks"
     rt.app.timer(0.02)(acks)
 
+    if take is not None:
+        async def final_snapshots(_app: Any, /, *args: Any, **_: Any) -> None:
+            # the agents have stopped: once every output is delivered, a snapshot of all that was processed
+            # lets the next start replay nothing (none is taken if an output may be missing)
+            if not sender.flush(30.0):
+                log.warning("%s: outputs not all delivered at shutdown: no final snapshot", name)
+                return
+            processor.save_snapshots(processor.take_snapshots(force=True))
+            flush = getattr(processor.snapshots, "flush", None)
+            if flush is not None:
+                flush(30.0)
+
+        rt.app.on_before_shutdown.connect(final_snapshots)
+
     if rt.metrics is not None and hasattr(processor, "counters"):
         watched = rt.metrics.watch(processor)
         inbox_topic = qualified(processor.inbox, rt.namespace)

@@ -92,6 +92,10 @@ class OutputSender:
             n += 1
         return n
 
+    def flush(self, timeout: float) -> bool:
+        """Wait for every output sent to be delivered; whether all were (none failed, none left)."""
+        return self._producer.flush(timeout) == 0 and self._failed is None
+
     @property
     def waiting(self) -> int:
         return len(self._pending)

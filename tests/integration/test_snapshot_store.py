@@ -1,4 +1,5 @@
-"""The snapshot store on Kafka: larger than a message, replaced, lost in part.
+"""The snapshot store on Kafka: larger than a message, replaced, lost in part; and the snapshot a worker
+leaves when it stops cleanly.
 
 A snapshot is written in chunks and a manifest on the namespace's compacted topic; a new store (a
 restarted worker) reads back the latest per engine, whole and byte for byte; one whose chunk is
@@ -7,12 +8,23 @@ missing or whose bytes do not match is not used (the engine is then rebuilt from
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import ConfigResource
 
-from floor.kafka import admin, list_topics, producer
-from schemas.topics import SNAPSHOT_TOPIC_CONFIG, qualified, snapshot_topic
+from cryptick.flows import WorkerProcess
+from floor.kafka import admin, create_topics, end_offsets, list_topics, producer
+from producers.publish import publish
+from producers.scenario import Scenario, demo_messages
+from schemas.topics import (
+    SNAPSHOT_TOPIC_CONFIG,
+    VENUE_EVENTS,
+    VENUE_JOURNAL,
+    all_topics,
+    qualified,
+    snapshot_topic,
+)
 from streams.runtime.kafka_snapshots import KafkaSnapshots, _chunk_key, _Manifest
 from streams.runtime.snapshots import Snapshot
 
@@ -68,3 +80,23 @@ def test_a_snapshot_with_a_chunk_missing_or_altered_is_not_used(kafka_bootstrap:
     assert again.latest("b/out/0") is None
     assert again.latest("c/out/0") is None
     assert again.latest("d/out/0") is None
+
+
+@pytest.mark.parametrize("runtime", ["faust", "direct"])
+def test_a_worker_stopped_cleanly_leaves_a_snapshot_of_all_it_processed(
+        kafka_bootstrap: str, namespace: str, tmp_path: Path, runtime: str) -> None:
+    create_topics(kafka_bootstrap, all_topics(namespace))
+    publish(kafka_bootstrap, demo_messages(Scenario(steps=20)), namespace)
+    worker = WorkerProcess(kafka_bootstrap, namespace, ("matching", "ledger"), runtime=runtime,
+                           log_path=tmp_path / "worker.log",
+                           env={"SNAPSHOT_EVERY": "1000000"}).start()  # none taken on the way
+    try:
+        worker.wait_caught_up()
+    finally:
+        worker.stop()
+
+    store = KafkaSnapshots(kafka_bootstrap, namespace)
+    topic = qualified(VENUE_JOURNAL, namespace)
+    ends = {p: e for p, e in end_offsets(kafka_bootstrap, topic).items() if e}
+    snapshots = {p: store.latest(f"{topic}/{VENUE_EVENTS}/{p}") for p in ends}
+    assert ends and {p: s.offset if s else None for p, s in snapshots.items()} == ends
