@@ -21,7 +21,7 @@ from replay.inprocess import replay_from_kafka
 from replay.parity import OutputDigest, kafka_outputs
 from replay.projections import balances
 from schemas.codec import decode
-from schemas.topics import LEDGER_EVENTS, VENUE_JOURNAL, all_topics, qualified
+from schemas.topics import LEDGER_EVENTS, SNAPSHOTS, VENUE_JOURNAL, all_topics, qualified
 
 pytestmark = pytest.mark.integration
 
@@ -36,23 +36,32 @@ def committed(bootstrap: str, group: str, topic: str) -> int:
         consumer.close()
 
 
+def snapshots_saved(bootstrap: str, namespace: str) -> bool:
+    """Whether the namespace's snapshot topic holds anything yet (the worker makes it when it starts)."""
+    try:
+        return sum(end_offsets(bootstrap, qualified(SNAPSHOTS, namespace), timeout=2).values()) > 0
+    except Exception:  # not made yet
+        return False
+
+
 @pytest.mark.parametrize("runtime", ["faust", "direct"])
 def test_kill_and_restart_mid_stream_gives_the_uninterrupted_outputs(
     kafka_bootstrap: str, namespace: str, tmp_path: Path, runtime: str
 ) -> None:
     create_topics(kafka_bootstrap, all_topics(namespace))
     worker = WorkerProcess(kafka_bootstrap, namespace, log_path=tmp_path / "worker.log",
-                           runtime=runtime, env={"SNAPSHOT_EVERY": "25"}).start()
+                           runtime=runtime, env={"SNAPSHOT_EVERY": "10"}).start()
     # ~10 s of wall time: the kill lands while market data and orders are still flowing
     feeder = threading.Thread(
         target=publish, args=(kafka_bootstrap, demo_messages(Scenario(steps=400)), namespace, 10.0)
     )
     feeder.start()
-    # kill once the worker has committed progress (so the restart resumes mid-log), but
-    # while the feed still flows
+    # kill once the worker has committed progress (so the restart resumes mid-log) and saved a snapshot
+    # (so it resumes from it), but while the feed still flows
     deadline = time.monotonic() + 60
-    while committed(kafka_bootstrap, worker.group_id, qualified(VENUE_JOURNAL, namespace)) < 50:
-        assert time.monotonic() < deadline, "the worker never committed any progress"
+    while (committed(kafka_bootstrap, worker.group_id, qualified(VENUE_JOURNAL, namespace)) < 50
+           or not snapshots_saved(kafka_bootstrap, namespace)):
+        assert time.monotonic() < deadline, "the worker never committed progress and saved a snapshot"
         time.sleep(0.1)
     assert feeder.is_alive()
     worker.kill()
