@@ -22,7 +22,6 @@ from schemas.events import (
 )
 from streams.ledger.errors import LedgerInvariantError
 from streams.ledger.markets import MarketRules
-from streams.ledger.settlement import hold_used
 from streams.ledger.state import EXTERNAL, HOLD, POOL, Balance, LedgerState, Order, WalletSet
 
 _DEPOSIT = MovementKind.DEPOSIT.value
@@ -138,7 +137,7 @@ def _filled(state: LedgerState, e: OrderFilled) -> None:
     if order is None or e.fill_seq in order.fill_seqs:
         return  # a late copy: decide emitted nothing for it
     order.filled += e.size
-    order.hold_left -= hold_used(order, e)
+    order.hold_left -= order.hold_used(e)
     order.fill_seqs.add(e.fill_seq)
 
 

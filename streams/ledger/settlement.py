@@ -21,13 +21,6 @@ _TRADE = MovementKind.TRADE.value
 _FEE = MovementKind.FEE.value
 
 
-def hold_used(order: Order, fill: OrderFilled) -> int:
-    """What a fill takes out of its order's hold: quote value plus fee for a buy, size for a sell."""
-    if order.is_buy:
-        return notional(fill.price, fill.size) + fill.fee
-    return fill.size
-
-
 def _live_order(state: LedgerState, event: OrderFilled | OrderDone | OrderOpened
                 ) -> tuple[Account, Order] | None:
     """The event's live order; None for a late copy about a closed order; raise if never seen."""
@@ -63,7 +56,7 @@ def _check_fill(acct: Account, order: Order, fill: OrderFilled) -> int:
             f"fill {fill.event_id}: {order.filled} + {size} exceeds the order size {order.size}")
     if price > order.price if order.is_buy else price < order.price:
         raise LedgerInvariantError(f"fill {fill.event_id}: price {price} beyond the order's {order.price}")
-    used = hold_used(order, fill)  # a buy's value and fee fit in its hold, so within MAX_UNITS
+    used = order.hold_used(fill)  # a buy's value and fee fit in its hold, so within MAX_UNITS
     if used > order.hold_left:
         raise LedgerInvariantError(
             f"fill {fill.event_id} would overdraw the hold of {order.order_id}: "

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from schemas.events import Bucket
+from schemas.events import Bucket, OrderFilled
 from streams.ledger.markets import MarketRules
+from streams.money import notional
 
 Key = tuple[str, str]
 """(venue, currency)."""
@@ -106,6 +107,12 @@ class Order:
         self.filled = filled
         self.opened = opened
         self.fill_seqs: set[int] = fill_seqs if fill_seqs is not None else set()
+
+    def hold_used(self, fill: OrderFilled) -> int:
+        """What a fill takes out of this order's hold: quote value plus fee for a buy, size for a sell."""
+        if self.is_buy:
+            return notional(fill.price, fill.size) + fill.fee
+        return fill.size
 
 
 class Account:

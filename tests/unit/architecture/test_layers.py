@@ -111,3 +111,14 @@ def test_the_scan_catches_an_import_upwards(tmp_path: Path, source: str, folder:
                         Path.read_bytes(self).decode())
     [found] = violations(bad)
     assert expected in found
+
+
+EVOLVE_SIDE = {"streams/ledger/evolve.py", "streams/ledger/state.py"}
+DECIDE_SIDE = {"streams.ledger.engine", "streams.ledger.orders", "streams.ledger.settlement",
+               "streams.ledger.wallets"}
+
+
+def test_the_ledger_evolves_without_its_decide_side() -> None:
+    """Evolve applies decided events to state; it never calls back into what decides them."""
+    for rel in sorted(EVOLVE_SIDE):
+        assert not set(imports(ROOT / rel)) & DECIDE_SIDE, rel
