@@ -146,7 +146,7 @@ def copy(bootstrap: str, source: str, target: str) -> None:
     """The messages of ``source`` into ``target``, partition for partition (untimed)."""
     from confluent_kafka import Consumer, TopicPartition
 
-    from floor.kafka import producer
+    from floor.kafka import produce, producer
 
     ends = end_offsets(bootstrap, source)
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-copy", "enable.auto.commit": False})
@@ -156,12 +156,7 @@ def copy(bootstrap: str, source: str, target: str) -> None:
     while left:
         for m in c.consume(5000, timeout=0.5):
             if m.error() is None:
-                while True:
-                    try:
-                        prod.produce(target, value=m.value(), key=m.key(), partition=m.partition())
-                        break
-                    except BufferError:
-                        prod.poll(0.05)
+                produce(prod, target, m.value(), m.key(), m.partition() or 0)
                 left -= 1
         prod.poll(0)
     prod.flush(60)

@@ -185,19 +185,27 @@ def producer(bootstrap: str, **extra: object) -> Producer:
     return Producer(config)
 
 
+ANY_PARTITION = -1
+"""``partition`` for a message the producer's partitioner places (librdkafka's unassigned partition)."""
+
+
+def produce(prod: Producer, topic: str, value: bytes | None, key: bytes | None = None,
+            partition: int = ANY_PARTITION, on_delivery: Callable[[Any, Any], None] | None = None) -> None:
+    """Produce one message; while the producer's local queue is full, serve delivery reports and try again
+    (a full queue means the broker is slow or away: waiting is right, dropping the message never is)."""
+    while True:
+        try:
+            prod.produce(topic, value=value, key=key, partition=partition, on_delivery=on_delivery)
+            return
+        except BufferError:
+            prod.poll(0.05)
+
+
 def produce_all(prod: Producer, topic: str, items: Iterable[tuple[bytes | None, bytes, int | None]]) -> int:
     """Produce (key, value, partition) items, polling as the queue fills; returns the count."""
     n = 0
     for key, value, partition in items:
-        while True:
-            try:
-                if partition is None:
-                    prod.produce(topic, value=value, key=key)
-                else:
-                    prod.produce(topic, value=value, key=key, partition=partition)
-                break
-            except BufferError:
-                prod.poll(0.05)
+        produce(prod, topic, value, key, ANY_PARTITION if partition is None else partition)
         n += 1
         if n % 10000 == 0:
             prod.poll(0)

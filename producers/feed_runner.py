@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from floor.kafka import Deliveries, producer
+from floor.kafka import Deliveries, produce, producer
 from producers.clock import tick
 from producers.exchanges.bitfinex.connect import BitfinexFeed
 from producers.exchanges.coinbase.connect import CoinbaseFeed
@@ -85,13 +85,7 @@ class JournalSink:
     def put(self, key: str, event: Event) -> None:
         self.deliveries.check()  # a feed must not go on journaling into nowhere
         k = key.encode()
-        while True:
-            try:
-                self.producer.produce(self.topic, value=self.codec.encode(event), key=k,
-                                      partition=partition_of(VENUE_JOURNAL, k))
-                break
-            except BufferError:
-                self.producer.poll(0.05)
+        produce(self.producer, self.topic, self.codec.encode(event), k, partition_of(VENUE_JOURNAL, k))
         self.sent += 1
         self.producer.poll(0)
 

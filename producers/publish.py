@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from floor.kafka import Deliveries, producer
+from floor.kafka import Deliveries, produce, producer
 from producers.scenario import Message
 from schemas.codec import default_codec
 from schemas.topics import partition_of, qualified
@@ -37,13 +37,7 @@ def publish(bootstrap: str, messages: Iterable[Message], namespace: str = "",
         key = m.key.encode()
         topic = qualified(m.topic, namespace)
         value = codec.encode(m.event)
-        while True:
-            try:
-                prod.produce(topic, value=value, key=key,
-                             partition=partition_of(m.topic, key) if m.partition is None else m.partition)
-                break
-            except BufferError:
-                prod.poll(0.05)
+        produce(prod, topic, value, key, partition_of(m.topic, key) if m.partition is None else m.partition)
         n += 1
         if n % 5000 == 0:
             prod.poll(0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from floor.clickhouse import ClickHouse
-from floor.kafka import Deliveries, create_topics, producer
+from floor.kafka import Deliveries, create_topics, produce, producer
 from replay.archive_reader import messages, partitions
 from schemas.topics import INBOXES, all_topics, qualified
 
@@ -27,12 +27,7 @@ def republish(client: ClickHouse, bootstrap: str, source: str, target: str,
         n = 0
         for p in partitions(client, src):
             for m in messages(client, src, p):
-                while True:
-                    try:
-                        prod.produce(dst, value=m.value, key=m.key or None, partition=p)
-                        break
-                    except BufferError:
-                        prod.poll(0.05)
+                produce(prod, dst, m.value, m.key or None, p)
                 n += 1
         counts[inbox] = n
     remaining = prod.flush(60)
