@@ -3,7 +3,7 @@
 ``handle(event)`` decides and applies in one step and returns the output
 events (OrderOpened, OrderFilled, OrderDone, CancelRejected,
 BookStatusChanged). Every ``venue:PAIR`` key gets its own book and orders.
-Matching rules: ``taker`` (new orders) and ``maker`` (resting orders).
+Matching rules: ``market.accept`` (new orders) and ``maker`` (resting orders).
 
 Policies:
 - Stale book: a book is stale before its first snapshot, after a producer's
@@ -60,9 +60,8 @@ from schemas.events import (
 from streams.matching.book import ASK, BID, L2Book
 from streams.matching.config import MatchingConfig
 from streams.matching.maker import cross, on_level_changes, on_trade, requeue_unknown
-from streams.matching.market import Market, Registry
+from streams.matching.market import Market, Registry, accept
 from streams.matching.orders import VirtualOrder
-from streams.matching.taker import accept
 
 __all__ = ["MatchingConfig", "MatchingEngine"]
 
@@ -87,7 +86,7 @@ class MatchingEngine:
         """The market of the last delta or trade: a partition's next one is mostly of the same book, and
         two string comparisons cost less than building and hashing the key (a tenth of the delta path)."""
         self.refused = False
-        """Whether the last accepted order was a consumed-liquidity refusal (``taker.accept``): read by
+        """Whether the last accepted order was a consumed-liquidity refusal (``market.accept``): read by
         the agent's metrics; not state (a rebuild need not restore it)."""
         self._handlers: dict[type, Callable[[Any], list[Event]]] = {
             BookSnapshot: self._on_snapshot,

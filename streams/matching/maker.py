@@ -38,7 +38,7 @@ from __future__ import annotations
 from schemas.events import DoneReason, Event, Liquidity, PublicTrade, Side
 from streams.matching.book import ASK, BID, SIGN, Touched
 from streams.matching.market import BUY, Market
-from streams.matching.reports import fill
+from streams.matching.orders import fill
 
 SELL = Side.SELL.value  # a plain string, like market.BUY
 

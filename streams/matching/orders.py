@@ -1,4 +1,5 @@
-"""Virtual orders and the resting ones of one book side, in price-time priority."""
+"""Virtual orders, the resting ones of one book side in price-time priority, and the output events about
+one order with their deterministic ids (described here; ``VirtualOrder.record`` applies a fill)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from bisect import bisect_left, insort
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from schemas.events import OrderAccepted, OrderFilled
+from schemas.events import MAX_UNITS, OrderAccepted, OrderDone, OrderFilled, OrderOpened
+from streams.money import fee_for, notional
 
 
 @dataclass(slots=True, eq=False)
@@ -36,7 +38,7 @@ class VirtualOrder:
     fills: int = 0
 
     def record(self, fill: OrderFilled) -> None:
-        """Apply one of its fills (``reports.fill`` describes it)."""
+        """Apply one of its fills (``fill`` below describes it)."""
         self.fills = fill.fill_seq
         self.remaining -= fill.size
         self.filled += fill.size
@@ -113,3 +115,78 @@ class RestingSide:
     def orders(self) -> list[VirtualOrder]:
         """All resting orders in priority order."""
         return [o for p in self.prices() for o in self.by_price[p]]
+
+
+# --- output events about one order -------------------------------------------------
+
+def quote_currency(pair: str) -> str:
+    """The quote of a 'BASE-QUOTE' pair (fees are charged in it)."""
+    return pair.rpartition("-")[2]
+
+
+def fill(
+    order: VirtualOrder, price: int, size: int, level_price: int, liquidity: str, bps: int, ts: int
+) -> OrderFilled | None:
+    """The order's next fill, described (the order is not changed: ``VirtualOrder.record`` applies it);
+    None if the fill's value, its fee or the order's fees would pass ``MAX_UNITS`` (the caller ends the
+    order)."""
+    value = notional(price, size)
+    fee = fee_for(value, bps)
+    if value > MAX_UNITS or order.fees + fee > MAX_UNITS:
+        return None
+    seq = order.fills + 1
+    return OrderFilled(
+        event_id=f"{order.order_id}:fill:{seq}",
+        order_id=order.order_id,
+        account=order.account,
+        run_id=order.run_id,
+        wallet_set_id=order.wallet_set_id,
+        venue=order.venue,
+        pair=order.pair,
+        side=order.side,
+        price=price,
+        size=size,
+        fee=fee,
+        fee_currency=quote_currency(order.pair),
+        liquidity=str(liquidity),
+        level_price=level_price,
+        fill_seq=seq,
+        ts=ts,
+    )
+
+
+def opened(order: VirtualOrder, ts: int) -> OrderOpened:
+    assert order.price is not None
+    return OrderOpened(
+        event_id=f"{order.order_id}:opened",
+        order_id=order.order_id,
+        account=order.account,
+        run_id=order.run_id,
+        wallet_set_id=order.wallet_set_id,
+        venue=order.venue,
+        pair=order.pair,
+        side=order.side,
+        price=order.price,
+        size=order.size,
+        remaining=order.remaining,
+        queue_ahead=order.queue_ahead,
+        ts=ts,
+    )
+
+
+def done(order: VirtualOrder, reason: str, ts: int) -> OrderDone:
+    return OrderDone(
+        event_id=f"{order.order_id}:done",
+        order_id=order.order_id,
+        account=order.account,
+        run_id=order.run_id,
+        wallet_set_id=order.wallet_set_id,
+        venue=order.venue,
+        pair=order.pair,
+        side=order.side,
+        reason=str(reason),
+        filled_size=order.filled,
+        avg_price=order.value // order.filled if order.filled else None,
+        fees=order.fees,
+        ts=ts,
+    )

@@ -6,7 +6,7 @@ import pytest
 
 from streams.matching import market
 from streams.matching.engine import MatchingEngine
-from streams.matching.idwindow import IdWindow
+from streams.matching.market import IdWindow
 
 
 def test_the_window_forgets_the_oldest_and_keeps_its_order() -> None:
