@@ -131,22 +131,28 @@ class CommandBus:
         self._poller.join(2)
         self._producer.flush(5)
 
-    def _produce(self, topic: str, key: str, command: Event, timeout: float = DELIVERY_TIMEOUT_S
-                 ) -> tuple[int, int]:
-        value = encode(command)
+    def _enqueue(self, topic: str, key: str, command: Event, value: bytes,
+                 on_delivery: Callable[[KafkaError | None, Message], None]) -> int:
+        """Hand the encoded command to the producer (the broker's confirmation comes to ``on_delivery``);
+        its partition. Too large, or refused at once (the send queue full, Kafka's error): raised."""
         if len(value) > MAX_MESSAGE_BYTES:
             raise CommandTooLarge(f"the command is {len(value):,} bytes encoded; the limit is "
                                   f"{MAX_MESSAGE_BYTES:,}")
         k = key.encode()
         partition = partition_of(topic, k)
-        delivery = _Delivery()
         try:
             self._producer.produce(qualified(topic, self.namespace), value=value, key=k, partition=partition,
-                                   on_delivery=delivery)
+                                   on_delivery=on_delivery)
         except BufferError:
             raise CommandNotDelivered(command.event_id, "the API's send queue is full") from None
         except KafkaException as exc:
             raise CommandNotDelivered(command.event_id, f"Kafka refused it: {exc.args[0].str()}") from None
+        return partition
+
+    def _produce(self, topic: str, key: str, command: Event, timeout: float = DELIVERY_TIMEOUT_S
+                 ) -> tuple[int, int]:
+        delivery = _Delivery()
+        partition = self._enqueue(topic, key, command, encode(command), delivery)
         if not delivery.done.wait(timeout):
             raise CommandNotDelivered(command.event_id, f"the broker did not confirm within {timeout:.0f} s")
         if delivery.error is not None:
@@ -155,19 +161,8 @@ class CommandBus:
 
     async def _produce_async(self, topic: str, key: str, command: Event, value: bytes,
                              timeout: float = DELIVERY_TIMEOUT_S) -> tuple[int, int]:
-        if len(value) > MAX_MESSAGE_BYTES:
-            raise CommandTooLarge(f"the command is {len(value):,} bytes encoded; the limit is "
-                                  f"{MAX_MESSAGE_BYTES:,}")
-        k = key.encode()
-        partition = partition_of(topic, k)
         delivery = _AsyncDelivery(asyncio.get_running_loop())
-        try:
-            self._producer.produce(qualified(topic, self.namespace), value=value, key=k, partition=partition,
-                                   on_delivery=delivery)
-        except BufferError:
-            raise CommandNotDelivered(command.event_id, "the API's send queue is full") from None
-        except KafkaException as exc:
-            raise CommandNotDelivered(command.event_id, f"Kafka refused it: {exc.args[0].str()}") from None
+        partition = self._enqueue(topic, key, command, value, delivery)
         try:
             error, offset = await asyncio.wait_for(asyncio.shield(delivery.future), timeout)
         except TimeoutError:
