@@ -481,6 +481,9 @@ class WalletMovement:
     cause_id: str
     legs: list[PostingLeg] = field(default_factory=list)
     ts: int = 0
+    run_id: str = ""
+    """The run whose wallet set its legs move (a movement moves one wallet set at most); '' for none, and
+    in events written before the field existed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,6 +498,9 @@ class FundsHeld:
     currency: str
     amount: int
     ts: int
+    run_id: str = ""
+    """The run whose wallet set this is ('' for a wallet set of no run, and in events written before the
+    field existed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,6 +516,9 @@ class HoldReleased:
     amount: int
     reason: str
     ts: int
+    run_id: str = ""
+    """The run whose wallet set this is ('' for a wallet set of no run, and in events written before the
+    field existed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,6 +537,9 @@ class WalletSetDeactivated:
     account: str
     wallet_set_id: str
     ts: int
+    run_id: str = ""
+    """The run whose wallet set this is ('' for a wallet set of no run, and in events written before the
+    field existed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,6 +552,9 @@ class CommandRejected:
     reason: str
     detail: str
     ts: int
+    run_id: str = ""
+    """The run the refused command was about ('' for none, and in events written before the
+    field existed)."""
 
 
 @dataclass(frozen=True, slots=True)

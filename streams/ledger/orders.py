@@ -135,7 +135,7 @@ def decide_order(state: LedgerState, req: OrderRequested, max_bps: int) -> list[
     # settlement.decide_fill's 6-7% of the ledger's per-order path (tests/unit/test_event_keywords.py).
     return [
         FundsHeld(f"{req.event_id}:hold", req.account, req.order_id, req.wallet_set_id, req.venue,
-                  currency, amount, req.ts),
+                  currency, amount, req.ts, ws.run_id),
         OrderAccepted(f"{req.event_id}:accepted", req.order_id, req.account, req.run_id,
                       req.wallet_set_id, req.venue, req.pair, side, req.order_type, req.size, price,
                       req.post_only, req.cancel_after_s, currency, amount, req.ts),

@@ -92,11 +92,12 @@ def decide_fill(state: LedgerState, fill: OrderFilled) -> list[Event]:
                 PostingLeg(ws, AVAILABLE, v, quote, value)]
         fee_from = AVAILABLE
     fid, account, ts = fill.event_id, fill.account, fill.ts
-    # positional (event_id, account, kind, cause_id, legs, ts): keywords cost a tenth of this function
-    out: list[Event] = [WalletMovement(f"{fid}:settle", account, _TRADE, fid, legs, ts)]
+    # positional (event_id, account, kind, cause_id, legs, ts, run_id): keywords cost a tenth of this function
+    run = order.run_id  # the wallet set's: an order is accepted only for its wallet set's run
+    out: list[Event] = [WalletMovement(f"{fid}:settle", account, _TRADE, fid, legs, ts, run)]
     if fee:
         fee_legs = [PostingLeg(ws, fee_from, v, quote, -fee), PostingLeg(EXTERNAL, EXTERNAL, v, quote, fee)]
-        out.append(WalletMovement(f"{fid}:fee", account, _FEE, fid, fee_legs, ts))
+        out.append(WalletMovement(f"{fid}:fee", account, _FEE, fid, fee_legs, ts, run))
     return out
 
 
@@ -114,7 +115,7 @@ def decide_done(state: LedgerState, done: OrderDone) -> list[Event]:
     return [HoldReleased(event_id=f"{done.event_id}:release", account=done.account,
                          order_id=order.order_id, wallet_set_id=order.wallet_set_id,
                          venue=order.venue, currency=order.hold_currency, amount=order.hold_left,
-                         reason=done.reason, ts=done.ts)]
+                         reason=done.reason, ts=done.ts, run_id=order.run_id)]
 
 
 def decide_opened(state: LedgerState, opened: OrderOpened) -> list[Event]:

@@ -44,9 +44,11 @@ from streams.money import to_decimal_str as fmt
 Command = DepositFunds | WithdrawFunds | CreateWalletSet | AdjustWalletSet | DeactivateWalletSet
 
 
-def reject(cmd: Command, reason: CommandReason, detail: str) -> list[Event]:
+def reject(cmd: Command, reason: CommandReason, detail: str, run_id: str = "") -> list[Event]:
+    """The command refused; ``run_id``: the run of the wallet set it was about, when known."""
     return [CommandRejected(event_id=f"{cmd.event_id}:rejected", command_id=cmd.event_id,
-                            account=cmd.account, reason=reason.value, detail=detail, ts=cmd.ts)]
+                            account=cmd.account, reason=reason.value, detail=detail, ts=cmd.ts,
+                            run_id=run_id)]
 
 
 def _pool(acct: Account | None, key: Key) -> int:
@@ -150,7 +152,7 @@ def _pool_shortfall(acct: Account | None, allocations: Sequence[Allocation]) -> 
 
 
 def _moves(cmd: CreateWalletSet | AdjustWalletSet, allocations: Sequence[Allocation],
-           kind: str) -> list[Event]:
+           kind: str, run_id: str) -> list[Event]:
     """One posting moving each allocation between the pool and the set's available funds."""
     if not allocations:
         return []
@@ -160,29 +162,31 @@ def _moves(cmd: CreateWalletSet | AdjustWalletSet, allocations: Sequence[Allocat
         legs.append(PostingLeg(POOL, POOL, a.venue, a.currency, -a.amount))
         legs.append(PostingLeg(ws, AVAILABLE, a.venue, a.currency, a.amount))
     return [WalletMovement(event_id=f"{cmd.event_id}:{kind}", account=cmd.account, kind=kind,
-                           cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
+                           cause_id=cmd.event_id, legs=legs, ts=cmd.ts, run_id=run_id)]
 
 
 def decide_create(state: LedgerState, cmd: CreateWalletSet) -> list[Event]:
     acct = state.accounts.get(cmd.account)
     ws_id = cmd.wallet_set_id
     if acct is not None and ws_id in acct.wallet_sets:
-        return reject(cmd, CommandReason.DUPLICATE_WALLET_SET, f"wallet set {ws_id!r} already exists")
+        return reject(cmd, CommandReason.DUPLICATE_WALLET_SET, f"wallet set {ws_id!r} already exists",
+                      cmd.run_id)
     if not ws_id or ws_id in RESERVED_WALLETS:
-        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, f"{ws_id!r} cannot name a wallet set")
+        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, f"{ws_id!r} cannot name a wallet set", cmd.run_id)
     problem = _config_problem(state, cmd.allocations, signed=False)
     if problem:
-        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, problem)
+        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, problem, cmd.run_id)
     problem = _range_problem(cmd.allocations)
     if problem:
-        return reject(cmd, CommandReason.AMOUNT_OUT_OF_RANGE, problem)
+        return reject(cmd, CommandReason.AMOUNT_OUT_OF_RANGE, problem, cmd.run_id)
     short = _pool_shortfall(acct, cmd.allocations)
     if short:
-        return reject(cmd, CommandReason.INSUFFICIENT_FUNDS, f"not enough unallocated funds: {short}")
+        return reject(cmd, CommandReason.INSUFFICIENT_FUNDS, f"not enough unallocated funds: {short}",
+                      cmd.run_id)
     created = WalletSetCreated(event_id=f"{cmd.event_id}:created", account=cmd.account,
                                wallet_set_id=ws_id, run_id=cmd.run_id,
                                allocations=list(cmd.allocations), ts=cmd.ts)
-    return [created, *_moves(cmd, cmd.allocations, MovementKind.ALLOCATION.value)]
+    return [created, *_moves(cmd, cmd.allocations, MovementKind.ALLOCATION.value, cmd.run_id)]
 
 
 def decide_adjust(state: LedgerState, cmd: AdjustWalletSet) -> list[Event]:
@@ -192,15 +196,15 @@ def decide_adjust(state: LedgerState, cmd: AdjustWalletSet) -> list[Event]:
         return reject(cmd, CommandReason.UNKNOWN_WALLET_SET, f"no wallet set {cmd.wallet_set_id!r}")
     if not ws.active:
         return reject(cmd, CommandReason.INACTIVE_WALLET_SET,
-                      f"wallet set {cmd.wallet_set_id!r} is deactivated")
+                      f"wallet set {cmd.wallet_set_id!r} is deactivated", ws.run_id)
     if not cmd.allocations:
-        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, "nothing to adjust")
+        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, "nothing to adjust", ws.run_id)
     problem = _config_problem(state, cmd.allocations, signed=True)
     if problem:
-        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, problem)
+        return reject(cmd, CommandReason.BAD_WALLET_CONFIG, problem, ws.run_id)
     problem = _range_problem(cmd.allocations)
     if problem:
-        return reject(cmd, CommandReason.AMOUNT_OUT_OF_RANGE, problem)
+        return reject(cmd, CommandReason.AMOUNT_OUT_OF_RANGE, problem, ws.run_id)
     short = _pool_shortfall(acct, cmd.allocations)
     for a in cmd.allocations:
         bal = ws.balances.get((a.venue, a.currency))
@@ -209,14 +213,14 @@ def decide_adjust(state: LedgerState, cmd: AdjustWalletSet) -> list[Event]:
             more = f"reduce {a.currency} on {a.venue} by {fmt(-a.amount)} (available {fmt(available)})"
             short = f"{short}; {more}" if short else more
     if short:
-        return reject(cmd, CommandReason.INSUFFICIENT_FUNDS, f"not enough funds: {short}")
+        return reject(cmd, CommandReason.INSUFFICIENT_FUNDS, f"not enough funds: {short}", ws.run_id)
     problem = _overflow(acct, ws, cmd.allocations)
     if problem:
-        return reject(cmd, CommandReason.BALANCE_OUT_OF_RANGE, problem)
+        return reject(cmd, CommandReason.BALANCE_OUT_OF_RANGE, problem, ws.run_id)
     ups = [a for a in cmd.allocations if a.amount > 0]
     downs = [a for a in cmd.allocations if a.amount < 0]
-    return [*_moves(cmd, ups, MovementKind.ALLOCATION.value),
-            *_moves(cmd, downs, MovementKind.DEALLOCATION.value)]
+    return [*_moves(cmd, ups, MovementKind.ALLOCATION.value, ws.run_id),
+            *_moves(cmd, downs, MovementKind.DEALLOCATION.value, ws.run_id)]
 
 
 def decide_deactivate(state: LedgerState, cmd: DeactivateWalletSet) -> list[Event]:
@@ -227,18 +231,18 @@ def decide_deactivate(state: LedgerState, cmd: DeactivateWalletSet) -> list[Even
         return reject(cmd, CommandReason.UNKNOWN_WALLET_SET, f"no wallet set {cmd.wallet_set_id!r}")
     if not ws.active:
         return reject(cmd, CommandReason.INACTIVE_WALLET_SET,
-                      f"wallet set {cmd.wallet_set_id!r} is already deactivated")
+                      f"wallet set {cmd.wallet_set_id!r} is already deactivated", ws.run_id)
     open_ids = sorted(o.order_id for o in acct.orders.values() if o.wallet_set_id == ws.wallet_set_id)
     if open_ids:
         shown = ", ".join(open_ids[:5]) + (" ..." if len(open_ids) > 5 else "")
         return reject(cmd, CommandReason.OPEN_ORDERS,
-                      f"{len(open_ids)} open order(s) must be done first: {shown}")
+                      f"{len(open_ids)} open order(s) must be done first: {shown}", ws.run_id)
     ws_id = ws.wallet_set_id
     back = [Allocation(v, c, -bal.available) for (v, c), bal in sorted(ws.balances.items())
             if bal.available]
     problem = _range_problem(back) or _overflow(acct, ws, back)
     if problem:  # only trade proceeds take a balance this far: withdraw or reduce some first
-        return reject(cmd, CommandReason.BALANCE_OUT_OF_RANGE, problem)
+        return reject(cmd, CommandReason.BALANCE_OUT_OF_RANGE, problem, ws.run_id)
     legs: list[PostingLeg] = []
     for (v, c), bal in sorted(ws.balances.items()):
         if bal.available:
@@ -248,9 +252,9 @@ def decide_deactivate(state: LedgerState, cmd: DeactivateWalletSet) -> list[Even
     if legs:
         out.append(WalletMovement(event_id=f"{cmd.event_id}:deallocation", account=cmd.account,
                                   kind=MovementKind.DEALLOCATION.value, cause_id=cmd.event_id,
-                                  legs=legs, ts=cmd.ts))
+                                  legs=legs, ts=cmd.ts, run_id=ws.run_id))
     out.append(WalletSetDeactivated(event_id=f"{cmd.event_id}:deactivated", account=cmd.account,
-                                    wallet_set_id=ws_id, ts=cmd.ts))
+                                    wallet_set_id=ws_id, ts=cmd.ts, run_id=ws.run_id))
     return out
 
 

@@ -5,9 +5,12 @@
 event type can mean something else: a ``CancelRequested`` from a run goes to
 its ledger first, one from the ledger goes on to the venue.
 
-Wallet events reach a run by the run's key conventions (``schemas.topics``): a
-run's wallet set is ``<run id>:ws`` and its create command ``<run id>:create``,
-so no router needs to remember which wallet set belongs to which run.
+Wallet events name their run (``run_id``: the ledger knows each wallet set's run),
+so no router needs to remember which wallet set belongs to which run. Events
+written before that field existed read it as '': for them the run is recovered
+from the run's key conventions (``schemas.topics``): a run's wallet set is
+``<run id>:ws``, its create command ``<run id>:create``, its release
+``<run id>:release[:n]``.
 """
 
 from __future__ import annotations
@@ -54,18 +57,23 @@ def routes(event: Event) -> list[Route]:
         case OrderRejected():
             return [(STRATEGY_JOURNAL, event.run_id)]
         case WalletMovement():
-            runs = sorted({r for leg in event.legs if (r := run_of_wallet_set(leg.wallet)) is not None})
-            return [(STRATEGY_JOURNAL, r) for r in runs]
+            run = event.run_id or _run_of_legs(event)
+            return [(STRATEGY_JOURNAL, run)] if run else []
         case WalletSetCreated():
             return [(STRATEGY_JOURNAL, event.run_id)] if event.run_id else []
         case FundsHeld() | HoldReleased() | WalletSetDeactivated():
-            run = run_of_wallet_set(event.wallet_set_id)
-            return [(STRATEGY_JOURNAL, run)] if run is not None else []
+            run = event.run_id or run_of_wallet_set(event.wallet_set_id)
+            return [(STRATEGY_JOURNAL, run)] if run else []
         case CommandRejected():
-            run = run_of_command(event.command_id)
-            return [(STRATEGY_JOURNAL, run)] if run is not None else []
+            run = event.run_id or run_of_command(event.command_id)
+            return [(STRATEGY_JOURNAL, run)] if run else []
         case _:
             return []
+
+
+def _run_of_legs(event: WalletMovement) -> str | None:
+    """An event written before ``run_id`` existed: its run read from its wallet set's name."""
+    return next((r for leg in event.legs if (r := run_of_wallet_set(leg.wallet)) is not None), None)
 
 
 def strategy_routes(event: Event) -> list[Route]:

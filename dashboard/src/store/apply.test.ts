@@ -60,7 +60,7 @@ describe("a batch of run events", () => {
   it("counts wallet events so pages read the wallets again", () => {
     const s = applyEvents(emptyData(), [{ type: "HoldReleased", event_id: "h", account: "main", order_id: "o1",
                                           wallet_set_id: "w", venue: "synthetic", currency: "USD", amount: 1,
-                                          reason: "filled", ts: T }]);
+                                          reason: "filled", ts: T, run_id: "" }]);
     expect(s.walletsVersion).toBe(1);
     expect(s.activity).toHaveLength(1);
   });

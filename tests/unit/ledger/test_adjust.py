@@ -5,6 +5,7 @@ from __future__ import annotations
 from schemas.events import CommandRejected, Event, PostingLeg, WalletMovement
 from tests.unit.ledger.kit import (
     ACCOUNT,
+    RUN,
     TS,
     VENUE,
     WS,
@@ -31,7 +32,7 @@ def test_a_positive_amount_tops_up_from_the_pool() -> None:
     assert out == [WalletMovement(
         event_id="a1:allocation", account=ACCOUNT, kind="allocation", cause_id="a1",
         legs=[PostingLeg("pool", "pool", VENUE, "USD", -u("500")),
-              PostingLeg(WS, "available", VENUE, "USD", u("500"))], ts=TS)]
+              PostingLeg(WS, "available", VENUE, "USD", u("500"))], ts=TS, run_id=RUN)]
     assert balance(ledger, "USD") == (u("10500"), u("10500"), 0)
     assert pool(ledger, "USD") == u("39500")
 
@@ -42,7 +43,7 @@ def test_a_negative_amount_gives_back_to_the_pool() -> None:
     assert out == [WalletMovement(
         event_id="a1:deallocation", account=ACCOUNT, kind="deallocation", cause_id="a1",
         legs=[PostingLeg("pool", "pool", VENUE, "USD", u("2500")),
-              PostingLeg(WS, "available", VENUE, "USD", -u("2500"))], ts=TS)]
+              PostingLeg(WS, "available", VENUE, "USD", -u("2500"))], ts=TS, run_id=RUN)]
     assert balance(ledger, "USD") == (u("7500"), u("7500"), 0)
     assert pool(ledger, "USD") == u("42500")
 

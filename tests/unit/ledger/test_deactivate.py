@@ -10,6 +10,7 @@ from __future__ import annotations
 from schemas.events import CommandRejected, OrderRejected, PostingLeg, WalletMovement, WalletSetDeactivated
 from tests.unit.ledger.kit import (
     ACCOUNT,
+    RUN,
     TS,
     VENUE,
     WS,
@@ -31,8 +32,8 @@ def test_deactivation_returns_all_funds_to_the_pool() -> None:
                        legs=[PostingLeg(WS, "available", VENUE, "BTC", -u("2")),
                              PostingLeg("pool", "pool", VENUE, "BTC", u("2")),
                              PostingLeg(WS, "available", VENUE, "USD", -u("10000")),
-                             PostingLeg("pool", "pool", VENUE, "USD", u("10000"))], ts=TS),
-        WalletSetDeactivated(event_id="x1:deactivated", account=ACCOUNT, wallet_set_id=WS, ts=TS),
+                             PostingLeg("pool", "pool", VENUE, "USD", u("10000"))], ts=TS, run_id=RUN),
+        WalletSetDeactivated(event_id="x1:deactivated", account=ACCOUNT, wallet_set_id=WS, ts=TS, run_id=RUN),
     ]
     assert (pool(ledger, "USD"), pool(ledger, "BTC")) == (u("50000"), u("10"))
     view = ledger.wallet_set(ACCOUNT, WS)
@@ -46,7 +47,7 @@ def test_deactivation_is_refused_while_an_order_is_open() -> None:
     out = ledger.handle(deactivate("x1"))
     assert out == [CommandRejected(event_id="x1:rejected", command_id="x1", account=ACCOUNT,
                                    reason="open_orders", detail="1 open order(s) must be done first: o1",
-                                   ts=TS)]
+                                   ts=TS, run_id=RUN)]
     view = ledger.wallet_set(ACCOUNT, WS)
     assert view is not None and view.active and view.open_orders == 1
 

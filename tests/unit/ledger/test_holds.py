@@ -29,7 +29,7 @@ def test_a_buy_holds_notional_plus_the_highest_fee_in_quote() -> None:
     hold = u("5000") + u("30")  # coinbase: max(40, 60) bps of 5000
     assert out == [
         FundsHeld(event_id="req:o1:hold", account=ACCOUNT, order_id="o1", wallet_set_id=WS,
-                  venue=VENUE, currency="USD", amount=hold, ts=TS),
+                  venue=VENUE, currency="USD", amount=hold, ts=TS, run_id=RUN),
         OrderAccepted(event_id="req:o1:accepted", order_id="o1", account=ACCOUNT, run_id=RUN,
                       wallet_set_id=WS, venue=VENUE, pair="BTC-USD", side="buy", order_type="limit",
                       size=u("0.1"), price=u("50000"), post_only=False, cancel_after_s=None,

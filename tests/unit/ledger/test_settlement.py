@@ -8,6 +8,7 @@ from schemas.events import HoldReleased, OrderFilled, PostingLeg, WalletMovement
 from streams.ledger.errors import LedgerInvariantError
 from tests.unit.ledger.kit import (
     ACCOUNT,
+    RUN,
     TS,
     VENUE,
     WS,
@@ -31,11 +32,11 @@ def test_a_buy_fill_pays_quote_and_fee_from_the_hold_and_credits_base() -> None:
             PostingLeg("external", "external", VENUE, "USD", u("1996")),
             PostingLeg("external", "external", VENUE, "BTC", -u("0.04")),
             PostingLeg(WS, "available", VENUE, "BTC", u("0.04")),
-        ], ts=TS),
+        ], ts=TS, run_id=RUN),
         WalletMovement(event_id="o1:1:fee", account=ACCOUNT, kind="fee", cause_id="o1:1", legs=[
             PostingLeg(WS, "hold", VENUE, "USD", -u("7.984")),
             PostingLeg("external", "external", VENUE, "USD", u("7.984")),
-        ], ts=TS),
+        ], ts=TS, run_id=RUN),
     ]
     assert balance(ledger, "USD") == (u("10000") - u("2003.984"), u("4970"), u("5030") - u("2003.984"))
     assert balance(ledger, "BTC") == (u("0.04"), u("0.04"), 0)
@@ -52,7 +53,7 @@ def test_partial_buy_fills_then_done_releases_the_rest() -> None:
     assert left == u("8.016")
     assert out == [HoldReleased(event_id="o1:done:release", account=ACCOUNT, order_id="o1",
                                 wallet_set_id=WS, venue=VENUE, currency="USD", amount=left,
-                                reason="filled", ts=TS)]
+                                reason="filled", ts=TS, run_id=RUN)]
     assert balance(ledger, "USD") == (u("10000") - u("5021.984"),) * 2 + (0,)
     assert balance(ledger, "BTC") == (u("0.1"), u("0.1"), 0)
     view = ledger.wallet_set(ACCOUNT, WS)
@@ -69,11 +70,11 @@ def test_a_sell_fill_gives_base_from_the_hold_and_credits_quote_less_fee() -> No
             PostingLeg("external", "external", VENUE, "BTC", u("0.2")),
             PostingLeg("external", "external", VENUE, "USD", -u("10020")),
             PostingLeg(WS, "available", VENUE, "USD", u("10020")),
-        ], ts=TS),
+        ], ts=TS, run_id=RUN),
         WalletMovement(event_id="o2:1:fee", account=ACCOUNT, kind="fee", cause_id="o2:1", legs=[
             PostingLeg(WS, "available", VENUE, "USD", -u("60.12")),
             PostingLeg("external", "external", VENUE, "USD", u("60.12")),
-        ], ts=TS),
+        ], ts=TS, run_id=RUN),
     ]
     assert balance(ledger, "USD") == (u("9959.88"), u("9959.88"), 0)
     assert balance(ledger, "BTC") == (u("1.8"), u("1.5"), u("0.3"))

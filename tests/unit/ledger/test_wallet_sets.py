@@ -38,7 +38,7 @@ def test_create_moves_each_allocation_from_the_pool_to_available() -> None:
             PostingLeg(WS, "available", VENUE, "USD", u("600")),
             PostingLeg("pool", "pool", VENUE, "BTC", -u("0.5")),
             PostingLeg(WS, "available", VENUE, "BTC", u("0.5")),
-        ], ts=TS),
+        ], ts=TS, run_id=RUN),
     ]
     assert balance(ledger, "USD") == (u("600"), u("600"), 0)
     assert balance(ledger, "BTC") == (u("0.5"), u("0.5"), 0)
@@ -93,7 +93,7 @@ def test_a_second_set_with_the_same_id_is_a_duplicate() -> None:
     out = ledger.handle(create("c2", alloc("USD", "100"), run="run-2"))
     assert out == [CommandRejected(event_id="c2:rejected", command_id="c2", account=ACCOUNT,
                                    reason="duplicate_wallet_set", detail="wallet set 'ws-1' already exists",
-                                   ts=TS)]
+                                   ts=TS, run_id="run-2")]  # the run that asked hears it, not the owner
     assert balance(ledger, "USD") == (u("100"), u("100"), 0)
 
 
