@@ -481,9 +481,9 @@ class WalletMovement:
     cause_id: str
     legs: list[PostingLeg] = field(default_factory=list)
     ts: int = 0
-    run_id: str = ""
-    """The run whose wallet set its legs move (a movement moves one wallet set at most); '' for none, and
-    in events written before the field existed."""
+    run_id: str | None = None
+    """The run whose wallet set its legs move (a movement moves one wallet set at most); '' for none; None
+    in events written before the field existed (their run is read from the wallet set's name)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,9 +498,9 @@ class FundsHeld:
     currency: str
     amount: int
     ts: int
-    run_id: str = ""
-    """The run whose wallet set this is ('' for a wallet set of no run, and in events written before the
-    field existed)."""
+    run_id: str | None = None
+    """The run whose wallet set this is; '' for a wallet set of no run; None in events written before the
+    field existed (their run is read from the wallet set's name, ``schemas.topics``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,9 +516,9 @@ class HoldReleased:
     amount: int
     reason: str
     ts: int
-    run_id: str = ""
-    """The run whose wallet set this is ('' for a wallet set of no run, and in events written before the
-    field existed)."""
+    run_id: str | None = None
+    """The run whose wallet set this is; '' for a wallet set of no run; None in events written before the
+    field existed (their run is read from the wallet set's name, ``schemas.topics``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -533,13 +533,15 @@ class WalletSetCreated:
 
 @dataclass(frozen=True, slots=True)
 class WalletSetDeactivated:
+    """A wallet set deactivated: its funds are back in the pool, and it takes no more orders."""
+
     event_id: str
     account: str
     wallet_set_id: str
     ts: int
-    run_id: str = ""
-    """The run whose wallet set this is ('' for a wallet set of no run, and in events written before the
-    field existed)."""
+    run_id: str | None = None
+    """The run whose wallet set this is; '' for a wallet set of no run; None in events written before the
+    field existed (their run is read from the wallet set's name, ``schemas.topics``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,9 +554,9 @@ class CommandRejected:
     reason: str
     detail: str
     ts: int
-    run_id: str = ""
-    """The run the refused command was about ('' for none, and in events written before the
-    field existed)."""
+    run_id: str | None = None
+    """The run the refused command was about; '' for none; None in events written before the field
+    existed (their run is read from the command's id, ``schemas.topics``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,8 @@ def every_partition(topic: str) -> range:
     return range(DEFAULT_PARTITIONS[topic])
 
 
-# --- a run's keys (the routers derive a run's inbox key from these, statelessly) --------------
+# --- a run's keys: the ids a run gives its wallet set and its commands. Wallet events name their run
+# (``run_id``); the routers read a run from these ids only for events written before that field. ------
 
 
 def run_wallet_set(run_id: str) -> str:

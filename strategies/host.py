@@ -356,4 +356,5 @@ def output_key(event: Event) -> str:
     """Every output of a run is keyed by its run id (a release names the run's wallet set)."""
     if isinstance(event, DeactivateWalletSet):
         return run_of_wallet_set(event.wallet_set_id) or event.wallet_set_id
-    return event.run_id  # type: ignore[union-attr]  # every other output of a run names it
+    run_id: str = event.run_id  # type: ignore[union-attr,assignment]  # every other output of a run names it
+    return run_id

@@ -435,12 +435,12 @@ CREATE TABLE IF NOT EXISTS archive_wallet_movement
     cause_id String,
     legs Array(Tuple(wallet String, bucket LowCardinality(String), venue LowCardinality(String), currency LowCardinality(String), amount Int64)),
     ts Int64,
-    run_id String,
+    run_id Nullable(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
-ALTER TABLE archive_wallet_movement ADD COLUMN IF NOT EXISTS run_id String;
+ALTER TABLE archive_wallet_movement ADD COLUMN IF NOT EXISTS run_id Nullable(String);
 
 -- FundsHeld: Funds reserved in a wallet set for an accepted order.
 CREATE TABLE IF NOT EXISTS archive_funds_held
@@ -456,12 +456,12 @@ CREATE TABLE IF NOT EXISTS archive_funds_held
     currency LowCardinality(String),
     amount Int64,
     ts Int64,
-    run_id String,
+    run_id Nullable(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
-ALTER TABLE archive_funds_held ADD COLUMN IF NOT EXISTS run_id String;
+ALTER TABLE archive_funds_held ADD COLUMN IF NOT EXISTS run_id Nullable(String);
 
 -- HoldReleased: What was left of an order's hold returns to available.
 CREATE TABLE IF NOT EXISTS archive_hold_released
@@ -478,12 +478,12 @@ CREATE TABLE IF NOT EXISTS archive_hold_released
     amount Int64,
     reason LowCardinality(String),
     ts Int64,
-    run_id String,
+    run_id Nullable(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
-ALTER TABLE archive_hold_released ADD COLUMN IF NOT EXISTS run_id String;
+ALTER TABLE archive_hold_released ADD COLUMN IF NOT EXISTS run_id Nullable(String);
 
 -- WalletSetCreated: WalletSetCreated(event_id: 'str', account: 'str', wallet_set_id: 'str', run_id: 'str', allocations: 'list[Allocation]' = <factory>, ts: 'int' = 0)
 CREATE TABLE IF NOT EXISTS archive_wallet_set_created
@@ -502,7 +502,7 @@ CREATE TABLE IF NOT EXISTS archive_wallet_set_created
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
 
--- WalletSetDeactivated: WalletSetDeactivated(event_id: 'str', account: 'str', wallet_set_id: 'str', ts: 'int', run_id: 'str' = '')
+-- WalletSetDeactivated: A wallet set deactivated: its funds are back in the pool, and it takes no more orders.
 CREATE TABLE IF NOT EXISTS archive_wallet_set_deactivated
 (
     kafka_topic     LowCardinality(String),
@@ -512,12 +512,12 @@ CREATE TABLE IF NOT EXISTS archive_wallet_set_deactivated
     account LowCardinality(String),
     wallet_set_id String,
     ts Int64,
-    run_id String,
+    run_id Nullable(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
-ALTER TABLE archive_wallet_set_deactivated ADD COLUMN IF NOT EXISTS run_id String;
+ALTER TABLE archive_wallet_set_deactivated ADD COLUMN IF NOT EXISTS run_id Nullable(String);
 
 -- CommandRejected: A wallet command refused, with a machine reason and a human detail.
 CREATE TABLE IF NOT EXISTS archive_command_rejected
@@ -531,12 +531,12 @@ CREATE TABLE IF NOT EXISTS archive_command_rejected
     reason LowCardinality(String),
     detail String,
     ts Int64,
-    run_id String,
+    run_id Nullable(String),
     event_time DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(ts)
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);
-ALTER TABLE archive_command_rejected ADD COLUMN IF NOT EXISTS run_id String;
+ALTER TABLE archive_command_rejected ADD COLUMN IF NOT EXISTS run_id Nullable(String);
 
 -- BalanceDiscrepancy: The exchange reports a balance other than the ledger's; nothing is overwritten.
 CREATE TABLE IF NOT EXISTS archive_balance_discrepancy

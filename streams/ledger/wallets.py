@@ -80,7 +80,8 @@ def decide_deposit(state: LedgerState, cmd: DepositFunds) -> list[Event]:
                       _past_range(f"account {cmd.account!r} ({c} on {v})", held, amount))
     legs = [PostingLeg(EXTERNAL, EXTERNAL, v, c, -amount), PostingLeg(POOL, POOL, v, c, amount)]
     return [WalletMovement(event_id=f"{cmd.event_id}:deposit", account=cmd.account,
-                           kind=MovementKind.DEPOSIT.value, cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
+                           kind=MovementKind.DEPOSIT.value, cause_id=cmd.event_id, legs=legs, ts=cmd.ts,
+                           run_id="")]  # the pool's: no run
 
 
 def decide_withdraw(state: LedgerState, cmd: WithdrawFunds) -> list[Event]:
@@ -96,7 +97,8 @@ def decide_withdraw(state: LedgerState, cmd: WithdrawFunds) -> list[Event]:
                       f"withdraw {fmt(amount)} {c} on {v}: the pool holds {fmt(have)}")
     legs = [PostingLeg(POOL, POOL, v, c, -amount), PostingLeg(EXTERNAL, EXTERNAL, v, c, amount)]
     return [WalletMovement(event_id=f"{cmd.event_id}:withdrawal", account=cmd.account,
-                           kind=MovementKind.WITHDRAWAL.value, cause_id=cmd.event_id, legs=legs, ts=cmd.ts)]
+                           kind=MovementKind.WITHDRAWAL.value, cause_id=cmd.event_id, legs=legs, ts=cmd.ts,
+                           run_id="")]  # the pool's: no run
 
 
 def _config_problem(state: LedgerState, allocations: Sequence[Allocation], signed: bool) -> str:

@@ -5,12 +5,12 @@
 event type can mean something else: a ``CancelRequested`` from a run goes to
 its ledger first, one from the ledger goes on to the venue.
 
-Wallet events name their run (``run_id``: the ledger knows each wallet set's run),
-so no router needs to remember which wallet set belongs to which run. Events
-written before that field existed read it as '': for them the run is recovered
-from the run's key conventions (``schemas.topics``): a run's wallet set is
-``<run id>:ws``, its create command ``<run id>:create``, its release
-``<run id>:release[:n]``.
+Wallet events name their run (``run_id``: the ledger knows each wallet set's run;
+'' for none), so no router needs to remember which wallet set belongs to which
+run. Events written before that field existed read it as None: for them alone
+the run is recovered from the run's key conventions (``schemas.topics``): a
+run's wallet set is ``<run id>:ws``, its create command ``<run id>:create``, its
+release ``<run id>:release[:n]``.
 """
 
 from __future__ import annotations
@@ -57,15 +57,15 @@ def routes(event: Event) -> list[Route]:
         case OrderRejected():
             return [(STRATEGY_JOURNAL, event.run_id)]
         case WalletMovement():
-            run = event.run_id or _run_of_legs(event)
+            run = _run_of_legs(event) if event.run_id is None else event.run_id
             return [(STRATEGY_JOURNAL, run)] if run else []
         case WalletSetCreated():
             return [(STRATEGY_JOURNAL, event.run_id)] if event.run_id else []
         case FundsHeld() | HoldReleased() | WalletSetDeactivated():
-            run = event.run_id or run_of_wallet_set(event.wallet_set_id)
+            run = run_of_wallet_set(event.wallet_set_id) if event.run_id is None else event.run_id
             return [(STRATEGY_JOURNAL, run)] if run else []
         case CommandRejected():
-            run = event.run_id or run_of_command(event.command_id)
+            run = run_of_command(event.command_id) if event.run_id is None else event.run_id
             return [(STRATEGY_JOURNAL, run)] if run else []
         case _:
             return []

@@ -33,8 +33,9 @@ STREAMS_IMPURE = ("streams.runtime", "streams.archive")
 STRATEGY_SHELLS = {"strategies/agent.py"}
 
 
-def imports(path: Path) -> list[str]:
-    """The absolute module names ``path`` imports (relative imports resolved within its package)."""
+def imports(path: Path, names: bool = False) -> list[str]:
+    """The absolute module names ``path`` imports (relative imports resolved within its package); with
+    ``names``, also each ``module.name`` a ``from module import name`` reads (a submodule, perhaps)."""
     tree = ast.parse(path.read_text(), str(path))
     package = path.relative_to(ROOT).parent.parts
     found = []
@@ -44,9 +45,14 @@ def imports(path: Path) -> list[str]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package[:len(package) - node.level + 1]
-                found.append(".".join([*base, *([node.module] if node.module else [])]))
+                module = ".".join([*base, *([node.module] if node.module else [])])
             elif node.module:
-                found.append(node.module)
+                module = node.module
+            else:
+                continue
+            found.append(module)
+            if names:  # ``from package import module`` imports the module too
+                found += [f"{module}.{a.name}" for a in node.names]
     return found
 
 
@@ -118,7 +124,23 @@ DECIDE_SIDE = {"streams.ledger.engine", "streams.ledger.orders", "streams.ledger
                "streams.ledger.wallets"}
 
 
+def decide_imports(path: Path) -> set[str]:
+    return set(imports(path, names=True)) & DECIDE_SIDE
+
+
 def test_the_ledger_evolves_without_its_decide_side() -> None:
     """Evolve applies decided events to state; it never calls back into what decides them."""
     for rel in sorted(EVOLVE_SIDE):
-        assert not set(imports(ROOT / rel)) & DECIDE_SIDE, rel
+        assert not decide_imports(ROOT / rel), rel
+
+
+@pytest.mark.parametrize("source", [
+    "from streams.ledger.settlement import decide_fill\n",
+    "from streams.ledger import settlement\n",
+    "def f():\n    from . import orders\n",
+])
+def test_the_scan_catches_evolve_reaching_decide(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    evolve = ROOT / "streams/ledger/evolve.py"
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: source if self == evolve else
+                        Path.read_bytes(self).decode())
+    assert decide_imports(evolve)

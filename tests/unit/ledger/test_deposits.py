@@ -13,7 +13,7 @@ def test_a_deposit_posts_from_external_to_the_pool() -> None:
         event_id="d1:deposit", account=ACCOUNT, kind="deposit", cause_id="d1",
         legs=[PostingLeg("external", "external", VENUE, "USD", -u("1000.5")),
               PostingLeg("pool", "pool", VENUE, "USD", u("1000.5"))],
-        ts=TS)]
+        ts=TS, run_id="")]
     assert pool(ledger, "USD") == u("1000.5")
     assert ledger.total(ACCOUNT) == {(VENUE, "USD"): u("1000.5")}
 
@@ -31,7 +31,7 @@ def test_a_non_positive_deposit_is_rejected() -> None:
     out = ledger.handle(deposit("d1", "USD", "0"))
     assert out == [CommandRejected(event_id="d1:rejected", command_id="d1", account=ACCOUNT,
                                    reason="non_positive_amount", detail="a deposit must be positive, got 0",
-                                   ts=TS)]
+                                   ts=TS, run_id="")]
     assert ledger.unallocated(ACCOUNT) == {}
 
 
@@ -42,7 +42,7 @@ def test_a_withdrawal_posts_from_the_pool_to_external() -> None:
         event_id="w1:withdrawal", account=ACCOUNT, kind="withdrawal", cause_id="w1",
         legs=[PostingLeg("pool", "pool", VENUE, "USD", -u("40")),
               PostingLeg("external", "external", VENUE, "USD", u("40"))],
-        ts=TS)]
+        ts=TS, run_id="")]
     assert pool(ledger, "USD") == u("60")
 
 

@@ -2,8 +2,9 @@
 
 The capture (10 books, one change per message) is replayed with two quoting runs on SKL-USD and one
 run subscribed to every book; every inbox and output is journaled. The digest of the journals and
-of the result was taken before the per-message path was optimised (``bench/nautilus.py``; see ``DIGEST``): any change
-to what the engine delivers, in which order, or to what the cores decide changes it. And the run
+of the result was taken before the per-message path was optimised (``bench/nautilus.py``; see
+``DIGEST``): any change to what the engine delivers, in which order, or to what the cores decide
+changes it. And the run
 without journals (the fast path) must give the same result as the run with them.
 """
 
@@ -26,7 +27,7 @@ from strategies.context import Context
 from strategies.run import new_run
 
 CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "exchange-captures"
-DIGEST = "bf9f356fc2020b9607e2cfc2c8c62f4f5659afc7067466c2dd0721ae4c02f669"
+DIGEST = "5b72326e0a4d2a3fa58791922610105158a671aa3164df813a1d39dd1dd786d7"
 """Taken before the per-message path was optimised; again when the ledger's wallet events gained their
 ``run_id`` (nothing else changed in that commit)."""
 MS = 1_000

@@ -70,14 +70,25 @@ def test_a_wallet_event_goes_to_the_run_it_names_whatever_its_ids(event: Event) 
 
 
 @pytest.mark.parametrize("event", [
-    movement("ws1"),
-    FundsHeld("o1:held", "acct", "o1", "ws1", V, "USD", 5, T),
-    WalletSetDeactivated("d1:done", "acct", "ws1", T),
-    CommandRejected("d1:rej", "d1", "acct", "unknown_wallet_set", "", T),
-    WalletSetCreated("c1:done", "acct", "ws1", "", [], T),
+    movement("r7:ws", ""),
+    FundsHeld("o1:held", "acct", "o1", "r7:ws", V, "USD", 5, T, ""),
+    HoldReleased("o1:rel", "acct", "o1", "r7:ws", V, "USD", 5, "filled", T, ""),
+    WalletSetDeactivated("d1:done", "acct", "r7:ws", T, ""),
+    CommandRejected("r7:release:rej", "r7:release", "acct", "unknown_wallet_set", "", T, ""),
+    WalletSetCreated("c1:done", "acct", "r7:ws", "", [], T),
 ], ids=lambda e: type(e).__name__)
-def test_a_wallet_event_of_no_run_goes_nowhere(event: Event) -> None:
+def test_a_wallet_event_of_no_run_goes_nowhere_whatever_its_ids_look_like(event: Event) -> None:
+    """'' says "no run": an id that looks like a run's (a client may choose ``r7:release``) is not read."""
     assert routes(event) == []
+
+
+@pytest.mark.parametrize("event", [
+    movement("r7:ws", "r1"),
+    FundsHeld("o1:held", "acct", "o1", "r7:ws", V, "USD", 5, T, "r1"),
+    CommandRejected("r7:create:rej", "r7:create", "acct", "insufficient_funds", "", T, "r1"),
+], ids=lambda e: type(e).__name__)
+def test_the_run_an_event_names_wins_over_what_its_ids_suggest(event: Event) -> None:
+    assert routes(event) == [(STRATEGY_JOURNAL, "r1")]
 
 
 def _written_before_run_id(event: Event) -> Event:
@@ -103,7 +114,7 @@ def _written_before_run_id(event: Event) -> Event:
 ], ids=lambda e: f"{type(e).__name__}-{getattr(e, 'command_id', '')}")
 def test_an_event_written_before_run_id_reaches_its_run_by_its_ids(event: Event) -> None:
     old = _written_before_run_id(event)
-    assert old.run_id == ""  # type: ignore[attr-defined]
+    assert old.run_id is None  # type: ignore[attr-defined]
     assert routes(old) == [(STRATEGY_JOURNAL, "r7")]
 
 
