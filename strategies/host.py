@@ -247,7 +247,9 @@ class StrategyHost:
             if not ended.open:
                 return []
             ended.open.discard(event.order_id)
-        elif isinstance(event, WalletSetCreated) or _created_by(run_id, event):
+        elif (isinstance(event, WalletSetCreated) and event.wallet_set_id == ended.wallet_set_id) \
+                or _created_by(run_id, event):
+            # (another wallet set may name this run: the ledger routes its events here too)
             ended.funded, ended.creating = True, False
         elif isinstance(event, StopRun):
             if (not event.release or event.event_id in ended.asks
@@ -255,7 +257,7 @@ class StrategyHost:
                 return []
             ended.asks.add(event.event_id)  # a re-sent copy of this ask does not ask again
             ended.release = "asked"  # first ask, or again after a refusal
-        elif isinstance(event, WalletSetDeactivated):
+        elif isinstance(event, WalletSetDeactivated) and event.wallet_set_id == ended.wallet_set_id:
             ended.release = "done"
             ended.open.clear()
             return [StrategyLogged(f"{run_id}:released", run_id, "info",

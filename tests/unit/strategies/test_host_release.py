@@ -119,6 +119,19 @@ def test_the_release_waits_for_the_cancelled_bid_and_goes_once() -> None:
     assert [(e.event_id, e.level) for e in logs if isinstance(e, StrategyLogged)] == [("r1:released", "info")]
 
 
+def test_another_wallet_set_of_the_run_deactivated_is_not_its_release() -> None:
+    """Wallet events reach the run they name, from any of its wallet sets (a client may create another one
+    for the run): only the run's own set being deactivated releases it."""
+    h, _ = host()
+    bid = running(h, "r1")
+    outs = feed(h, "r1", [done("r1", bid, T0 + 6 * S), release("r1", T0 + 7 * S)])
+    assert releases(outs) == [run_release_command("r1")]
+    other = feed(h, "r1", [WalletSetDeactivated("d2", ACC, "manual-ws", T0 + 8 * S, "r1")])
+    assert [e for e in other if isinstance(e, StrategyLogged)] == []
+    logs = feed(h, "r1", [WalletSetDeactivated("d", ACC, run_wallet_set("r1"), T0 + 9 * S, "r1")])
+    assert [(e.event_id, e.level) for e in logs if isinstance(e, StrategyLogged)] == [("r1:released", "info")]
+
+
 def test_the_order_done_that_crosses_the_end_still_counts() -> None:
     h, _ = host()
     end = T0 + 60 * S
