@@ -27,7 +27,7 @@ from schemas.events import (
     OrderRequested,
     WalletMovement,
 )
-from schemas.topics import is_release_of
+from schemas.topics import is_release_of, run_create_command
 from strategies.book import BookView
 from strategies.run import RunSpec
 from strategies.wallet import WalletProjection
@@ -51,7 +51,8 @@ def paper_result(spec: RunSpec, inbox: Iterable[Event], outputs: Sequence[Event]
     Starts when the allocation reaches the wallet set; ends at ``end_ts`` or the inbox's last event.
     """
     items = list(inbox)
-    funded = next((e.ts for e in items if type(e) is WalletMovement and e.cause_id.endswith(":create")), None)
+    create = run_create_command(spec.run_id)
+    funded = next((e.ts for e in items if type(e) is WalletMovement and e.cause_id == create), None)
     if funded is None:
         raise ValueError(f"run {spec.run_id} was never funded: no report")
     last = max(e.ts for e in items)
