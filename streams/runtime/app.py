@@ -111,9 +111,8 @@ def register_inbox_agent(rt: Runtime, name: str, processor: InboxProcessor | Any
                 log.warning("%s: outputs not all delivered at shutdown: no final snapshot", name)
                 return
             processor.save_snapshots(processor.take_snapshots(force=True))
-            flush = getattr(processor.snapshots, "flush", None)
-            if flush is not None:
-                flush(30.0)
+            if processor.snapshots is not None:
+                processor.snapshots.flush(30.0)
 
         rt.app.on_before_shutdown.connect(final_snapshots)
 
