@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, Message
 
-from floor.kafka import create_topics, producer, read_topic
+from floor.kafka import create_topics, produce, producer, read_topic
 from schemas.topics import snapshot_topic
 from streams.runtime.snapshots import Snapshot
 
@@ -133,13 +133,7 @@ class KafkaSnapshots:
         self.saved += 1
 
     def _send(self, key: bytes, value: bytes | None) -> None:
-        while True:
-            try:
-                self._producer.produce(self.topic, key=key, value=value, partition=0,
-                                       on_delivery=self._delivered)
-                return
-            except BufferError:
-                self._producer.poll(0.05)
+        produce(self._producer, self.topic, value, key, 0, self._delivered)
 
     def _delivered(self, err: KafkaError | None, _msg: Message) -> None:
         if err is not None:  # a snapshot lost costs restart time, never correctness (its digest fails)

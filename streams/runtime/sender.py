@@ -16,7 +16,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message
 
-from floor.kafka import producer
+from floor.kafka import produce, producer
 from schemas.topics import partition_of, qualified
 from streams.runtime.inbox import Outgoing
 
@@ -64,13 +64,7 @@ class OutputSender:
             else:
                 entry.left -= 1
 
-        while True:
-            try:
-                self._producer.produce(self._topic(o.topic), value=o.value, key=o.key,
-                                       partition=partition_of(o.topic, o.key), on_delivery=delivered)
-                return
-            except BufferError:
-                self._producer.poll(0.05)
+        produce(self._producer, self._topic(o.topic), o.value, o.key, partition_of(o.topic, o.key), delivered)
 
     def after_delivered(self, then: Callable[[], None]) -> None:
         """Call ``then`` once every output sent so far is delivered (in order with the acks)."""
