@@ -82,7 +82,6 @@ from schemas.topics import (
     VENUE_EVENTS,
     VENUE_JOURNAL,
     partition_of,
-    run_of_command,
     venue_key,
 )
 from schemas.units import US
@@ -268,6 +267,7 @@ class Backtest:
             self.journal, "append_item", None)
         self._ticks: set[tuple[str, int]] = set()
         self._sched: Scheduler[MarketEvent | Delivery] = Scheduler(())
+        self._to_venue, self._to_run = self._delivery()
         self._valuer = Valuer(())
         self._setup_ids: set[str] = set()
         self._market_events = 0
@@ -296,12 +296,10 @@ class Backtest:
         every = self.progress_every
         progress = self.progress
         deliver, to_venue, sched = self._deliver, self._to_venue, self._sched
-        # The per-message path (most deliveries are market events): what was a call each (``_heard``,
-        # the market delivery) is inline, and the counters are locals until the loop ends
+        # The per-message path (most deliveries are market events): what was a call each (``_heard``)
+        # is inline, and the counters are locals until the loop ends
         last_heard, gap_us, start, unpriced = self._last_heard, cfg.gap_us, cfg.start_ts, self._unpriced
         markets, deliveries = self._market_events, self._deliveries
-        books, host_of = self._books, self._host_of
-        journal_venue, journal_run = self._wants[VENUE_JOURNAL], self._wants[STRATEGY_JOURNAL]
         ended: tuple[int, int, MarketEvent | Delivery] | None = None
         for time, priority, item in sched:
             if time >= end:
@@ -317,22 +315,7 @@ class Backtest:
                 last_heard[key] = time
                 if time - last > gap_us:
                     self._silence(key, last, time)
-                if journal_venue:
-                    to_venue(key, event, None)
-                else:  # ``_to_venue`` inline: the market's messages, most of the loop's, pass here
-                    cores = books.get(key) or self._book(key)
-                    outs = cores[0].handle(event)
-                    if outs:
-                        self._venue_outputs(outs)
-                    for topic, run_or_account, raw, forwarded in cores[1].handle_keyed(key, event, b""):
-                        if topic == STRATEGY_JOURNAL and not journal_run:
-                            host = host_of.get(run_or_account)
-                            if host is not None:
-                                outs = host.handle_keyed(run_or_account, forwarded)
-                                if outs:
-                                    self._strategy_outputs(run_or_account, outs)
-                                continue
-                        self._forward(topic, run_or_account, raw, forwarded)
+                to_venue(key, event, None)
                 markets += 1
                 if progress is not None and markets % every == 0:
                     progress(markets, time)
@@ -447,22 +430,37 @@ class Backtest:
         else:
             self._to_venue(key, item, value)
 
-    def _to_venue(self, key: str, item: Event, value: bytes | None) -> None:
-        if self._wants[VENUE_JOURNAL]:
-            value = self._record(VENUE_JOURNAL, key, item, value)
-        engine, fanout = self._books.get(key) or self._book(key)
-        outs = engine.handle(item)
-        if outs:
-            self._venue_outputs(outs)
-        for topic, run_or_account, raw, event in fanout.handle_keyed(key, item, value or b""):
-            self._forward(topic, run_or_account, raw, event)
+    def _delivery(self) -> tuple[Callable[[str, Event, bytes | None], None],
+                                 Callable[[str, Item, bytes | None], None]]:
+        """The deliveries to a book's ``venue.journal`` partition and to a run's ``strategy.journal``: every
+        market event takes both (its book's cores, then the fan-out's copy to each subscribed run), so they
+        are closures over the tables they read, which cost less per call than a method's lookups."""
+        books, book, host_of, host = self._books, self._book, self._host_of, self._host
+        record, venue_outputs, strategy_outputs = self._record, self._venue_outputs, self._strategy_outputs
+        journal_venue, journal_run = self._wants[VENUE_JOURNAL], self._wants[STRATEGY_JOURNAL]
 
-    def _forward(self, topic: str, key: str, value: bytes, event: Event) -> None:
-        """A fan-out's message: a book's event to a run at once, a listing to a ledger when scheduled."""
-        if topic == STRATEGY_JOURNAL:
-            self._to_run(key, event, value or None)
-        else:
-            self._sched.schedule(self._sched.now, PRIORITY[topic], (topic, key, event, value or None))
+        def to_run(run_id: str, item: Item, value: bytes | None) -> None:
+            if journal_run:
+                record(STRATEGY_JOURNAL, run_id, item, value)
+            outs = (host_of.get(run_id) or host(run_id)).handle_keyed(run_id, item)
+            if outs:
+                strategy_outputs(run_id, outs)
+
+        def to_venue(key: str, item: Event, value: bytes | None) -> None:
+            if journal_venue:
+                value = record(VENUE_JOURNAL, key, item, value)
+            engine, fanout = books.get(key) or book(key)
+            outs = engine.handle(item)
+            if outs:
+                venue_outputs(outs)
+            for topic, to, raw, event in fanout.handle_keyed(key, item, value or b""):
+                if topic == STRATEGY_JOURNAL:  # a book's event to a run: at once
+                    to_run(to, event, raw or None)
+                else:  # a listing to a ledger: when scheduled
+                    sched = self._sched
+                    sched.schedule(sched.now, PRIORITY[topic], (topic, to, event, raw or None))
+
+        return to_venue, to_run
 
     def _venue_outputs(self, outs: list[Event]) -> None:
         now, (rules, delay), key_of = self._sched.now, self._hops[VENUE_EVENTS], MATCHING.key_of
@@ -493,12 +491,11 @@ class Backtest:
                 if rejected is not None:
                     rejected.rejected += 1
             elif type(out) is CommandRejected and (out.command_id in self._setup_ids
-                                                   or run_of_command(out.command_id) in self._runs):
+                                                   or out.run_id in self._runs):
                 raise BacktestError(f"setting up the runs failed: {out.reason}: {out.detail}")
 
-    def _to_run(self, run_id: str, item: Item, value: bytes | None) -> None:
-        if self._wants[STRATEGY_JOURNAL]:
-            self._record(STRATEGY_JOURNAL, run_id, item, value)
+    def _host(self, run_id: str) -> StrategyHost:
+        """The strategy host of ``run_id``'s ``strategy.journal`` partition."""
         host = self._host_of.get(run_id)
         if host is None:
             part = partition_of(STRATEGY_JOURNAL, run_id.encode())
@@ -506,9 +503,7 @@ class Backtest:
             if host is None:
                 host = self._hosts[part] = cast(StrategyHost, STRATEGIES.engine(self._configs))
             self._host_of[run_id] = host
-        outs = host.handle_keyed(run_id, item)
-        if outs:
-            self._strategy_outputs(run_id, outs)
+        return host
 
     def runtime(self, run_id: str) -> StrategyRuntime | None:
         """The run's strategy runtime, running or ended (for inspection after a run)."""

@@ -103,12 +103,11 @@ class StrategyRuntime:
                            history if history is not None else self.preloaded)
         self.started = False
         self._seen = RecentIds(seen_window)
+        self._seen_ids, self._seen_order, self._seen_window = self._seen._ids, self._seen._order, seen_window
         self._timers: list[tuple[int, int, Timer]] = []
         self._timer_seq = 0
         self._next_close = NEVER
         self._handlers: dict[type, Callable[[Any], object]] = {
-            BookDelta: self._on_book,
-            BookSnapshot: self._on_book,
             PublicTrade: self._on_trade,
             ClockTick: self._on_tick,
             ControlMessage: self._on_control,
@@ -126,12 +125,20 @@ class StrategyRuntime:
 
     def handle(self, item: StrategyInput) -> list[StrategyOutput]:
         """The run's outputs for one inbox item."""
-        seen = self._seen
-        if item.event_id in seen:
+        # the test and ``add`` of ``RecentIds`` inline (two calls per message saved)
+        event_id, ids = item.event_id, self._seen_ids
+        if event_id in ids:
             return []
-        seen.add(item.event_id)
-        handler = self._handlers.get(type(item))
-        if handler is None:
+        ids.add(event_id)
+        order = self._seen_order
+        order.append(event_id)
+        if len(order) > self._seen_window:
+            ids.discard(order.popleft())
+        kind = type(item)
+        # a book's event (most of the inbox) is handled here, below: no handler looked up and called
+        book_event = kind is BookDelta or kind is BookSnapshot
+        handler = None if book_event else self._handlers.get(kind)
+        if handler is None and not book_event:
             return []
         ctx = self.ctx
         ts = item.ts
@@ -139,10 +146,21 @@ class StrategyRuntime:
             ctx.now = ts
         if ts >= self._next_close:
             self._close_candles(ts)
-        if not self.started and type(item) in self._starters and ts >= self.run.start_ts:
-            self.started = True
+        started = self.started
+        if not started and kind in self._starters and ts >= self.run.start_ts:
+            self.started = started = True
             self._call("on_start", item, self.strategy.on_start, ctx)
-        handler(item)
+        if handler is None:
+            book = self.books.get((item.venue, item.pair))  # type: ignore[union-attr]
+            if book is not None:
+                book.apply(item)  # type: ignore[arg-type]
+                if started:  # ``_call`` inline: a call less on the path of most messages
+                    try:
+                        self.strategy.on_book(ctx, book)
+                    except Exception as exc:
+                        raise self._failed("on_book", item, exc) from exc
+        else:
+            handler(item)
         out = ctx.outputs
         if out:
             ctx.outputs = []
@@ -199,17 +217,6 @@ class StrategyRuntime:
                 self._call("on_candle", candle, self.strategy.on_candle, self.ctx, candle)
 
     # --- inputs -------------------------------------------------------------------
-
-    def _on_book(self, ev: BookSnapshot | BookDelta) -> None:
-        book = self.books.get((ev.venue, ev.pair))
-        if book is None:
-            return
-        book.apply(ev)
-        if self.started:  # ``_call`` inline: a call less on the path of most messages
-            try:
-                self.strategy.on_book(self.ctx, book)
-            except Exception as exc:
-                raise self._failed("on_book", ev, exc) from exc
 
     def _on_trade(self, ev: PublicTrade) -> None:
         key = (ev.venue, ev.pair)
