@@ -25,7 +25,6 @@ handler and input; the runtime does not guess how to continue.
 from __future__ import annotations
 
 import heapq
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -51,33 +50,12 @@ from strategies.context import Context, StrategyOutput
 from strategies.records import ControlMessage, StrategyRecord, TimerSet
 from strategies.run import RunSpec
 from strategies.wallet import WALLET_EVENTS, WalletProjection
+from streams.core import IdWindow
 from streams.ledger.markets import MarketRules
 
 StrategyInput = Event | StrategyRecord
 ALL_KEYS = frozenset({"", "*"})
 NEVER = 1 << 62
-
-
-class RecentIds:
-    """The last ``capacity`` ids seen, for de-duplication: O(1) per id (redeliveries come close together)."""
-
-    __slots__ = ("_ids", "_order", "capacity")
-
-    def __init__(self, capacity: int) -> None:
-        if capacity < 1:
-            raise ValueError("capacity must be at least 1")
-        self.capacity = capacity
-        self._ids: set[str] = set()
-        self._order: deque[str] = deque()
-
-    def __contains__(self, event_id: str) -> bool:
-        return event_id in self._ids
-
-    def add(self, event_id: str) -> None:
-        self._ids.add(event_id)
-        self._order.append(event_id)
-        if len(self._order) > self.capacity:
-            self._ids.discard(self._order.popleft())
 
 
 class StrategyError(RuntimeError):
@@ -102,8 +80,7 @@ class StrategyRuntime:
         self.ctx = Context(run, self.wallet, self.books, self.rules, self.candles, interval,
                            history if history is not None else self.preloaded)
         self.started = False
-        self._seen = RecentIds(seen_window)
-        self._seen_ids, self._seen_order, self._seen_window = self._seen._ids, self._seen._order, seen_window
+        self._seen = IdWindow(seen_window)
         self._timers: list[tuple[int, int, Timer]] = []
         self._timer_seq = 0
         self._next_close = NEVER
@@ -125,15 +102,8 @@ class StrategyRuntime:
 
     def handle(self, item: StrategyInput) -> list[StrategyOutput]:
         """The run's outputs for one inbox item."""
-        # the test and ``add`` of ``RecentIds`` inline (two calls per message saved)
-        event_id, ids = item.event_id, self._seen_ids
-        if event_id in ids:
+        if not self._seen.add(item.event_id):
             return []
-        ids.add(event_id)
-        order = self._seen_order
-        order.append(event_id)
-        if len(order) > self._seen_window:
-            ids.discard(order.popleft())
         kind = type(item)
         # a book's event (most of the inbox) is handled here, below: no handler looked up and called
         book_event = kind is BookDelta or kind is BookSnapshot

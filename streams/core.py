@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
@@ -85,3 +86,41 @@ class Hop:
     output: str
     rules: Callable[[Event], list[tuple[str, str]]]  # event -> (inbox topic, key) pairs
     delay: Mapping[str, str] = field(default_factory=dict)
+
+
+class IdWindow:
+    """Remembers the last ``capacity`` ids added, in the order they came: a bounded set that forgets the
+    oldest first (deterministic, O(1) per id), for de-duplication (redeliveries come close together)."""
+
+    __slots__ = ("_ids", "_order", "capacity")
+
+    def __init__(self, capacity: int, ids: Iterable[str] = ()) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self._ids: set[str] = set()
+        self._order: deque[str] = deque()
+        for i in ids:
+            self.add(i)
+
+    def add(self, item: str) -> bool:
+        """Remember ``item``; whether it is new (one call to test and add: a de-duplication's path)."""
+        ids = self._ids
+        if item in ids:
+            return False
+        ids.add(item)
+        order = self._order
+        order.append(item)
+        if len(order) > self.capacity:
+            ids.discard(order.popleft())
+        return True
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._ids
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __iter__(self) -> Iterator[str]:
+        """Oldest first: exporting and re-adding in this order rebuilds the same window."""
+        return iter(self._order)

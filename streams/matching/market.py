@@ -4,11 +4,10 @@ order meets it (``accept``): it takes what it may, then rests or ends."""
 from __future__ import annotations
 
 import heapq
-from collections import deque
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from schemas.events import DoneReason, Event, Liquidity, OrderAccepted, OrderType, Side
+from streams.core import IdWindow
 from streams.matching.book import ASK, BID, L2Book
 from streams.matching.config import MatchingConfig
 from streams.matching.orders import RestingSide, VirtualOrder, done, fill, opened
@@ -19,39 +18,6 @@ BUY = Side.BUY.value  # a plain string: comparing to the enum member costs a slo
 def order_side(side: str) -> int:
     """Book side an order of ``side`` rests on (a buy rests among the bids)."""
     return BID if side == BUY else ASK
-
-
-class IdWindow:
-    """Remembers the last ``capacity`` ids added, in the order they came."""
-
-    __slots__ = ("_ids", "_order", "capacity")
-
-    def __init__(self, capacity: int, ids: Iterable[str] = ()) -> None:
-        if capacity < 1:
-            raise ValueError("capacity must be at least 1")
-        self.capacity = capacity
-        self._ids: set[str] = set()
-        self._order: deque[str] = deque()
-        for i in ids:
-            self.add(i)
-
-    def add(self, item: str) -> None:
-        if item in self._ids:
-            return
-        self._ids.add(item)
-        self._order.append(item)
-        if len(self._order) > self.capacity:
-            self._ids.discard(self._order.popleft())
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._ids
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def __iter__(self) -> Iterator[str]:
-        """Oldest first: exporting and re-adding in this order rebuilds the same window."""
-        return iter(self._order)
 
 
 REMEMBERED_IDS = 1_000_000

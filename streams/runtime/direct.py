@@ -15,13 +15,11 @@ direct``; never mix runtimes in one namespace.
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
@@ -52,32 +50,6 @@ PRODUCE_EVERY = 2000
 """Outputs of a batch produced together (at most this many wait for the batch's processing to go on)."""
 HIGHWATER_S = 1.0
 """How often the metrics are told the inbox partitions' end offsets (for the consumer lag)."""
-GC_YOUNG = 50_000
-"""Objects allocated (net) between two collections of the youngest generation while a worker runs (Python's
-default: 700)."""
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """The cyclic garbage collector tuned for a worker's loop, while it runs. What is loaded by then (the
-    code, the engines: ~200,000 objects in a ledger worker) is frozen out of the later collections, each
-    full one of which would walk it again (50-100 ms); and a batch keeps thousands of messages and outputs
-    alive at once, so at the default threshold the youngest generation is collected every several hundred
-    messages, for little (its objects are not garbage yet). In the ledger agent's bench, 0.5-3 % of the
-    run."""
-    gc.collect()
-    gc.freeze()
-    young, *older = gc.get_threshold()
-    if young < GC_YOUNG:
-        gc.set_threshold(GC_YOUNG, *older)
-    try:
-        yield
-    finally:
-        if young < GC_YOUNG:
-            gc.set_threshold(young, *older)
-        gc.unfreeze()
-
-
 Saving = tuple[InboxProcessor, list[tuple[str, Snapshot]]]
 """(an inbox processor, the snapshots it took): saved once the outputs before them are delivered."""
 
@@ -296,10 +268,6 @@ class DirectWorker:
         return low if low >= 0 else None
 
     def run(self, stop: threading.Event) -> None:
-        with fewer_collections():
-            self._run(stop)
-
-    def _run(self, stop: threading.Event) -> None:
         self._consumer.subscribe(list(self._procs), on_revoke=self._on_revoke)
         poll = self._producer.poll
         try:

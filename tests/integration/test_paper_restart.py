@@ -70,7 +70,7 @@ def first_copies(topic: str, records: Iterable[Record], by_key: bool) -> list[tu
     the two reprocesses that input after the restart and produces its outputs again, under the same
     deterministic ``event_id``. Duplicates on the output topics (and, routed on, in the inboxes) are
     therefore allowed, and every consumer drops them by id: the ledger (``Ledger.handle``, its seen
-    window), the strategy runtime (``RecentIds``), the matching engine (order id, cancel id, last market
+    window), the strategy runtime (``IdWindow``), the matching engine (order id, cancel id, last market
     event), the readers (``replay.parity.digest``, ``ledger_history.balances_at``). That is harmless only
     if a re-sent copy is the *same* event: a copy that differs (a decision taken again, differently) is
     dropped unseen, so this fails on it; the folds that follow check the consumers' view is unaffected.

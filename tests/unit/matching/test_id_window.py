@@ -1,19 +1,20 @@
-"""The engine remembers finished orders and cancel ids in a bounded window, oldest forgotten first."""
+"""The bounded id window (``streams.core.IdWindow``; matching and the strategy runtime de-duplicate with
+it); the engine remembers finished orders and cancel ids in a bounded window, oldest forgotten first."""
 
 from __future__ import annotations
 
 import pytest
 
+from streams.core import IdWindow
 from streams.matching import market
 from streams.matching.engine import MatchingEngine
-from streams.matching.market import IdWindow
 
 
 def test_the_window_forgets_the_oldest_and_keeps_its_order() -> None:
     w = IdWindow(3)
-    for i in "abcad":
-        w.add(i)
+    assert [w.add(i) for i in "abcad"] == [True, True, True, False, True]  # whether each was new
     assert list(w) == ["b", "c", "d"] and "a" not in w and "d" in w
+    assert w.add("a")  # forgotten: new again
     assert list(IdWindow(3, list(w))) == list(w)  # export/import keeps the order
     with pytest.raises(ValueError, match="at least 1"):
         IdWindow(0)

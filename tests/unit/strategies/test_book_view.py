@@ -1,8 +1,8 @@
-"""A run's book keeps exactly the levels the matching core's L2 book keeps, fed the same messages.
+"""A run's book keeps exactly the levels the matching core's L2 book keeps, fed the same messages, and its
+touch (``bid``, ``ask``: plain attributes, kept as the book changes) is that book's best prices.
 
-The view applies a delta of one change by itself (most feeds send one change a message); any other
-message goes through ``L2Book``. Drawn sequences of snapshots and deltas, on a book only 4 levels deep (so
-levels beyond the depth come and go), must leave both with the same levels, best prices and depth.
+Drawn sequences of snapshots and deltas, on a book only 4 levels deep (so levels beyond the depth come and
+go), must leave both with the same levels, best prices and depth.
 """
 
 from __future__ import annotations

@@ -30,12 +30,3 @@ def test_a_failing_handler_says_which_run_handler_and_input() -> None:
     rec.on["book"] = lambda ctx: 1 / 0
     with pytest.raises(StrategyError, match=r"Recorder.on_book failed on BookSnapshot s\d+BTC-USD"):
         h.feed(snapshot(9000, 9001, ts=T0))
-
-
-def test_the_window_of_ids_forgets_the_oldest_first() -> None:
-    from strategies.runtime import RecentIds
-
-    ids = RecentIds(2)
-    for x in ("a", "b", "c"):
-        ids.add(x)
-    assert ("a" in ids, "b" in ids, "c" in ids) == (False, True, True)
